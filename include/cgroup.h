@@ -1,0 +1,44 @@
+/* The cgroupfs layer: every cgroup file is read through a directory fd
+ * opened once at start (openat), so tests can point vtax at a fixture
+ * tree with --cgroup-root. Handles pure v2, v1 and the v1/v2 hybrid. */
+#ifndef VTAX_CGROUP_H
+#define VTAX_CGROUP_H
+
+#include <stdint.h>
+
+#include "sample.h"
+#include "util.h"
+
+struct cgfs {
+	int version;        /* 2: pure v2; 1: v1 or hybrid; 0: nothing found */
+	int fd_v2;          /* cgroup2 root (pure v2, or hybrid "unified"), or -1 */
+	int fd_mem;         /* v1 memory root, or -1 */
+	int fd_cpuacct;     /* v1 cpuacct (or cpu,cpuacct) root, or -1 */
+	int fd_walk;        /* the tree guests are discovered in (one of the above) */
+	const char *proc_ctl; /* its controller in /proc/PID/cgroup ("" for v2) */
+	struct sb buf;      /* scratch, reused for every read */
+	struct sb path;
+};
+
+/* Open the hierarchies below root (normally /sys/fs/cgroup). Returns 0,
+ * or -errno with *cause set to a message the caller prints and frees. */
+int cgfs_open(struct cgfs *c, const char *root, char **cause);
+void cgfs_close(struct cgfs *c);
+
+/* Fill the cg_* counters of g from the cgroup at rel ("/docker/ID").
+ * Returns 0, -ENOENT if the cgroup vanished. Unreadable files leave their
+ * fields VT_UNKNOWN. */
+int cgroup_read_guest(struct cgfs *c, const char *rel, struct guest_sample *g);
+
+/* CPU (ns) and memory (bytes) of a helper cgroup such as lxc.monitor.NAME;
+ * -ENOENT if it does not exist. */
+int cgroup_read_helper(struct cgfs *c, const char *rel, uint64_t *cpu_ns, uint64_t *mem);
+
+/* Whether rel exists in the walked tree. */
+int cgroup_exists(struct cgfs *c, const char *rel);
+
+/* Processes in rel and every cgroup below it (walked tree). If pids is
+ * not NULL, their pids are appended (the caller frees *pids). */
+uint64_t cgroup_count_procs(struct cgfs *c, const char *rel, int **pids, size_t *npids);
+
+#endif

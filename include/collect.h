@@ -1,0 +1,24 @@
+/* The collector: reads the live host into a struct sample. The only
+ * layer that touches /proc and cgroupfs (through host.c, cgroup.c,
+ * procs.c and discover.c). */
+#ifndef VTAX_COLLECT_H
+#define VTAX_COLLECT_H
+
+#include "sample.h"
+
+struct collect_opts {
+	const char *cgroup_root;   /* default /sys/fs/cgroup */
+	const char *pve_dir;       /* default /etc/pve */
+};
+
+struct collector;
+
+/* Returns NULL and sets *cause (caller frees) when the host cannot be
+ * read at all. */
+struct collector *collector_new(const struct collect_opts *o, char **cause);
+void collector_free(struct collector *c);
+
+/* Take one sample into s (cleared first). Returns 0 or -errno. */
+int collector_sample(struct collector *c, struct sample *s);
+
+#endif

@@ -1,0 +1,17 @@
+/* Host-wide collection: /proc/stat and /proc/meminfo through libproc2,
+ * pressure, KSM, ZFS ARC, load and uptime. */
+#ifndef VTAX_HOST_H
+#define VTAX_HOST_H
+
+#include "sample.h"
+
+struct host_reader;
+
+struct host_reader *host_reader_new(char **cause);
+void host_reader_free(struct host_reader *h);
+
+/* Fill h. Unreadable parts stay VT_UNKNOWN. Returns 0 or -errno when
+ * /proc/stat itself cannot be read. */
+int host_read(struct host_reader *r, struct host_sample *h);
+
+#endif

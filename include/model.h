@@ -1,0 +1,80 @@
+/* The model: pure functions from two samples to rates and tax. No I/O,
+ * no clocks: everything comes from the samples, so replayed samples give
+ * exactly the numbers live ones gave. Definitions are in doc/metrics.md. */
+#ifndef VTAX_MODEL_H
+#define VTAX_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sample.h"
+
+enum iow_src {
+	IOW_NONE,       /* unknown */
+	IOW_PSI,        /* cgroup io.pressure "some" */
+	IOW_DELAYACCT,  /* summed blkio delay of the guest's tasks */
+};
+const char *iow_src_name(enum iow_src s);   /* "psi", "delayacct", NULL */
+
+/* Host CPU split, % of all CPUs; sums to 100. */
+enum hcpu {
+	HC_USER,        /* user minus guest */
+	HC_NICE,        /* nice minus guest_nice */
+	HC_SYSTEM,
+	HC_IRQ,
+	HC_SOFTIRQ,
+	HC_IOWAIT,
+	HC_STEAL,
+	HC_GUEST,       /* guest + guest_nice */
+	HC_IDLE,
+	HC_COUNT
+};
+const char *hcpu_name(enum hcpu c);
+
+struct guest_view {
+	const struct guest_sample *g;  /* into the current sample */
+	enum guest_kind kind;
+	bool has_rates;                /* a matching previous sample existed */
+	/* CPU, % of one CPU over the interval; NAN when unknown */
+	double cpu_usr, cpu_sys, cpu_guest, cpu_iowait, cpu_total, cpu_tax;
+	enum iow_src iow_src;
+	double tg_pct[TG_COUNT];       /* per QEMU thread group */
+	/* memory, bytes; VT_UNKNOWN when unknown */
+	uint64_t mem_host, mem_ws, mem_cache, mem_tax;
+	bool mem_tax_lower_bound;      /* VM without the guest's own report */
+	uint64_t g_total, g_used, g_cache;
+};
+
+struct host_view {
+	uint32_t ncpus;
+	double cpu[HC_COUNT];          /* NAN without rates */
+	uint64_t mem_total, mem_available, mem_free, mem_used, page_cache, anon, zfs_arc,
+		ksm_shared, huge_total, huge_free;  /* bytes */
+	uint64_t guests_ws, guests_tax, guests_host, guests_cache, host_own; /* bytes */
+	double tax_cpu;                /* % of one CPU, sum over guests */
+	double guests_cpu;             /* % of one CPU, sum of guests' totals */
+	unsigned n_kind[KIND_COUNT];
+	double load[3];
+	double uptime_s;
+};
+
+struct frame {
+	const struct sample *cur;
+	int64_t time_ms;
+	double interval_s;             /* NAN on the first frame */
+	bool has_rates;
+	struct host_view host;
+	struct guest_view *guests;     /* owned; n entries */
+	size_t n;
+};
+
+/* prev may be NULL (first frame). f keeps pointers into cur: cur must
+ * outlive f. */
+void model_compute(const struct sample *prev, const struct sample *cur, struct frame *f);
+void frame_free(struct frame *f);
+
+/* Delta of a counter pair where either may be unknown: VT_UNKNOWN then,
+ * else the saturating difference (a reset counter gives 0, not 2^64). */
+uint64_t counter_delta(uint64_t now, uint64_t before);
+
+#endif

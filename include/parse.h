@@ -1,0 +1,68 @@
+/* Pure parsers for the text the kernel, QEMU command lines and Proxmox
+ * configs give us. No I/O: every function takes a NUL-terminated buffer,
+ * so unit tests and fuzzers can feed them anything. Return 0 or -errno
+ * (-ENOENT: key absent, -EINVAL: malformed). */
+#ifndef VTAX_PARSE_H
+#define VTAX_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "key value" lines (cpu.stat, memory.stat, cpuacct.stat, arcstats'
+ * "name type value"): the last number on the first line whose first word
+ * is key. */
+int parse_kv_u64(const char *buf, const char *key, uint64_t *out);
+
+/* A file holding one number; "max" yields VT_UNKNOWN (unlimited). */
+int parse_u64(const char *buf, uint64_t *out);
+
+/* /proc/pressure and cgroup *.pressure: the total= of the "some" or
+ * "full" line, in microseconds. */
+int parse_pressure(const char *buf, const char *which, uint64_t *total_us);
+
+/* /proc/PID/cgroup: the path for a v1 controller ("memory") or, with
+ * controller "", the v2 "0::" line. */
+int parse_proc_cgroup(const char *buf, const char *controller, char *out, size_t outsz);
+
+/* Proxmox guest config: value of "key:" in the main section (before the
+ * first [snapshot] section), trimmed. */
+int parse_pve_conf(const char *buf, const char *key, char *out, size_t outsz);
+
+/* Undo systemd unit escaping ("\x2d" -> "-"). Returns out. */
+char *cg_unescape(const char *in, size_t inlen, char *out, size_t outsz);
+
+/* QEMU command-line facts. argv is NUL-separated, len bytes. */
+struct qemu_args {
+	char name[256];            /* -name NAME / guest=NAME, "" if none */
+	uint64_t ram;              /* bytes from -m, default 128 MiB */
+	char qmp[256];             /* unix socket path of -qmp / a monitor chardev */
+};
+void parse_qemu_args(const char *argv, size_t len, struct qemu_args *qa);
+
+/* Whether argv[0] names a QEMU system emulator. */
+int is_qemu_argv0(const char *argv0);
+
+/* A size with an optional K/M/G/T suffix; plain numbers are MiB when
+ * default_mib is set (QEMU -m), bytes otherwise. */
+int parse_size(const char *s, int default_mib, uint64_t *out);
+
+/* Runtime helper processes, from their argv. */
+enum helper_type {
+	HELPER_NONE,
+	HELPER_SHIM,               /* containerd-shim* -id <id> */
+	HELPER_CONMON,             /* conmon -c <id> */
+	HELPER_LXC_MONITOR,        /* [lxc monitor] <path> <name> */
+};
+/* Classify argv (NUL-separated, len bytes); on a helper, write the guest
+ * id or name it serves into id. */
+enum helper_type parse_helper(const char *argv, size_t len, char *id, size_t idsz);
+
+/* /proc/PID/smaps: RSS of the mappings that hold guest RAM. Guest RAM is
+ * taken as the largest private, non-executable anonymous (or memfd /
+ * hugetlbfs) mappings, biggest first, until their sizes reach ram_size
+ * (ram_size 0: the single largest one). *rss_total is the RSS of all
+ * mappings. */
+int parse_smaps_guest_ram(const char *buf, uint64_t ram_size, uint64_t *ram_rss,
+			  uint64_t *rss_total);
+
+#endif

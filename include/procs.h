@@ -1,0 +1,61 @@
+/* The process table, through libproc2 pids.h. Only processes that matter
+ * to guests are tracked: QEMU processes, runtime helpers and vhost kernel
+ * threads. New pids are classified once (comm first, the command line
+ * and cgroup only for candidates); counters are read each refresh for the
+ * tracked pids alone, so the cost follows guests, not processes. */
+#ifndef VTAX_PROCS_H
+#define VTAX_PROCS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parse.h"
+#include "sample.h"
+
+enum pclass {
+	PC_QEMU,
+	PC_HELPER,
+	PC_VHOST_KT,
+};
+
+struct proc_ent {
+	int pid;
+	uint64_t start;            /* ticks since boot, detects pid reuse */
+	enum pclass cls;
+	enum helper_type htype;    /* PC_HELPER */
+	char key[128];             /* PC_HELPER: guest id or name it serves */
+	char *cgroup;              /* path in the walked hierarchy, owned */
+	struct qemu_args qa;       /* PC_QEMU */
+	int owner;                 /* PC_VHOST_KT: the QEMU pid */
+	/* refreshed by procs_update() */
+	uint64_t utime_ns, stime_ns, gtime_ns, blkio_ns; /* ns */
+	uint64_t rss;              /* bytes */
+	int alive;
+};
+
+struct procs;
+
+/* proc_ctl: the controller whose /proc/PID/cgroup path is kept ("" = v2). */
+struct procs *procs_new(const char *proc_ctl);
+void procs_free(struct procs *p);
+
+/* Rescan /proc for new and vanished pids, classify the new ones, read
+ * the counters of tracked ones. Returns 0 or -errno. */
+int procs_update(struct procs *p);
+
+/* Tracked processes; valid until the next procs_update(). */
+struct proc_ent *procs_list(struct procs *p, size_t *n);
+
+/* Thread-group CPU (ns) and thread counts of a QEMU process. */
+void procs_qemu_threads(struct procs *p, int pid, uint64_t cpu_ns[TG_COUNT],
+			uint64_t threads[TG_COUNT]);
+
+/* Sum of delay-accounting blkio (ns) over the given pids. */
+uint64_t procs_blkio_sum(struct procs *p, const int *pids, size_t n);
+
+/* Which thread group a QEMU thread name belongs to. */
+enum tgroup qemu_thread_group(const char *comm);
+
+uint64_t procs_hz(const struct procs *p);
+
+#endif

@@ -1,0 +1,145 @@
+/* One sample of the host: plain counters, no rates and no library
+ * pointers. Produced by collect.c or record.c (replay), consumed by the
+ * pure model. Every counter carries its unit; VT_UNKNOWN marks a value
+ * that could not be read (shown as "-", never as 0). */
+#ifndef VTAX_SAMPLE_H
+#define VTAX_SAMPLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum guest_kind {
+	KIND_VM,
+	KIND_CT,
+	KIND_COUNT
+};
+
+enum runtime {
+	RT_PVE_QEMU,    /* /qemu.slice/<vmid>.scope */
+	RT_PVE_LXC,     /* /lxc/<vmid> */
+	RT_LXC,         /* lxc.payload.<name>, legacy lxc/<name> */
+	RT_LIBVIRT,     /* machine-qemu\x2d<N>\x2d<name>.scope */
+	RT_NSPAWN,      /* machine-<name>.scope */
+	RT_DOCKER,      /* docker-<id>.scope, /docker/<id> */
+	RT_PODMAN,      /* libpod-<id>.scope, libpod_parent/libpod-<id> */
+	RT_QEMU,        /* a qemu-system-* process matched by nothing above */
+	RT_COUNT
+};
+
+/* Names used in JSON, records and the table ("proxmox-vm", ...). */
+const char *runtime_name(enum runtime rt);
+int runtime_from_name(const char *s);           /* -1 if unknown */
+enum guest_kind runtime_kind(enum runtime rt);
+const char *kind_name(enum guest_kind k);       /* "vm" / "container" */
+
+/* Host-wide counters. */
+struct host_sample {
+	uint64_t mono_ns;          /* ns, CLOCK_MONOTONIC at sampling */
+	int64_t real_ms;           /* ms since the epoch */
+	uint32_t ncpus;            /* online CPUs */
+	uint64_t hz;               /* USER_HZ, ticks per second */
+	/* /proc/stat "cpu" line, ticks; user includes guest, nice includes
+	 * guest_nice, as the kernel counts them. */
+	uint64_t t_user, t_nice, t_system, t_idle, t_iowait, t_irq, t_softirq,
+		t_steal, t_guest, t_guest_nice;
+	/* /proc/meminfo, bytes */
+	uint64_t mem_total, mem_free, mem_available, mem_buffers, mem_cached,
+		mem_anon, mem_shmem, swap_total, swap_free;
+	uint64_t huge_total, huge_free; /* pages of huge_size */
+	uint64_t huge_size;        /* bytes */
+	uint64_t ksm_sharing;      /* bytes: pages_sharing x page size */
+	uint64_t zfs_arc;          /* bytes: arcstats "size" */
+	/* /proc/pressure, us of stall ("some" / "full" totals) */
+	uint64_t psi_cpu_some, psi_io_some, psi_io_full, psi_mem_some, psi_mem_full;
+	double load1, load5, load15;
+	double uptime_s;
+	char hostname[256];
+};
+
+/* Per-thread-group CPU of a QEMU process. */
+enum tgroup {
+	TG_VCPU,      /* "CPU n/KVM", "CPU n/TCG" */
+	TG_EMU,       /* main loop and every other thread */
+	TG_IO,        /* "IO iothreadN", "IO mon_iothread" */
+	TG_VHOST,     /* "vhost-PID" worker threads or kernel threads */
+	TG_COUNT
+};
+const char *tgroup_name(enum tgroup g);
+
+/* One guest. The strings are owned by the sample. */
+struct guest_sample {
+	enum runtime runtime;
+	char *id;                  /* vmid, container id, name or pid */
+	char *name;                /* display name, raw (sanitised at display) */
+	char *cgroup;              /* guest cgroup relative to the root, or NULL */
+	char *helper_cg;           /* helper cgroup (lxc monitor, ...), or NULL */
+	uint64_t birth;            /* identity: cgroup inode or main pid start ticks */
+	uint64_t nprocs;           /* processes in the guest */
+	uint64_t main_pid;         /* QEMU pid, or 0 */
+
+	/* cgroup counters of the guest's payload cgroup (hierarchical) */
+	uint64_t cg_usage_ns, cg_user_ns, cg_system_ns;   /* ns */
+	uint64_t cg_mem_current;   /* bytes: memory.current / usage_in_bytes */
+	uint64_t cg_mem_anon;      /* bytes: anon / total_rss */
+	uint64_t cg_mem_file;      /* bytes: file / total_cache */
+	uint64_t cg_mem_inactive_file; /* bytes */
+	uint64_t cg_mem_shmem;     /* bytes */
+	uint64_t cg_mem_limit;     /* bytes, VT_UNKNOWN when unlimited */
+	uint64_t cg_io_some_us;    /* us: io.pressure some total */
+
+	/* process counters (the QEMU process of a VM; for a VM without its
+	 * own cgroup these are the only CPU source) */
+	uint64_t p_utime_ns, p_stime_ns, p_gtime_ns;    /* ns, utime includes gtime */
+	uint64_t p_blkio_ns;       /* ns: delay-accounting blkio, summed */
+	uint64_t p_rss;            /* bytes: RSS of the guest's processes */
+
+	/* runtime helpers charged to this guest (shim, conmon, lxc monitor,
+	 * nspawn supervisor): processes and helper cgroups together */
+	uint64_t h_cpu_ns;         /* ns: user + system */
+	uint64_t h_mem;            /* bytes: RSS or helper cgroup usage */
+	uint64_t h_count;          /* helper processes */
+
+	/* VM facts */
+	uint64_t vm_ram_size;      /* bytes, from QEMU -m */
+	uint64_t vm_ram_rss;       /* bytes: RSS of the guest-RAM mappings */
+	uint64_t tg_cpu_ns[TG_COUNT];  /* ns per thread group */
+	uint64_t tg_threads[TG_COUNT]; /* threads per group */
+
+	/* guest's own view (balloon statistics), bytes */
+	uint64_t g_total, g_avail, g_free, g_cache;
+};
+
+struct sample {
+	struct host_sample host;
+	struct guest_sample *guests;
+	size_t nguests;
+	size_t cap;
+	uint32_t cg_version;       /* 1 (v1 or hybrid) or 2, 0 = none found */
+	bool psi_guest;            /* per-guest io pressure files exist */
+	bool delayacct;            /* kernel.task_delayacct is on */
+};
+
+/* A guest with every counter VT_UNKNOWN and no strings. */
+void guest_sample_init(struct guest_sample *g);
+struct guest_sample *sample_add_guest(struct sample *s);
+void sample_clear(struct sample *s);   /* drop guests, keep capacity */
+void sample_free(struct sample *s);
+void host_sample_init(struct host_sample *h);
+
+/* Field tables: one place naming every counter, for record/replay. */
+struct u64_field {
+	const char *name;
+	size_t off;
+};
+extern const struct u64_field host_u64_fields[];
+extern const size_t host_u64_nfields;
+extern const struct u64_field guest_u64_fields[];
+extern const size_t guest_u64_nfields;
+
+static inline uint64_t *field_ptr(void *base, const struct u64_field *f)
+{
+	return (uint64_t *)(void *)((char *)base + f->off);
+}
+
+#endif

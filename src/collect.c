@@ -1,0 +1,312 @@
+/* One live sample: host counters, guests from the cgroup tree, QEMU
+ * processes and helpers from the process table, counters for each. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "collect.h"
+#include "discover.h"
+#include "host.h"
+#include "parse.h"
+#include "procs.h"
+#include "util.h"
+
+struct collector {
+	struct cgfs cg;
+	struct procs *procs;
+	struct host_reader *host;
+	char *pve_dir;
+	struct sb buf;
+	int delayacct;
+	int *pidbuf;
+	size_t pidcap;
+};
+
+struct collector *collector_new(const struct collect_opts *o, char **cause)
+{
+	struct collector *c = xcalloc(1, sizeof(*c));
+	const char *root = o->cgroup_root ? o->cgroup_root : "/sys/fs/cgroup";
+	if (cgfs_open(&c->cg, root, cause) < 0) {
+		free(c);
+		return NULL;
+	}
+	c->host = host_reader_new(cause);
+	if (!c->host) {
+		collector_free(c);
+		return NULL;
+	}
+	c->procs = procs_new(c->cg.proc_ctl);
+	if (!c->procs) {
+		*cause = xstrdup("cannot set up libproc2 process reading");
+		collector_free(c);
+		return NULL;
+	}
+	c->pve_dir = xstrdup(o->pve_dir ? o->pve_dir : "/etc/pve");
+	return c;
+}
+
+void collector_free(struct collector *c)
+{
+	if (!c)
+		return;
+	cgfs_close(&c->cg);
+	procs_free(c->procs);
+	host_reader_free(c->host);
+	free(c->pve_dir);
+	free(c->pidbuf);
+	sb_free(&c->buf);
+	free(c);
+}
+
+struct add_ctx {
+	struct collector *c;
+	struct sample *s;
+};
+
+static void on_guest(const struct guest_match *m, void *arg)
+{
+	struct add_ctx *a = arg;
+	struct guest_sample *g = sample_add_guest(a->s);
+	g->runtime = m->rt;
+	g->id = xstrdup(m->id);
+	if (m->name[0])
+		g->name = xstrdup(m->name);
+	g->cgroup = xstrdup(m->payload);
+	if (m->helper_cg[0])
+		g->helper_cg = xstrdup(m->helper_cg);
+	struct stat st;
+	const char *rel = m->payload;
+	while (*rel == '/')
+		rel++;
+	if (!fstatat(a->c->cg.fd_walk, rel, &st, 0))
+		g->birth = (uint64_t)st.st_ino;
+}
+
+/* Whether path equals prefix or lies below it. */
+static int under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return !strncmp(path, prefix, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+/* The guest cgroup a payload belongs to (nspawn measures payload/ below
+ * its scope; processes match the scope). */
+static int guest_owns_cgroup(const struct guest_sample *g, const char *path)
+{
+	if (!g->cgroup)
+		return 0;
+	if (under(path, g->cgroup))
+		return 1;
+	if (g->runtime == RT_NSPAWN) {
+		const char *slash = strrchr(g->cgroup, '/');
+		if (slash && !strcmp(slash, "/payload")) {
+			size_t n = (size_t)(slash - g->cgroup);
+			return !strncmp(path, g->cgroup, n) && (path[n] == '\0' || path[n] == '/');
+		}
+	}
+	return 0;
+}
+
+static struct guest_sample *find_guest_by_cgroup(struct sample *s, const char *path)
+{
+	if (!path)
+		return NULL;
+	for (size_t i = 0; i < s->nguests; i++)
+		if (guest_owns_cgroup(&s->guests[i], path))
+			return &s->guests[i];
+	return NULL;
+}
+
+static struct guest_sample *find_helper_owner(struct sample *s, const struct proc_ent *e)
+{
+	for (size_t i = 0; i < s->nguests; i++) {
+		struct guest_sample *g = &s->guests[i];
+		switch (e->htype) {
+		case HELPER_SHIM:
+			if (g->runtime == RT_DOCKER && !strncmp(g->id, e->key, strlen(g->id)))
+				return g;
+			break;
+		case HELPER_CONMON:
+			if (g->runtime == RT_PODMAN && !strncmp(g->id, e->key, strlen(g->id)))
+				return g;
+			break;
+		case HELPER_LXC_MONITOR:
+			if ((g->runtime == RT_LXC || g->runtime == RT_PVE_LXC) && !strcmp(g->id, e->key))
+				return g;
+			break;
+		case HELPER_NONE:
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void set_name_once(struct guest_sample *g, const char *name)
+{
+	if (!g->name && name && *name)
+		g->name = xstrdup(name);
+}
+
+static void attach_qemu(struct collector *c, struct sample *s, struct proc_ent *e)
+{
+	struct guest_sample *g = find_guest_by_cgroup(s, e->cgroup);
+	if (g && runtime_kind(g->runtime) != KIND_VM)
+		return; /* QEMU inside a container is that container's work */
+	if (g && g->main_pid)
+		return; /* one QEMU per VM; others in the scope are its children */
+	if (!g) {
+		g = sample_add_guest(s);
+		g->runtime = RT_QEMU;
+		g->id = xasprintf("%d", e->pid);
+		g->birth = e->start;
+		g->nprocs = 1;
+	}
+	g->main_pid = (uint64_t)e->pid;
+	set_name_once(g, e->qa.name);
+	g->vm_ram_size = e->qa.ram;
+	g->p_utime_ns = e->utime_ns;
+	g->p_stime_ns = e->stime_ns;
+	g->p_gtime_ns = e->gtime_ns;
+	g->p_blkio_ns = c->delayacct ? e->blkio_ns : VT_UNKNOWN;
+	g->p_rss = e->rss;
+}
+
+static void read_vm(struct collector *c, struct guest_sample *g)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)g->main_pid);
+	if (!read_file_at(AT_FDCWD, path, &c->buf, 64u << 20)) {
+		uint64_t ram_rss, total;
+		if (!parse_smaps_guest_ram(c->buf.s, g->vm_ram_size, &ram_rss, &total))
+			g->vm_ram_rss = ram_rss;
+	}
+	procs_qemu_threads(c->procs, (int)g->main_pid, g->tg_cpu_ns, g->tg_threads);
+}
+
+static void pve_name(struct collector *c, struct guest_sample *g)
+{
+	const char *sub = g->runtime == RT_PVE_QEMU ? "qemu-server" : "lxc";
+	const char *key = g->runtime == RT_PVE_QEMU ? "name" : "hostname";
+	char path[4096], name[256];
+	snprintf(path, sizeof(path), "%s/%s/%s.conf", c->pve_dir, sub, g->id);
+	if (!read_file_at(AT_FDCWD, path, &c->buf, 1u << 20) &&
+	    !parse_pve_conf(c->buf.s, key, name, sizeof(name)))
+		set_name_once(g, name);
+}
+
+static int numeric(const char *s)
+{
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+static int cmp_guest(const void *a, const void *b)
+{
+	const struct guest_sample *x = a, *y = b;
+	if (x->runtime != y->runtime)
+		return (int)x->runtime - (int)y->runtime;
+	if (numeric(x->id) && numeric(y->id)) {
+		size_t lx = strlen(x->id), ly = strlen(y->id);
+		if (lx != ly)
+			return lx < ly ? -1 : 1;
+	}
+	return strcmp(x->id, y->id);
+}
+
+int collector_sample(struct collector *c, struct sample *s)
+{
+	sample_clear(s);
+	int err = host_read(c->host, &s->host);
+	if (err)
+		return err;
+	s->cg_version = (uint32_t)c->cg.version;
+	c->delayacct = 0;
+	if (!read_file_at(AT_FDCWD, "/proc/sys/kernel/task_delayacct", &c->buf, 16))
+		c->delayacct = c->buf.s[0] == '1';
+	s->delayacct = c->delayacct;
+
+	struct add_ctx a = {c, s};
+	discover_walk(&c->cg, on_guest, &a);
+	size_t ncg = s->nguests;
+
+	/* counters of cgroup guests */
+	for (size_t i = 0; i < ncg; i++) {
+		struct guest_sample *g = &s->guests[i];
+		cgroup_read_guest(&c->cg, g->cgroup, g);
+		if (g->cg_io_some_us != VT_UNKNOWN)
+			s->psi_guest = 1;
+		int want_pids = g->cg_io_some_us == VT_UNKNOWN && c->delayacct;
+		size_t np = 0;
+		g->nprocs = cgroup_count_procs(&c->cg, g->cgroup, want_pids ? &c->pidbuf : NULL, &np);
+		if (want_pids && runtime_kind(g->runtime) == KIND_CT)
+			g->p_blkio_ns = procs_blkio_sum(c->procs, c->pidbuf, np);
+		if (g->helper_cg) {
+			uint64_t cpu, mem;
+			if (!cgroup_read_helper(&c->cg, g->helper_cg, &cpu, &mem)) {
+				g->h_cpu_ns = add_known(g->h_cpu_ns, cpu);
+				g->h_mem = add_known(g->h_mem, mem);
+			}
+		}
+		if (g->runtime == RT_PVE_QEMU || g->runtime == RT_PVE_LXC)
+			pve_name(c, g);
+	}
+
+	/* processes: QEMU first (they may create guests), then helpers */
+	procs_update(c->procs);
+	size_t np;
+	struct proc_ent *pe = procs_list(c->procs, &np);
+	for (size_t i = 0; i < np; i++)
+		if (pe[i].cls == PC_QEMU)
+			attach_qemu(c, s, &pe[i]);
+	for (size_t i = 0; i < np; i++) {
+		struct proc_ent *e = &pe[i];
+		if (e->cls == PC_HELPER) {
+			struct guest_sample *g = find_helper_owner(s, e);
+			if (!g || (g->helper_cg && e->cgroup && under(e->cgroup, g->helper_cg)))
+				continue; /* counted through its cgroup already */
+			if (g->cgroup && e->cgroup && under(e->cgroup, g->cgroup))
+				continue; /* inside the guest: the guest's own work */
+			g->h_cpu_ns += add_known(e->utime_ns, e->stime_ns);
+			g->h_mem += e->rss != VT_UNKNOWN ? e->rss : 0;
+			g->h_count++;
+		}
+	}
+	for (size_t i = 0; i < s->nguests; i++) {
+		struct guest_sample *g = &s->guests[i];
+		if (g->main_pid)
+			read_vm(c, g);
+		if (!g->name)
+			g->name = g->runtime == RT_QEMU ? xasprintf("qemu-%s", g->id)
+				  : (g->runtime == RT_DOCKER || g->runtime == RT_PODMAN)
+				  ? xstrndup(g->id, 12) : xstrdup(g->id);
+	}
+	/* vhost kernel threads (older kernels) serve the VM whose pid they name */
+	for (size_t i = 0; i < np; i++) {
+		struct proc_ent *e = &pe[i];
+		if (e->cls != PC_VHOST_KT)
+			continue;
+		for (size_t k = 0; k < s->nguests; k++) {
+			struct guest_sample *g = &s->guests[k];
+			if ((int)g->main_pid != e->owner || g->tg_cpu_ns[TG_VHOST] == VT_UNKNOWN)
+				continue;
+			uint64_t cpu = add_known(e->utime_ns, e->stime_ns);
+			g->tg_cpu_ns[TG_VHOST] += cpu;
+			g->tg_threads[TG_VHOST]++;
+			/* with a cgroup, the kernel thread is charged there already */
+			if (!g->cgroup)
+				g->h_cpu_ns += cpu;
+		}
+	}
+	qsort(s->guests, s->nguests, sizeof(*s->guests), cmp_guest);
+	return 0;
+}

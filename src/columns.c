@@ -1,0 +1,208 @@
+/* The guest column table and the cell formatter every view shares. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "columns.h"
+#include "util.h"
+
+const struct column columns[COL_COUNT] = {
+	[COL_ID] = {"id", "ID", 12, UNIT_TEXT, true, true, "id",
+		    "vmid, container id (12 shown), machine name or QEMU pid"},
+	[COL_NAME] = {"name", "NAME", 16, UNIT_TEXT, true, true, "name",
+		      "guest name: Proxmox config, QEMU -name, cgroup name"},
+	[COL_RUNTIME] = {"runtime", "RUNTIME", 10, UNIT_TEXT, true, true, "runtime",
+			 "proxmox-vm, proxmox-ct, libvirt, qemu, lxc, docker, podman, nspawn"},
+	[COL_PIDS] = {"pids", "PIDS", 5, UNIT_COUNT, false, false, "pids",
+		      "processes in the guest"},
+	[COL_CPU] = {"cpu", "CPU%", 6, UNIT_PCT, false, true, "cpu.total",
+		     "usr + sys + guest, % of one CPU"},
+	[COL_USR] = {"usr", "USR", 6, UNIT_PCT, false, true, "cpu.usr",
+		     "user time outside guest mode, % of one CPU"},
+	[COL_SYS] = {"sys", "SYS", 6, UNIT_PCT, false, true, "cpu.sys",
+		     "kernel time, % of one CPU"},
+	[COL_GUEST] = {"guest", "GUEST", 6, UNIT_PCT, false, true, "cpu.guest",
+		       "time the CPU ran guest code (VMs; /proc/PID/stat field 43)"},
+	[COL_IOW] = {"iowait", "IOW", 5, UNIT_PCT, false, true, "cpu.iowait",
+		     "share of the interval the guest's tasks stalled on I/O"},
+	[COL_TAX] = {"cpu_tax", "TAX%", 6, UNIT_PCT, false, true, "cpu.tax",
+		     "host CPU beyond the guest's own work: VM all but guest time, "
+		     "container its helpers"},
+	[COL_MEM] = {"mem", "MEM", 6, UNIT_BYTES, false, true, "mem.host",
+		     "host RAM held for the guest (cgroup usage or RSS, plus helpers)"},
+	[COL_WSET] = {"wset", "WSET", 6, UNIT_BYTES, false, true, "mem.working_set",
+		      "working set: container usage - inactive file; VM guest used or RAM RSS"},
+	[COL_CACHE] = {"cache", "CACHE", 6, UNIT_BYTES, false, true, "mem.page_cache",
+		       "host page cache charged to the guest"},
+	[COL_MTAX] = {"mem_tax", "MTAX", 6, UNIT_BYTES, false, true, "mem.tax",
+		      "host RAM beyond the working set (\">\": a lower bound)"},
+	[COL_GTOTAL] = {"guest_total", "GTOTAL", 6, UNIT_BYTES, false, false, "mem.guest_total",
+			"guest's own total memory (balloon statistics)"},
+	[COL_GUSED] = {"guest_used", "GUSED", 6, UNIT_BYTES, false, false, "mem.guest_used",
+		       "guest's own used memory: total - available"},
+	[COL_GCACHE] = {"guest_cache", "GCACHE", 6, UNIT_BYTES, false, false, "mem.guest_cache",
+			"guest's own page cache"},
+};
+
+_Static_assert(sizeof(columns) / sizeof(columns[0]) == COL_COUNT, "one entry per column");
+
+int column_find(const char *name)
+{
+	for (int i = 0; i < COL_COUNT; i++)
+		if (!strcasecmp(columns[i].name, name) || !strcasecmp(columns[i].title, name))
+			return i;
+	return -1;
+}
+
+void fmt_bytes(char *buf, size_t sz, uint64_t v)
+{
+	static const char units[] = "BKMGTPE";
+	if (v == VT_UNKNOWN) {
+		snprintf(buf, sz, "-");
+		return;
+	}
+	double d = (double)v;
+	int u = 0;
+	while (d >= 1024.0 && u < 6) {
+		d /= 1024.0;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, sz, "%lluB", (unsigned long long)v);
+	else if (d < 9.995)
+		snprintf(buf, sz, "%.2f%c", d, units[u]);
+	else if (d < 99.95)
+		snprintf(buf, sz, "%.1f%c", d, units[u]);
+	else
+		snprintf(buf, sz, "%.0f%c", d, units[u]);
+}
+
+static double num(enum col_id c, const struct guest_view *v)
+{
+	switch (c) {
+	case COL_PIDS: return (double)v->g->nprocs;
+	case COL_CPU: return v->cpu_total;
+	case COL_USR: return v->cpu_usr;
+	case COL_SYS: return v->cpu_sys;
+	case COL_GUEST: return v->cpu_guest;
+	case COL_IOW: return v->cpu_iowait;
+	case COL_TAX: return v->cpu_tax;
+	default: break;
+	}
+	uint64_t b = VT_UNKNOWN;
+	switch (c) {
+	case COL_MEM: b = v->mem_host; break;
+	case COL_WSET: b = v->mem_ws; break;
+	case COL_CACHE: b = v->mem_cache; break;
+	case COL_MTAX: b = v->mem_tax; break;
+	case COL_GTOTAL: b = v->g_total; break;
+	case COL_GUSED: b = v->g_used; break;
+	case COL_GCACHE: b = v->g_cache; break;
+	default: break;
+	}
+	return b == VT_UNKNOWN ? VT_NAN : (double)b;
+}
+
+static const char *text(enum col_id c, const struct guest_view *v)
+{
+	switch (c) {
+	case COL_ID: return v->g->id ? v->g->id : "";
+	case COL_NAME: return v->g->name ? v->g->name : "";
+	case COL_RUNTIME: return runtime_name(v->g->runtime);
+	default: return "";
+	}
+}
+
+void column_cell(enum col_id c, const struct guest_view *v, char *buf, size_t bufsz, int width)
+{
+	char raw[512];
+	const struct column *col = &columns[c];
+	switch (col->unit) {
+	case UNIT_TEXT:
+		sanitize(raw, sizeof(raw), text(c, v));
+		break;
+	case UNIT_COUNT:
+		snprintf(raw, sizeof(raw), "%llu", (unsigned long long)v->g->nprocs);
+		break;
+	case UNIT_PCT: {
+		double d = num(c, v);
+		if (isnan(d))
+			snprintf(raw, sizeof(raw), "-");
+		else
+			snprintf(raw, sizeof(raw), d < 999.95 ? "%.1f" : "%.0f", d);
+		break;
+	}
+	case UNIT_BYTES: {
+		double d = num(c, v);
+		char b[32];
+		fmt_bytes(b, sizeof(b), isnan(d) ? VT_UNKNOWN : (uint64_t)d);
+		snprintf(raw, sizeof(raw), "%s%s", (c == COL_MTAX && v->mem_tax_lower_bound && !isnan(d)) ? ">" : "", b);
+		break;
+	}
+	}
+	if (width <= 0) {
+		snprintf(buf, bufsz, "%s", raw);
+		return;
+	}
+	/* cut to width in characters, keeping UTF-8 sequences whole */
+	size_t bytes = 0;
+	int chars = 0;
+	while (raw[bytes] && chars < width) {
+		unsigned char ch = (unsigned char)raw[bytes];
+		size_t n = ch < 0x80 ? 1 : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
+		bytes += n;
+		chars++;
+	}
+	if (col->left)
+		snprintf(buf, bufsz, "%.*s%*s", (int)bytes, raw, width - chars, "");
+	else
+		snprintf(buf, bufsz, "%*s%.*s", width - chars, "", (int)bytes, raw);
+}
+
+static int tiebreak(const struct guest_view *a, const struct guest_view *b)
+{
+	if (a->kind != b->kind)
+		return (int)a->kind - (int)b->kind;
+	if (a->g->runtime != b->g->runtime)
+		return (int)a->g->runtime - (int)b->g->runtime;
+	return strcmp(a->g->id, b->g->id);
+}
+
+int column_compare(enum col_id c, bool desc, const struct guest_view *a, const struct guest_view *b)
+{
+	int r = 0;
+	if (columns[c].unit == UNIT_TEXT) {
+		r = strcmp(text(c, a), text(c, b));
+		if (desc)
+			r = -r;
+	} else {
+		double x = num(c, a), y = num(c, b);
+		/* unknown values sort last either way */
+		if (isnan(x) != isnan(y))
+			return isnan(x) ? 1 : -1;
+		if (!isnan(x) && x != y)
+			r = (x < y) ? -1 : 1;
+		if (desc)
+			r = -r;
+	}
+	return r ? r : tiebreak(a, b);
+}
+
+static enum col_id sort_col;
+static bool sort_desc;
+
+static int cmp_view(const void *a, const void *b)
+{
+	return column_compare(sort_col, sort_desc, a, b);
+}
+
+void columns_sort(struct frame *f, enum col_id c, bool desc)
+{
+	sort_col = c;
+	sort_desc = desc;
+	qsort(f->guests, f->n, sizeof(*f->guests), cmp_view);
+}

@@ -1,0 +1,142 @@
+/* Host counters: libproc2 stat.h and meminfo.h, plus the files libproc2
+ * does not cover. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libproc2/meminfo.h>
+#include <libproc2/stat.h>
+
+#include "host.h"
+#include "parse.h"
+#include "util.h"
+
+/* Positions in our item arrays; libproc2 enum numbers are never stored.
+ * The STAT_TIC_SUM_* items are avoided: 4.0.2-4.0.4 count guest twice. */
+enum { ST_USER, ST_NICE, ST_SYSTEM, ST_IDLE, ST_IOWAIT, ST_IRQ, ST_SOFTIRQ, ST_STEAL, ST_GUEST,
+       ST_GNICE, ST_N };
+static enum stat_item stat_items[ST_N] = {
+	[ST_USER] = STAT_TIC_USER, [ST_NICE] = STAT_TIC_NICE, [ST_SYSTEM] = STAT_TIC_SYSTEM,
+	[ST_IDLE] = STAT_TIC_IDLE, [ST_IOWAIT] = STAT_TIC_IOWAIT, [ST_IRQ] = STAT_TIC_IRQ,
+	[ST_SOFTIRQ] = STAT_TIC_SOFTIRQ, [ST_STEAL] = STAT_TIC_STOLEN, [ST_GUEST] = STAT_TIC_GUEST,
+	[ST_GNICE] = STAT_TIC_GUEST_NICE,
+};
+
+enum { MI_TOTAL, MI_FREE, MI_AVAIL, MI_BUFFERS, MI_CACHED, MI_ANON, MI_SHMEM, MI_SWTOTAL,
+       MI_SWFREE, MI_HTOTAL, MI_HFREE, MI_HSIZE, MI_N };
+static enum meminfo_item mem_items[MI_N] = {
+	[MI_TOTAL] = MEMINFO_MEM_TOTAL, [MI_FREE] = MEMINFO_MEM_FREE,
+	[MI_AVAIL] = MEMINFO_MEM_AVAILABLE, [MI_BUFFERS] = MEMINFO_MEM_BUFFERS,
+	[MI_CACHED] = MEMINFO_MEM_CACHED, [MI_ANON] = MEMINFO_MEM_ANON,
+	[MI_SHMEM] = MEMINFO_MEM_SHARED, [MI_SWTOTAL] = MEMINFO_SWAP_TOTAL,
+	[MI_SWFREE] = MEMINFO_SWAP_FREE, [MI_HTOTAL] = MEMINFO_MEM_HUGE_TOTAL,
+	[MI_HFREE] = MEMINFO_MEM_HUGE_FREE, [MI_HSIZE] = MEMINFO_MEM_HUGE_SIZE,
+};
+
+struct host_reader {
+	struct stat_info *stat;
+	struct meminfo_info *mem;
+	uint64_t page_size;
+	struct sb buf;
+};
+
+struct host_reader *host_reader_new(char **cause)
+{
+	struct host_reader *r = xcalloc(1, sizeof(*r));
+	int e = procps_stat_new(&r->stat);
+	if (e < 0) {
+		*cause = xasprintf("cannot read /proc/stat: %s", strerror(-e));
+		host_reader_free(r);
+		return NULL;
+	}
+	e = procps_meminfo_new(&r->mem);
+	if (e < 0) {
+		*cause = xasprintf("cannot read /proc/meminfo: %s", strerror(-e));
+		host_reader_free(r);
+		return NULL;
+	}
+	long ps = sysconf(_SC_PAGESIZE);
+	r->page_size = ps > 0 ? (uint64_t)ps : 4096;
+	return r;
+}
+
+void host_reader_free(struct host_reader *r)
+{
+	if (!r)
+		return;
+	if (r->stat)
+		procps_stat_unref(&r->stat);
+	if (r->mem)
+		procps_meminfo_unref(&r->mem);
+	sb_free(&r->buf);
+	free(r);
+}
+
+static void read_psi(struct host_reader *r, const char *file, uint64_t *some, uint64_t *full)
+{
+	if (read_file_at(AT_FDCWD, file, &r->buf, 4096))
+		return;
+	uint64_t v;
+	if (some && !parse_pressure(r->buf.s, "some", &v))
+		*some = v;
+	if (full && !parse_pressure(r->buf.s, "full", &v))
+		*full = v;
+}
+
+int host_read(struct host_reader *r, struct host_sample *h)
+{
+	host_sample_init(h);
+	h->mono_ns = now_mono_ns();
+	h->real_ms = now_real_ms();
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	h->ncpus = n > 0 ? (uint32_t)n : 1;
+	long hz = sysconf(_SC_CLK_TCK);
+	h->hz = hz > 0 ? (uint64_t)hz : 100;
+	if (gethostname(h->hostname, sizeof(h->hostname) - 1))
+		snprintf(h->hostname, sizeof(h->hostname), "localhost");
+
+	/* select re-reads every time; get() would cache for a second */
+	struct stat_stack *st = procps_stat_select(r->stat, stat_items, ST_N);
+	if (!st)
+		return errno ? -errno : -EIO;
+	uint64_t *t[ST_N] = {&h->t_user, &h->t_nice, &h->t_system, &h->t_idle, &h->t_iowait,
+			     &h->t_irq, &h->t_softirq, &h->t_steal, &h->t_guest, &h->t_guest_nice};
+	for (int i = 0; i < ST_N; i++)
+		*t[i] = st->head[i].result.ull_int;
+
+	struct meminfo_stack *ms = procps_meminfo_select(r->mem, mem_items, MI_N);
+	if (ms) {
+		uint64_t *m[MI_N] = {&h->mem_total, &h->mem_free, &h->mem_available,
+				     &h->mem_buffers, &h->mem_cached, &h->mem_anon, &h->mem_shmem,
+				     &h->swap_total, &h->swap_free, &h->huge_total, &h->huge_free,
+				     &h->huge_size};
+		for (int i = 0; i < MI_N; i++) {
+			uint64_t v = ms->head[i].result.ul_int;
+			/* meminfo is in KiB except the HugePages_* page counts */
+			*m[i] = (i == MI_HTOTAL || i == MI_HFREE) ? v : v * 1024;
+		}
+	}
+	read_psi(r, "/proc/pressure/cpu", &h->psi_cpu_some, NULL);
+	read_psi(r, "/proc/pressure/io", &h->psi_io_some, &h->psi_io_full);
+	read_psi(r, "/proc/pressure/memory", &h->psi_mem_some, &h->psi_mem_full);
+
+	uint64_t v;
+	if (!read_file_at(AT_FDCWD, "/sys/kernel/mm/ksm/pages_sharing", &r->buf, 64) &&
+	    !parse_u64(r->buf.s, &v))
+		h->ksm_sharing = v * r->page_size;
+	if (!read_file_at(AT_FDCWD, "/proc/spl/kstat/zfs/arcstats", &r->buf, 0) &&
+	    !parse_kv_u64(r->buf.s, "size", &v))
+		h->zfs_arc = v;
+	else
+		h->zfs_arc = VT_UNKNOWN;
+	if (!read_file_at(AT_FDCWD, "/proc/loadavg", &r->buf, 256))
+		sscanf(r->buf.s, "%lf %lf %lf", &h->load1, &h->load5, &h->load15);
+	if (!read_file_at(AT_FDCWD, "/proc/uptime", &r->buf, 256))
+		sscanf(r->buf.s, "%lf", &h->uptime_s);
+	return 0;
+}

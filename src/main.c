@@ -1,0 +1,292 @@
+/* vtax: command line, the refresh loop and output selection. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "columns.h"
+#include "model.h"
+#include "record.h"
+#include "render.h"
+#include "util.h"
+
+struct opts {
+	int batch;
+	int json;
+	long iterations;           /* 0 = forever */
+	uint64_t delay_ns;
+	const char *record;
+	const char *replay;
+	struct render_opts ro;
+	struct collect_opts co;
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: vtax [OPTION]...\n"
+		"Show every VM and container on this host with the host resources each one\n"
+		"costs: CPU split into usr, sys, guest and iowait, memory split into working\n"
+		"set and page cache, and the virtualization tax.\n"
+		"\n"
+		"  -b, --batch            plain text frames, like top -b (the default when\n"
+		"                         standard output is not a terminal)\n"
+		"  -n, --iterations=N     stop after N frames\n"
+		"  -d, --delay=SECS       seconds between refreshes (default 2, fractions allowed)\n"
+		"  -j, --json             one JSON object per refresh (JSON Lines)\n"
+		"  -s, --sort=COLUMN      sort by COLUMN (default cpu_tax); see --list-columns\n"
+		"  -r, --reverse          sort ascending instead of descending\n"
+		"      --record=FILE      also append raw samples to FILE (JSON Lines)\n"
+		"      --replay=FILE      read samples from FILE instead of the live host\n"
+		"      --cgroup-root=DIR  read cgroups below DIR (default /sys/fs/cgroup)\n"
+		"      --pve-dir=DIR      Proxmox configuration directory (default /etc/pve)\n"
+		"      --list-columns     list the columns and what they mean\n"
+		"  -h, --help             show this help and exit\n"
+		"  -V, --version          show the version and exit\n"
+		"\n"
+		"Full documentation: man vtax\n");
+}
+
+static int fail_usage(const char *what, const char *arg)
+{
+	fprintf(stderr, "vtax: %s '%s'\nTry 'vtax --help' for more information.\n", what, arg);
+	return 2;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	enum { OPT_RECORD = 256, OPT_REPLAY, OPT_CGROOT, OPT_PVE, OPT_LISTCOLS };
+	static const struct option longopts[] = {
+		{"batch", no_argument, NULL, 'b'},
+		{"iterations", required_argument, NULL, 'n'},
+		{"delay", required_argument, NULL, 'd'},
+		{"json", no_argument, NULL, 'j'},
+		{"sort", required_argument, NULL, 's'},
+		{"reverse", no_argument, NULL, 'r'},
+		{"record", required_argument, NULL, OPT_RECORD},
+		{"replay", required_argument, NULL, OPT_REPLAY},
+		{"cgroup-root", required_argument, NULL, OPT_CGROOT},
+		{"pve-dir", required_argument, NULL, OPT_PVE},
+		{"list-columns", no_argument, NULL, OPT_LISTCOLS},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":bn:d:js:rhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			o->batch = 1;
+			break;
+		case 'n': {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || *end || v < 1)
+				return fail_usage("invalid number of iterations", optarg);
+			o->iterations = v;
+			break;
+		}
+		case 'd':
+			if (parse_seconds(optarg, &o->delay_ns))
+				return fail_usage("invalid delay (seconds, e.g. 1 or 0.5):", optarg);
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case 's': {
+			int col = column_find(optarg);
+			if (col < 0)
+				return fail_usage("unknown column (see --list-columns):", optarg);
+			o->ro.sort = (enum col_id)col;
+			break;
+		}
+		case 'r':
+			o->ro.desc = false;
+			break;
+		case OPT_RECORD:
+			o->record = optarg;
+			break;
+		case OPT_REPLAY:
+			o->replay = optarg;
+			break;
+		case OPT_CGROOT:
+			o->co.cgroup_root = optarg;
+			break;
+		case OPT_PVE:
+			o->co.pve_dir = optarg;
+			break;
+		case OPT_LISTCOLS:
+			for (int i = 0; i < COL_COUNT; i++)
+				printf("%-12s %-8s %s\n", columns[i].name, columns[i].title, columns[i].help);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("vtax %s\n", PACKAGE_VERSION);
+			exit(0);
+		case ':':
+			return fail_usage("option needs an argument:", argv[optind - 1]);
+		default:
+			return fail_usage("unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return fail_usage("unexpected argument", argv[optind]);
+	return 0;
+}
+
+/* Write all of b to fd; EPIPE (reader gone, as with | head) ends quietly. */
+static int write_out(FILE *fp, const struct sb *b)
+{
+	if (fwrite(b->s, 1, b->len, fp) != b->len || fflush(fp)) {
+		if (errno == EPIPE)
+			exit(0);
+		return -errno;
+	}
+	return 0;
+}
+
+static void sleep_until(uint64_t deadline)
+{
+	for (;;) {
+		uint64_t now = now_mono_ns();
+		if (now >= deadline)
+			return;
+		uint64_t left = deadline - now;
+		struct timespec ts = {(time_t)(left / 1000000000ull), (long)(left % 1000000000ull)};
+		if (nanosleep(&ts, NULL) == 0)
+			return;
+	}
+}
+
+static int run(struct opts *o)
+{
+	char *cause = NULL;
+	struct collector *col = NULL;
+	struct replay *rp = NULL;
+	FILE *rec = NULL;
+	int rc = 0;
+	if (o->replay) {
+		rp = replay_open(o->replay, &cause);
+		if (!rp) {
+			fprintf(stderr, "vtax: %s\n", cause);
+			free(cause);
+			return 2;
+		}
+	} else {
+		col = collector_new(&o->co, &cause);
+		if (!col) {
+			fprintf(stderr, "vtax: %s\n", cause);
+			free(cause);
+			return 1;
+		}
+	}
+	if (o->record) {
+		rec = fopen(o->record, "ae");
+		if (!rec) {
+			fprintf(stderr, "vtax: cannot open %s for recording: %s\n", o->record,
+				strerror(errno));
+			rc = 2;
+			goto out;
+		}
+	}
+	struct sample a = {0}, b = {0};
+	struct sample *prev = NULL, *cur = &a;
+	struct sb out = {0};
+	uint64_t next = now_mono_ns();
+	for (long i = 0; !o->iterations || i < o->iterations; i++) {
+		if (rp) {
+			int r = replay_next(rp, cur, &cause);
+			if (r <= 0) {
+				if (cause) {
+					fprintf(stderr, "vtax: %s\n", cause);
+					free(cause);
+					cause = NULL;
+					if (r < 0)
+						rc = 2;
+				}
+				break;
+			}
+		} else {
+			int err = collector_sample(col, cur);
+			if (err) {
+				fprintf(stderr, "vtax: cannot read the host: %s\n", strerror(-err));
+				rc = 1;
+				break;
+			}
+		}
+		if (rec) {
+			sb_clear(&out);
+			record_sample(&out, cur);
+			if (write_out(rec, &out)) {
+				fprintf(stderr, "vtax: cannot write %s: %s\n", o->record, strerror(errno));
+				rc = 1;
+				break;
+			}
+		}
+		struct frame f;
+		model_compute(prev, cur, &f);
+		columns_sort(&f, o->ro.sort, o->ro.desc);
+		sb_clear(&out);
+		if (o->json) {
+			render_json(&out, &f);
+			sb_addc(&out, '\n');
+		} else {
+			if (i)
+				sb_addc(&out, '\n');
+			render_text(&out, &f, &o->ro);
+		}
+		frame_free(&f);
+		if (write_out(stdout, &out)) {
+			fprintf(stderr, "vtax: cannot write output: %s\n", strerror(errno));
+			rc = 1;
+			break;
+		}
+		prev = cur;
+		cur = cur == &a ? &b : &a;
+		if (!rp && (!o->iterations || i + 1 < o->iterations)) {
+			next += o->delay_ns;
+			uint64_t now = now_mono_ns();
+			if (next < now)
+				next = now; /* fell behind: do not burst to catch up */
+			sleep_until(next);
+		}
+	}
+	sb_free(&out);
+	sample_free(&a);
+	sample_free(&b);
+out:
+	if (rec)
+		fclose(rec);
+	replay_close(rp);
+	collector_free(col);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	memset(&o, 0, sizeof(o));
+	o.delay_ns = 2000000000ull;
+	render_opts_default(&o.ro);
+	int r = parse_args(argc, argv, &o);
+	if (r)
+		return r;
+	signal(SIGPIPE, SIG_IGN);
+	if (!isatty(STDOUT_FILENO))
+		o.batch = 1;
+	/* the interactive screen arrives with the screen module; until then the
+	 * batch frames serve a terminal too */
+	(void)o.batch;
+	return run(&o);
+}

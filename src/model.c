@@ -1,0 +1,272 @@
+/* Rates and virtualization tax from two samples. Pure. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "util.h"
+
+const char *iow_src_name(enum iow_src s)
+{
+	return s == IOW_PSI ? "psi" : s == IOW_DELAYACCT ? "delayacct" : NULL;
+}
+
+const char *hcpu_name(enum hcpu c)
+{
+	static const char *const n[HC_COUNT] = {
+		[HC_USER] = "user", [HC_NICE] = "nice", [HC_SYSTEM] = "system", [HC_IRQ] = "irq",
+		[HC_SOFTIRQ] = "softirq", [HC_IOWAIT] = "iowait", [HC_STEAL] = "steal",
+		[HC_GUEST] = "guest", [HC_IDLE] = "idle",
+	};
+	return (unsigned)c < HC_COUNT ? n[c] : "?";
+}
+
+uint64_t counter_delta(uint64_t now, uint64_t before)
+{
+	if (now == VT_UNKNOWN || before == VT_UNKNOWN)
+		return VT_UNKNOWN;
+	return sat_sub(now, before);
+}
+
+static double pct(uint64_t delta_ns, uint64_t dt_ns)
+{
+	if (delta_ns == VT_UNKNOWN || !dt_ns)
+		return VT_NAN;
+	return (double)delta_ns * 100.0 / (double)dt_ns;
+}
+
+static int cmp_key(const struct guest_sample *a, const struct guest_sample *b)
+{
+	if (a->runtime != b->runtime)
+		return (int)a->runtime - (int)b->runtime;
+	return strcmp(a->id, b->id);
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	return cmp_key(*(const struct guest_sample *const *)a, *(const struct guest_sample *const *)b);
+}
+
+static const struct guest_sample *find_prev(const struct guest_sample *const *idx, size_t n,
+					    const struct guest_sample *g)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = cmp_key(idx[mid], g);
+		if (!c)
+			/* same name but born again (recreated cgroup, reused pid) */
+			return idx[mid]->birth == g->birth ? idx[mid] : NULL;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void guest_cpu(const struct guest_sample *p, const struct guest_sample *g, uint64_t dt,
+		      struct guest_view *v)
+{
+	bool vm = v->kind == KIND_VM;
+	uint64_t gtime = vm ? counter_delta(g->p_gtime_ns, p->p_gtime_ns) : VT_UNKNOWN;
+	uint64_t user = counter_delta(g->cg_user_ns, p->cg_user_ns);
+	uint64_t sys = counter_delta(g->cg_system_ns, p->cg_system_ns);
+	if (user == VT_UNKNOWN || sys == VT_UNKNOWN) {
+		/* no cgroup: the QEMU process itself */
+		user = counter_delta(g->p_utime_ns, p->p_utime_ns);
+		sys = counter_delta(g->p_stime_ns, p->p_stime_ns);
+	}
+	/* the kernel counts guest time inside user time: take it out once */
+	uint64_t usr = user;
+	if (user != VT_UNKNOWN && gtime != VT_UNKNOWN)
+		usr = sat_sub(user, gtime);
+	v->cpu_usr = pct(usr, dt);
+	v->cpu_sys = pct(sys, dt);
+	v->cpu_guest = vm ? pct(gtime, dt) : VT_NAN;
+	if (isnan(v->cpu_usr) || isnan(v->cpu_sys)) {
+		v->cpu_total = VT_NAN;
+	} else {
+		v->cpu_total = v->cpu_usr + v->cpu_sys + (isnan(v->cpu_guest) ? 0 : v->cpu_guest);
+	}
+	double helpers = pct(counter_delta(g->h_cpu_ns, p->h_cpu_ns), dt);
+	if (isnan(helpers))
+		helpers = 0;
+	if (vm)
+		v->cpu_tax = isnan(v->cpu_total) ? VT_NAN : v->cpu_usr + v->cpu_sys + helpers;
+	else
+		v->cpu_tax = helpers;
+
+	uint64_t io = counter_delta(g->cg_io_some_us, p->cg_io_some_us);
+	if (io != VT_UNKNOWN) {
+		v->cpu_iowait = pct(io * 1000, dt);
+		v->iow_src = IOW_PSI;
+	} else {
+		uint64_t blk = counter_delta(g->p_blkio_ns, p->p_blkio_ns);
+		v->cpu_iowait = pct(blk, dt);
+		v->iow_src = blk == VT_UNKNOWN ? IOW_NONE : IOW_DELAYACCT;
+	}
+	for (int t = 0; t < TG_COUNT; t++)
+		v->tg_pct[t] = pct(counter_delta(g->tg_cpu_ns[t], p->tg_cpu_ns[t]), dt);
+}
+
+static void guest_mem(const struct guest_sample *g, struct guest_view *v)
+{
+	bool vm = v->kind == KIND_VM;
+	uint64_t own = g->cg_mem_current != VT_UNKNOWN ? g->cg_mem_current : g->p_rss;
+	uint64_t helpers = g->h_mem == VT_UNKNOWN ? 0 : g->h_mem;
+	v->mem_host = own == VT_UNKNOWN ? VT_UNKNOWN : own + helpers;
+	v->mem_cache = g->cg_mem_file;
+	bool reported = g->g_total != VT_UNKNOWN && g->g_avail != VT_UNKNOWN;
+	v->g_total = g->g_total;
+	v->g_used = reported ? sat_sub(g->g_total, g->g_avail) : VT_UNKNOWN;
+	v->g_cache = g->g_cache;
+	if (!vm) {
+		v->mem_ws = (g->cg_mem_current != VT_UNKNOWN && g->cg_mem_inactive_file != VT_UNKNOWN)
+				    ? sat_sub(g->cg_mem_current, g->cg_mem_inactive_file)
+				    : g->cg_mem_current;
+		v->mem_tax = helpers;
+		return;
+	}
+	if (reported) {
+		v->mem_ws = v->g_used;
+		v->mem_tax = v->mem_host == VT_UNKNOWN ? VT_UNKNOWN : sat_sub(v->mem_host, v->mem_ws);
+		return;
+	}
+	v->mem_ws = g->vm_ram_rss;
+	v->mem_tax_lower_bound = true;
+	if (g->p_rss != VT_UNKNOWN && g->vm_ram_rss != VT_UNKNOWN)
+		v->mem_tax = sat_sub(g->p_rss, g->vm_ram_rss) + helpers;
+	else
+		v->mem_tax = VT_UNKNOWN;
+}
+
+static void host_cpu(const struct host_sample *p, const struct host_sample *h, struct host_view *v)
+{
+	uint64_t d[10] = {
+		counter_delta(h->t_user, p->t_user),     counter_delta(h->t_nice, p->t_nice),
+		counter_delta(h->t_system, p->t_system), counter_delta(h->t_idle, p->t_idle),
+		counter_delta(h->t_iowait, p->t_iowait), counter_delta(h->t_irq, p->t_irq),
+		counter_delta(h->t_softirq, p->t_softirq), counter_delta(h->t_steal, p->t_steal),
+		counter_delta(h->t_guest, p->t_guest),   counter_delta(h->t_guest_nice, p->t_guest_nice),
+	};
+	for (int i = 0; i < 10; i++)
+		if (d[i] == VT_UNKNOWN)
+			d[i] = 0;
+	/* user and nice already contain guest and guest_nice */
+	uint64_t guest = d[8] > d[0] ? d[0] : d[8];
+	uint64_t gnice = d[9] > d[1] ? d[1] : d[9];
+	uint64_t total = d[0] + d[1] + d[2] + d[3] + d[4] + d[5] + d[6] + d[7];
+	if (!total)
+		return;
+	double t = (double)total;
+	v->cpu[HC_USER] = (double)(d[0] - guest) * 100.0 / t;
+	v->cpu[HC_NICE] = (double)(d[1] - gnice) * 100.0 / t;
+	v->cpu[HC_SYSTEM] = (double)d[2] * 100.0 / t;
+	v->cpu[HC_IDLE] = (double)d[3] * 100.0 / t;
+	v->cpu[HC_IOWAIT] = (double)d[4] * 100.0 / t;
+	v->cpu[HC_IRQ] = (double)d[5] * 100.0 / t;
+	v->cpu[HC_SOFTIRQ] = (double)d[6] * 100.0 / t;
+	v->cpu[HC_STEAL] = (double)d[7] * 100.0 / t;
+	v->cpu[HC_GUEST] = (double)(guest + gnice) * 100.0 / t;
+}
+
+static uint64_t sum_known(uint64_t a, uint64_t b)
+{
+	return b == VT_UNKNOWN ? a : a + b;
+}
+
+void model_compute(const struct sample *prev, const struct sample *cur, struct frame *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->cur = cur;
+	f->time_ms = cur->host.real_ms;
+	const struct host_sample *h = &cur->host;
+	uint64_t dt = 0;
+	if (prev && prev->host.mono_ns != VT_UNKNOWN && h->mono_ns != VT_UNKNOWN &&
+	    h->mono_ns > prev->host.mono_ns)
+		dt = h->mono_ns - prev->host.mono_ns;
+	f->has_rates = dt > 0;
+	f->interval_s = dt ? (double)dt / 1e9 : VT_NAN;
+
+	struct host_view *hv = &f->host;
+	hv->ncpus = h->ncpus;
+	for (int i = 0; i < HC_COUNT; i++)
+		hv->cpu[i] = VT_NAN;
+	if (dt)
+		host_cpu(&prev->host, h, hv);
+	hv->mem_total = h->mem_total;
+	hv->mem_available = h->mem_available;
+	hv->mem_free = h->mem_free;
+	hv->mem_used = (h->mem_total != VT_UNKNOWN && h->mem_available != VT_UNKNOWN)
+			       ? sat_sub(h->mem_total, h->mem_available) : VT_UNKNOWN;
+	hv->page_cache = (h->mem_cached != VT_UNKNOWN) ? h->mem_cached + sum_known(0, h->mem_buffers)
+						       : VT_UNKNOWN;
+	hv->anon = h->mem_anon;
+	hv->zfs_arc = h->zfs_arc;
+	hv->ksm_shared = h->ksm_sharing;
+	hv->huge_total = (h->huge_total != VT_UNKNOWN && h->huge_size != VT_UNKNOWN)
+				 ? h->huge_total * h->huge_size : VT_UNKNOWN;
+	hv->huge_free = (h->huge_free != VT_UNKNOWN && h->huge_size != VT_UNKNOWN)
+				? h->huge_free * h->huge_size : VT_UNKNOWN;
+	hv->load[0] = h->load1;
+	hv->load[1] = h->load5;
+	hv->load[2] = h->load15;
+	hv->uptime_s = h->uptime_s;
+
+	const struct guest_sample **idx = NULL;
+	if (prev && dt && prev->nguests) {
+		idx = xmalloc(prev->nguests * sizeof(*idx));
+		for (size_t i = 0; i < prev->nguests; i++)
+			idx[i] = &prev->guests[i];
+		qsort(idx, prev->nguests, sizeof(*idx), cmp_ptr);
+	}
+	f->n = cur->nguests;
+	f->guests = xcalloc(f->n ? f->n : 1, sizeof(*f->guests));
+	for (size_t i = 0; i < cur->nguests; i++) {
+		const struct guest_sample *g = &cur->guests[i];
+		struct guest_view *v = &f->guests[i];
+		v->g = g;
+		v->kind = runtime_kind(g->runtime);
+		v->cpu_usr = v->cpu_sys = v->cpu_guest = v->cpu_iowait = v->cpu_total = v->cpu_tax = VT_NAN;
+		for (int t = 0; t < TG_COUNT; t++)
+			v->tg_pct[t] = VT_NAN;
+		const struct guest_sample *p = idx ? find_prev(idx, prev->nguests, g) : NULL;
+		if (p) {
+			v->has_rates = true;
+			guest_cpu(p, g, dt, v);
+		}
+		guest_mem(g, v);
+		hv->n_kind[v->kind]++;
+		hv->guests_ws = sum_known(hv->guests_ws, v->mem_ws);
+		hv->guests_tax = sum_known(hv->guests_tax, v->mem_tax);
+		hv->guests_host = sum_known(hv->guests_host, v->mem_host);
+		hv->guests_cache = sum_known(hv->guests_cache, v->mem_cache);
+		if (!isnan(v->cpu_tax))
+			hv->tax_cpu += v->cpu_tax;
+		if (!isnan(v->cpu_total))
+			hv->guests_cpu += v->cpu_total;
+	}
+	free(idx);
+	if (!dt) {
+		hv->tax_cpu = VT_NAN;
+		hv->guests_cpu = VT_NAN;
+	}
+	/* memory in use that no guest accounts for: the host's own */
+	if (h->mem_total != VT_UNKNOWN && h->mem_free != VT_UNKNOWN && hv->page_cache != VT_UNKNOWN) {
+		uint64_t used = sat_sub(sat_sub(h->mem_total, h->mem_free), hv->page_cache);
+		uint64_t guests_noncache = sat_sub(hv->guests_host, hv->guests_cache);
+		hv->host_own = sat_sub(used, guests_noncache);
+	} else {
+		hv->host_own = VT_UNKNOWN;
+	}
+}
+
+void frame_free(struct frame *f)
+{
+	free(f->guests);
+	f->guests = NULL;
+	f->n = 0;
+}

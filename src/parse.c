@@ -1,0 +1,473 @@
+/* Pure text parsers: kernel files, QEMU command lines, Proxmox configs. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "util.h"
+
+static const char *next_line(const char *p)
+{
+	const char *nl = strchr(p, '\n');
+	return nl ? nl + 1 : NULL;
+}
+
+static int scan_u64(const char *p, const char **end, uint64_t *out)
+{
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	uint64_t v = 0;
+	while (isdigit((unsigned char)*p)) {
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+		p++;
+	}
+	*out = v;
+	if (end)
+		*end = p;
+	return 0;
+}
+
+int parse_kv_u64(const char *buf, const char *key, uint64_t *out)
+{
+	size_t klen = strlen(key);
+	for (const char *p = buf; p && *p; p = next_line(p)) {
+		if (strncmp(p, key, klen) || (p[klen] != ' ' && p[klen] != '\t'))
+			continue;
+		/* last whitespace-separated token on the line */
+		const char *eol = strchr(p, '\n');
+		if (!eol)
+			eol = p + strlen(p);
+		const char *t = eol;
+		while (t > p + klen && isspace((unsigned char)t[-1]))
+			t--;
+		const char *e = t;
+		while (t > p + klen && !isspace((unsigned char)t[-1]))
+			t--;
+		if (t == e)
+			return -EINVAL;
+		const char *end;
+		if (scan_u64(t, &end, out) || end != e)
+			return -EINVAL;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int parse_u64(const char *buf, uint64_t *out)
+{
+	while (isspace((unsigned char)*buf))
+		buf++;
+	if (!strncmp(buf, "max", 3)) {
+		*out = VT_UNKNOWN;
+		return 0;
+	}
+	const char *end;
+	if (scan_u64(buf, &end, out))
+		return -EINVAL;
+	while (isspace((unsigned char)*end))
+		end++;
+	return *end ? -EINVAL : 0;
+}
+
+int parse_pressure(const char *buf, const char *which, uint64_t *total_us)
+{
+	size_t wl = strlen(which);
+	for (const char *p = buf; p && *p; p = next_line(p)) {
+		if (strncmp(p, which, wl) || p[wl] != ' ')
+			continue;
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		for (const char *t = p; t && t < p + n; t = memchr(t, ' ', (size_t)(p + n - t))) {
+			while (*t == ' ')
+				t++;
+			if (!strncmp(t, "total=", 6))
+				return scan_u64(t + 6, NULL, total_us);
+		}
+		return -EINVAL;
+	}
+	return -ENOENT;
+}
+
+int parse_proc_cgroup(const char *buf, const char *controller, char *out, size_t outsz)
+{
+	size_t cl = strlen(controller);
+	for (const char *p = buf; p && *p; p = next_line(p)) {
+		const char *c1 = strchr(p, ':');
+		const char *eol = strchr(p, '\n');
+		if (!eol)
+			eol = p + strlen(p);
+		if (!c1 || c1 > eol)
+			continue;
+		const char *c2 = memchr(c1 + 1, ':', (size_t)(eol - c1 - 1));
+		if (!c2)
+			continue;
+		const char *ctl = c1 + 1;
+		size_t ctl_len = (size_t)(c2 - ctl);
+		int match = 0;
+		if (!cl) {
+			match = ctl_len == 0 && c1 - p == 1 && p[0] == '0';
+		} else {
+			/* a comma-separated list such as "cpu,cpuacct" */
+			const char *t = ctl;
+			while (t < c2) {
+				const char *comma = memchr(t, ',', (size_t)(c2 - t));
+				const char *te = comma ? comma : c2;
+				if ((size_t)(te - t) == cl && !strncmp(t, controller, cl))
+					match = 1;
+				t = te + 1;
+			}
+		}
+		if (!match)
+			continue;
+		size_t n = (size_t)(eol - c2 - 1);
+		if (n + 1 > outsz)
+			return -ENAMETOOLONG;
+		memcpy(out, c2 + 1, n);
+		out[n] = '\0';
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int parse_pve_conf(const char *buf, const char *key, char *out, size_t outsz)
+{
+	size_t kl = strlen(key);
+	for (const char *p = buf; p && *p; p = next_line(p)) {
+		if (*p == '[')
+			break;
+		if (strncmp(p, key, kl) || p[kl] != ':')
+			continue;
+		const char *v = p + kl + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		const char *e = strchr(v, '\n');
+		if (!e)
+			e = v + strlen(v);
+		while (e > v && isspace((unsigned char)e[-1]))
+			e--;
+		size_t n = (size_t)(e - v);
+		if (n >= outsz)
+			n = outsz - 1;
+		memcpy(out, v, n);
+		out[n] = '\0';
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+char *cg_unescape(const char *in, size_t inlen, char *out, size_t outsz)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < inlen && o + 1 < outsz; i++) {
+		if (in[i] == '\\' && i + 3 < inlen && in[i + 1] == 'x' && hexval(in[i + 2]) >= 0 &&
+		    hexval(in[i + 3]) >= 0) {
+			out[o++] = (char)(hexval(in[i + 2]) * 16 + hexval(in[i + 3]));
+			i += 3;
+		} else {
+			out[o++] = in[i];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int parse_size(const char *s, int default_mib, uint64_t *out)
+{
+	const char *end;
+	uint64_t v;
+	if (scan_u64(s, &end, &v))
+		return -EINVAL;
+	uint64_t mul = default_mib ? 1ull << 20 : 1;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': mul = 1ull << 10; end++; break;
+	case 'M': mul = 1ull << 20; end++; break;
+	case 'G': mul = 1ull << 30; end++; break;
+	case 'T': mul = 1ull << 40; end++; break;
+	case 'B': mul = 1; end++; break;
+	default: break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end++;
+	if (*end && *end != ',')
+		return -EINVAL;
+	if (v > UINT64_MAX / mul)
+		return -EINVAL;
+	*out = v * mul;
+	return 0;
+}
+
+int is_qemu_argv0(const char *argv0)
+{
+	const char *b = strrchr(argv0, '/');
+	b = b ? b + 1 : argv0;
+	return !strncmp(b, "qemu-system-", 12) || !strcmp(b, "qemu-kvm") || !strcmp(b, "kvm");
+}
+
+/* Copy a QEMU option value up to the first lone comma (",," is a comma). */
+static void qemu_opt_value(const char *v, char *out, size_t outsz)
+{
+	size_t o = 0;
+	for (; *v && o + 1 < outsz; v++) {
+		if (*v == ',') {
+			if (v[1] != ',')
+				break;
+			v++;
+		}
+		out[o++] = *v;
+	}
+	out[o] = '\0';
+}
+
+/* Find "key=value" among the comma-separated options of s. */
+static int qemu_opt_find(const char *s, const char *key, char *out, size_t outsz)
+{
+	size_t kl = strlen(key);
+	const char *p = s;
+	while (p && *p) {
+		if (!strncmp(p, key, kl) && p[kl] == '=') {
+			qemu_opt_value(p + kl + 1, out, outsz);
+			return 0;
+		}
+		/* skip to the next single comma */
+		const char *c = p;
+		while (*c) {
+			if (*c == ',' && c[1] == ',') {
+				c += 2;
+				continue;
+			}
+			if (*c == ',')
+				break;
+			c++;
+		}
+		p = *c ? c + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+void parse_qemu_args(const char *argv, size_t len, struct qemu_args *qa)
+{
+	memset(qa, 0, sizeof(*qa));
+	qa->ram = 128ull << 20;
+	const char *args[512];
+	size_t n = 0;
+	for (size_t i = 0; i < len && n < ARRAY_SIZE(args);) {
+		args[n++] = argv + i;
+		const char *z = memchr(argv + i, '\0', len - i);
+		if (!z)
+			break;
+		i = (size_t)(z - argv) + 1;
+	}
+	/* the last arg may be unterminated if len was cut: drop it */
+	if (n && memchr(args[n - 1], '\0', len - (size_t)(args[n - 1] - argv)) == NULL)
+		n--;
+	char mon_chardev[64] = "";
+	for (size_t i = 0; i + 1 < n; i++) {
+		const char *a = args[i];
+		const char *v = args[i + 1];
+		if (a[0] == '-' && a[1] == '-')
+			a++;
+		if (!strcmp(a, "-name")) {
+			if (qemu_opt_find(v, "guest", qa->name, sizeof(qa->name)))
+				qemu_opt_value(v, qa->name, sizeof(qa->name));
+			i++;
+		} else if (!strcmp(a, "-m")) {
+			char sz[64];
+			uint64_t b;
+			if (qemu_opt_find(v, "size", sz, sizeof(sz)))
+				qemu_opt_value(v, sz, sizeof(sz));
+			if (!parse_size(sz, 1, &b))
+				qa->ram = b;
+			i++;
+		} else if (!strcmp(a, "-qmp")) {
+			if (!strncmp(v, "unix:", 5))
+				qemu_opt_value(v + 5, qa->qmp, sizeof(qa->qmp));
+			i++;
+		} else if (!strcmp(a, "-mon")) {
+			char mode[16] = "", chr[64] = "";
+			qemu_opt_find(v, "mode", mode, sizeof(mode));
+			if (!qemu_opt_find(v, "chardev", chr, sizeof(chr)) && !strcmp(mode, "control"))
+				snprintf(mon_chardev, sizeof(mon_chardev), "%s", chr);
+			i++;
+		}
+	}
+	if (qa->qmp[0] || !mon_chardev[0])
+		return;
+	/* -chardev socket,id=X,path=P with a QMP monitor on X */
+	for (size_t i = 0; i + 1 < n; i++) {
+		const char *a = args[i];
+		if (a[0] == '-' && a[1] == '-')
+			a++;
+		if (strcmp(a, "-chardev") || strncmp(args[i + 1], "socket,", 7))
+			continue;
+		char id[64] = "";
+		if (!qemu_opt_find(args[i + 1] + 7, "id", id, sizeof(id)) && !strcmp(id, mon_chardev))
+			qemu_opt_find(args[i + 1] + 7, "path", qa->qmp, sizeof(qa->qmp));
+	}
+}
+
+enum helper_type parse_helper(const char *argv, size_t len, char *id, size_t idsz)
+{
+	if (!len || !idsz)
+		return HELPER_NONE;
+	const char *a0 = argv;
+	size_t l0 = strnlen(a0, len);
+	if (l0 == len)
+		return HELPER_NONE;
+	const char *base = a0;
+	for (const char *c = a0; *c; c++)
+		if (*c == '/')
+			base = c + 1;
+	enum helper_type t = HELPER_NONE;
+	const char *flag = NULL;
+	if (!strncmp(base, "containerd-shim", 15)) {
+		t = HELPER_SHIM;
+		flag = "-id";
+	} else if (!strcmp(base, "conmon")) {
+		t = HELPER_CONMON;
+		flag = "-c";
+	} else if (!strncmp(a0, "[lxc monitor] ", 14)) {
+		/* "[lxc monitor] /var/lib/lxc NAME" as one argv string */
+		const char *sp = strrchr(a0 + 14, ' ');
+		if (!sp || !sp[1])
+			return HELPER_NONE;
+		snprintf(id, idsz, "%s", sp + 1);
+		return HELPER_LXC_MONITOR;
+	} else {
+		return HELPER_NONE;
+	}
+	for (size_t i = l0 + 1; i < len;) {
+		const char *a = argv + i;
+		size_t al = strnlen(a, len - i);
+		if (al == len - i)
+			break;
+		size_t next = i + al + 1;
+		if ((!strcmp(a, flag) || (a[0] == '-' && !strcmp(a + 1, flag))) && next < len) {
+			const char *v = argv + next;
+			size_t vl = strnlen(v, len - next);
+			if (vl == len - next || !vl)
+				break;
+			snprintf(id, idsz, "%.*s", (int)vl, v);
+			return t;
+		}
+		i = next;
+	}
+	return HELPER_NONE;
+}
+
+struct ram_map {
+	uint64_t size, rss;
+};
+
+static int cmp_map_desc(const void *a, const void *b)
+{
+	const struct ram_map *x = a, *y = b;
+	if (x->size != y->size)
+		return x->size < y->size ? 1 : -1;
+	return x->rss < y->rss ? 1 : x->rss > y->rss ? -1 : 0;
+}
+
+static int smaps_header(const char *p, const char *eol, uint64_t *size, int *candidate)
+{
+	/* start-end perms offset dev inode [path] */
+	char *e;
+	unsigned long long lo = strtoull(p, &e, 16);
+	if (*e != '-')
+		return -EINVAL;
+	unsigned long long hi = strtoull(e + 1, &e, 16);
+	if (*e != ' ' || hi < lo || eol - e < 6)
+		return -EINVAL;
+	const char *perms = e + 1;
+	*size = hi - lo;
+	/* skip perms, offset, dev, inode */
+	const char *t = perms;
+	for (int f = 0; f < 4 && t < eol; f++) {
+		while (t < eol && *t != ' ')
+			t++;
+		while (t < eol && *t == ' ')
+			t++;
+	}
+	size_t plen = (size_t)(eol - t);
+	int anon = plen == 0 || (plen >= 6 && !strncmp(t, "/memfd:", 7)) ||
+		   (plen >= 15 && !strncmp(t, "/dev/hugepages", 14)) ||
+		   (plen >= 11 && !strncmp(t, "/SYSV", 5));
+	*candidate = anon && perms[0] == 'r' && perms[1] == 'w' && perms[2] != 'x';
+	return 0;
+}
+
+int parse_smaps_guest_ram(const char *buf, uint64_t ram_size, uint64_t *ram_rss, uint64_t *rss_total)
+{
+	struct ram_map *maps = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t total = 0;
+	int cur = -1; /* index of the candidate being read, or -1 */
+	int seen = 0;
+	for (const char *p = buf; p && *p; p = next_line(p)) {
+		const char *eol = strchr(p, '\n');
+		if (!eol)
+			eol = p + strlen(p);
+		if (isxdigit((unsigned char)p[0]) && memchr(p, '-', (size_t)(eol - p)) &&
+		    strncmp(p, "Rss:", 4)) {
+			uint64_t size;
+			int cand;
+			if (smaps_header(p, eol, &size, &cand))
+				continue;
+			seen = 1;
+			cur = -1;
+			if (cand) {
+				if (n == cap) {
+					cap = cap ? cap * 2 : 64;
+					maps = xrealloc(maps, cap * sizeof(*maps));
+				}
+				maps[n].size = size;
+				maps[n].rss = 0;
+				cur = (int)n++;
+			}
+		} else if (!strncmp(p, "Rss:", 4)) {
+			uint64_t kb;
+			const char *q = p + 4;
+			while (*q == ' ')
+				q++;
+			if (scan_u64(q, NULL, &kb))
+				continue;
+			total += kb * 1024;
+			if (cur >= 0)
+				maps[cur].rss = kb * 1024;
+		}
+	}
+	if (!seen) {
+		free(maps);
+		return -EINVAL;
+	}
+	qsort(maps, n, sizeof(*maps), cmp_map_desc);
+	uint64_t got = 0, rss = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && (ram_size == 0 || got >= ram_size))
+			break;
+		/* small mappings are QEMU's own, never guest RAM */
+		if (i > 0 && maps[i].size < (16ull << 20))
+			break;
+		got += maps[i].size;
+		rss += maps[i].rss;
+	}
+	free(maps);
+	*ram_rss = rss;
+	*rss_total = total;
+	return 0;
+}

@@ -1,0 +1,401 @@
+/* Process tracking through libproc2: classify once, count each refresh. */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libproc2/pids.h>
+
+#include "procs.h"
+#include "util.h"
+
+/* libproc2 select lists are bounded; stay well below the limit. */
+#define SELECT_CHUNK 200
+
+/* Items are addressed by their position in these arrays, never by the
+ * library's enum numbers (they change between libproc2 releases). */
+enum { S_PID, S_PPID, S_BEGAN, S_CMD, S_NITEMS };
+static enum pids_item scan_items[S_NITEMS] = {
+	[S_PID] = PIDS_ID_PID, [S_PPID] = PIDS_ID_PPID, [S_BEGAN] = PIDS_TICS_BEGAN, [S_CMD] = PIDS_CMD,
+};
+
+enum { D_PID, D_BEGAN, D_CMDLINE, D_CGROUP, D_NITEMS };
+static enum pids_item detail_items[D_NITEMS] = {
+	[D_PID] = PIDS_ID_PID, [D_BEGAN] = PIDS_TICS_BEGAN, [D_CMDLINE] = PIDS_CMDLINE_V,
+	[D_CGROUP] = PIDS_CGROUP_V,
+};
+
+enum { C_PID, C_BEGAN, C_UTIME, C_STIME, C_GTIME, C_BLKIO, C_RES, C_NITEMS };
+static enum pids_item count_items[C_NITEMS] = {
+	[C_PID] = PIDS_ID_PID, [C_BEGAN] = PIDS_TICS_BEGAN, [C_UTIME] = PIDS_TICS_USER,
+	[C_STIME] = PIDS_TICS_SYSTEM, [C_GTIME] = PIDS_TICS_GUEST, [C_BLKIO] = PIDS_TICS_BLKIO,
+	[C_RES] = PIDS_MEM_RES,
+};
+
+enum { T_TGID, T_CMD, T_UTIME, T_STIME, T_NITEMS };
+static enum pids_item thread_items[T_NITEMS] = {
+	[T_TGID] = PIDS_ID_TGID, [T_CMD] = PIDS_CMD, [T_UTIME] = PIDS_TICS_USER,
+	[T_STIME] = PIDS_TICS_SYSTEM,
+};
+
+struct procs {
+	struct pids_info *scan, *detail, *count, *thread;
+	const char *proc_ctl;
+	uint64_t hz;
+	int *seen;                 /* sorted pids already classified */
+	size_t nseen, capseen;
+	struct proc_ent *ents;     /* tracked, sorted by pid */
+	size_t nents, capents;
+	uint64_t last_full_ns;
+	struct sb buf;
+};
+
+#define RESCAN_NS (30ull * 1000000000ull)
+
+struct procs *procs_new(const char *proc_ctl)
+{
+	struct procs *p = xcalloc(1, sizeof(*p));
+	p->proc_ctl = proc_ctl;
+	long hz = sysconf(_SC_CLK_TCK);
+	p->hz = hz > 0 ? (uint64_t)hz : 100;
+	if (procps_pids_new(&p->scan, scan_items, S_NITEMS) < 0 ||
+	    procps_pids_new(&p->detail, detail_items, D_NITEMS) < 0 ||
+	    procps_pids_new(&p->count, count_items, C_NITEMS) < 0 ||
+	    procps_pids_new(&p->thread, thread_items, T_NITEMS) < 0) {
+		procs_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void procs_free(struct procs *p)
+{
+	if (!p)
+		return;
+	if (p->scan)
+		procps_pids_unref(&p->scan);
+	if (p->detail)
+		procps_pids_unref(&p->detail);
+	if (p->count)
+		procps_pids_unref(&p->count);
+	if (p->thread)
+		procps_pids_unref(&p->thread);
+	for (size_t i = 0; i < p->nents; i++)
+		free(p->ents[i].cgroup);
+	free(p->ents);
+	free(p->seen);
+	sb_free(&p->buf);
+	free(p);
+}
+
+uint64_t procs_hz(const struct procs *p)
+{
+	return p->hz;
+}
+
+static uint64_t tick_ns(const struct procs *p, unsigned long long t)
+{
+	return (uint64_t)t * (1000000000ull / p->hz);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Every numeric entry of /proc, sorted. */
+static int list_pids(int **out, size_t *n)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return -errno;
+	size_t cap = *n > 64 ? *n : 1024;
+	int *v = xmalloc(cap * sizeof(*v));
+	size_t k = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		if (k == cap) {
+			cap *= 2;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[k++] = atoi(de->d_name);
+	}
+	closedir(d);
+	qsort(v, k, sizeof(*v), cmp_int);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* Whether a comm may be one of ours, so that its cmdline is worth a read. */
+static int candidate_comm(const char *comm)
+{
+	static const char *const pre[] = {"qemu", "kvm", "containerd-shim", "conmon", "lxc"};
+	for (size_t i = 0; i < ARRAY_SIZE(pre); i++)
+		if (!strncmp(comm, pre[i], strlen(pre[i])))
+			return 1;
+	return 0;
+}
+
+static struct proc_ent *add_ent(struct procs *p)
+{
+	if (p->nents == p->capents) {
+		p->capents = p->capents ? p->capents * 2 : 16;
+		p->ents = xrealloc(p->ents, p->capents * sizeof(*p->ents));
+	}
+	struct proc_ent *e = &p->ents[p->nents++];
+	memset(e, 0, sizeof(*e));
+	e->utime_ns = e->stime_ns = e->gtime_ns = e->blkio_ns = e->rss = VT_UNKNOWN;
+	return e;
+}
+
+/* Join a strv with sep into p->buf. */
+static void join(struct sb *b, char **v, char sep)
+{
+	sb_clear(b);
+	for (size_t i = 0; v && v[i]; i++) {
+		sb_adds(b, v[i]);
+		sb_addc(b, sep);
+	}
+}
+
+static void classify_detail(struct procs *p, struct pids_stack *st)
+{
+	int pid = st->head[D_PID].result.s_int;
+	char **argv = st->head[D_CMDLINE].result.strv;
+	if (!argv || !argv[0] || !argv[0][0] || !strcmp(argv[0], "-"))
+		return;
+	join(&p->buf, argv, '\0');
+	size_t alen = p->buf.len;
+	char *args = xmalloc(alen + 1);
+	memcpy(args, p->buf.s, alen + 1);
+	struct proc_ent tmp;
+	memset(&tmp, 0, sizeof(tmp));
+	int keep = 0;
+	if (is_qemu_argv0(args)) {
+		tmp.cls = PC_QEMU;
+		parse_qemu_args(args, alen, &tmp.qa);
+		keep = 1;
+	} else {
+		tmp.htype = parse_helper(args, alen, tmp.key, sizeof(tmp.key));
+		if (tmp.htype != HELPER_NONE) {
+			tmp.cls = PC_HELPER;
+			keep = 1;
+		}
+	}
+	free(args);
+	if (!keep)
+		return;
+	struct proc_ent *e = add_ent(p);
+	int cls = tmp.cls;
+	*e = tmp;
+	e->cls = cls;
+	e->pid = pid;
+	e->start = st->head[D_BEGAN].result.ull_int;
+	e->utime_ns = e->stime_ns = e->gtime_ns = e->blkio_ns = e->rss = VT_UNKNOWN;
+	join(&p->buf, st->head[D_CGROUP].result.strv, '\n');
+	char path[4096];
+	if (!parse_proc_cgroup(p->buf.s, p->proc_ctl, path, sizeof(path)))
+		e->cgroup = xstrdup(path);
+}
+
+/* Classify new pids: stat for all, cmdline and cgroup for candidates. */
+static void classify(struct procs *p, const int *pids, size_t n)
+{
+	unsigned *cand = xmalloc((n + 1) * sizeof(*cand));
+	size_t ncand = 0;
+	for (size_t off = 0; off < n; off += SELECT_CHUNK) {
+		size_t k = n - off < SELECT_CHUNK ? n - off : SELECT_CHUNK;
+		struct pids_fetch *f =
+			procps_pids_select(p->scan, (unsigned *)(uintptr_t)(pids + off), (int)k, PIDS_SELECT_PID);
+		if (!f)
+			continue;
+		for (int i = 0; i < f->counts->total; i++) {
+			struct pids_stack *st = f->stacks[i];
+			const char *comm = st->head[S_CMD].result.str;
+			int ppid = st->head[S_PPID].result.s_int;
+			if (!comm)
+				continue;
+			if (ppid == 2 && !strncmp(comm, "vhost-", 6) && isdigit((unsigned char)comm[6])) {
+				struct proc_ent *e = add_ent(p);
+				e->cls = PC_VHOST_KT;
+				e->pid = st->head[S_PID].result.s_int;
+				e->start = st->head[S_BEGAN].result.ull_int;
+				e->owner = atoi(comm + 6);
+			} else if (candidate_comm(comm)) {
+				cand[ncand++] = (unsigned)st->head[S_PID].result.s_int;
+			}
+		}
+	}
+	for (size_t off = 0; off < ncand; off += SELECT_CHUNK) {
+		size_t k = ncand - off < SELECT_CHUNK ? ncand - off : SELECT_CHUNK;
+		struct pids_fetch *f = procps_pids_select(p->detail, cand + off, (int)k, PIDS_SELECT_PID);
+		if (!f)
+			continue;
+		for (int i = 0; i < f->counts->total; i++)
+			classify_detail(p, f->stacks[i]);
+	}
+	free(cand);
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+	const struct proc_ent *x = a, *y = b;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static struct proc_ent *find_ent(struct procs *p, int pid)
+{
+	struct proc_ent key = {.pid = pid};
+	return bsearch(&key, p->ents, p->nents, sizeof(*p->ents), cmp_ent);
+}
+
+static void drop_dead(struct procs *p)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < p->nents; i++) {
+		if (p->ents[i].alive)
+			p->ents[o++] = p->ents[i];
+		else
+			free(p->ents[i].cgroup);
+	}
+	p->nents = o;
+}
+
+/* Read counters of every tracked pid; mark the ones gone or reused. */
+static void read_counters(struct procs *p)
+{
+	unsigned *ids = xmalloc((p->nents + 1) * sizeof(*ids));
+	for (size_t i = 0; i < p->nents; i++) {
+		ids[i] = (unsigned)p->ents[i].pid;
+		p->ents[i].alive = 0;
+	}
+	for (size_t off = 0; off < p->nents; off += SELECT_CHUNK) {
+		size_t k = p->nents - off < SELECT_CHUNK ? p->nents - off : SELECT_CHUNK;
+		struct pids_fetch *f = procps_pids_select(p->count, ids + off, (int)k, PIDS_SELECT_PID);
+		if (!f)
+			continue;
+		for (int i = 0; i < f->counts->total; i++) {
+			struct pids_result *r = f->stacks[i]->head;
+			struct proc_ent *e = find_ent(p, r[C_PID].result.s_int);
+			if (!e || e->start != r[C_BEGAN].result.ull_int)
+				continue; /* gone, or the pid now names another process */
+			e->alive = 1;
+			e->utime_ns = tick_ns(p, r[C_UTIME].result.ull_int);
+			e->stime_ns = tick_ns(p, r[C_STIME].result.ull_int);
+			e->gtime_ns = tick_ns(p, r[C_GTIME].result.ull_int);
+			e->blkio_ns = tick_ns(p, r[C_BLKIO].result.ull_int);
+			e->rss = (uint64_t)r[C_RES].result.ul_int * 1024;
+		}
+	}
+	free(ids);
+}
+
+int procs_update(struct procs *p)
+{
+	int *cur = NULL;
+	size_t ncur = p->nseen;
+	int err = list_pids(&cur, &ncur);
+	if (err)
+		return err;
+	uint64_t now = now_mono_ns();
+	if (!p->last_full_ns || now - p->last_full_ns > RESCAN_NS) {
+		/* a periodic fresh look catches pids reused between refreshes */
+		p->nseen = 0;
+		for (size_t i = 0; i < p->nents; i++)
+			free(p->ents[i].cgroup);
+		p->nents = 0;
+		p->last_full_ns = now;
+	}
+	/* new pids: in cur, not in seen (both sorted) */
+	int *fresh = xmalloc((ncur + 1) * sizeof(*fresh));
+	size_t nfresh = 0, j = 0;
+	for (size_t i = 0; i < ncur; i++) {
+		while (j < p->nseen && p->seen[j] < cur[i])
+			j++;
+		if (j >= p->nseen || p->seen[j] != cur[i])
+			fresh[nfresh++] = cur[i];
+	}
+	if (nfresh)
+		classify(p, fresh, nfresh);
+	free(fresh);
+	free(p->seen);
+	p->seen = cur;
+	p->nseen = ncur;
+	p->capseen = ncur;
+	qsort(p->ents, p->nents, sizeof(*p->ents), cmp_ent);
+	/* a pid classified twice (seen reset) keeps one entry */
+	size_t o = 0;
+	for (size_t i = 0; i < p->nents; i++) {
+		if (o && p->ents[o - 1].pid == p->ents[i].pid) {
+			free(p->ents[i].cgroup);
+			continue;
+		}
+		p->ents[o++] = p->ents[i];
+	}
+	p->nents = o;
+	read_counters(p);
+	drop_dead(p);
+	return 0;
+}
+
+struct proc_ent *procs_list(struct procs *p, size_t *n)
+{
+	*n = p->nents;
+	return p->ents;
+}
+
+enum tgroup qemu_thread_group(const char *comm)
+{
+	if (!strncmp(comm, "CPU ", 4))
+		return TG_VCPU;
+	if (!strncmp(comm, "IO ", 3))
+		return TG_IO;
+	if (!strncmp(comm, "vhost-", 6))
+		return TG_VHOST;
+	return TG_EMU;
+}
+
+void procs_qemu_threads(struct procs *p, int pid, uint64_t cpu_ns[TG_COUNT],
+			uint64_t threads[TG_COUNT])
+{
+	for (int g = 0; g < TG_COUNT; g++)
+		cpu_ns[g] = threads[g] = VT_UNKNOWN;
+	unsigned id = (unsigned)pid;
+	struct pids_fetch *f = procps_pids_select(p->thread, &id, 1, PIDS_SELECT_PID_THREADS);
+	if (!f || f->counts->total == 0)
+		return;
+	for (int g = 0; g < TG_COUNT; g++)
+		cpu_ns[g] = threads[g] = 0;
+	for (int i = 0; i < f->counts->total; i++) {
+		struct pids_result *r = f->stacks[i]->head;
+		if (r[T_TGID].result.s_int != pid)
+			continue;
+		const char *comm = r[T_CMD].result.str ? r[T_CMD].result.str : "";
+		enum tgroup g = qemu_thread_group(comm);
+		cpu_ns[g] += tick_ns(p, r[T_UTIME].result.ull_int + r[T_STIME].result.ull_int);
+		threads[g]++;
+	}
+}
+
+uint64_t procs_blkio_sum(struct procs *p, const int *pids, size_t n)
+{
+	uint64_t sum = 0;
+	for (size_t off = 0; off < n; off += SELECT_CHUNK) {
+		size_t k = n - off < SELECT_CHUNK ? n - off : SELECT_CHUNK;
+		struct pids_fetch *f = procps_pids_select(p->count, (unsigned *)(uintptr_t)(pids + off),
+							  (int)k, PIDS_SELECT_PID);
+		if (!f)
+			continue;
+		for (int i = 0; i < f->counts->total; i++)
+			sum += tick_ns(p, f->stacks[i]->head[C_BLKIO].result.ull_int);
+	}
+	return sum;
+}

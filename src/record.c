@@ -1,0 +1,271 @@
+/* Versioned JSON Lines of raw samples, driven by the sample field tables. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "record.h"
+
+static json_object *u64_or_null(uint64_t v)
+{
+	return v == VT_UNKNOWN ? NULL : json_object_new_uint64(v);
+}
+
+static json_object *str_or_null(const char *s)
+{
+	if (!s)
+		return NULL;
+	char *c = utf8_clean(s);
+	json_object *o = json_object_new_string(c);
+	free(c);
+	return o;
+}
+
+void record_sample(struct sb *out, const struct sample *s)
+{
+	json_object *root = json_object_new_object();
+	json_object_object_add(root, "vtax_record", json_object_new_int(RECORD_VERSION));
+	const struct host_sample *h = &s->host;
+	json_object *host = json_object_new_object();
+	json_object_object_add(host, "hostname", str_or_null(h->hostname));
+	json_object_object_add(host, "real_ms", json_object_new_int64(h->real_ms));
+	json_object_object_add(host, "ncpus", json_object_new_int((int)h->ncpus));
+	json_object *load = json_object_new_array();
+	json_object_array_add(load, json_object_new_double(h->load1));
+	json_object_array_add(load, json_object_new_double(h->load5));
+	json_object_array_add(load, json_object_new_double(h->load15));
+	json_object_object_add(host, "load", load);
+	json_object_object_add(host, "uptime_s", json_object_new_double(h->uptime_s));
+	for (size_t i = 0; i < host_u64_nfields; i++)
+		json_object_object_add(host, host_u64_fields[i].name,
+				       u64_or_null(*field_ptr((void *)(uintptr_t)h, &host_u64_fields[i])));
+	json_object_object_add(root, "host", host);
+	json_object_object_add(root, "cg_version", json_object_new_int((int)s->cg_version));
+	json_object_object_add(root, "psi_guest", json_object_new_boolean(s->psi_guest));
+	json_object_object_add(root, "delayacct", json_object_new_boolean(s->delayacct));
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < s->nguests; i++) {
+		const struct guest_sample *g = &s->guests[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "runtime", json_object_new_string(runtime_name(g->runtime)));
+		json_object_object_add(o, "id", str_or_null(g->id));
+		json_object_object_add(o, "name", str_or_null(g->name));
+		json_object_object_add(o, "cgroup", str_or_null(g->cgroup));
+		json_object_object_add(o, "helper_cg", str_or_null(g->helper_cg));
+		for (size_t k = 0; k < guest_u64_nfields; k++)
+			json_object_object_add(o, guest_u64_fields[k].name,
+					       u64_or_null(*field_ptr((void *)(uintptr_t)g, &guest_u64_fields[k])));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "guests", arr);
+	sb_adds(out, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+	sb_addc(out, '\n');
+	json_object_put(root);
+}
+
+struct replay {
+	FILE *fp;
+	char *path;
+	char *line;
+	size_t cap;
+	unsigned long lineno;
+};
+
+struct replay *replay_open(const char *path, char **cause)
+{
+	FILE *fp = fopen(path, "re");
+	if (!fp) {
+		*cause = xasprintf("cannot open record file %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct replay *r = xcalloc(1, sizeof(*r));
+	r->fp = fp;
+	r->path = xstrdup(path);
+	return r;
+}
+
+void replay_close(struct replay *r)
+{
+	if (!r)
+		return;
+	fclose(r->fp);
+	free(r->path);
+	free(r->line);
+	free(r);
+}
+
+/* Read a u64 field: absent or null is unknown; anything else must be a
+ * non-negative integer. */
+static int get_u64(json_object *o, const char *k, uint64_t *out)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || !v) {
+		*out = VT_UNKNOWN;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_int))
+		return -EINVAL;
+	if (json_object_get_int64(v) < 0)
+		return -EINVAL;
+	*out = json_object_get_uint64(v);
+	return 0;
+}
+
+static char *get_str(json_object *o, const char *k)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return xstrdup(json_object_get_string(v));
+}
+
+static double get_double(json_object *o, const char *k, double dflt)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		return dflt;
+	return json_object_get_double(v);
+}
+
+static int parse_obj(json_object *root, struct sample *s, char **cause)
+{
+	json_object *v, *host, *guests;
+	if (!json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "vtax_record", &v) || !json_object_is_type(v, json_type_int)) {
+		*cause = xstrdup("not a vtax record line");
+		return -1;
+	}
+	int ver = json_object_get_int(v);
+	if (ver != RECORD_VERSION) {
+		*cause = xasprintf("record format version %d is not supported (this vtax reads "
+				   "version %d)", ver, RECORD_VERSION);
+		return -1;
+	}
+	if (!json_object_object_get_ex(root, "host", &host) ||
+	    !json_object_is_type(host, json_type_object) ||
+	    !json_object_object_get_ex(root, "guests", &guests) ||
+	    !json_object_is_type(guests, json_type_array)) {
+		*cause = xstrdup("record line lacks \"host\" or \"guests\"");
+		return -1;
+	}
+	sample_clear(s);
+	struct host_sample *h = &s->host;
+	host_sample_init(h);
+	for (size_t i = 0; i < host_u64_nfields; i++) {
+		if (get_u64(host, host_u64_fields[i].name, field_ptr(h, &host_u64_fields[i]))) {
+			*cause = xasprintf("host field \"%s\" is not a counter", host_u64_fields[i].name);
+			return -1;
+		}
+	}
+	char *hn = get_str(host, "hostname");
+	snprintf(h->hostname, sizeof(h->hostname), "%s", hn ? hn : "replay");
+	free(hn);
+	if (json_object_object_get_ex(host, "real_ms", &v))
+		h->real_ms = json_object_get_int64(v);
+	if (json_object_object_get_ex(host, "ncpus", &v))
+		h->ncpus = (uint32_t)json_object_get_int(v);
+	if (!h->ncpus || h->ncpus > 65536)
+		h->ncpus = 1;
+	if (json_object_object_get_ex(host, "load", &v) && json_object_is_type(v, json_type_array) &&
+	    json_object_array_length(v) == 3) {
+		h->load1 = json_object_get_double(json_object_array_get_idx(v, 0));
+		h->load5 = json_object_get_double(json_object_array_get_idx(v, 1));
+		h->load15 = json_object_get_double(json_object_array_get_idx(v, 2));
+	}
+	h->uptime_s = get_double(host, "uptime_s", -1);
+	if (json_object_object_get_ex(root, "cg_version", &v))
+		s->cg_version = (uint32_t)json_object_get_int(v);
+	if (json_object_object_get_ex(root, "psi_guest", &v))
+		s->psi_guest = json_object_get_boolean(v);
+	if (json_object_object_get_ex(root, "delayacct", &v))
+		s->delayacct = json_object_get_boolean(v);
+	size_t n = json_object_array_length(guests);
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(guests, i);
+		json_object *rt;
+		int r = -1;
+		if (json_object_is_type(o, json_type_object) &&
+		    json_object_object_get_ex(o, "runtime", &rt) && json_object_is_type(rt, json_type_string))
+			r = runtime_from_name(json_object_get_string(rt));
+		if (r < 0) {
+			*cause = xasprintf("guest %zu has no known runtime", i);
+			return -1;
+		}
+		struct guest_sample *g = sample_add_guest(s);
+		g->runtime = (enum runtime)r;
+		g->id = get_str(o, "id");
+		g->name = get_str(o, "name");
+		g->cgroup = get_str(o, "cgroup");
+		g->helper_cg = get_str(o, "helper_cg");
+		if (!g->id) {
+			*cause = xasprintf("guest %zu has no id", i);
+			return -1;
+		}
+		for (size_t k = 0; k < guest_u64_nfields; k++) {
+			if (get_u64(o, guest_u64_fields[k].name, field_ptr(g, &guest_u64_fields[k]))) {
+				*cause = xasprintf("guest %s: field \"%s\" is not a counter", g->id,
+						   guest_u64_fields[k].name);
+				return -1;
+			}
+		}
+		/* counts default to zero, not unknown */
+		if (g->nprocs == VT_UNKNOWN)
+			g->nprocs = 0;
+		if (g->main_pid == VT_UNKNOWN)
+			g->main_pid = 0;
+		if (g->h_count == VT_UNKNOWN)
+			g->h_count = 0;
+		if (g->h_cpu_ns == VT_UNKNOWN)
+			g->h_cpu_ns = 0;
+		if (g->h_mem == VT_UNKNOWN)
+			g->h_mem = 0;
+	}
+	return 0;
+}
+
+int record_parse_line(const char *line, struct sample *s, char **cause)
+{
+	enum json_tokener_error jerr;
+	json_object *root = json_tokener_parse_verbose(line, &jerr);
+	if (!root) {
+		*cause = xasprintf("malformed JSON: %s", json_tokener_error_desc(jerr));
+		return -1;
+	}
+	int r = parse_obj(root, s, cause);
+	json_object_put(root);
+	return r;
+}
+
+int replay_next(struct replay *r, struct sample *s, char **cause)
+{
+	for (;;) {
+		ssize_t n = getline(&r->line, &r->cap, r->fp);
+		if (n < 0)
+			return 0;
+		r->lineno++;
+		int complete = n > 0 && r->line[n - 1] == '\n';
+		while (n > 0 && (r->line[n - 1] == '\n' || r->line[n - 1] == '\r'))
+			r->line[--n] = '\0';
+		if (!n)
+			continue;
+		char *why = NULL;
+		if (record_parse_line(r->line, s, &why) == 0) {
+			return 1;
+		}
+		if (!complete) {
+			*cause = xasprintf("%s: the file ends early (line %lu is cut short; vtax was "
+					   "probably stopped while recording)", r->path, r->lineno);
+			free(why);
+			sample_clear(s);
+			return 0;
+		}
+		*cause = xasprintf("%s:%lu: %s", r->path, r->lineno, why);
+		free(why);
+		return -1;
+	}
+}

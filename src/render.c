@@ -1,0 +1,301 @@
+/* Text and JSON frames, both driven by the column table. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "render.h"
+#include "sample.h"
+
+void render_opts_default(struct render_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->sort = COL_TAX;
+	o->desc = true;
+	for (int i = 0; i < COL_COUNT; i++)
+		o->cols[i] = columns[i].def;
+}
+
+static void pct_str(char *b, size_t n, double v)
+{
+	if (isnan(v))
+		snprintf(b, n, "-");
+	else
+		snprintf(b, n, "%.1f%%", v);
+}
+
+static void uptime_str(char *b, size_t n, double s)
+{
+	if (s < 0) {
+		snprintf(b, n, "-");
+		return;
+	}
+	unsigned long t = (unsigned long)s;
+	unsigned long d = t / 86400, h = t / 3600 % 24, m = t / 60 % 60;
+	if (d)
+		snprintf(b, n, "%lud %lu:%02lu", d, h, m);
+	else
+		snprintf(b, n, "%lu:%02lu", h, m);
+}
+
+void render_header_lines(struct sb *out, const struct frame *f)
+{
+	const struct host_view *h = &f->host;
+	char tbuf[64], up[32];
+	time_t t = (time_t)(f->time_ms / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S", &tm);
+	uptime_str(up, sizeof(up), h->uptime_s);
+	char host[128];
+	sanitize(host, sizeof(host), f->cur->host.hostname);
+	sb_printf(out, "vtax %s - %s - %s - up %s - load %.2f %.2f %.2f", PACKAGE_VERSION, host, tbuf,
+		  up, h->load[0], h->load[1], h->load[2]);
+	if (f->has_rates)
+		sb_printf(out, " - interval %.1fs\n", f->interval_s);
+	else
+		sb_adds(out, " - first sample, no rates yet\n");
+
+	sb_printf(out, "CPU  %u cpus:", h->ncpus);
+	static const enum hcpu order[] = {HC_USER, HC_SYSTEM, HC_GUEST, HC_IOWAIT, HC_STEAL,
+					  HC_IRQ, HC_SOFTIRQ, HC_NICE, HC_IDLE};
+	static const char *const label[] = {"usr", "sys", "guest", "iow", "steal",
+					    "irq", "sirq", "nice", "idle"};
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		char p[16];
+		pct_str(p, sizeof(p), h->cpu[order[i]]);
+		sb_printf(out, " %s %s", label[i], p);
+	}
+	sb_addc(out, '\n');
+
+	char a[16], b[16], c[16], d[16], e[16], g[16];
+	fmt_bytes(a, sizeof(a), h->mem_total);
+	fmt_bytes(b, sizeof(b), h->mem_available);
+	fmt_bytes(c, sizeof(c), h->guests_ws);
+	fmt_bytes(d, sizeof(d), h->page_cache);
+	fmt_bytes(e, sizeof(e), h->guests_tax);
+	fmt_bytes(g, sizeof(g), h->host_own);
+	sb_printf(out, "MEM  %s total, %s available: guests wset %s, page cache %s, tax %s, host own %s",
+		  a, b, c, d, e, g);
+	if (h->zfs_arc != VT_UNKNOWN) {
+		fmt_bytes(a, sizeof(a), h->zfs_arc);
+		sb_printf(out, ", ZFS ARC %s", a);
+	}
+	if (h->ksm_shared != VT_UNKNOWN && h->ksm_shared) {
+		fmt_bytes(a, sizeof(a), h->ksm_shared);
+		sb_printf(out, ", KSM %s", a);
+	}
+	if (h->huge_total != VT_UNKNOWN && h->huge_total) {
+		fmt_bytes(a, sizeof(a), h->huge_total);
+		fmt_bytes(b, sizeof(b), h->huge_free);
+		sb_printf(out, ", hugepages %s (%s free)", a, b);
+	}
+	sb_addc(out, '\n');
+
+	char tc[16];
+	pct_str(tc, sizeof(tc), isnan(h->tax_cpu) ? VT_NAN : h->tax_cpu / (h->ncpus ? h->ncpus : 1));
+	fmt_bytes(a, sizeof(a), h->guests_tax);
+	sb_printf(out, "TAX  %u VM%s, %u container%s: virtualization tax CPU %s of host, RAM %s\n",
+		  h->n_kind[KIND_VM], h->n_kind[KIND_VM] == 1 ? "" : "s", h->n_kind[KIND_CT],
+		  h->n_kind[KIND_CT] == 1 ? "" : "s", tc, a);
+}
+
+/* Natural width of a column over the frame (batch mode). */
+static int natural_width(enum col_id c, const struct frame *f)
+{
+	int w = (int)strlen(columns[c].title) + 1;
+	if (w < columns[c].width)
+		w = columns[c].width;
+	if (columns[c].unit != UNIT_TEXT)
+		return w;
+	for (size_t i = 0; i < f->n; i++) {
+		char cell[512];
+		column_cell(c, &f->guests[i], cell, sizeof(cell), 0);
+		int n = 0;
+		for (const unsigned char *p = (const unsigned char *)cell; *p; p++)
+			n += (*p & 0xc0) != 0x80;
+		if (c == COL_ID && n > 12)
+			n = 12;
+		if (c == COL_NAME && n > 32)
+			n = 32;
+		if (n > w)
+			w = n;
+	}
+	return w;
+}
+
+void render_text(struct sb *out, const struct frame *f, const struct render_opts *o)
+{
+	render_header_lines(out, f);
+	sb_addc(out, '\n');
+	int w[COL_COUNT];
+	for (int c = 0; c < COL_COUNT; c++)
+		w[c] = o->cols[c] ? natural_width((enum col_id)c, f) : 0;
+	int first = 1;
+	for (int c = 0; c < COL_COUNT; c++) {
+		if (!o->cols[c])
+			continue;
+		const char *title = columns[c].title;
+		if (!first)
+			sb_addc(out, ' ');
+		if (columns[c].left)
+			sb_printf(out, "%-*s", w[c], title);
+		else
+			sb_printf(out, "%*s", w[c], title);
+		first = 0;
+	}
+	sb_addc(out, '\n');
+	for (size_t i = 0; i < f->n; i++) {
+		first = 1;
+		for (int c = 0; c < COL_COUNT; c++) {
+			if (!o->cols[c])
+				continue;
+			char cell[1024];
+			column_cell((enum col_id)c, &f->guests[i], cell, sizeof(cell), w[c]);
+			if (!first)
+				sb_addc(out, ' ');
+			sb_adds(out, cell);
+			first = 0;
+		}
+		/* no trailing blanks */
+		while (out->len && out->s[out->len - 1] == ' ')
+			out->s[--out->len] = '\0';
+		sb_addc(out, '\n');
+	}
+	if (!f->n)
+		sb_adds(out, "(no guests found)\n");
+}
+
+static json_object *jnum(double v, int decimals)
+{
+	if (isnan(v))
+		return NULL;
+	char b[64];
+	snprintf(b, sizeof(b), "%.*f", decimals, v);
+	return json_object_new_double_s(v, b);
+}
+
+static json_object *jbytes(uint64_t v)
+{
+	return v == VT_UNKNOWN ? NULL : json_object_new_uint64(v);
+}
+
+static json_object *jstr(const char *s)
+{
+	if (!s)
+		return NULL;
+	char *c = utf8_clean(s);
+	json_object *o = json_object_new_string(c);
+	free(c);
+	return o;
+}
+
+static void put(json_object *o, const char *k, json_object *v)
+{
+	json_object_object_add(o, k, v);
+}
+
+static json_object *guest_json(const struct guest_view *v)
+{
+	const struct guest_sample *g = v->g;
+	json_object *o = json_object_new_object();
+	put(o, "kind", json_object_new_string(kind_name(v->kind)));
+	put(o, "runtime", json_object_new_string(runtime_name(g->runtime)));
+	put(o, "id", jstr(g->id));
+	put(o, "name", jstr(g->name));
+	put(o, "cgroup", jstr(g->cgroup));
+	put(o, "pids", json_object_new_uint64(g->nprocs));
+	put(o, "main_pid", g->main_pid ? json_object_new_uint64(g->main_pid) : NULL);
+	json_object *cpu = json_object_new_object();
+	put(cpu, "usr", jnum(v->cpu_usr, 2));
+	put(cpu, "sys", jnum(v->cpu_sys, 2));
+	put(cpu, "guest", jnum(v->cpu_guest, 2));
+	put(cpu, "iowait", jnum(v->cpu_iowait, 2));
+	const char *src = iow_src_name(v->iow_src);
+	put(cpu, "iowait_source", src ? json_object_new_string(src) : NULL);
+	put(cpu, "total", jnum(v->cpu_total, 2));
+	put(cpu, "tax", jnum(v->cpu_tax, 2));
+	if (v->kind == KIND_VM && g->main_pid) {
+		json_object *th = json_object_new_object();
+		for (int t = 0; t < TG_COUNT; t++)
+			put(th, tgroup_name((enum tgroup)t), jnum(v->tg_pct[t], 2));
+		put(cpu, "threads", th);
+	}
+	put(o, "cpu", cpu);
+	json_object *mem = json_object_new_object();
+	put(mem, "host", jbytes(v->mem_host));
+	put(mem, "working_set", jbytes(v->mem_ws));
+	put(mem, "page_cache", jbytes(v->mem_cache));
+	put(mem, "tax", jbytes(v->mem_tax));
+	put(mem, "tax_lower_bound", json_object_new_boolean(v->mem_tax_lower_bound));
+	put(mem, "guest_total", jbytes(v->g_total));
+	put(mem, "guest_used", jbytes(v->g_used));
+	put(mem, "guest_cache", jbytes(v->g_cache));
+	put(mem, "limit", jbytes(g->cg_mem_limit));
+	put(mem, "helpers", jbytes(g->h_mem));
+	put(o, "mem", mem);
+	put(o, "helpers", json_object_new_uint64(g->h_count));
+	return o;
+}
+
+void render_json(struct sb *out, const struct frame *f)
+{
+	const struct host_view *h = &f->host;
+	json_object *root = json_object_new_object();
+	char ts[32];
+	snprintf(ts, sizeof(ts), "%.3f", (double)f->time_ms / 1000.0);
+	put(root, "time", json_object_new_double_s((double)f->time_ms / 1000.0, ts));
+	put(root, "interval", jnum(f->interval_s, 3));
+	json_object *host = json_object_new_object();
+	put(host, "name", jstr(f->cur->host.hostname));
+	put(host, "cpus", json_object_new_int((int)h->ncpus));
+	json_object *cpu = NULL;
+	if (f->has_rates) {
+		cpu = json_object_new_object();
+		for (int i = 0; i < HC_COUNT; i++)
+			put(cpu, hcpu_name((enum hcpu)i), jnum(h->cpu[i], 2));
+	}
+	put(host, "cpu", cpu);
+	json_object *mem = json_object_new_object();
+	put(mem, "total", jbytes(h->mem_total));
+	put(mem, "available", jbytes(h->mem_available));
+	put(mem, "used", jbytes(h->mem_used));
+	put(mem, "page_cache", jbytes(h->page_cache));
+	put(mem, "anon", jbytes(h->anon));
+	put(mem, "zfs_arc", jbytes(h->zfs_arc));
+	put(mem, "ksm_shared", jbytes(h->ksm_shared));
+	put(mem, "hugepages_total", jbytes(h->huge_total));
+	put(mem, "hugepages_free", jbytes(h->huge_free));
+	put(mem, "guests_working_set", jbytes(h->guests_ws));
+	put(mem, "guests_tax", jbytes(h->guests_tax));
+	put(mem, "guests_host", jbytes(h->guests_host));
+	put(mem, "host_own", jbytes(h->host_own));
+	put(host, "mem", mem);
+	json_object *tax = json_object_new_object();
+	put(tax, "cpu", jnum(h->tax_cpu, 2));
+	put(tax, "cpu_host_pct", jnum(h->tax_cpu / (h->ncpus ? h->ncpus : 1), 2));
+	put(tax, "mem", jbytes(h->guests_tax));
+	put(host, "tax", tax);
+	json_object *load = json_object_new_array();
+	for (int i = 0; i < 3; i++)
+		json_object_array_add(load, jnum(h->load[i], 2));
+	put(host, "load", load);
+	put(host, "uptime", jnum(h->uptime_s, 0));
+	json_object *counts = json_object_new_object();
+	put(counts, "vm", json_object_new_int((int)h->n_kind[KIND_VM]));
+	put(counts, "container", json_object_new_int((int)h->n_kind[KIND_CT]));
+	put(host, "guests", counts);
+	put(root, "host", host);
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < f->n; i++)
+		json_object_array_add(arr, guest_json(&f->guests[i]));
+	put(root, "guests", arr);
+	sb_adds(out, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+}

@@ -1,0 +1,132 @@
+/* Sample lifetime, the runtime names and the counter field tables that
+ * record and replay walk. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sample.h"
+#include "util.h"
+
+static const struct {
+	const char *name;
+	enum guest_kind kind;
+} runtimes[RT_COUNT] = {
+	[RT_PVE_QEMU] = {"proxmox-vm", KIND_VM},
+	[RT_PVE_LXC] = {"proxmox-ct", KIND_CT},
+	[RT_LXC] = {"lxc", KIND_CT},
+	[RT_LIBVIRT] = {"libvirt", KIND_VM},
+	[RT_NSPAWN] = {"nspawn", KIND_CT},
+	[RT_DOCKER] = {"docker", KIND_CT},
+	[RT_PODMAN] = {"podman", KIND_CT},
+	[RT_QEMU] = {"qemu", KIND_VM},
+};
+
+const char *runtime_name(enum runtime rt)
+{
+	return (unsigned)rt < RT_COUNT ? runtimes[rt].name : "?";
+}
+
+int runtime_from_name(const char *s)
+{
+	for (int i = 0; i < RT_COUNT; i++)
+		if (!strcmp(runtimes[i].name, s))
+			return i;
+	return -1;
+}
+
+enum guest_kind runtime_kind(enum runtime rt)
+{
+	return (unsigned)rt < RT_COUNT ? runtimes[rt].kind : KIND_CT;
+}
+
+const char *kind_name(enum guest_kind k)
+{
+	return k == KIND_VM ? "vm" : "container";
+}
+
+const char *tgroup_name(enum tgroup g)
+{
+	static const char *const names[TG_COUNT] = {
+		[TG_VCPU] = "vcpu", [TG_EMU] = "emulator", [TG_IO] = "iothread", [TG_VHOST] = "vhost",
+	};
+	return (unsigned)g < TG_COUNT ? names[g] : "?";
+}
+
+#define HF(f) {#f, offsetof(struct host_sample, f)}
+const struct u64_field host_u64_fields[] = {
+	HF(mono_ns), HF(hz), HF(t_user), HF(t_nice), HF(t_system), HF(t_idle), HF(t_iowait),
+	HF(t_irq), HF(t_softirq), HF(t_steal), HF(t_guest), HF(t_guest_nice), HF(mem_total),
+	HF(mem_free), HF(mem_available), HF(mem_buffers), HF(mem_cached), HF(mem_anon),
+	HF(mem_shmem), HF(swap_total), HF(swap_free), HF(huge_total), HF(huge_free),
+	HF(huge_size), HF(ksm_sharing), HF(zfs_arc), HF(psi_cpu_some), HF(psi_io_some),
+	HF(psi_io_full), HF(psi_mem_some), HF(psi_mem_full),
+};
+const size_t host_u64_nfields = ARRAY_SIZE(host_u64_fields);
+
+#define GF(f) {#f, offsetof(struct guest_sample, f)}
+#define GFA(f, i, n) {n, offsetof(struct guest_sample, f) + (i) * sizeof(uint64_t)}
+const struct u64_field guest_u64_fields[] = {
+	GF(birth), GF(nprocs), GF(main_pid), GF(cg_usage_ns), GF(cg_user_ns), GF(cg_system_ns),
+	GF(cg_mem_current), GF(cg_mem_anon), GF(cg_mem_file), GF(cg_mem_inactive_file),
+	GF(cg_mem_shmem), GF(cg_mem_limit), GF(cg_io_some_us), GF(p_utime_ns), GF(p_stime_ns),
+	GF(p_gtime_ns), GF(p_blkio_ns), GF(p_rss), GF(h_cpu_ns), GF(h_mem), GF(h_count),
+	GF(vm_ram_size), GF(vm_ram_rss),
+	GFA(tg_cpu_ns, TG_VCPU, "tg_vcpu_ns"), GFA(tg_cpu_ns, TG_EMU, "tg_emu_ns"),
+	GFA(tg_cpu_ns, TG_IO, "tg_io_ns"), GFA(tg_cpu_ns, TG_VHOST, "tg_vhost_ns"),
+	GFA(tg_threads, TG_VCPU, "tg_vcpu_threads"), GFA(tg_threads, TG_EMU, "tg_emu_threads"),
+	GFA(tg_threads, TG_IO, "tg_io_threads"), GFA(tg_threads, TG_VHOST, "tg_vhost_threads"),
+	GF(g_total), GF(g_avail), GF(g_free), GF(g_cache),
+};
+const size_t guest_u64_nfields = ARRAY_SIZE(guest_u64_fields);
+
+void guest_sample_init(struct guest_sample *g)
+{
+	memset(g, 0, sizeof(*g));
+	for (size_t i = 0; i < guest_u64_nfields; i++)
+		*field_ptr(g, &guest_u64_fields[i]) = VT_UNKNOWN;
+	g->main_pid = 0;
+	g->nprocs = 0;
+	g->h_cpu_ns = 0;
+	g->h_mem = 0;
+	g->h_count = 0;
+}
+
+void host_sample_init(struct host_sample *h)
+{
+	memset(h, 0, sizeof(*h));
+	for (size_t i = 0; i < host_u64_nfields; i++)
+		*field_ptr(h, &host_u64_fields[i]) = VT_UNKNOWN;
+	h->load1 = h->load5 = h->load15 = -1;
+	h->uptime_s = -1;
+}
+
+struct guest_sample *sample_add_guest(struct sample *s)
+{
+	if (s->nguests == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		s->guests = xrealloc(s->guests, s->cap * sizeof(*s->guests));
+	}
+	struct guest_sample *g = &s->guests[s->nguests++];
+	guest_sample_init(g);
+	return g;
+}
+
+void sample_clear(struct sample *s)
+{
+	for (size_t i = 0; i < s->nguests; i++) {
+		free(s->guests[i].id);
+		free(s->guests[i].name);
+		free(s->guests[i].cgroup);
+		free(s->guests[i].helper_cg);
+	}
+	s->nguests = 0;
+}
+
+void sample_free(struct sample *s)
+{
+	sample_clear(s);
+	free(s->guests);
+	s->guests = NULL;
+	s->cap = 0;
+}

@@ -1,0 +1,281 @@
+/* Allocation, string buffers, file reads and the display sanitiser. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static void oom(void)
+{
+	fputs("vtax: out of memory\n", stderr);
+	exit(1);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	struct sb b = {0};
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return b.s;
+}
+
+void sb_reserve(struct sb *b, size_t extra)
+{
+	if (b->len + extra + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	b->s = xrealloc(b->s, cap);
+	b->cap = cap;
+}
+
+void sb_add(struct sb *b, const char *s, size_t n)
+{
+	sb_reserve(b, n);
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void sb_adds(struct sb *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+void sb_addc(struct sb *b, char c)
+{
+	sb_add(b, &c, 1);
+}
+
+void sb_vprintf(struct sb *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return;
+	sb_reserve(b, (size_t)n);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void sb_printf(struct sb *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void sb_clear(struct sb *b)
+{
+	b->len = 0;
+	if (b->s)
+		b->s[0] = '\0';
+}
+
+void sb_free(struct sb *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+}
+
+int read_file_at(int dirfd, const char *path, struct sb *b, size_t max)
+{
+	if (!max)
+		max = 1u << 20;
+	sb_clear(b);
+	sb_reserve(b, 0);
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	int err = 0;
+	for (;;) {
+		if (b->len >= max)
+			break;
+		sb_reserve(b, 4096);
+		size_t room = b->cap - b->len - 1;
+		if (room > max - b->len)
+			room = max - b->len;
+		ssize_t n = read(fd, b->s + b->len, room);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+	}
+	b->s[b->len] = '\0';
+	close(fd);
+	/* ESRCH: the task exited while we read it, same as a vanished file. */
+	if (err == -ESRCH)
+		err = -ENOENT;
+	return err;
+}
+
+int str_copy(char *dst, size_t sz, const char *src)
+{
+	size_t n = strlen(src);
+	int cut = n >= sz;
+	if (cut)
+		n = sz - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return cut;
+}
+
+uint64_t now_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int64_t now_real_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Length of a valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	/* C1 controls (U+0080..U+009F) act as escapes on some terminals. */
+	if (cp >= 0x80 && cp <= 0x9f)
+		return 0;
+	return n;
+}
+
+char *sanitize(char *dst, size_t dstsz, const char *src)
+{
+	size_t o = 0;
+	const unsigned char *s = (const unsigned char *)src;
+	if (!dstsz)
+		return dst;
+	while (*s && o + 1 < dstsz) {
+		size_t n = utf8_len(s);
+		if (n == 1 && (*s < 0x20 || *s == 0x7f)) {
+			dst[o++] = '?';
+			s++;
+		} else if (n == 0) {
+			dst[o++] = '?';
+			s++;
+		} else {
+			if (o + n >= dstsz)
+				break;
+			memcpy(dst + o, s, n);
+			o += n;
+			s += n;
+		}
+	}
+	dst[o] = '\0';
+	return dst;
+}
+
+int parse_seconds(const char *s, uint64_t *ns)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(s, &end);
+	if (errno || end == s || *end || !(d >= 0) || d > 86400.0)
+		return -EINVAL;
+	*ns = (uint64_t)(d * 1e9 + 0.5);
+	return 0;
+}
+
+char *utf8_clean(const char *src)
+{
+	struct sb b = {0};
+	const unsigned char *s = (const unsigned char *)src;
+	sb_reserve(&b, strlen(src));
+	while (*s) {
+		size_t n = utf8_len(s);
+		if (n == 0) {
+			sb_adds(&b, "\xef\xbf\xbd");
+			s++;
+		} else {
+			sb_add(&b, (const char *)s, n);
+			s += n;
+		}
+	}
+	if (!b.s)
+		return xstrdup("");
+	return b.s;
+}

@@ -1,0 +1,50 @@
+#!/bin/sh
+# The command line as a user meets it: help, version, bad input, pipes.
+. "$(dirname "$0")/lib/common.sh"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+check "--help exits 0 and shows usage" sh -c '"$VTAX" --help | grep -q "^Usage: vtax"'
+check "--version names the version" sh -c '"$VTAX" --version | grep -Eq "^vtax [0-9]+\.[0-9]+"'
+"$VTAX" --bogus >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "unknown option exits 2" [ "$rc" -eq 2 ]
+check "unknown option: one clear line plus the hint" sh -c "grep -q \"unknown option '--bogus'\" '$tmp/err' && [ \$(wc -l <'$tmp/err') -eq 2 ]"
+"$VTAX" -d abc >/dev/null 2>"$tmp/err"; rc=$?
+check "bad delay exits 2" [ "$rc" -eq 2 ]
+"$VTAX" -n 0 >/dev/null 2>"$tmp/err"; rc=$?
+check "-n 0 is refused" [ "$rc" -eq 2 ]
+"$VTAX" --sort nosuch >/dev/null 2>"$tmp/err"; rc=$?
+check "unknown sort column exits 2" [ "$rc" -eq 2 ]
+"$VTAX" --replay /nonexistent/file.jsonl >/dev/null 2>"$tmp/err"; rc=$?
+check "unreadable replay file exits 2" [ "$rc" -eq 2 ]
+check "unreadable replay file: message names it" grep -q "/nonexistent/file.jsonl" "$tmp/err"
+echo "not json" >"$tmp/bad.jsonl"
+"$VTAX" --replay "$tmp/bad.jsonl" >/dev/null 2>"$tmp/err"; rc=$?
+check "malformed replay file exits 2 with line number" sh -c "[ $rc -eq 2 ] && grep -q 'bad.jsonl:1:' '$tmp/err'"
+"$VTAX" --cgroup-root /nonexistent -b -n 1 >/dev/null 2>"$tmp/err"; rc=$?
+check "missing cgroup root: exit 1 and a message" sh -c "[ $rc -eq 1 ] && grep -q '/nonexistent' '$tmp/err'"
+check "--list-columns lists cpu_tax" sh -c '"$VTAX" --list-columns | grep -q "^cpu_tax"'
+
+# batch is the default when stdout is not a terminal
+"$VTAX" -n 1 >"$tmp/out" 2>&1
+check "batch by default into a pipe" grep -q "^CPU " "$tmp/out"
+# | head -1 exits quietly with 0
+out=$(sh -c '"$VTAX" -d 0.1 | head -1; echo "rc=$?"' 2>&1)
+check "vtax | head -1 exits quietly" sh -c "echo \"\$1\" | grep -q '^vtax ' && echo \"\$1\" | grep -q 'rc=0' && ! echo \"\$1\" | grep -qi 'error\|broken'" _ "$out"
+"$VTAX" -b -n 2 -d 0.2 >"$tmp/out"; rc=$?
+check "-n 2 prints two frames and exits 0" sh -c "[ $rc -eq 0 ] && [ \$(grep -c '^CPU ' '$tmp/out') -eq 2 ]"
+check "first frame shows no rates, second does" sh -c "grep -q 'first sample, no rates yet' '$tmp/out' && grep -q 'interval 0.2s' '$tmp/out'"
+
+# record then replay gives the same numbers as live
+"$VTAX" --json -n 3 -d 0.2 --record "$tmp/rec.jsonl" >"$tmp/live.jsonl"
+"$VTAX" --json --replay "$tmp/rec.jsonl" >"$tmp/replay.jsonl"
+check "record has 3 samples" [ "$(wc -l <"$tmp/rec.jsonl")" -eq 3 ]
+check "replay reproduces live output exactly" cmp -s "$tmp/live.jsonl" "$tmp/replay.jsonl"
+head -c 300 "$tmp/rec.jsonl" >"$tmp/cut.jsonl"
+cat "$tmp/rec.jsonl" "$tmp/cut.jsonl" >"$tmp/trunc.jsonl"
+"$VTAX" --json --replay "$tmp/trunc.jsonl" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "truncated record: every whole sample replayed" [ "$(wc -l <"$tmp/out")" -eq 3 ]
+check "truncated record: says it ended early, exit 0" sh -c "[ $rc -eq 0 ] && grep -q 'ends early' '$tmp/err'"
+sed 's/"vtax_record":1/"vtax_record":7/' "$tmp/rec.jsonl" >"$tmp/v7.jsonl"
+"$VTAX" --json --replay "$tmp/v7.jsonl" >/dev/null 2>"$tmp/err"; rc=$?
+check "unknown record version: one clear error, exit 2" sh -c "[ $rc -eq 2 ] && grep -q 'version 7 is not supported' '$tmp/err'"
+finish

@@ -1,0 +1,86 @@
+# Shared helpers for the shell tests (sourced). Exit 77 = skipped.
+set -u
+: "${VTAX:=$(cd "$(dirname "$0")/.." && pwd)/src/vtax}"
+: "${SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+FAILS=0
+PASSES=0
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+pass() { echo "ok: $*"; PASSES=$((PASSES + 1)); }
+check() {  # check "description" command...
+	local what=$1; shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+finish() {
+	echo "$PASSES checks passed, $FAILS failed"
+	[ "$FAILS" -eq 0 ]
+	exit $?
+}
+need_root() { [ "$(id -u)" -eq 0 ] || skip "needs root ($1)"; }
+need_cmd() { command -v "$1" >/dev/null 2>&1 || skip "needs $1 (install: $2)"; }
+need_live() { [ "${VTAX_NO_LIVE:-0}" = 1 ] && skip "live tests disabled by VTAX_NO_LIVE=1"; return 0; }
+
+# Every mounted cgroup hierarchy (v1 controllers and cgroup2), one per line.
+cg_hierarchies() {
+	awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts
+}
+# cg_make REL: create REL in every hierarchy (cpuset gets cpus/mems).
+cg_make() {
+	local h
+	for h in $(cg_hierarchies); do
+		mkdir -p "$h$1" 2>/dev/null || continue
+		if [ -f "$h$1/cpuset.cpus" ] && [ -z "$(cat "$h$1/cpuset.cpus")" ]; then
+			cat "$h/cpuset.cpus" >"$h$1/cpuset.cpus" 2>/dev/null
+			cat "$h/cpuset.mems" >"$h$1/cpuset.mems" 2>/dev/null
+		fi
+	done
+}
+# cg_enter REL PID: move PID into REL everywhere it exists.
+cg_enter() {
+	local h
+	for h in $(cg_hierarchies); do
+		[ -d "$h$1" ] && echo "$2" >"$h$1/cgroup.procs" 2>/dev/null
+	done
+	return 0
+}
+# cg_remove REL: remove REL (deepest first) everywhere.
+cg_remove() {
+	local h d
+	for h in $(cg_hierarchies); do
+		[ -d "$h$1" ] || continue
+		find "$h$1" -depth -type d 2>/dev/null | while read -r d; do rmdir "$d" 2>/dev/null; done
+	done
+	return 0
+}
+# cg_file REL FILE: path of FILE for REL in the first hierarchy having it.
+cg_file() {
+	local h
+	for h in $(cg_hierarchies); do
+		[ -f "$h$1/$2" ] && { echo "$h$1/$2"; return 0; }
+	done
+	return 1
+}
+
+# jq-like checks in python: pyjson FILE 'python expression over d'
+pyjson() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+d = json.loads(lines[-1])
+frames = [json.loads(l) for l in lines]
+def guest(**kw):
+    for g in d["guests"]:
+        if all(g.get(k) == v for k, v in kw.items()):
+            return g
+    raise SystemExit("no guest %r in %s" % (kw, [(g["runtime"], g["id"], g["name"]) for g in d["guests"]]))
+r = eval(sys.argv[2])
+if r is not True:
+    print("  got:", r)
+    sys.exit(1)
+PY
+}
+near() {  # near GOT WANT TOL: |got-want| <= tol
+	python3 -c "import sys; g,w,t=map(float,sys.argv[1:]); sys.exit(0 if abs(g-w)<=t else 1)" "$1" "$2" "$3" ||
+		{ echo "  got $1, want $2 +- $3"; return 1; }
+}

@@ -1,0 +1,44 @@
+#!/bin/sh
+# A Proxmox-like cgroup v2 node replayed: KVM guest time, balloon
+# statistics, ZFS ARC, an LXC container with its monitor. The figures are
+# those measured on a real 4-core node (see fixtures/make-proxmox.py).
+. "$(dirname "$0")/lib/common.sh"
+need_cmd python3 python3
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fx="$SRCDIR/tests/fixtures/proxmox-node.jsonl"
+"$VTAX" --json --replay "$fx" >"$tmp/out.jsonl" || fail "replay ran"
+MiB=1048576
+check "three frames" [ "$(wc -l <"$tmp/out.jsonl")" -eq 3 ]
+check "first frame: no rates (null), memory known" pyjson "$tmp/out.jsonl" \
+	'frames[0]["guests"][0]["cpu"]["total"] is None and frames[0]["host"]["cpu"] is None and frames[0]["guests"][0]["mem"]["host"] is not None'
+check "VM found by vmid with its config name" pyjson "$tmp/out.jsonl" \
+	'guest(id="100")["name"] == "debian-vm" and guest(id="100")["kind"] == "vm" and guest(id="100")["runtime"] == "proxmox-vm"'
+check "VM memory tax near 1.5 GB (host 2031 MB - guest used 510 MB)" pyjson "$tmp/out.jsonl" \
+	"abs(guest(id='100')['mem']['tax'] - 1521*$MiB) < 10*$MiB and guest(id='100')['mem']['tax_lower_bound'] is False"
+check "VM working set is the guest's used memory" pyjson "$tmp/out.jsonl" \
+	"guest(id='100')['mem']['working_set'] == 510*$MiB and guest(id='100')['mem']['guest_cache'] == 1524*$MiB and guest(id='100')['mem']['guest_total'] == 1974*$MiB"
+check "VM CPU: usr 3, sys 3, guest 1 (KVM guest time), tax 6" pyjson "$tmp/out.jsonl" \
+	"[guest(id='100')['cpu'][k] for k in ('usr','sys','guest','total','tax')] == [3.0, 3.0, 1.0, 7.0, 6.0]"
+check "VM iowait from PSI" pyjson "$tmp/out.jsonl" "guest(id='100')['cpu']['iowait_source'] == 'psi'"
+check "VM thread groups" pyjson "$tmp/out.jsonl" \
+	"guest(id='100')['cpu']['threads'] == {'vcpu': 2.5, 'emulator': 3.5, 'iothread': 0.75, 'vhost': 0.25}"
+check "container memory tax near zero (monitor only)" pyjson "$tmp/out.jsonl" \
+	"guest(id='101')['mem']['tax'] < 4*$MiB and guest(id='101')['name'] == 'debian-ct'"
+check "container working set = usage - inactive file" pyjson "$tmp/out.jsonl" \
+	"guest(id='101')['mem']['working_set'] == (1961-1750)*$MiB and guest(id='101')['mem']['page_cache'] == 1851*$MiB"
+check "container CPU tax ~0.3% (lxc monitor)" pyjson "$tmp/out.jsonl" \
+	"guest(id='101')['cpu']['tax'] == 0.3 and guest(id='101')['cpu']['guest'] is None"
+check "host CPU split sums to 100 with guest time apart" pyjson "$tmp/out.jsonl" \
+	"abs(sum(d['host']['cpu'].values()) - 100) < 0.05 and d['host']['cpu']['guest'] == 0.5"
+check "host ZFS ARC and KSM" pyjson "$tmp/out.jsonl" \
+	"d['host']['mem']['zfs_arc'] == 1536*$MiB and d['host']['mem']['ksm_shared'] == 180*$MiB"
+check "host tax sums guests" pyjson "$tmp/out.jsonl" \
+	"d['host']['tax']['mem'] == guest(id='100')['mem']['tax'] + guest(id='101')['mem']['tax'] and abs(d['host']['tax']['cpu'] - 6.3) < 0.01"
+"$VTAX" -b --replay "$fx" >"$tmp/out.txt"
+check "text: VM row shows MTAX 1.49G and sorts first by tax" sh -c \
+	"grep -A1 '^ID ' '$tmp/out.txt' | tail -1 | grep -Eq '^100 +debian-vm +proxmox-vm .* 1\.49G\$'"
+check "text: container row MTAX 1.50M" sh -c "grep -Eq '^101 +debian-ct .* 1\.50M\$' '$tmp/out.txt'"
+"$VTAX" -b --replay "$fx" -s mem -r >"$tmp/asc.txt"
+check "--sort mem --reverse puts the container first" sh -c \
+	"grep -A1 '^ID ' '$tmp/asc.txt' | tail -1 | grep -q '^101 '"
+finish

@@ -1,0 +1,213 @@
+/* The model against numbers worked out by hand. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "model.h"
+#include "tap.h"
+#include "util.h"
+
+#define MiB (1024ull * 1024)
+#define S(x) ((uint64_t)((x) * 1e9))
+
+static struct guest_sample *add(struct sample *s, enum runtime rt, const char *id, uint64_t birth)
+{
+	struct guest_sample *g = sample_add_guest(s);
+	g->runtime = rt;
+	g->id = xstrdup(id);
+	g->name = xstrdup(id);
+	g->birth = birth;
+	return g;
+}
+
+static void host(struct sample *s, uint64_t mono, uint64_t user, uint64_t nice, uint64_t sys,
+		 uint64_t idle, uint64_t iow, uint64_t irq, uint64_t sirq, uint64_t guest)
+{
+	struct host_sample *h = &s->host;
+	host_sample_init(h);
+	h->mono_ns = mono;
+	h->ncpus = 4;
+	h->hz = 100;
+	h->t_user = user;
+	h->t_nice = nice;
+	h->t_system = sys;
+	h->t_idle = idle;
+	h->t_iowait = iow;
+	h->t_irq = irq;
+	h->t_softirq = sirq;
+	h->t_steal = 0;
+	h->t_guest = guest;
+	h->t_guest_nice = 0;
+	h->mem_total = 8192 * MiB;
+	h->mem_free = 2048 * MiB;
+	h->mem_available = 5000 * MiB;
+	h->mem_cached = 3072 * MiB;
+	h->mem_buffers = 0;
+}
+
+static const struct guest_view *find(const struct frame *f, const char *id)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->guests[i].g->id, id))
+			return &f->guests[i];
+	return NULL;
+}
+
+int main(void)
+{
+	struct sample a = {0}, b = {0};
+	host(&a, S(1), 1000, 100, 500, 5000, 50, 20, 30, 400);
+	host(&b, S(3), 1100, 110, 520, 5060, 55, 22, 33, 440);
+
+	/* a KVM VM reporting its memory through the balloon */
+	struct guest_sample *v = add(&a, RT_PVE_QEMU, "100", 7);
+	v->cg_user_ns = S(10);
+	v->cg_system_ns = S(1);
+	v->p_gtime_ns = S(8);
+	v->cg_io_some_us = 1000000;
+	v = add(&b, RT_PVE_QEMU, "100", 7);
+	v->cg_user_ns = S(11.2);
+	v->cg_system_ns = S(1.1);
+	v->p_gtime_ns = S(9);
+	v->cg_io_some_us = 1200000;
+	v->cg_mem_current = 2031 * MiB;
+	v->cg_mem_file = 20 * MiB;
+	v->g_total = 1974 * MiB;
+	v->g_avail = 1464 * MiB;
+	v->g_cache = 1524 * MiB;
+	v->main_pid = 4242;
+
+	/* an LXC container with its monitor */
+	struct guest_sample *c = add(&a, RT_LXC, "web", 9);
+	c->cg_user_ns = S(3);
+	c->cg_system_ns = S(1);
+	c->h_cpu_ns = S(0.5);
+	c = add(&b, RT_LXC, "web", 9);
+	c->cg_user_ns = S(3.5);
+	c->cg_system_ns = S(1.1);
+	c->h_cpu_ns = S(0.52);
+	c->h_mem = 2 * MiB;
+	c->cg_mem_current = 1961 * MiB;
+	c->cg_mem_file = 1851 * MiB;
+	c->cg_mem_inactive_file = 1750 * MiB;
+
+	/* plain QEMU under TCG, no cgroup, no balloon */
+	struct guest_sample *q = add(&a, RT_QEMU, "555", 11);
+	q->p_utime_ns = S(5);
+	q->p_stime_ns = S(1);
+	q->p_gtime_ns = 0;
+	q = add(&b, RT_QEMU, "555", 11);
+	q->p_utime_ns = S(6);
+	q->p_stime_ns = S(1.2);
+	q->p_gtime_ns = 0;
+	q->p_rss = 600 * MiB;
+	q->vm_ram_rss = 512 * MiB;
+	q->main_pid = 555;
+
+	/* recreated under the same name: no rates across the gap */
+	struct guest_sample *r = add(&a, RT_DOCKER, "abcabcabcabc", 1);
+	r->cg_user_ns = S(100);
+	r->cg_system_ns = S(100);
+	r = add(&b, RT_DOCKER, "abcabcabcabc", 2);
+	r->cg_user_ns = S(1);
+	r->cg_system_ns = S(1);
+
+	/* counters that went backwards (reset) saturate at zero */
+	struct guest_sample *z = add(&a, RT_PODMAN, "def0def0def0", 3);
+	z->cg_user_ns = S(50);
+	z->cg_system_ns = S(5);
+	z = add(&b, RT_PODMAN, "def0def0def0", 3);
+	z->cg_user_ns = S(10);
+	z->cg_system_ns = S(6);
+
+	/* first frame: memory, no rates */
+	struct frame f;
+	model_compute(NULL, &b, &f);
+	CHECK(!f.has_rates, "first frame has no rates");
+	CHECK(isnan(find(&f, "100")->cpu_total), "first frame CPU is unknown, not 0");
+	CHECK(isnan(f.host.cpu[HC_USER]), "first frame host CPU unknown");
+	CHECK_U64(find(&f, "100")->mem_tax, 1521 * MiB);
+	frame_free(&f);
+
+	model_compute(&a, &b, &f);
+	CHECK(f.has_rates, "second frame has rates");
+	CHECK_NEAR(f.interval_s, 2.0, 1e-9);
+
+	/* host: user 100 (40 guest), nice 10, sys 20, idle 60, iow 5, irq 2, sirq 3: 200 */
+	CHECK_NEAR(f.host.cpu[HC_USER], 30.0, 1e-9);
+	CHECK_NEAR(f.host.cpu[HC_NICE], 5.0, 1e-9);
+	CHECK_NEAR(f.host.cpu[HC_SYSTEM], 10.0, 1e-9);
+	CHECK_NEAR(f.host.cpu[HC_IDLE], 30.0, 1e-9);
+	CHECK_NEAR(f.host.cpu[HC_IOWAIT], 2.5, 1e-9);
+	CHECK_NEAR(f.host.cpu[HC_IRQ], 1.0, 1e-9);
+	CHECK_NEAR(f.host.cpu[HC_SOFTIRQ], 1.5, 1e-9);
+	CHECK_NEAR(f.host.cpu[HC_GUEST], 20.0, 1e-9);
+	double sum = 0;
+	for (int i = 0; i < HC_COUNT; i++)
+		sum += f.host.cpu[i];
+	CHECK_NEAR(sum, 100.0, 1e-9);
+
+	/* VM: user 1.2 s incl. guest 1.0 s, sys 0.1 s, over 2 s */
+	const struct guest_view *gv = find(&f, "100");
+	CHECK_NEAR(gv->cpu_usr, 10.0, 1e-9);
+	CHECK_NEAR(gv->cpu_sys, 5.0, 1e-9);
+	CHECK_NEAR(gv->cpu_guest, 50.0, 1e-9);
+	CHECK_NEAR(gv->cpu_total, 65.0, 1e-9);
+	CHECK_NEAR(gv->cpu_tax, 15.0, 1e-9);
+	CHECK_NEAR(gv->cpu_iowait, 10.0, 1e-9);
+	CHECK(gv->iow_src == IOW_PSI, "VM iowait from PSI");
+	CHECK_U64(gv->mem_host, 2031 * MiB);
+	CHECK_U64(gv->mem_ws, 510 * MiB);
+	CHECK_U64(gv->mem_tax, 1521 * MiB);
+	CHECK(!gv->mem_tax_lower_bound, "balloon-backed tax is exact");
+	CHECK_U64(gv->g_used, 510 * MiB);
+	CHECK_U64(gv->g_cache, 1524 * MiB);
+
+	/* container: user 0.5 s, sys 0.1 s, monitor 0.02 s */
+	gv = find(&f, "web");
+	CHECK_NEAR(gv->cpu_usr, 25.0, 1e-9);
+	CHECK_NEAR(gv->cpu_sys, 5.0, 1e-9);
+	CHECK(isnan(gv->cpu_guest), "containers have no guest time");
+	CHECK_NEAR(gv->cpu_total, 30.0, 1e-9);
+	CHECK_NEAR(gv->cpu_tax, 1.0, 1e-6);
+	CHECK(isnan(gv->cpu_iowait) && gv->iow_src == IOW_NONE, "no iowait source: unknown");
+	CHECK_U64(gv->mem_host, 1963 * MiB);
+	CHECK_U64(gv->mem_ws, 211 * MiB);
+	CHECK_U64(gv->mem_cache, 1851 * MiB);
+	CHECK_U64(gv->mem_tax, 2 * MiB);
+
+	/* plain QEMU: 1.0 s user, 0.2 s sys, all of it tax under TCG */
+	gv = find(&f, "555");
+	CHECK_NEAR(gv->cpu_usr, 50.0, 1e-9);
+	CHECK_NEAR(gv->cpu_sys, 10.0, 1e-9);
+	CHECK_NEAR(gv->cpu_guest, 0.0, 1e-9);
+	CHECK_NEAR(gv->cpu_tax, 60.0, 1e-9);
+	CHECK_U64(gv->mem_host, 600 * MiB);
+	CHECK_U64(gv->mem_ws, 512 * MiB);
+	CHECK_U64(gv->mem_tax, 88 * MiB);
+	CHECK(gv->mem_tax_lower_bound, "RSS-based tax is a lower bound");
+
+	gv = find(&f, "abcabcabcabc");
+	CHECK(!gv->has_rates && isnan(gv->cpu_total), "a reborn guest shows no rates");
+	gv = find(&f, "def0def0def0");
+	CHECK_NEAR(gv->cpu_usr, 0.0, 1e-9);
+	CHECK_NEAR(gv->cpu_sys, 50.0, 1e-9);
+
+	/* sums: tax CPU 15 + 1 + 60 + 0 (podman: no helpers) */
+	CHECK_NEAR(f.host.tax_cpu, 76.0, 1e-6);
+	CHECK_U64(f.host.guests_tax, (1521 + 2 + 88) * MiB);
+	CHECK_INT(f.host.n_kind[KIND_VM], 2);
+	CHECK_INT(f.host.n_kind[KIND_CT], 3);
+	/* host own: total 8192 - free 2048 - cache 3072 = 3072 non-cache in use;
+	 * guests non-cache: VM 2011 + web 112 + qemu 600 */
+	CHECK_U64(f.host.host_own, (3072 - 2011 - 112 - 600) * MiB);
+	frame_free(&f);
+
+	CHECK_U64(counter_delta(5, 7), 0);
+	CHECK_U64(counter_delta(VT_UNKNOWN, 7), VT_UNKNOWN);
+	CHECK_U64(counter_delta(9, 7), 2);
+
+	sample_free(&a);
+	sample_free(&b);
+	return t_done("unit-model");
+}

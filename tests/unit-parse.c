@@ -1,0 +1,232 @@
+/* Parsers against real-looking, malformed and truncated inputs. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "parse.h"
+#include "tap.h"
+#include "util.h"
+
+static void test_kv(void)
+{
+	const char *v2 = "usage_usec 1522262\nuser_usec 1518513\nsystem_usec 3749\n"
+			 "nr_periods 0\ncore_sched.force_idle_usec 0\n";
+	uint64_t v = 0;
+	CHECK_INT(parse_kv_u64(v2, "usage_usec", &v), 0);
+	CHECK_U64(v, 1522262);
+	CHECK_INT(parse_kv_u64(v2, "system_usec", &v), 0);
+	CHECK_U64(v, 3749);
+	CHECK_INT(parse_kv_u64(v2, "user", &v), -ENOENT); /* prefix is not a key */
+	const char *v1 = "cache 4096\nrss 8192\ntotal_cache 1048576\ntotal_rss 2097152\n"
+			 "total_inactive_file 524288\n";
+	CHECK_INT(parse_kv_u64(v1, "total_cache", &v), 0);
+	CHECK_U64(v, 1048576);
+	CHECK_INT(parse_kv_u64(v1, "cache", &v), 0);
+	CHECK_U64(v, 4096);
+	/* arcstats: name type data */
+	const char *arc = "13 1 0x01 147 39984 1\nname type data\nhits 4 123\nsize 4 8589934592\n";
+	CHECK_INT(parse_kv_u64(arc, "size", &v), 0);
+	CHECK_U64(v, 8589934592ull);
+	/* malformed and truncated */
+	CHECK_INT(parse_kv_u64("usage_usec abc\n", "usage_usec", &v), -EINVAL);
+	CHECK_INT(parse_kv_u64("usage_usec", "usage_usec", &v), -ENOENT);
+	CHECK_INT(parse_kv_u64("usage_usec \n", "usage_usec", &v), -EINVAL);
+	CHECK_INT(parse_kv_u64("usage_usec 99999999999999999999999\n", "usage_usec", &v), -EINVAL);
+	CHECK_INT(parse_kv_u64("", "x", &v), -ENOENT);
+	CHECK_INT(parse_kv_u64("user_usec 12", "user_usec", &v), 0); /* no newline */
+	CHECK_U64(v, 12);
+}
+
+static void test_u64(void)
+{
+	uint64_t v;
+	CHECK_INT(parse_u64("2147483648\n", &v), 0);
+	CHECK_U64(v, 2147483648ull);
+	CHECK_INT(parse_u64("max\n", &v), 0);
+	CHECK_U64(v, VT_UNKNOWN);
+	CHECK_INT(parse_u64("", &v), -EINVAL);
+	CHECK_INT(parse_u64("12x", &v), -EINVAL);
+	CHECK_INT(parse_u64("-1", &v), -EINVAL);
+}
+
+static void test_pressure(void)
+{
+	const char *p = "some avg10=4.04 avg60=2.83 avg300=0.82 total=5970561\n"
+			"full avg10=0.00 avg60=0.00 avg300=0.00 total=12\n";
+	uint64_t v;
+	CHECK_INT(parse_pressure(p, "some", &v), 0);
+	CHECK_U64(v, 5970561);
+	CHECK_INT(parse_pressure(p, "full", &v), 0);
+	CHECK_U64(v, 12);
+	CHECK_INT(parse_pressure("some avg10=1.00\n", "some", &v), -EINVAL);
+	CHECK_INT(parse_pressure("", "some", &v), -ENOENT);
+	CHECK_INT(parse_pressure("some total=", "some", &v), -EINVAL);
+}
+
+static void test_proc_cgroup(void)
+{
+	const char *hybrid = "9:name=systemd:/\n8:pids:/lxc.payload.web\n"
+			     "4:memory:/lxc.payload.web/sub\n2:cpuacct:/x\n1:cpu,cpuacct:/y\n0::/lxc.payload.web\n";
+	char out[256];
+	CHECK_INT(parse_proc_cgroup(hybrid, "memory", out, sizeof(out)), 0);
+	CHECK_STR(out, "/lxc.payload.web/sub");
+	CHECK_INT(parse_proc_cgroup(hybrid, "", out, sizeof(out)), 0);
+	CHECK_STR(out, "/lxc.payload.web");
+	CHECK_INT(parse_proc_cgroup(hybrid, "cpuacct", out, sizeof(out)), 0);
+	CHECK_STR(out, "/x");
+	CHECK_INT(parse_proc_cgroup("1:cpu,cpuacct:/y\n", "cpuacct", out, sizeof(out)), 0);
+	CHECK_STR(out, "/y");
+	CHECK_INT(parse_proc_cgroup("0::/a/b", "", out, sizeof(out)), 0);
+	CHECK_STR(out, "/a/b");
+	CHECK_INT(parse_proc_cgroup("garbage\n:\n", "", out, sizeof(out)), -ENOENT);
+	CHECK_INT(parse_proc_cgroup("0::/very/long/path", "", out, 5), -ENAMETOOLONG);
+}
+
+static void test_pve(void)
+{
+	const char *conf = "boot: order=scsi0\ncores: 2\nmemory: 2048\nname: web-01  \n"
+			   "[snap1]\nname: old-name\n";
+	char out[64];
+	CHECK_INT(parse_pve_conf(conf, "name", out, sizeof(out)), 0);
+	CHECK_STR(out, "web-01");
+	CHECK_INT(parse_pve_conf("[s]\nname: x\n", "name", out, sizeof(out)), -ENOENT);
+	CHECK_INT(parse_pve_conf("hostname: ct1", "hostname", out, sizeof(out)), 0);
+	CHECK_STR(out, "ct1");
+	CHECK_INT(parse_pve_conf("name:\n", "name", out, sizeof(out)), 0);
+	CHECK_STR(out, "");
+}
+
+static void test_unescape(void)
+{
+	char out[64];
+	const char *in = "qemu\\x2d1\\x2dweb";
+	CHECK_STR(cg_unescape(in, strlen(in), out, sizeof(out)), "qemu-1-web");
+	in = "bad\\x2";
+	CHECK_STR(cg_unescape(in, strlen(in), out, sizeof(out)), "bad\\x2");
+	in = "\\xzz";
+	CHECK_STR(cg_unescape(in, strlen(in), out, sizeof(out)), "\\xzz");
+}
+
+#define ARGV(...) __VA_ARGS__, sizeof(__VA_ARGS__)
+
+static void test_qemu(void)
+{
+	struct qemu_args qa;
+	static const char a1[] = "/usr/bin/qemu-system-x86_64\0-name\0guest=web,debug-threads=on\0"
+				 "-m\0" "2048\0-qmp\0unix:/run/q.sock,server=on,wait=off\0";
+	parse_qemu_args(a1, sizeof(a1), &qa);
+	CHECK_STR(qa.name, "web");
+	CHECK_U64(qa.ram, 2048ull << 20);
+	CHECK_STR(qa.qmp, "/run/q.sock");
+	static const char a2[] = "/usr/bin/kvm\0-id\0" "100\0-name\0db,,prod,debug-threads=on\0"
+				 "-chardev\0socket,id=qmp,path=/var/run/qemu-server/100.qmp,server=on,wait=off\0"
+				 "-mon\0chardev=qmp,mode=control\0-m\0size=4G,slots=255,maxmem=8G\0";
+	parse_qemu_args(a2, sizeof(a2), &qa);
+	CHECK_STR(qa.name, "db,prod");
+	CHECK_U64(qa.ram, 4ull << 30);
+	CHECK_STR(qa.qmp, "/var/run/qemu-server/100.qmp");
+	static const char a3[] = "qemu-system-aarch64\0-m\0";
+	parse_qemu_args(a3, sizeof(a3), &qa);
+	CHECK_STR(qa.name, "");
+	CHECK_U64(qa.ram, 128ull << 20);
+	/* cut short: the last argument has no terminator */
+	static const char a4[] = {'q', 'e', 'm', 'u', '\0', '-', 'n', 'a', 'm', 'e', '\0', 'x', 'y'};
+	parse_qemu_args(a4, sizeof(a4), &qa);
+	CHECK_STR(qa.name, "");
+	CHECK(is_qemu_argv0("/usr/bin/qemu-system-x86_64"), "qemu-system");
+	CHECK(is_qemu_argv0("/usr/bin/kvm"), "kvm");
+	CHECK(!is_qemu_argv0("/usr/bin/qemu-img"), "qemu-img is not a VM");
+	uint64_t s;
+	CHECK_INT(parse_size("512M", 0, &s), 0);
+	CHECK_U64(s, 512ull << 20);
+	CHECK_INT(parse_size("1G", 0, &s), 0);
+	CHECK_U64(s, 1ull << 30);
+	CHECK_INT(parse_size("1.5G", 1, &s), -EINVAL);
+	CHECK_INT(parse_size("99999999999999999999", 1, &s), -EINVAL);
+}
+
+static void test_helpers(void)
+{
+	char id[128];
+	static const char shim[] = "/usr/bin/containerd-shim-runc-v2\0-namespace\0moby\0-id\0"
+				   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\0"
+				   "-address\0/run/containerd/containerd.sock\0";
+	CHECK_INT(parse_helper(shim, sizeof(shim), id, sizeof(id)), HELPER_SHIM);
+	CHECK_STR(id, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	static const char conmon[] = "/usr/bin/conmon\0--api-version\0" "1\0-c\0abcdef012345\0-u\0x\0";
+	CHECK_INT(parse_helper(conmon, sizeof(conmon), id, sizeof(id)), HELPER_CONMON);
+	CHECK_STR(id, "abcdef012345");
+	static const char mon[] = "[lxc monitor] /var/lib/lxc web\0";
+	CHECK_INT(parse_helper(mon, sizeof(mon), id, sizeof(id)), HELPER_LXC_MONITOR);
+	CHECK_STR(id, "web");
+	static const char other[] = "/bin/bash\0-c\0x\0";
+	CHECK_INT(parse_helper(other, sizeof(other), id, sizeof(id)), HELPER_NONE);
+	static const char noid[] = "conmon\0-c\0";
+	CHECK_INT(parse_helper(noid, sizeof(noid), id, sizeof(id)), HELPER_NONE);
+	CHECK_INT(parse_helper("", 0, id, sizeof(id)), HELPER_NONE);
+}
+
+static void test_smaps(void)
+{
+	/* a 2 GiB guest RAM mapping, the TCG code buffer (rwx), a library */
+	const char *smaps =
+		"7f0000000000-7f0080000000 rw-p 00000000 00:00 0 \n"
+		"Size:            2097152 kB\nRss:              1048576 kB\n"
+		"7f0100000000-7f0140000000 rwxp 00000000 00:00 0 \n"
+		"Size:            1048576 kB\nRss:                20480 kB\n"
+		"7f0200000000-7f0200100000 r-xp 00000000 08:01 1234  /usr/lib/libc.so.6\n"
+		"Size:               1024 kB\nRss:                  800 kB\n"
+		"7f0300000000-7f0300400000 rw-p 00000000 00:00 0 \n"
+		"Size:               4096 kB\nRss:                 4096 kB\n";
+	uint64_t ram, total;
+	CHECK_INT(parse_smaps_guest_ram(smaps, 2ull << 30, &ram, &total), 0);
+	CHECK_U64(ram, 1048576ull * 1024);
+	CHECK_U64(total, (1048576ull + 20480 + 800 + 4096) * 1024);
+	CHECK_INT(parse_smaps_guest_ram(smaps, 0, &ram, &total), 0);
+	CHECK_U64(ram, 1048576ull * 1024);
+	/* guest RAM split over two NUMA backends */
+	const char *numa =
+		"7f0000000000-7f0040000000 rw-p 00000000 00:00 0 \nRss: 1000 kB\n"
+		"7f1000000000-7f1040000000 rw-s 00000000 00:05 77 /memfd:mem1 (deleted)\nRss: 2000 kB\n"
+		"7f2000000000-7f2000200000 rw-p 00000000 00:00 0 \nRss: 500 kB\n";
+	CHECK_INT(parse_smaps_guest_ram(numa, 2ull << 30, &ram, &total), 0);
+	CHECK_U64(ram, 3000ull * 1024);
+	CHECK_INT(parse_smaps_guest_ram("garbage\n", 0, &ram, &total), -EINVAL);
+	CHECK_INT(parse_smaps_guest_ram("7f00-", 0, &ram, &total), -EINVAL);
+}
+
+static void test_sanitize(void)
+{
+	char out[64];
+	CHECK_STR(sanitize(out, sizeof(out), "web\x1b[31mred\x07"), "web?[31mred?");
+	CHECK_STR(sanitize(out, sizeof(out), "caf\xc3\xa9"), "caf\xc3\xa9");
+	CHECK_STR(sanitize(out, sizeof(out), "bad\xff\xfe"), "bad??");
+	CHECK_STR(sanitize(out, sizeof(out), "c1\xc2\x9b" "x"), "c1??x");
+	CHECK_STR(sanitize(out, sizeof(out), "line\nbreak"), "line?break");
+	CHECK_STR(sanitize(out, 5, "\xc3\xa9\xc3\xa9\xc3\xa9"), "\xc3\xa9\xc3\xa9");
+	char *c = utf8_clean("a\xff" "b\x1b");
+	CHECK_STR(c, "a\xef\xbf\xbd" "b\x1b");
+	free(c);
+	uint64_t ns;
+	CHECK_INT(parse_seconds("0.5", &ns), 0);
+	CHECK_U64(ns, 500000000ull);
+	CHECK_INT(parse_seconds("-1", &ns), -EINVAL);
+	CHECK_INT(parse_seconds("1s", &ns), -EINVAL);
+	CHECK_INT(parse_seconds("nan", &ns), -EINVAL);
+}
+
+int main(void)
+{
+	test_kv();
+	test_u64();
+	test_pressure();
+	test_proc_cgroup();
+	test_pve();
+	test_unescape();
+	test_qemu();
+	test_helpers();
+	test_smaps();
+	test_sanitize();
+	return t_done("unit-parse");
+}

@@ -1,0 +1,96 @@
+/* Record lines round-trip; bad versions and truncated files are caught. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "record.h"
+#include "tap.h"
+
+int main(void)
+{
+	struct sample s = {0}, t = {0};
+	host_sample_init(&s.host);
+	s.host.mono_ns = 123456789;
+	s.host.ncpus = 4;
+	s.host.t_user = 1000;
+	s.host.mem_total = 8ull << 30;
+	snprintf(s.host.hostname, sizeof(s.host.hostname), "pve1");
+	s.cg_version = 2;
+	struct guest_sample *g = sample_add_guest(&s);
+	g->runtime = RT_PVE_QEMU;
+	g->id = xstrdup("100");
+	g->name = xstrdup("web\x1b[2J");
+	g->cgroup = xstrdup("/qemu.slice/100.scope");
+	g->p_gtime_ns = 42;
+	g->tg_cpu_ns[TG_VHOST] = 7;
+	g->g_total = 1ull << 31;
+
+	struct sb line = {0};
+	record_sample(&line, &s);
+	CHECK(line.len > 0 && line.s[line.len - 1] == '\n', "one line");
+	char *cause = NULL;
+	CHECK_INT(record_parse_line(line.s, &t, &cause), 0);
+	CHECK_U64(t.host.mono_ns, 123456789);
+	CHECK_U64(t.host.t_user, 1000);
+	CHECK_U64(t.host.t_nice, VT_UNKNOWN);
+	CHECK_INT(t.host.ncpus, 4);
+	CHECK_STR(t.host.hostname, "pve1");
+	CHECK_INT(t.nguests, 1);
+	if (t.nguests == 1) {
+		CHECK(t.guests[0].runtime == RT_PVE_QEMU, "runtime survives");
+		CHECK_STR(t.guests[0].name, "web\x1b[2J");
+		CHECK_U64(t.guests[0].p_gtime_ns, 42);
+		CHECK_U64(t.guests[0].tg_cpu_ns[TG_VHOST], 7);
+		CHECK_U64(t.guests[0].g_total, 1ull << 31);
+		CHECK_U64(t.guests[0].cg_mem_current, VT_UNKNOWN);
+	}
+
+	CHECK_INT(record_parse_line("{\"vtax_record\":99,\"host\":{},\"guests\":[]}", &t, &cause), -1);
+	CHECK(cause && strstr(cause, "version 99"), "unknown version named: %s", cause ? cause : "");
+	free(cause);
+	cause = NULL;
+	CHECK_INT(record_parse_line("{\"vtax_record\":1,\"host\":{\"t_user\":-5},\"guests\":[]}", &t,
+				    &cause), -1);
+	free(cause);
+	cause = NULL;
+	CHECK_INT(record_parse_line("{\"vtax_record\":1,\"host\":{},\"guests\":[{\"runtime\":\"zz\",\"id\":\"1\"}]}",
+				    &t, &cause), -1);
+	free(cause);
+	cause = NULL;
+	CHECK_INT(record_parse_line("[1,2", &t, &cause), -1);
+	free(cause);
+	cause = NULL;
+
+	/* a file whose last line was cut short: every whole sample, then a notice */
+	char path[] = "/tmp/vtax-unit-record-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0, "mkstemp");
+	FILE *fp = fdopen(fd, "w");
+	fputs(line.s, fp);
+	fputs(line.s, fp);
+	fwrite(line.s, 1, line.len / 2, fp);
+	fclose(fp);
+	struct replay *r = replay_open(path, &cause);
+	CHECK(r != NULL, "replay_open");
+	int n = 0, rc;
+	while ((rc = replay_next(r, &t, &cause)) == 1)
+		n++;
+	CHECK_INT(n, 2);
+	CHECK_INT(rc, 0);
+	CHECK(cause && strstr(cause, "ends early"), "truncation noticed: %s", cause ? cause : "");
+	free(cause);
+	cause = NULL;
+	replay_close(r);
+	unlink(path);
+
+	CHECK(replay_open("/nonexistent/vtax.rec", &cause) == NULL, "missing file fails");
+	CHECK(cause && strstr(cause, "/nonexistent/vtax.rec"), "message names the path");
+	free(cause);
+
+	sb_free(&line);
+	sample_free(&s);
+	sample_free(&t);
+	return t_done("unit-record");
+}
