@@ -14,6 +14,7 @@ struct cgfs {
 	int fd_v2;          /* cgroup2 root (pure v2, or hybrid "unified"), or -1 */
 	int fd_mem;         /* v1 memory root, or -1 */
 	int fd_cpuacct;     /* v1 cpuacct (or cpu,cpuacct) root, or -1 */
+	int fd_blkio;       /* v1 blkio root, or -1 */
 	int fd_walk;        /* the tree guests are discovered in (one of the above) */
 	const char *proc_ctl; /* its controller in /proc/PID/cgroup ("" for v2) */
 	struct sb buf;      /* scratch, reused for every read */

@@ -27,6 +27,8 @@ enum col_id {
 	COL_GTOTAL,
 	COL_GUSED,
 	COL_GCACHE,
+	COL_READ,
+	COL_WRITE,
 	COL_COUNT
 };
 
@@ -35,6 +37,7 @@ enum col_unit {
 	UNIT_COUNT,
 	UNIT_PCT,     /* % of one CPU */
 	UNIT_BYTES,
+	UNIT_RATE,    /* bytes per second */
 };
 
 struct column {

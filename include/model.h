@@ -39,6 +39,7 @@ struct guest_view {
 	double cpu_usr, cpu_sys, cpu_guest, cpu_iowait, cpu_total, cpu_tax;
 	enum iow_src iow_src;
 	double tg_pct[TG_COUNT];       /* per QEMU thread group */
+	double io_read_bps, io_write_bps; /* bytes/s through the block layer */
 	/* memory, bytes; VT_UNKNOWN when unknown */
 	uint64_t mem_host, mem_ws, mem_cache, mem_tax;
 	bool mem_tax_lower_bound;      /* VM without the guest's own report */
@@ -54,6 +55,7 @@ struct host_view {
 	double tax_cpu;                /* % of one CPU, sum over guests */
 	double guests_cpu;             /* % of one CPU, sum of guests' totals */
 	unsigned n_kind[KIND_COUNT];
+	double psi_cpu, psi_io, psi_mem; /* % of the interval some task stalled */
 	double load[3];
 	double uptime_s;
 };

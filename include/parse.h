@@ -24,6 +24,12 @@ int parse_pressure(const char *buf, const char *which, uint64_t *total_us);
  * controller "", the v2 "0::" line. */
 int parse_proc_cgroup(const char *buf, const char *controller, char *out, size_t outsz);
 
+/* cgroup v2 io.stat ("MAJ:MIN rbytes=.. wbytes=..") or v1
+ * blkio.throttle.io_service_bytes_recursive ("MAJ:MIN Read N"): bytes
+ * read and written, summed over devices. */
+int parse_io_stat(const char *buf, uint64_t *rbytes, uint64_t *wbytes);
+int parse_blkio_bytes(const char *buf, uint64_t *rbytes, uint64_t *wbytes);
+
 /* Proxmox guest config: value of "key:" in the main section (before the
  * first [snapshot] section), trimmed. */
 int parse_pve_conf(const char *buf, const char *key, char *out, size_t outsz);
@@ -63,6 +69,8 @@ enum helper_type parse_helper(const char *argv, size_t len, char *id, size_t ids
  * (ram_size 0: the single largest one). *rss_total is the RSS of all
  * mappings. */
 int parse_smaps_guest_ram(const char *buf, uint64_t ram_size, uint64_t *ram_rss,
-			  uint64_t *rss_total);
+			  uint64_t *rss_total, uint64_t *hugetlb);
+/* hugetlb pages (Private_Hugetlb + Shared_Hugetlb) are not in Rss: they
+ * count towards guest RAM and are returned in *hugetlb. */
 
 #endif

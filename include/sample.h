@@ -87,12 +87,15 @@ struct guest_sample {
 	uint64_t cg_mem_shmem;     /* bytes */
 	uint64_t cg_mem_limit;     /* bytes, VT_UNKNOWN when unlimited */
 	uint64_t cg_io_some_us;    /* us: io.pressure some total */
+	uint64_t cg_io_rbytes, cg_io_wbytes; /* bytes: io.stat / blkio, all devices */
 
 	/* process counters (the QEMU process of a VM; for a VM without its
 	 * own cgroup these are the only CPU source) */
 	uint64_t p_utime_ns, p_stime_ns, p_gtime_ns;    /* ns, utime includes gtime */
 	uint64_t p_blkio_ns;       /* ns: delay-accounting blkio, summed */
 	uint64_t p_rss;            /* bytes: RSS of the guest's processes */
+	uint64_t p_hugetlb;        /* bytes: hugetlb pages mapped by QEMU (not in RSS
+				      nor in memory.current) */
 
 	/* runtime helpers charged to this guest (shim, conmon, lxc monitor,
 	 * nspawn supervisor): processes and helper cgroups together */

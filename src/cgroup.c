@@ -25,7 +25,7 @@ static int has_file(int dfd, const char *name)
 int cgfs_open(struct cgfs *c, const char *root, char **cause)
 {
 	memset(c, 0, sizeof(*c));
-	c->fd_v2 = c->fd_mem = c->fd_cpuacct = c->fd_walk = -1;
+	c->fd_v2 = c->fd_mem = c->fd_cpuacct = c->fd_blkio = c->fd_walk = -1;
 	int rfd = open_dir(AT_FDCWD, root);
 	if (rfd < 0) {
 		int e = errno;
@@ -44,6 +44,7 @@ int cgfs_open(struct cgfs *c, const char *root, char **cause)
 	if (c->fd_cpuacct < 0)
 		c->fd_cpuacct = open_dir(rfd, "cpu,cpuacct");
 	c->fd_v2 = open_dir(rfd, "unified");
+	c->fd_blkio = open_dir(rfd, "blkio");
 	close(rfd);
 	if (c->fd_mem >= 0) {
 		c->fd_walk = c->fd_mem;
@@ -66,14 +67,14 @@ int cgfs_open(struct cgfs *c, const char *root, char **cause)
 
 void cgfs_close(struct cgfs *c)
 {
-	int fds[] = {c->fd_v2, c->fd_mem, c->fd_cpuacct};
+	int fds[] = {c->fd_v2, c->fd_mem, c->fd_cpuacct, c->fd_blkio};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	sb_free(&c->buf);
 	sb_free(&c->path);
 	memset(c, 0, sizeof(*c));
-	c->fd_v2 = c->fd_mem = c->fd_cpuacct = c->fd_walk = -1;
+	c->fd_v2 = c->fd_mem = c->fd_cpuacct = c->fd_blkio = c->fd_walk = -1;
 }
 
 /* "rel/file" without the leading slash, in c->path. */
@@ -174,6 +175,17 @@ int cgroup_read_guest(struct cgfs *c, const char *rel, struct guest_sample *g)
 	uint64_t v;
 	if (!cg_read(c, c->fd_v2, rel, "io.pressure") && !parse_pressure(c->buf.s, "some", &v))
 		g->cg_io_some_us = v;
+	uint64_t r, w;
+	if (c->version == 2) {
+		if (!cg_read(c, c->fd_v2, rel, "io.stat") && !parse_io_stat(c->buf.s, &r, &w)) {
+			g->cg_io_rbytes = r;
+			g->cg_io_wbytes = w;
+		}
+	} else if (!cg_read(c, c->fd_blkio, rel, "blkio.throttle.io_service_bytes_recursive") &&
+		   !parse_blkio_bytes(c->buf.s, &r, &w)) {
+		g->cg_io_rbytes = r;
+		g->cg_io_wbytes = w;
+	}
 	return 0;
 }
 

@@ -184,9 +184,11 @@ static void read_vm(struct collector *c, struct guest_sample *g)
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)g->main_pid);
 	if (!read_file_at(AT_FDCWD, path, &c->buf, 64u << 20)) {
-		uint64_t ram_rss, total;
-		if (!parse_smaps_guest_ram(c->buf.s, g->vm_ram_size, &ram_rss, &total))
+		uint64_t ram_rss, total, huge;
+		if (!parse_smaps_guest_ram(c->buf.s, g->vm_ram_size, &ram_rss, &total, &huge)) {
 			g->vm_ram_rss = ram_rss;
+			g->p_hugetlb = huge;
+		}
 	}
 	procs_qemu_threads(c->procs, (int)g->main_pid, g->tg_cpu_ns, g->tg_threads);
 }
@@ -307,6 +309,7 @@ int collector_sample(struct collector *c, struct sample *s)
 				g->h_cpu_ns += cpu;
 		}
 	}
-	qsort(s->guests, s->nguests, sizeof(*s->guests), cmp_guest);
+	if (s->nguests)
+		qsort(s->guests, s->nguests, sizeof(*s->guests), cmp_guest);
 	return 0;
 }

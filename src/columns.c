@@ -46,6 +46,10 @@ const struct column columns[COL_COUNT] = {
 		       "guest's own used memory: total - available"},
 	[COL_GCACHE] = {"guest_cache", "GCACHE", 6, UNIT_BYTES, false, false, "mem.guest_cache",
 			"guest's own page cache"},
+	[COL_READ] = {"read", "READ/s", 7, UNIT_RATE, false, false, "io.read",
+		      "bytes read per second through the block layer (io.stat, blkio)"},
+	[COL_WRITE] = {"write", "WRITE/s", 7, UNIT_RATE, false, false, "io.write",
+		       "bytes written per second through the block layer"},
 };
 
 _Static_assert(sizeof(columns) / sizeof(columns[0]) == COL_COUNT, "one entry per column");
@@ -91,6 +95,8 @@ static double num(enum col_id c, const struct guest_view *v)
 	case COL_GUEST: return v->cpu_guest;
 	case COL_IOW: return v->cpu_iowait;
 	case COL_TAX: return v->cpu_tax;
+	case COL_READ: return v->io_read_bps;
+	case COL_WRITE: return v->io_write_bps;
 	default: break;
 	}
 	uint64_t b = VT_UNKNOWN;
@@ -134,6 +140,11 @@ void column_cell(enum col_id c, const struct guest_view *v, char *buf, size_t bu
 			snprintf(raw, sizeof(raw), "-");
 		else
 			snprintf(raw, sizeof(raw), d < 999.95 ? "%.1f" : "%.0f", d);
+		break;
+	}
+	case UNIT_RATE: {
+		double d = num(c, v);
+		fmt_bytes(raw, sizeof(raw), isnan(d) ? VT_UNKNOWN : (uint64_t)(d + 0.5));
 		break;
 	}
 	case UNIT_BYTES: {
@@ -204,5 +215,6 @@ void columns_sort(struct frame *f, enum col_id c, bool desc)
 {
 	sort_col = c;
 	sort_desc = desc;
-	qsort(f->guests, f->n, sizeof(*f->guests), cmp_view);
+	if (f->n)
+		qsort(f->guests, f->n, sizeof(*f->guests), cmp_view);
 }

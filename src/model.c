@@ -37,6 +37,21 @@ static double pct(uint64_t delta_ns, uint64_t dt_ns)
 	return (double)delta_ns * 100.0 / (double)dt_ns;
 }
 
+/* A pressure stall total (us) as % of the interval. */
+static double stall_pct(uint64_t now_us, uint64_t before_us, uint64_t dt_ns)
+{
+	uint64_t d = counter_delta(now_us, before_us);
+	return d == VT_UNKNOWN ? VT_NAN : pct(d * 1000, dt_ns);
+}
+
+/* per second */
+static double rate(uint64_t delta, uint64_t dt_ns)
+{
+	if (delta == VT_UNKNOWN || !dt_ns)
+		return VT_NAN;
+	return (double)delta * 1e9 / (double)dt_ns;
+}
+
 static int cmp_key(const struct guest_sample *a, const struct guest_sample *b)
 {
 	if (a->runtime != b->runtime)
@@ -99,9 +114,8 @@ static void guest_cpu(const struct guest_sample *p, const struct guest_sample *g
 	else
 		v->cpu_tax = helpers;
 
-	uint64_t io = counter_delta(g->cg_io_some_us, p->cg_io_some_us);
-	if (io != VT_UNKNOWN) {
-		v->cpu_iowait = pct(io * 1000, dt);
+	if (g->cg_io_some_us != VT_UNKNOWN && p->cg_io_some_us != VT_UNKNOWN) {
+		v->cpu_iowait = stall_pct(g->cg_io_some_us, p->cg_io_some_us, dt);
 		v->iow_src = IOW_PSI;
 	} else {
 		uint64_t blk = counter_delta(g->p_blkio_ns, p->p_blkio_ns);
@@ -110,12 +124,17 @@ static void guest_cpu(const struct guest_sample *p, const struct guest_sample *g
 	}
 	for (int t = 0; t < TG_COUNT; t++)
 		v->tg_pct[t] = pct(counter_delta(g->tg_cpu_ns[t], p->tg_cpu_ns[t]), dt);
+	v->io_read_bps = rate(counter_delta(g->cg_io_rbytes, p->cg_io_rbytes), dt);
+	v->io_write_bps = rate(counter_delta(g->cg_io_wbytes, p->cg_io_wbytes), dt);
 }
 
 static void guest_mem(const struct guest_sample *g, struct guest_view *v)
 {
 	bool vm = v->kind == KIND_VM;
 	uint64_t own = g->cg_mem_current != VT_UNKNOWN ? g->cg_mem_current : g->p_rss;
+	/* hugetlb pages are in neither RSS nor memory.current */
+	if (vm && own != VT_UNKNOWN && g->p_hugetlb != VT_UNKNOWN)
+		own += g->p_hugetlb;
 	uint64_t helpers = g->h_mem == VT_UNKNOWN ? 0 : g->h_mem;
 	v->mem_host = own == VT_UNKNOWN ? VT_UNKNOWN : own + helpers;
 	v->mem_cache = g->cg_mem_file;
@@ -137,8 +156,8 @@ static void guest_mem(const struct guest_sample *g, struct guest_view *v)
 	}
 	v->mem_ws = g->vm_ram_rss;
 	v->mem_tax_lower_bound = true;
-	if (g->p_rss != VT_UNKNOWN && g->vm_ram_rss != VT_UNKNOWN)
-		v->mem_tax = sat_sub(g->p_rss, g->vm_ram_rss) + helpers;
+	if (own != VT_UNKNOWN && g->vm_ram_rss != VT_UNKNOWN)
+		v->mem_tax = sat_sub(own, g->vm_ram_rss) + helpers;
 	else
 		v->mem_tax = VT_UNKNOWN;
 }
@@ -195,8 +214,13 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 	hv->ncpus = h->ncpus;
 	for (int i = 0; i < HC_COUNT; i++)
 		hv->cpu[i] = VT_NAN;
-	if (dt)
+	hv->psi_cpu = hv->psi_io = hv->psi_mem = VT_NAN;
+	if (dt) {
 		host_cpu(&prev->host, h, hv);
+		hv->psi_cpu = stall_pct(h->psi_cpu_some, prev->host.psi_cpu_some, dt);
+		hv->psi_io = stall_pct(h->psi_io_some, prev->host.psi_io_some, dt);
+		hv->psi_mem = stall_pct(h->psi_mem_some, prev->host.psi_mem_some, dt);
+	}
 	hv->mem_total = h->mem_total;
 	hv->mem_available = h->mem_available;
 	hv->mem_free = h->mem_free;
@@ -231,6 +255,7 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 		v->g = g;
 		v->kind = runtime_kind(g->runtime);
 		v->cpu_usr = v->cpu_sys = v->cpu_guest = v->cpu_iowait = v->cpu_total = v->cpu_tax = VT_NAN;
+		v->io_read_bps = v->io_write_bps = VT_NAN;
 		for (int t = 0; t < TG_COUNT; t++)
 			v->tg_pct[t] = VT_NAN;
 		const struct guest_sample *p = idx ? find_prev(idx, prev->nguests, g) : NULL;

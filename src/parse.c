@@ -136,6 +136,61 @@ int parse_proc_cgroup(const char *buf, const char *controller, char *out, size_t
 	return -ENOENT;
 }
 
+int parse_io_stat(const char *buf, uint64_t *rbytes, uint64_t *wbytes)
+{
+	uint64_t r = 0, w = 0;
+	int seen = 0;
+	for (const char *p = buf; p && *p; p = next_line(p)) {
+		const char *eol = strchr(p, '\n');
+		if (!eol)
+			eol = p + strlen(p);
+		for (const char *t = p; t < eol; t++) {
+			if (t != p && t[-1] != ' ')
+				continue;
+			uint64_t v;
+			if (!strncmp(t, "rbytes=", 7) && !scan_u64(t + 7, NULL, &v)) {
+				r += v;
+				seen = 1;
+			} else if (!strncmp(t, "wbytes=", 7) && !scan_u64(t + 7, NULL, &v)) {
+				w += v;
+				seen = 1;
+			}
+		}
+	}
+	if (!seen && *buf)
+		return -EINVAL;
+	*rbytes = r;
+	*wbytes = w;
+	return 0;
+}
+
+int parse_blkio_bytes(const char *buf, uint64_t *rbytes, uint64_t *wbytes)
+{
+	uint64_t r = 0, w = 0;
+	int seen = 0;
+	for (const char *p = buf; p && *p; p = next_line(p)) {
+		const char *sp = strchr(p, ' ');
+		const char *eol = strchr(p, '\n');
+		if (!sp || (eol && sp > eol))
+			continue;
+		uint64_t v;
+		if (!strncmp(sp + 1, "Read ", 5) && !scan_u64(sp + 6, NULL, &v)) {
+			r += v;
+			seen = 1;
+		} else if (!strncmp(sp + 1, "Write ", 6) && !scan_u64(sp + 7, NULL, &v)) {
+			w += v;
+			seen = 1;
+		} else if (!strncmp(p, "Total ", 6)) {
+			seen = 1;
+		}
+	}
+	if (!seen)
+		return -EINVAL;
+	*rbytes = r;
+	*wbytes = w;
+	return 0;
+}
+
 int parse_pve_conf(const char *buf, const char *key, char *out, size_t outsz)
 {
 	size_t kl = strlen(key);
@@ -411,8 +466,10 @@ static int smaps_header(const char *p, const char *eol, uint64_t *size, int *can
 	return 0;
 }
 
-int parse_smaps_guest_ram(const char *buf, uint64_t ram_size, uint64_t *ram_rss, uint64_t *rss_total)
+int parse_smaps_guest_ram(const char *buf, uint64_t ram_size, uint64_t *ram_rss, uint64_t *rss_total,
+			  uint64_t *hugetlb)
 {
+	uint64_t huge = 0;
 	struct ram_map *maps = NULL;
 	size_t n = 0, cap = 0;
 	uint64_t total = 0;
@@ -439,6 +496,16 @@ int parse_smaps_guest_ram(const char *buf, uint64_t ram_size, uint64_t *ram_rss,
 				maps[n].rss = 0;
 				cur = (int)n++;
 			}
+		} else if (!strncmp(p, "Private_Hugetlb:", 16) || !strncmp(p, "Shared_Hugetlb:", 15)) {
+			uint64_t kb;
+			const char *q = strchr(p, ':') + 1;
+			while (*q == ' ')
+				q++;
+			if (scan_u64(q, NULL, &kb))
+				continue;
+			huge += kb * 1024;
+			if (cur >= 0)
+				maps[cur].rss += kb * 1024;
 		} else if (!strncmp(p, "Rss:", 4)) {
 			uint64_t kb;
 			const char *q = p + 4;
@@ -448,14 +515,15 @@ int parse_smaps_guest_ram(const char *buf, uint64_t ram_size, uint64_t *ram_rss,
 				continue;
 			total += kb * 1024;
 			if (cur >= 0)
-				maps[cur].rss = kb * 1024;
+				maps[cur].rss += kb * 1024;
 		}
 	}
 	if (!seen) {
 		free(maps);
 		return -EINVAL;
 	}
-	qsort(maps, n, sizeof(*maps), cmp_map_desc);
+	if (n)
+		qsort(maps, n, sizeof(*maps), cmp_map_desc);
 	uint64_t got = 0, rss = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0 && (ram_size == 0 || got >= ram_size))
@@ -469,5 +537,6 @@ int parse_smaps_guest_ram(const char *buf, uint64_t ram_size, uint64_t *ram_rss,
 	free(maps);
 	*ram_rss = rss;
 	*rss_total = total;
+	*hugetlb = huge;
 	return 0;
 }

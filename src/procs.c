@@ -254,6 +254,8 @@ static int cmp_ent(const void *a, const void *b)
 static struct proc_ent *find_ent(struct procs *p, int pid)
 {
 	struct proc_ent key = {.pid = pid};
+	if (!p->nents)
+		return NULL;
 	return bsearch(&key, p->ents, p->nents, sizeof(*p->ents), cmp_ent);
 }
 
@@ -330,7 +332,8 @@ int procs_update(struct procs *p)
 	p->seen = cur;
 	p->nseen = ncur;
 	p->capseen = ncur;
-	qsort(p->ents, p->nents, sizeof(*p->ents), cmp_ent);
+	if (p->nents)
+		qsort(p->ents, p->nents, sizeof(*p->ents), cmp_ent);
 	/* a pid classified twice (seen reset) keeps one entry */
 	size_t o = 0;
 	for (size_t i = 0; i < p->nents; i++) {

@@ -100,9 +100,17 @@ void render_header_lines(struct sb *out, const struct frame *f)
 	char tc[16];
 	pct_str(tc, sizeof(tc), isnan(h->tax_cpu) ? VT_NAN : h->tax_cpu / (h->ncpus ? h->ncpus : 1));
 	fmt_bytes(a, sizeof(a), h->guests_tax);
-	sb_printf(out, "TAX  %u VM%s, %u container%s: virtualization tax CPU %s of host, RAM %s\n",
+	sb_printf(out, "TAX  %u VM%s, %u container%s: virtualization tax CPU %s of host, RAM %s",
 		  h->n_kind[KIND_VM], h->n_kind[KIND_VM] == 1 ? "" : "s", h->n_kind[KIND_CT],
 		  h->n_kind[KIND_CT] == 1 ? "" : "s", tc, a);
+	if (!isnan(h->psi_cpu) || !isnan(h->psi_io) || !isnan(h->psi_mem)) {
+		char p1[16], p2[16], p3[16];
+		pct_str(p1, sizeof(p1), h->psi_cpu);
+		pct_str(p2, sizeof(p2), h->psi_io);
+		pct_str(p3, sizeof(p3), h->psi_mem);
+		sb_printf(out, "; stalled cpu %s io %s mem %s", p1, p2, p3);
+	}
+	sb_addc(out, '\n');
 }
 
 /* Natural width of a column over the frame (batch mode). */
@@ -239,6 +247,10 @@ static json_object *guest_json(const struct guest_view *v)
 	put(mem, "limit", jbytes(g->cg_mem_limit));
 	put(mem, "helpers", jbytes(g->h_mem));
 	put(o, "mem", mem);
+	json_object *io = json_object_new_object();
+	put(io, "read", jnum(v->io_read_bps, 0));
+	put(io, "write", jnum(v->io_write_bps, 0));
+	put(o, "io", io);
 	put(o, "helpers", json_object_new_uint64(g->h_count));
 	return o;
 }
@@ -281,6 +293,11 @@ void render_json(struct sb *out, const struct frame *f)
 	put(tax, "cpu_host_pct", jnum(h->tax_cpu / (h->ncpus ? h->ncpus : 1), 2));
 	put(tax, "mem", jbytes(h->guests_tax));
 	put(host, "tax", tax);
+	json_object *psi = json_object_new_object();
+	put(psi, "cpu", jnum(h->psi_cpu, 2));
+	put(psi, "io", jnum(h->psi_io, 2));
+	put(psi, "memory", jnum(h->psi_mem, 2));
+	put(host, "pressure", psi);
 	json_object *load = json_object_new_array();
 	for (int i = 0; i < 3; i++)
 		json_object_array_add(load, jnum(h->load[i], 2));

@@ -38,6 +38,27 @@ static void test_kv(void)
 	CHECK_U64(v, 12);
 }
 
+static void test_io(void)
+{
+	uint64_t r, w;
+	const char *v2 = "8:0 rbytes=1000 wbytes=2000 rios=1 wios=2 dbytes=0 dios=0\n"
+			 "253:1 rbytes=10 wbytes=20 rios=1 wios=1 dbytes=0 dios=0\n";
+	CHECK_INT(parse_io_stat(v2, &r, &w), 0);
+	CHECK_U64(r, 1010);
+	CHECK_U64(w, 2020);
+	CHECK_INT(parse_io_stat("", &r, &w), 0);
+	CHECK_U64(r, 0);
+	CHECK_INT(parse_io_stat("8:0 garbage\n", &r, &w), -EINVAL);
+	const char *v1 = "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 0\n8:0 Async 12288\n"
+			 "8:0 Total 12288\n8:16 Read 1\n8:16 Write 2\nTotal 12291\n";
+	CHECK_INT(parse_blkio_bytes(v1, &r, &w), 0);
+	CHECK_U64(r, 4097);
+	CHECK_U64(w, 8194);
+	CHECK_INT(parse_blkio_bytes("Total 0\n", &r, &w), 0);
+	CHECK_U64(w, 0);
+	CHECK_INT(parse_blkio_bytes("nonsense", &r, &w), -EINVAL);
+}
+
 static void test_u64(void)
 {
 	uint64_t v;
@@ -179,21 +200,31 @@ static void test_smaps(void)
 		"Size:               1024 kB\nRss:                  800 kB\n"
 		"7f0300000000-7f0300400000 rw-p 00000000 00:00 0 \n"
 		"Size:               4096 kB\nRss:                 4096 kB\n";
-	uint64_t ram, total;
-	CHECK_INT(parse_smaps_guest_ram(smaps, 2ull << 30, &ram, &total), 0);
+	uint64_t ram, total, huge;
+	CHECK_INT(parse_smaps_guest_ram(smaps, 2ull << 30, &ram, &total, &huge), 0);
 	CHECK_U64(ram, 1048576ull * 1024);
 	CHECK_U64(total, (1048576ull + 20480 + 800 + 4096) * 1024);
-	CHECK_INT(parse_smaps_guest_ram(smaps, 0, &ram, &total), 0);
+	CHECK_INT(parse_smaps_guest_ram(smaps, 0, &ram, &total, &huge), 0);
 	CHECK_U64(ram, 1048576ull * 1024);
 	/* guest RAM split over two NUMA backends */
 	const char *numa =
 		"7f0000000000-7f0040000000 rw-p 00000000 00:00 0 \nRss: 1000 kB\n"
 		"7f1000000000-7f1040000000 rw-s 00000000 00:05 77 /memfd:mem1 (deleted)\nRss: 2000 kB\n"
 		"7f2000000000-7f2000200000 rw-p 00000000 00:00 0 \nRss: 500 kB\n";
-	CHECK_INT(parse_smaps_guest_ram(numa, 2ull << 30, &ram, &total), 0);
+	CHECK_INT(parse_smaps_guest_ram(numa, 2ull << 30, &ram, &total, &huge), 0);
 	CHECK_U64(ram, 3000ull * 1024);
-	CHECK_INT(parse_smaps_guest_ram("garbage\n", 0, &ram, &total), -EINVAL);
-	CHECK_INT(parse_smaps_guest_ram("7f00-", 0, &ram, &total), -EINVAL);
+	CHECK_U64(huge, 0);
+	/* a VM on 1 GiB hugepages: RAM is not in Rss, only in *_Hugetlb */
+	const char *hp =
+		"7f0000000000-7f0080000000 rw-s 00000000 00:0f 42 /dev/hugepages/qemu_back_mem.pc.ram (deleted)\n"
+		"Size: 2097152 kB\nRss: 0 kB\nShared_Hugetlb: 0 kB\nPrivate_Hugetlb: 1048576 kB\n"
+		"7f0300000000-7f0300400000 rw-p 00000000 00:00 0 \nSize: 4096 kB\nRss: 4096 kB\n";
+	CHECK_INT(parse_smaps_guest_ram(hp, 2ull << 30, &ram, &total, &huge), 0);
+	CHECK_U64(ram, 1048576ull * 1024);
+	CHECK_U64(huge, 1048576ull * 1024);
+	CHECK_U64(total, 4096ull * 1024);
+	CHECK_INT(parse_smaps_guest_ram("garbage\n", 0, &ram, &total, &huge), -EINVAL);
+	CHECK_INT(parse_smaps_guest_ram("7f00-", 0, &ram, &total, &huge), -EINVAL);
 }
 
 static void test_sanitize(void)
@@ -220,6 +251,7 @@ int main(void)
 {
 	test_kv();
 	test_u64();
+	test_io();
 	test_pressure();
 	test_proc_cgroup();
 	test_pve();
