@@ -4,7 +4,6 @@
 . "$(dirname "$0")/lib/common.sh"
 need_cmd python3 python3
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-MiB=1048576
 
 v2="$tmp/v2"
 mk() { mkdir -p "$(dirname "$1")"; printf '%b' "$2" >"$1"; }

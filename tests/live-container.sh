@@ -49,6 +49,7 @@ sleep 1
 
 # ground truth from the kernel: the container's processes' CPU ticks
 procs_file=$(cg_file "$rel" cgroup.procs)
+# shellcheck disable=SC2046 # word splitting of stat fields is the point
 ticks() { local t=0 p; for p in $(cat "$procs_file"); do
 	set -- $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null); [ $# -gt 13 ] && t=$((t + ${12} + ${13})); done; echo $t; }
 t0=$(ticks); w0=$(date +%s.%N)

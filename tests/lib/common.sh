@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the shell tests (sourced). Exit 77 = skipped.
 set -u
 : "${VTAX:=$(cd "$(dirname "$0")/.." && pwd)/src/vtax}"

@@ -1,0 +1,308 @@
+#!/bin/bash
+#
+# guest-image.sh [OUTDIR]
+#
+# Builds, once, the files a tiny Linux test guest boots from under QEMU/TCG:
+#   OUTDIR/vmlinux             uncompressed PVH-bootable kernel (Debian's
+#                              linux-image-amd64 dependency, never installed)
+#   OUTDIR/initramfs.cpio.gz   busybox-static + virtio balloon modules + /init
+#                              (/init is tests/lib/guest-init.sh)
+#   OUTDIR/kernel-release      the kernel release, e.g. 6.1.0-56-amd64
+#   OUTDIR/modules/            the decompressed .ko files and their load order
+#
+# OUTDIR defaults to ${VTAX_GUEST_CACHE:-/var/cache/vtax-test/guest}.
+# Re-running is a no-op once the outputs exist (the initramfs alone is
+# rebuilt when guest-init.sh or this script changed).
+#
+# Environment:
+#   VTAX_INSTALL_DEPS=1     apt-get install missing host packages
+#   VTAX_GUEST_KERNEL_PKG   kernel package to use (default: what
+#                           linux-image-amd64 depends on)
+#
+# Exit status: 0 ok, 77 a host package or the kernel package is missing and
+# cannot be had (the caller should skip), 1 any other error.
+
+set -eu
+
+LIBDIR=$(cd "$(dirname "$0")" && pwd)
+OUTDIR=${1:-${VTAX_GUEST_CACHE:-/var/cache/vtax-test/guest}}
+INIT_SRC=$LIBDIR/guest-init.sh
+# Modules the guest needs for virtio-balloon-pci, in load order.  Their
+# dependencies are added automatically; missing ones and built-ins skipped.
+WANT_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_balloon"
+
+say() { printf 'guest-image: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+skip() { say "SKIP: $*"; exit 77; }
+
+# ---------------------------------------------------------------------------
+# host dependencies
+
+pkg_installed() {
+    [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
+# ensure_pkgs PKG... : every package installed, or install them when
+# VTAX_INSTALL_DEPS=1, or exit 77.
+ensure_pkgs() {
+    missing=
+    for p in "$@"; do
+        pkg_installed "$p" || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    if [ "${VTAX_INSTALL_DEPS:-0}" != 1 ]; then
+        skip "missing host package(s):$missing (apt-get install$missing, or set VTAX_INSTALL_DEPS=1)"
+    fi
+    say "installing:$missing"
+    # shellcheck disable=SC2086
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >&2; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || true
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >&2 ||
+            die "apt-get install$missing failed"
+    fi
+}
+
+# ---------------------------------------------------------------------------
+# small binary helpers (no readelf/file needed)
+
+# rd FILE OFFSET SIZE: unsigned little-endian integer of SIZE bytes.
+rd() {
+    od -An -v -j "$2" -N "$3" -t "u$3" "$1" | tr -d ' \n'
+}
+
+# has_pvh_note FILE: FILE is an ELF64 with a Xen note of type 18
+# (XEN_ELFNOTE_PHYS32_ENTRY), which QEMU's -kernel uses for PVH boot.
+has_pvh_note() {
+    f=$1
+    [ "$(od -An -c -N 4 "$f" | tr -d ' \n')" = '177ELF' ] || return 1
+    [ "$(rd "$f" 4 1)" = 2 ] || return 1            # ELFCLASS64
+    phoff=$(rd "$f" 32 8)
+    phentsize=$(rd "$f" 54 2)
+    phnum=$(rd "$f" 56 2)
+    i=0
+    while [ "$i" -lt "$phnum" ]; do
+        ph=$((phoff + i * phentsize))
+        i=$((i + 1))
+        [ "$(rd "$f" "$ph" 4)" = 4 ] || continue    # PT_NOTE
+        off=$(rd "$f" $((ph + 8)) 8)
+        end=$((off + $(rd "$f" $((ph + 32)) 8)))
+        while [ $((off + 12)) -le "$end" ]; do
+            namesz=$(rd "$f" "$off" 4)
+            descsz=$(rd "$f" $((off + 4)) 4)
+            type=$(rd "$f" $((off + 8)) 4)
+            name=$(od -An -c -j $((off + 12)) -N 3 "$f" | tr -d ' \n')
+            if [ "$namesz" = 4 ] && [ "$name" = Xen ] && [ "$type" = 18 ]; then
+                return 0
+            fi
+            off=$((off + 12 + (namesz + 3) / 4 * 4 + (descsz + 3) / 4 * 4))
+        done
+    done
+    return 1
+}
+
+# ---------------------------------------------------------------------------
+# kernel + modules
+
+kernel_pkg() {
+    if [ -n "${VTAX_GUEST_KERNEL_PKG:-}" ]; then
+        echo "$VTAX_GUEST_KERNEL_PKG"
+        return
+    fi
+    apt-cache depends linux-image-amd64 2>/dev/null |
+        awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }'
+}
+
+fetch_kernel() {
+    tmp=$1
+    pkg=$(kernel_pkg)
+    if [ -z "$pkg" ]; then
+        say "linux-image-amd64 unknown to apt; running apt-get update"
+        apt-get update -q >&2 || true
+        pkg=$(kernel_pkg)
+    fi
+    [ -n "$pkg" ] || skip "cannot resolve linux-image-amd64 to a kernel package"
+    say "downloading $pkg"
+    mkdir -p "$tmp/deb"
+    chmod 0755 "$tmp" "$tmp/deb"
+    if ! (cd "$tmp/deb" && apt-get download -q "$pkg" >&2 2>/dev/null); then
+        apt-get update -q >&2 || true
+        (cd "$tmp/deb" && apt-get download -q "$pkg" >&2) ||
+            skip "apt-get download $pkg failed"
+    fi
+    deb=$(find "$tmp/deb" -name '*.deb' | head -n 1)
+    [ -n "$deb" ] || skip "apt-get download $pkg produced no .deb"
+    say "extracting $(basename "$deb")"
+    dpkg-deb -x "$deb" "$tmp/root"
+    rm -f "$deb"
+}
+
+# extract_vmlinux BZIMAGE OUT: decompress the xz payload of a bzImage.
+extract_vmlinux() {
+    # Try every xz stream magic (FD 37 7A 58 5A 00) until one decompresses
+    # into an ELF; the first one normally is the kernel.
+    offs=$(LC_ALL=C grep -obaUP '\xfd7zXZ\x00' "$1" | cut -d: -f1) || true
+    [ -n "$offs" ] || die "no xz payload in $1 (kernel not xz-compressed?)"
+    for o in $offs; do
+        if tail -c +$((o + 1)) "$1" | xz -dc --single-stream >"$2" 2>/dev/null &&
+            has_pvh_note "$2"; then
+            return 0
+        fi
+    done
+    rm -f "$2"
+    die "no xz payload of $1 is an ELF kernel with a PVH note"
+}
+
+# modfile ROOT REL NAME: path (relative to ROOT/lib/modules/REL) of module
+# NAME (underscore/dash insensitive, any compression), or nothing.
+modfile() {
+    pat=$(printf '%s' "$3" | tr '_-' '??')
+    (cd "$1/lib/modules/$2" && find kernel -name "$pat.ko" -o -name "$pat.ko.*" |
+        LC_ALL=C sort | head -n 1)
+}
+
+is_builtin() {
+    n=$(printf '%s' "$3" | tr '-' '_')
+    f=$1/lib/modules/$2/modules.builtin
+    [ -r "$f" ] || return 1
+    tr '-' '_' <"$f" | grep -q "/$n\.ko\$"
+}
+
+# add_module ROOT REL NAME: append NAME (after its dependencies) to the load
+# list $ORDER, decompressing it into $MODDIR.
+ORDER=
+add_module() {
+    local name rel src dst deps d
+    name=$(printf '%s' "$3" | tr '-' '_')
+    case " $ORDER " in *" $name "*) return 0 ;; esac
+    if is_builtin "$1" "$2" "$name"; then
+        say "module $name is built in"
+        return 0
+    fi
+    rel=$(modfile "$1" "$2" "$name")
+    if [ -z "$rel" ]; then
+        say "module $name not found in $2 (skipped)"
+        return 0
+    fi
+    src=$1/lib/modules/$2/$rel
+    dst=$MODDIR/$name.ko
+    case $src in
+        *.ko) cp "$src" "$dst" ;;
+        *.ko.xz) xz -dc "$src" >"$dst" ;;
+        *.ko.gz) gzip -dc "$src" >"$dst" ;;
+        *.ko.zst)
+            command -v zstd >/dev/null || die "zstd needed for $src"
+            zstd -qdc "$src" >"$dst" ;;
+        *) die "unknown module format: $src" ;;
+    esac
+    deps=$(tr '\0' '\n' <"$dst" | sed -n 's/^depends=//p' | head -n 1 | tr ',' ' ')
+    for d in $deps; do
+        add_module "$1" "$2" "$d"
+    done
+    ORDER="$ORDER $name"
+}
+
+build_kernel() {
+    tmp=$1
+    fetch_kernel "$tmp"
+    root=$tmp/root
+    bz=$(find "$root/boot" -name 'vmlinuz-*' | head -n 1)
+    [ -n "$bz" ] || die "no /boot/vmlinuz-* in the kernel package"
+    krel=${bz##*/vmlinuz-}
+    [ -d "$root/lib/modules/$krel" ] || die "no /lib/modules/$krel in the kernel package"
+    say "kernel $krel: extracting vmlinux"
+    extract_vmlinux "$bz" "$tmp/vmlinux"
+
+    MODDIR=$tmp/modules
+    mkdir -p "$MODDIR"
+    for m in $WANT_MODULES; do
+        add_module "$root" "$krel" "$m"
+    done
+    : >"$MODDIR/order"
+    for m in $ORDER; do
+        printf '%s %s\n' "$m" "$m.ko" >>"$MODDIR/order"
+    done
+    say "modules:${ORDER:- (none)}"
+
+    rm -rf "$OUTDIR/modules"
+    mv "$MODDIR" "$OUTDIR/modules"
+    printf '%s\n' "$krel" >"$OUTDIR/kernel-release"
+    mv "$tmp/vmlinux" "$OUTDIR/vmlinux"
+    rm -rf "$root"
+}
+
+# ---------------------------------------------------------------------------
+# initramfs
+
+stamp() {
+    cat "$0" "$INIT_SRC" /bin/busybox "$OUTDIR/modules/order" 2>/dev/null | cksum |
+        cut -d' ' -f1
+}
+
+build_initramfs() {
+    tmp=$1
+    ir=$tmp/initramfs
+    krel=$(cat "$OUTDIR/kernel-release")
+    mkdir -p "$ir"
+    (cd "$ir" && mkdir -p bin sbin usr/bin usr/sbin etc dev proc sys run tmp \
+        "lib/modules")
+    chmod 1777 "$ir/tmp"
+    cp /bin/busybox "$ir/bin/busybox"
+    # one symlink per applet, where busybox itself would install it
+    /bin/busybox --list-full | while read -r a; do
+        [ "$a" = bin/busybox ] && continue
+        [ -e "$ir/$a" ] || [ -L "$ir/$a" ] || ln -s /bin/busybox "$ir/$a"
+    done
+    [ -e "$ir/bin/sh" ] || ln -s /bin/busybox "$ir/bin/sh"
+    # busybox insmod wants a plain path; keep the modules flat
+    while read -r _ f; do
+        cp "$OUTDIR/modules/$f" "$ir/lib/modules/$f"
+    done <"$OUTDIR/modules/order"
+    cp "$OUTDIR/modules/order" "$ir/etc/vtax-modules"
+    printf '%s\n' "$krel" >"$ir/etc/vtax-kernel-release"
+    cp "$INIT_SRC" "$ir/init"
+    chmod 0755 "$ir/init"
+    # The kernel opens /dev/console before running /init.
+    mknod -m 0600 "$ir/dev/console" c 5 1 2>/dev/null ||
+        say "warning: cannot mknod dev/console (init will open it after devtmpfs)"
+    mknod -m 0666 "$ir/dev/null" c 1 3 2>/dev/null || true
+    (cd "$ir" && find . -mindepth 1 | LC_ALL=C sort |
+        cpio -o -H newc -R 0:0 --quiet) | gzip -9n >"$tmp/initramfs.cpio.gz"
+    mv "$tmp/initramfs.cpio.gz" "$OUTDIR/initramfs.cpio.gz"
+    stamp >"$OUTDIR/initramfs.stamp"
+    rm -rf "$ir"
+}
+
+# ---------------------------------------------------------------------------
+
+up_to_date() {
+    [ -s "$OUTDIR/vmlinux" ] && [ -s "$OUTDIR/initramfs.cpio.gz" ] &&
+        [ -s "$OUTDIR/modules/order" ] && [ -s "$OUTDIR/kernel-release" ] &&
+        [ "$(cat "$OUTDIR/initramfs.stamp" 2>/dev/null)" = "$(stamp)" ]
+}
+
+[ -r "$INIT_SRC" ] || die "missing $INIT_SRC"
+mkdir -p "$OUTDIR"
+OUTDIR=$(cd "$OUTDIR" && pwd)
+up_to_date && exit 0
+
+command -v flock >/dev/null || die "flock (util-linux) not found"
+exec 9>"$OUTDIR/.lock"
+flock 9
+up_to_date && exit 0    # somebody else built it meanwhile
+
+ensure_pkgs busybox-static xz-utils cpio qemu-system-x86
+{ command -v apt-get && command -v dpkg-deb; } >/dev/null ||
+    skip "apt-get/dpkg-deb not found (not a Debian host?)"
+
+TMP=$(mktemp -d "$OUTDIR/.build.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+
+if [ ! -s "$OUTDIR/vmlinux" ] || [ ! -s "$OUTDIR/modules/order" ] ||
+    [ ! -s "$OUTDIR/kernel-release" ]; then
+    build_kernel "$TMP"
+fi
+say "building initramfs"
+build_initramfs "$TMP"
+say "ready: $OUTDIR/vmlinux $OUTDIR/initramfs.cpio.gz ($(cat "$OUTDIR/kernel-release"))"

@@ -1,0 +1,176 @@
+#!/bin/sh
+# shellcheck shell=sh
+#
+# /init of the vtax test guest (busybox ash, PID 1).  guest-image.sh copies
+# this file into the initramfs; it never runs on the host.
+#
+# Kernel command line parameters it reads (from /proc/cmdline):
+#   vtax.anon_mb=N   keep N MB of touched anonymous memory alive
+#   vtax.cache_mb=N  write N MB into a tmpfs file (counts as Cached/Shmem)
+#   vtax.burn=1      one busy loop on a vCPU (vtax.burn=K: K loops)
+#
+# Serial console protocol (one line each, ttyS0):
+#   VTAXMOD ok|fail NAME       per module, at boot
+#   VTAXMODS loaded=a,b failed=c
+#   VTAXWORK anon_mb=.. cache_mb=.. burn=.. anon_rss_kb=.. shmem_kb=.. anon_pages_kb=..
+#   VTAXMEM total_kb=.. avail_kb=.. free_kb=.. cached_kb=.. buffers_kb=..  (every 2 s)
+#   VTAXREADY                  once, after the workload is in place
+#
+# PID 1 must never exit: there is no `set -e` here and the script ends in
+# an endless loop.
+
+PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export PATH
+
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# The kernel gave us /dev/console from the initramfs; make sure anyway.
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mkdir -p /run /tmp
+mount -t tmpfs -o mode=0755,size=1m tmpfs /run
+
+# ---- modules -------------------------------------------------------------
+loaded=
+failed=
+if [ -r /etc/vtax-modules ]; then
+    while read -r mod file; do
+        [ -n "$mod" ] || continue
+        case $mod in '#'*) continue ;; esac
+        if insmod "/lib/modules/$file" 2>/dev/null; then
+            echo "VTAXMOD ok $mod"
+            loaded="${loaded:+$loaded,}$mod"
+        else
+            echo "VTAXMOD fail $mod"
+            failed="${failed:+$failed,}$mod"
+        fi
+    done </etc/vtax-modules
+fi
+echo "VTAXMODS loaded=$loaded failed=$failed"
+
+# ---- parameters ----------------------------------------------------------
+anon_mb=0
+cache_mb=0
+burn=0
+num() {
+    case $1 in
+        '' | *[!0-9]*) echo 0 ;;
+        *) echo "$1" ;;
+    esac
+}
+read -r cmdline </proc/cmdline
+for arg in $cmdline; do
+    case $arg in
+        vtax.anon_mb=*) anon_mb=$(num "${arg#*=}") ;;
+        vtax.cache_mb=*) cache_mb=$(num "${arg#*=}") ;;
+        vtax.burn=*) burn=$(num "${arg#*=}") ;;
+    esac
+done
+
+# ---- helpers -------------------------------------------------------------
+# field NAME FILE: value (first number) of "NAME: value ..." in FILE.
+field() {
+    while read -r k v _; do
+        if [ "$k" = "$1:" ]; then
+            echo "$v"
+            return 0
+        fi
+    done <"$2"
+    echo 0
+}
+
+meminfo_line() {
+    t=0 a=0 f=0 c=0 b=0
+    while read -r k v _; do
+        case $k in
+            MemTotal:) t=$v ;;
+            MemAvailable:) a=$v ;;
+            MemFree:) f=$v ;;
+            Cached:) c=$v ;;
+            Buffers:) b=$v ;;
+        esac
+    done </proc/meminfo
+    echo "VTAXMEM total_kb=$t avail_kb=$a free_kb=$f cached_kb=$c buffers_kb=$b"
+}
+
+# ---- workload: page cache (tmpfs = shmem, counted in Cached) --------------
+if [ "$cache_mb" -gt 0 ]; then
+    mkdir -p /cache
+    mount -t tmpfs -o "size=$((cache_mb + 8))m" tmpfs /cache
+    dd if=/dev/zero of=/cache/fill bs=1M count="$cache_mb" 2>/dev/null ||
+        echo "VTAXWARN cache fill failed"
+fi
+
+# ---- workload: anonymous memory ------------------------------------------
+# There is no compiler in the guest.  busybox dd allocates one malloc()ed
+# buffer of bs bytes (glibc serves it with an anonymous mmap), fills it from
+# /dev/zero (which writes, i.e. touches, every page), then writes it to a
+# FIFO whose only reader (a sleep) never reads: dd blocks in write(2)
+# forever with the whole buffer resident.  Chunks of at most 256 MB.
+anon_pids=
+if [ "$anon_mb" -gt 0 ]; then
+    mkfifo /run/anon.fifo
+    # The reader: holds the FIFO open, never reads from it.
+    # shellcheck disable=SC2217
+    sleep 2147483647 </run/anon.fifo &
+    left=$anon_mb
+    while [ "$left" -gt 0 ]; do
+        chunk=$left
+        [ "$chunk" -gt 256 ] && chunk=256
+        dd if=/dev/zero of=/run/anon.fifo bs="${chunk}M" count=1 \
+            iflag=fullblock 2>/dev/null &
+        anon_pids="$anon_pids $!:$chunk"
+        left=$((left - chunk))
+    done
+    # Wait (up to ~120 s) until every dd has filled its buffer: it then
+    # sleeps in pipe_write.  (RssAnon alone lags: the kernel syncs per-task
+    # RSS counters in batches, so it can stay ~64 pages short.)
+    tries=0
+    while [ "$tries" -lt 1200 ]; do
+        done_all=1
+        for pc in $anon_pids; do
+            pid=${pc%%:*}
+            [ -r "/proc/$pid/wchan" ] || continue # died (OOM?): reported below
+            wchan=
+            read -r wchan <"/proc/$pid/wchan"
+            [ "$wchan" = pipe_write ] && continue
+            want=$((${pc#*:} * 1024))
+            have=$(field RssAnon "/proc/$pid/status" 2>/dev/null)
+            [ "${have:-0}" -ge "$want" ] || done_all=0
+        done
+        [ "$done_all" = 1 ] && break
+        tries=$((tries + 1))
+        sleep 0.1
+    done
+    [ "$done_all" = 1 ] || echo "VTAXWARN anon memory not fully resident"
+fi
+
+# ---- workload: CPU burn --------------------------------------------------
+i=0
+while [ "$i" -lt "$burn" ]; do
+    (while :; do :; done) &
+    i=$((i + 1))
+done
+
+# ---- report --------------------------------------------------------------
+rss=0
+for pc in $anon_pids; do
+    if [ -r "/proc/${pc%%:*}/status" ]; then
+        r=$(field RssAnon "/proc/${pc%%:*}/status")
+        rss=$((rss + ${r:-0}))
+    else
+        echo "VTAXWARN anon holder ${pc%%:*} (${pc#*:} MB) died"
+    fi
+done
+echo "VTAXWORK anon_mb=$anon_mb cache_mb=$cache_mb burn=$burn" \
+    "anon_rss_kb=$rss shmem_kb=$(field Shmem /proc/meminfo)" \
+    "anon_pages_kb=$(field AnonPages /proc/meminfo)"
+meminfo_line
+echo VTAXREADY
+
+while :; do
+    sleep 2
+    meminfo_line
+done
+# not reached
+exec sleep 2147483647
