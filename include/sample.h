@@ -29,6 +29,7 @@ enum runtime {
 
 /* Names used in JSON, records and the table ("proxmox-vm", ...). */
 const char *runtime_name(enum runtime rt);
+const char *runtime_short(enum runtime rt);    /* at most 7 chars: "pve-vm" */
 int runtime_from_name(const char *s);           /* -1 if unknown */
 enum guest_kind runtime_kind(enum runtime rt);
 const char *kind_name(enum guest_kind k);       /* "vm" / "container" */

@@ -11,42 +11,42 @@
 #include "util.h"
 
 const struct column columns[COL_COUNT] = {
-	[COL_ID] = {"id", "ID", 12, UNIT_TEXT, true, true, "id",
+	[COL_ID] = {"id", "ID", 3, UNIT_TEXT, true, true, "id",
 		    "vmid, container id (12 shown), machine name or QEMU pid"},
-	[COL_NAME] = {"name", "NAME", 16, UNIT_TEXT, true, true, "name",
+	[COL_NAME] = {"name", "NAME", 8, UNIT_TEXT, true, true, "name",
 		      "guest name: Proxmox config, QEMU -name, cgroup name"},
-	[COL_RUNTIME] = {"runtime", "RUNTIME", 10, UNIT_TEXT, true, true, "runtime",
+	[COL_RUNTIME] = {"runtime", "RUNTIME", 7, UNIT_TEXT, true, true, "runtime",
 			 "proxmox-vm, proxmox-ct, libvirt, qemu, lxc, docker, podman, nspawn"},
 	[COL_PIDS] = {"pids", "PIDS", 5, UNIT_COUNT, false, false, "pids",
 		      "processes in the guest"},
-	[COL_CPU] = {"cpu", "CPU%", 6, UNIT_PCT, false, true, "cpu.total",
+	[COL_CPU] = {"cpu", "CPU%", 4, UNIT_PCT, false, true, "cpu.total",
 		     "usr + sys + guest, % of one CPU"},
-	[COL_USR] = {"usr", "USR", 6, UNIT_PCT, false, true, "cpu.usr",
+	[COL_USR] = {"usr", "USR", 4, UNIT_PCT, false, true, "cpu.usr",
 		     "user time outside guest mode, % of one CPU"},
-	[COL_SYS] = {"sys", "SYS", 6, UNIT_PCT, false, true, "cpu.sys",
+	[COL_SYS] = {"sys", "SYS", 4, UNIT_PCT, false, true, "cpu.sys",
 		     "kernel time, % of one CPU"},
-	[COL_GUEST] = {"guest", "GUEST", 6, UNIT_PCT, false, true, "cpu.guest",
+	[COL_GUEST] = {"guest", "GUEST", 5, UNIT_PCT, false, true, "cpu.guest",
 		       "time the CPU ran guest code (VMs; /proc/PID/stat field 43)"},
-	[COL_IOW] = {"iowait", "IOW", 5, UNIT_PCT, false, true, "cpu.iowait",
+	[COL_IOW] = {"iowait", "IOW", 4, UNIT_PCT, false, true, "cpu.iowait",
 		     "share of the interval the guest's tasks stalled on I/O"},
-	[COL_TAX] = {"cpu_tax", "TAX%", 6, UNIT_PCT, false, true, "cpu.tax",
+	[COL_TAX] = {"cpu_tax", "TAX%", 4, UNIT_PCT, false, true, "cpu.tax",
 		     "host CPU beyond the guest's own work: VM all but guest time, "
 		     "container its helpers"},
-	[COL_MEM] = {"mem", "MEM", 6, UNIT_BYTES, false, true, "mem.host",
+	[COL_MEM] = {"mem", "MEM", 4, UNIT_BYTES, false, true, "mem.host",
 		     "host RAM held for the guest (cgroup usage or RSS, plus helpers)"},
-	[COL_WSET] = {"wset", "WSET", 6, UNIT_BYTES, false, true, "mem.working_set",
+	[COL_WSET] = {"wset", "WSET", 4, UNIT_BYTES, false, true, "mem.working_set",
 		      "working set: container usage - inactive file; VM guest used or RAM RSS"},
-	[COL_CACHE] = {"cache", "CACHE", 6, UNIT_BYTES, false, true, "mem.page_cache",
+	[COL_CACHE] = {"cache", "CACHE", 5, UNIT_BYTES, false, true, "mem.page_cache",
 		       "host page cache charged to the guest"},
-	[COL_MTAX] = {"mem_tax", "MTAX", 6, UNIT_BYTES, false, true, "mem.tax",
+	[COL_MTAX] = {"mem_tax", "MTAX", 5, UNIT_BYTES, false, true, "mem.tax",
 		      "host RAM beyond the working set (\">\": a lower bound)"},
-	[COL_GTOTAL] = {"guest_total", "GTOTAL", 6, UNIT_BYTES, false, false, "mem.guest_total",
+	[COL_GTOTAL] = {"guest_total", "GTOTAL", 4, UNIT_BYTES, false, false, "mem.guest_total",
 			"guest's own total memory (balloon statistics)"},
-	[COL_GUSED] = {"guest_used", "GUSED", 6, UNIT_BYTES, false, false, "mem.guest_used",
+	[COL_GUSED] = {"guest_used", "GUSED", 4, UNIT_BYTES, false, false, "mem.guest_used",
 		       "guest's own used memory: total - available"},
-	[COL_GCACHE] = {"guest_cache", "GCACHE", 6, UNIT_BYTES, false, false, "mem.guest_cache",
+	[COL_GCACHE] = {"guest_cache", "GCACHE", 4, UNIT_BYTES, false, false, "mem.guest_cache",
 			"guest's own page cache"},
-	[COL_READ] = {"read", "READ/s", 7, UNIT_RATE, false, false, "io.read",
+	[COL_READ] = {"read", "READ/s", 6, UNIT_RATE, false, false, "io.read",
 		      "bytes read per second through the block layer (io.stat, blkio)"},
 	[COL_WRITE] = {"write", "WRITE/s", 7, UNIT_RATE, false, false, "io.write",
 		       "bytes written per second through the block layer"},
@@ -85,6 +85,27 @@ void fmt_bytes(char *buf, size_t sz, uint64_t v)
 		snprintf(buf, sz, "%.0f%c", d, units[u]);
 }
 
+void fmt_bytes_short(char *buf, size_t sz, uint64_t v)
+{
+	static const char units[] = "BKMGTPE";
+	if (v == VT_UNKNOWN) {
+		snprintf(buf, sz, "-");
+		return;
+	}
+	double d = (double)v;
+	int u = 0;
+	while ((d >= 999.5 || (u == 0 && d >= 1000)) && u < 6) {
+		d /= 1024.0;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, sz, "%lluB", (unsigned long long)v);
+	else if (d < 9.95)
+		snprintf(buf, sz, "%.1f%c", d, units[u]);
+	else
+		snprintf(buf, sz, "%.0f%c", d, units[u]);
+}
+
 static double num(enum col_id c, const struct guest_view *v)
 {
 	switch (c) {
@@ -118,7 +139,7 @@ static const char *text(enum col_id c, const struct guest_view *v)
 	switch (c) {
 	case COL_ID: return v->g->id ? v->g->id : "";
 	case COL_NAME: return v->g->name ? v->g->name : "";
-	case COL_RUNTIME: return runtime_name(v->g->runtime);
+	case COL_RUNTIME: return runtime_short(v->g->runtime);
 	default: return "";
 	}
 }
@@ -139,18 +160,18 @@ void column_cell(enum col_id c, const struct guest_view *v, char *buf, size_t bu
 		if (isnan(d))
 			snprintf(raw, sizeof(raw), "-");
 		else
-			snprintf(raw, sizeof(raw), d < 999.95 ? "%.1f" : "%.0f", d);
+			snprintf(raw, sizeof(raw), d < 99.95 ? "%.1f" : "%.0f", d);
 		break;
 	}
 	case UNIT_RATE: {
 		double d = num(c, v);
-		fmt_bytes(raw, sizeof(raw), isnan(d) ? VT_UNKNOWN : (uint64_t)(d + 0.5));
+		fmt_bytes_short(raw, sizeof(raw), isnan(d) ? VT_UNKNOWN : (uint64_t)(d + 0.5));
 		break;
 	}
 	case UNIT_BYTES: {
 		double d = num(c, v);
 		char b[32];
-		fmt_bytes(b, sizeof(b), isnan(d) ? VT_UNKNOWN : (uint64_t)d);
+		fmt_bytes_short(b, sizeof(b), isnan(d) ? VT_UNKNOWN : (uint64_t)d);
 		snprintf(raw, sizeof(raw), "%s%s", (c == COL_MTAX && v->mem_tax_lower_bound && !isnan(d)) ? ">" : "", b);
 		break;
 	}

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 #include "model.h"
 #include "record.h"
 #include "render.h"
+#include "screen.h"
+#include "settings.h"
 #include "util.h"
 
 struct opts {
@@ -26,6 +29,9 @@ struct opts {
 	const char *replay;
 	struct render_opts ro;
 	struct collect_opts co;
+	int sort_set, delay_set;
+	int ascii, no_color;
+	const char *snapshot_dir;
 };
 
 static void usage(FILE *fp)
@@ -45,6 +51,10 @@ static void usage(FILE *fp)
 		"  -r, --reverse          sort ascending instead of descending\n"
 		"      --record=FILE      also append raw samples to FILE (JSON Lines)\n"
 		"      --replay=FILE      read samples from FILE instead of the live host\n"
+		"      --snapshot-dir=DIR where the s key saves snapshots (default: the\n"
+		"                         current directory if writable, else $HOME)\n"
+		"      --ascii            draw with ASCII only (default in a non-UTF-8 locale)\n"
+		"      --no-color         no colours (also when NO_COLOR is set)\n"
 		"      --cgroup-root=DIR  read cgroups below DIR (default /sys/fs/cgroup)\n"
 		"      --pve-dir=DIR      Proxmox configuration directory (default /etc/pve)\n"
 		"      --list-columns     list the columns and what they mean\n"
@@ -62,7 +72,8 @@ static int fail_usage(const char *what, const char *arg)
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_RECORD = 256, OPT_REPLAY, OPT_CGROOT, OPT_PVE, OPT_LISTCOLS };
+	enum { OPT_RECORD = 256, OPT_REPLAY, OPT_CGROOT, OPT_PVE, OPT_LISTCOLS, OPT_SNAPDIR,
+	       OPT_ASCII, OPT_NOCOLOR };
 	static const struct option longopts[] = {
 		{"batch", no_argument, NULL, 'b'},
 		{"iterations", required_argument, NULL, 'n'},
@@ -75,6 +86,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"cgroup-root", required_argument, NULL, OPT_CGROOT},
 		{"pve-dir", required_argument, NULL, OPT_PVE},
 		{"list-columns", no_argument, NULL, OPT_LISTCOLS},
+		{"snapshot-dir", required_argument, NULL, OPT_SNAPDIR},
+		{"ascii", no_argument, NULL, OPT_ASCII},
+		{"no-color", no_argument, NULL, OPT_NOCOLOR},
+		{"no-colour", no_argument, NULL, OPT_NOCOLOR},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -96,8 +111,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		}
 		case 'd':
-			if (parse_seconds(optarg, &o->delay_ns))
-				return fail_usage("invalid delay (seconds, e.g. 1 or 0.5):", optarg);
+			if (parse_seconds(optarg, &o->delay_ns) || o->delay_ns < 10000000ull)
+				return fail_usage("invalid delay (seconds, at least 0.01):", optarg);
+			o->delay_set = 1;
 			break;
 		case 'j':
 			o->json = 1;
@@ -107,10 +123,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (col < 0)
 				return fail_usage("unknown column (see --list-columns):", optarg);
 			o->ro.sort = (enum col_id)col;
+			o->sort_set = 1;
 			break;
 		}
 		case 'r':
 			o->ro.desc = false;
+			o->sort_set = 1;
 			break;
 		case OPT_RECORD:
 			o->record = optarg;
@@ -123,6 +141,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_PVE:
 			o->co.pve_dir = optarg;
+			break;
+		case OPT_SNAPDIR:
+			o->snapshot_dir = optarg;
+			break;
+		case OPT_ASCII:
+			o->ascii = 1;
+			break;
+		case OPT_NOCOLOR:
+			o->no_color = 1;
 			break;
 		case OPT_LISTCOLS:
 			for (int i = 0; i < COL_COUNT; i++)
@@ -169,6 +196,64 @@ static void sleep_until(uint64_t deadline)
 	}
 }
 
+struct live_src {
+	struct collector *col;
+	struct replay *rp;
+	FILE *rec;
+	const char *rec_path;
+	struct sb buf;
+	int started;
+	uint64_t interval_ns;
+};
+
+/* One sample from the collector or the replay file, recorded if asked. */
+static int src_next(void *ctx, struct sample *s, char **cause)
+{
+	struct live_src *ls = ctx;
+	if (ls->rp) {
+		int r = replay_next(ls->rp, s, cause);
+		if (r <= 0)
+			return r;
+	} else {
+		int err = collector_sample(ls->col, s);
+		if (err) {
+			*cause = xasprintf("cannot read the host: %s", strerror(-err));
+			return -1;
+		}
+	}
+	if (ls->rec) {
+		sb_clear(&ls->buf);
+		record_sample(&ls->buf, s);
+		if (fwrite(ls->buf.s, 1, ls->buf.len, ls->rec) != ls->buf.len || fflush(ls->rec)) {
+			*cause = xasprintf("cannot write %s: %s", ls->rec_path, strerror(errno));
+			return -1;
+		}
+	}
+	return 1;
+}
+
+static int interactive(struct opts *o, struct live_src *ls)
+{
+	struct ui u;
+	ui_init(&u);
+	char *cause = NULL;
+	settings_load(&u, &cause);
+	if (o->sort_set) {
+		u.sort = o->ro.sort;
+		u.desc = o->ro.desc;
+	}
+	if (o->delay_set)
+		u.delay_ns = o->delay_ns;
+	struct screen_opts so = {
+		.ascii = o->ascii, .no_color = o->no_color, .snapshot_dir = o->snapshot_dir,
+		.notice = cause,
+	};
+	struct source src = {src_next, ls};
+	int rc = screen_run(&u, &so, &src);
+	free(cause);
+	return rc;
+}
+
 static int run(struct opts *o)
 {
 	char *cause = NULL;
@@ -199,6 +284,12 @@ static int run(struct opts *o)
 			rc = 2;
 			goto out;
 		}
+	}
+	if (!o->batch) {
+		struct live_src ls = {.col = col, .rp = rp, .rec = rec, .rec_path = o->record};
+		rc = interactive(o, &ls);
+		sb_free(&ls.buf);
+		goto out;
 	}
 	struct sample a = {0}, b = {0};
 	struct sample *prev = NULL, *cur = &a;
@@ -283,10 +374,10 @@ int main(int argc, char **argv)
 	if (r)
 		return r;
 	signal(SIGPIPE, SIG_IGN);
-	if (!isatty(STDOUT_FILENO))
+	setlocale(LC_ALL, "");
+	/* numbers in text and JSON always use a decimal point */
+	setlocale(LC_NUMERIC, "C");
+	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO) || o.json)
 		o.batch = 1;
-	/* the interactive screen arrives with the screen module; until then the
-	 * batch frames serve a terminal too */
-	(void)o.batch;
 	return run(&o);
 }

@@ -116,7 +116,7 @@ void render_header_lines(struct sb *out, const struct frame *f)
 /* Natural width of a column over the frame (batch mode). */
 static int natural_width(enum col_id c, const struct frame *f)
 {
-	int w = (int)strlen(columns[c].title) + 1;
+	int w = (int)strlen(columns[c].title);
 	if (w < columns[c].width)
 		w = columns[c].width;
 	if (columns[c].unit != UNIT_TEXT)

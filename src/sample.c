@@ -27,6 +27,16 @@ const char *runtime_name(enum runtime rt)
 	return (unsigned)rt < RT_COUNT ? runtimes[rt].name : "?";
 }
 
+const char *runtime_short(enum runtime rt)
+{
+	static const char *const s[RT_COUNT] = {
+		[RT_PVE_QEMU] = "pve-vm", [RT_PVE_LXC] = "pve-ct", [RT_LXC] = "lxc",
+		[RT_LIBVIRT] = "libvirt", [RT_NSPAWN] = "nspawn", [RT_DOCKER] = "docker",
+		[RT_PODMAN] = "podman", [RT_QEMU] = "qemu",
+	};
+	return (unsigned)rt < RT_COUNT ? s[rt] : "?";
+}
+
 int runtime_from_name(const char *s)
 {
 	for (int i = 0; i < RT_COUNT; i++)

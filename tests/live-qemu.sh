@@ -98,5 +98,5 @@ check "VM memory tax is marked a lower bound without balloon stats" pyjson "$wor
 	"guest(id='$vmid')['mem']['tax_lower_bound'] is True and guest(id='$vmid')['mem']['tax'] > 0"
 check "no errors printed" sh -c "[ ! -s '$work/err' ]"
 "$VTAX" -b -n 1 --pve-dir "$work/pve" >"$work/out.txt"
-check "text: the Proxmox VM row" grep -Eq "^$vmid +pve-test-vm +proxmox-vm " "$work/out.txt"
+check "text: the Proxmox VM row" grep -Eq "^$vmid +pve-test-vm +pve-vm " "$work/out.txt"
 finish

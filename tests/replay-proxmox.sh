@@ -35,9 +35,9 @@ check "host ZFS ARC and KSM" pyjson "$tmp/out.jsonl" \
 check "host tax sums guests" pyjson "$tmp/out.jsonl" \
 	"d['host']['tax']['mem'] == guest(id='100')['mem']['tax'] + guest(id='101')['mem']['tax'] and abs(d['host']['tax']['cpu'] - 6.3) < 0.01"
 "$VTAX" -b --replay "$fx" >"$tmp/out.txt"
-check "text: VM row shows MTAX 1.49G and sorts first by tax" sh -c \
-	"grep -A1 '^ID ' '$tmp/out.txt' | tail -1 | grep -Eq '^100 +debian-vm +proxmox-vm .* 1\.49G\$'"
-check "text: container row MTAX 1.50M" sh -c "grep -Eq '^101 +debian-ct .* 1\.50M\$' '$tmp/out.txt'"
+check "text: VM row shows MTAX 1.5G and sorts first by tax" sh -c \
+	"grep -A1 '^ID ' '$tmp/out.txt' | tail -1 | grep -Eq '^100 +debian-vm +pve-vm +7\.0 +3\.0 +3\.0 +1\.0 +0\.0 +6\.0 +2\.0G +510M +12M +1\.5G\$'"
+check "text: container row MTAX 1.5M" sh -c "grep -Eq '^101 +debian-ct +pve-ct .* 1\.5M\$' '$tmp/out.txt'"
 "$VTAX" -b --replay "$fx" -s mem -r >"$tmp/asc.txt"
 check "--sort mem --reverse puts the container first" sh -c \
 	"grep -A1 '^ID ' '$tmp/asc.txt' | tail -1 | grep -q '^101 '"

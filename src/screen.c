@@ -1,0 +1,537 @@
+/* The curses screen: paint view lines, wait for keys in the input wait,
+ * refresh on time. Nothing here computes a number. */
+#include "config.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <langinfo.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "columns.h"
+#include "model.h"
+#include "screen.h"
+#include "settings.h"
+#include "snapshot.h"
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/* Display attribute of each view attribute, with and without colour.
+ * Meaning never rests on colour alone: bars differ by character too. */
+static attr_t attr_of[VA_COUNT];
+
+static void setup_attrs(bool color)
+{
+	for (int i = 0; i < VA_COUNT; i++)
+		attr_of[i] = A_NORMAL;
+	attr_of[VA_TITLE] = A_BOLD;
+	attr_of[VA_LABEL] = A_BOLD;
+	attr_of[VA_HEADER] = A_REVERSE;
+	attr_of[VA_SORTED] = A_REVERSE | A_BOLD;
+	attr_of[VA_SELECTED] = A_REVERSE;
+	attr_of[VA_WARN] = A_BOLD;
+	attr_of[VA_TAX] = A_BOLD;
+	attr_of[VA_FKEY] = A_BOLD;
+	attr_of[VA_FTEXT] = A_REVERSE;
+	if (!color)
+		return;
+	start_color();
+	use_default_colors();
+	static const struct {
+		enum vattr a;
+		short fg, bg;
+		attr_t extra;
+	} pairs[] = {
+		{VA_LABEL, COLOR_CYAN, -1, A_BOLD},
+		{VA_HEADER, COLOR_BLACK, COLOR_GREEN, 0},
+		{VA_SORTED, COLOR_BLACK, COLOR_CYAN, A_BOLD},
+		{VA_SELECTED, COLOR_BLACK, COLOR_CYAN, 0},
+		{VA_DIM, COLOR_BLUE, -1, A_BOLD},
+		{VA_WARN, COLOR_RED, -1, A_BOLD},
+		{VA_USR, COLOR_GREEN, -1, 0},
+		{VA_SYS, COLOR_RED, -1, 0},
+		{VA_GUEST, COLOR_CYAN, -1, 0},
+		{VA_IOW, COLOR_BLUE, -1, A_BOLD},
+		{VA_STEAL, COLOR_MAGENTA, -1, 0},
+		{VA_IRQ, COLOR_YELLOW, -1, 0},
+		{VA_WSET, COLOR_GREEN, -1, 0},
+		{VA_CACHE, COLOR_BLUE, -1, A_BOLD},
+		{VA_ARC, COLOR_MAGENTA, -1, 0},
+		{VA_TAX, COLOR_YELLOW, -1, A_BOLD},
+		{VA_OWN, COLOR_RED, -1, 0},
+		{VA_FKEY, -1, -1, A_BOLD},
+		{VA_FTEXT, COLOR_BLACK, COLOR_CYAN, 0},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(pairs); i++) {
+		short n = (short)(i + 1);
+		if (n >= COLOR_PAIRS)
+			break;
+		if (init_pair(n, pairs[i].fg, pairs[i].bg) == OK)
+			attr_of[pairs[i].a] = COLOR_PAIR(n) | pairs[i].extra;
+	}
+}
+
+static void paint(const struct vscreen *vs)
+{
+	erase();
+	int rows = vs->n < LINES ? vs->n : LINES;
+	for (int y = 0; y < rows; y++) {
+		const struct vline *l = &vs->lines[y];
+		const char *t = l->text;
+		int w = l->width < COLS ? l->width : COLS;
+		int x = 0;
+		size_t off = 0;
+		while (x < w) {
+			unsigned char a = l->attr[x];
+			size_t start = off;
+			int x0 = x;
+			while (x < w && l->attr[x] == a) {
+				unsigned char c = (unsigned char)t[off];
+				off += c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+				x++;
+			}
+			/* the bottom-right cell would scroll some terminals */
+			if (y == LINES - 1 && x == COLS && off > start) {
+				size_t back = off - 1;
+				while (back > start && ((unsigned char)t[back] & 0xc0) == 0x80)
+					back--;
+				off = back;
+				x--;
+				if (off == start)
+					break;
+			}
+			attrset(attr_of[a < VA_COUNT ? a : 0]);
+			mvaddnstr(y, x0, t + start, (int)(off - start));
+		}
+	}
+	attrset(A_NORMAL);
+	refresh();
+}
+
+struct state {
+	struct ui *u;
+	const struct screen_opts *o;
+	struct source *src;
+	struct sample a, b;
+	struct sample *cur;
+	bool have_prev;
+	struct frame f;
+	struct history hist;
+	struct vscreen vs;
+	bool ended;
+	bool quit;
+	int rc;
+};
+
+static void set_status(struct ui *u, bool err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_status(struct ui *u, bool err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(u->status, sizeof(u->status), fmt, ap);
+	va_end(ap);
+	u->status_err = err;
+}
+
+/* Find the selected guest again after a re-sort or a new frame. */
+static void resync_selection(struct state *s)
+{
+	size_t *idx;
+	size_t n = view_rows(&s->f, s->u, &idx);
+	int found = -1;
+	for (size_t i = 0; i < n && s->u->sel_key[0]; i++) {
+		char key[200];
+		guest_key(s->f.guests[idx[i]].g, key, sizeof(key));
+		if (!strcmp(key, s->u->sel_key))
+			found = (int)i;
+	}
+	if (found >= 0)
+		s->u->sel = found;
+	if (s->u->sel >= (int)n)
+		s->u->sel = (int)n - 1;
+	if (s->u->sel < 0)
+		s->u->sel = 0;
+	if (n)
+		guest_key(s->f.guests[idx[s->u->sel]].g, s->u->sel_key, sizeof(s->u->sel_key));
+	free(idx);
+}
+
+static void keep_visible(struct state *s)
+{
+	int page = s->vs.page > 0 ? s->vs.page : 1;
+	if (s->u->sel < s->u->top)
+		s->u->top = s->u->sel;
+	if (s->u->sel >= s->u->top + page)
+		s->u->top = s->u->sel - page + 1;
+	if (s->u->top < 0)
+		s->u->top = 0;
+}
+
+static void resort(struct state *s)
+{
+	columns_sort(&s->f, s->u->sort, s->u->desc);
+	resync_selection(s);
+	keep_visible(s);
+}
+
+/* Take the next sample and recompute the frame. */
+static int advance(struct state *s)
+{
+	struct sample *next = s->cur == &s->a ? &s->b : &s->a;
+	char *cause = NULL;
+	int r = s->src->next(s->src->ctx, next, &cause);
+	if (r <= 0) {
+		if (r < 0) {
+			set_status(s->u, true, "%s", cause ? cause : "cannot read the host");
+		} else if (!s->ended) {
+			set_status(s->u, false, "end of the replay%s%s: the last frame stays; q quits",
+				   cause ? ": " : "", cause ? cause : "");
+		}
+		s->ended = true;
+		free(cause);
+		return r;
+	}
+	frame_free(&s->f);
+	model_compute(s->have_prev ? s->cur : NULL, next, &s->f);
+	s->have_prev = true;
+	s->cur = next;
+	history_update(&s->hist, &s->f);
+	resort(s);
+	return 1;
+}
+
+static void move_sel(struct state *s, int delta, bool absolute)
+{
+	size_t *idx;
+	size_t n = view_rows(&s->f, s->u, &idx);
+	int sel = absolute ? delta : s->u->sel + delta;
+	if (sel >= (int)n)
+		sel = (int)n - 1;
+	if (sel < 0)
+		sel = 0;
+	s->u->sel = sel;
+	if (n)
+		guest_key(s->f.guests[idx[sel]].g, s->u->sel_key, sizeof(s->u->sel_key));
+	free(idx);
+	keep_visible(s);
+}
+
+static void sort_by(struct state *s, enum col_id c, bool desc)
+{
+	s->u->sort = c;
+	s->u->desc = desc;
+	resort(s);
+	set_status(s->u, false, "sorted by %s, %s", columns[c].title,
+		   desc ? "biggest first" : "smallest first");
+}
+
+/* Next or previous shown column for < and >. */
+static void sort_step(struct state *s, int dir)
+{
+	int c = (int)s->u->sort;
+	for (int i = 0; i < COL_COUNT; i++) {
+		c = (c + dir + COL_COUNT) % COL_COUNT;
+		if (s->u->cols[c])
+			break;
+	}
+	bool desc = columns[c].unit != UNIT_TEXT;
+	sort_by(s, (enum col_id)c, desc);
+}
+
+static void save_snapshot(struct state *s)
+{
+	char *dir = snapshot_dir(s->o->snapshot_dir);
+	char path[4096], *cause = NULL;
+	if (snapshot_save(dir, &s->f, s->u, &s->hist, COLS, path, sizeof(path), &cause) == 0)
+		set_status(s->u, false, "snapshot saved: %s (and .json)", path);
+	else
+		set_status(s->u, true, "%s", cause);
+	free(cause);
+	free(dir);
+}
+
+static void input_key(struct state *s, int ch)
+{
+	struct ui *u = s->u;
+	size_t len = strlen(u->inbuf);
+	if (ch == 27) {
+		u->input = 0;
+		u->status[0] = '\0';
+	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		if (u->input == '/') {
+			str_copy(u->filter, sizeof(u->filter), u->inbuf);
+			u->sel = 0;
+			u->top = 0;
+			u->sel_key[0] = '\0';
+			resync_selection(s);
+			u->status[0] = '\0';
+		} else {
+			uint64_t ns;
+			if (parse_seconds(u->inbuf, &ns) || ns < 100000000ull)
+				set_status(u, true, "delay must be a number of seconds, 0.1 or more");
+			else {
+				u->delay_ns = ns;
+				set_status(u, false, "refreshing every %.1f s", (double)ns / 1e9);
+			}
+		}
+		u->input = 0;
+	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (len)
+			u->inbuf[len - 1] = '\0';
+	} else if (ch >= 0x20 && ch < 0x7f && len + 1 < sizeof(u->inbuf)) {
+		u->inbuf[len] = (char)ch;
+		u->inbuf[len + 1] = '\0';
+	}
+	if (u->input == '/') {
+		/* filter as you type */
+		str_copy(u->filter, sizeof(u->filter), u->inbuf);
+		resync_selection(s);
+	}
+}
+
+static void picker_key(struct state *s, int ch)
+{
+	struct ui *u = s->u;
+	switch (ch) {
+	case KEY_UP: case 'k':
+		if (u->picker_sel > 0)
+			u->picker_sel--;
+		break;
+	case KEY_DOWN: case 'j':
+		if (u->picker_sel < COL_COUNT - 1)
+			u->picker_sel++;
+		break;
+	case ' ':
+		if (u->picker_sel != COL_ID)
+			u->cols[u->picker_sel] = !u->cols[u->picker_sel];
+		break;
+	case '\n': case '\r': case KEY_ENTER:
+		u->cols[u->picker_sel] = true;
+		u->picker = false;
+		sort_by(s, (enum col_id)u->picker_sel, columns[u->picker_sel].unit != UNIT_TEXT);
+		break;
+	default:
+		u->picker = false;
+		break;
+	}
+}
+
+static void mouse_key(struct state *s)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK)
+		return;
+	if (ev.y == s->vs.header_row) {
+		for (int c = 0; c < COL_COUNT; c++) {
+			if (s->vs.col_x[c] < 0 || ev.x < s->vs.col_x[c] ||
+			    ev.x >= s->vs.col_x[c] + s->vs.col_w[c] + 1)
+				continue;
+			if ((enum col_id)c == s->u->sort)
+				sort_by(s, (enum col_id)c, !s->u->desc);
+			else
+				sort_by(s, (enum col_id)c, columns[c].unit != UNIT_TEXT);
+			return;
+		}
+	} else if (s->vs.table_top >= 0 && ev.y >= s->vs.table_top &&
+		   ev.y < s->vs.table_top + s->vs.table_rows) {
+		move_sel(s, s->u->top + ev.y - s->vs.table_top, true);
+	}
+}
+
+static void key(struct state *s, int ch)
+{
+	struct ui *u = s->u;
+	if (u->input) {
+		input_key(s, ch);
+		return;
+	}
+	if (u->picker) {
+		picker_key(s, ch);
+		return;
+	}
+	if (u->help) {
+		if (ch == KEY_DOWN || ch == 'j' || ch == KEY_NPAGE) {
+			u->help_top += ch == KEY_NPAGE ? 10 : 1;
+			if (u->help_top > 40)
+				u->help_top = 40;
+			return;
+		}
+		if (ch == KEY_UP || ch == 'k' || ch == KEY_PPAGE) {
+			u->help_top -= ch == KEY_PPAGE ? 10 : 1;
+			if (u->help_top < 0)
+				u->help_top = 0;
+			return;
+		}
+		if (ch == KEY_RESIZE || ch == KEY_MOUSE)
+			return;
+		u->help = false;
+		if (ch != 'q' && ch != KEY_F(10))
+			return;
+	}
+	u->status[0] = '\0';
+	int page = s->vs.page > 1 ? s->vs.page - 1 : 1;
+	switch (ch) {
+	case 'q': case KEY_F(10):
+		s->quit = true;
+		break;
+	case KEY_UP: case 'k': move_sel(s, -1, false); break;
+	case KEY_DOWN: case 'j': move_sel(s, 1, false); break;
+	case KEY_PPAGE: move_sel(s, -page, false); break;
+	case KEY_NPAGE: move_sel(s, page, false); break;
+	case KEY_HOME: case 'g': move_sel(s, 0, true); break;
+	case KEY_END: case 'G': move_sel(s, 1 << 30, true); break;
+	case '\n': case '\r': case KEY_ENTER: case '\t':
+		u->detail = !u->detail;
+		keep_visible(s);
+		break;
+	case '<': sort_step(s, -1); break;
+	case '>': sort_step(s, 1); break;
+	case KEY_F(6): u->picker = true; u->picker_sel = (int)u->sort; break;
+	case 'P': sort_by(s, COL_CPU, true); break;
+	case 'M': sort_by(s, COL_MEM, true); break;
+	case 'T': sort_by(s, COL_TAX, true); break;
+	case 'I': sort_by(s, u->sort, !u->desc); break;
+	case '/':
+		u->input = '/';
+		str_copy(u->inbuf, sizeof(u->inbuf), u->filter);
+		break;
+	case 27:
+		if (u->filter[0]) {
+			u->filter[0] = '\0';
+			resync_selection(s);
+			set_status(u, false, "filter cleared");
+		}
+		break;
+	case 'v':
+		u->mode = (enum vmode)((u->mode + 1) % MODE_COUNT);
+		u->sel = 0;
+		u->top = 0;
+		resync_selection(s);
+		set_status(u, false, "showing %s", vmode_name(u->mode));
+		break;
+	case 'd':
+		u->input = 'd';
+		snprintf(u->inbuf, sizeof(u->inbuf), "%.3g", (double)u->delay_ns / 1e9);
+		break;
+	case ' ':
+		u->frozen = !u->frozen;
+		set_status(u, false, u->frozen ? "frozen: the view stays as it is; Space resumes"
+					       : "live again");
+		break;
+	case 's': save_snapshot(s); break;
+	case 'W': {
+		char *where = NULL, *cause = NULL;
+		if (settings_save(u, &where, &cause) == 0)
+			set_status(u, false, "settings written to %s", where);
+		else
+			set_status(u, true, "%s", cause);
+		free(where);
+		free(cause);
+		break;
+	}
+	case 'h': case '?': case KEY_F(1): u->help = true; u->help_top = 0; break;
+	case KEY_MOUSE: mouse_key(s); break;
+	case KEY_RESIZE: break;
+	default: break;
+	}
+}
+
+static int ms_until(uint64_t deadline)
+{
+	uint64_t now = now_mono_ns();
+	if (now >= deadline)
+		return 0;
+	uint64_t ms = (deadline - now + 999999) / 1000000;
+	return ms > 60000 ? 60000 : (int)ms;
+}
+
+int screen_run(struct ui *u, const struct screen_opts *o, struct source *src)
+{
+	struct state s;
+	memset(&s, 0, sizeof(s));
+	s.u = u;
+	s.o = o;
+	s.src = src;
+	s.cur = &s.a;
+	char *cause = NULL;
+	int r = src->next(src->ctx, &s.a, &cause);
+	if (r <= 0) {
+		fprintf(stderr, "vtax: %s\n", cause ? cause : "no sample to show");
+		free(cause);
+		sample_free(&s.a);
+		return r < 0 ? 1 : 2;
+	}
+	model_compute(NULL, &s.a, &s.f);
+	resort(&s);
+
+	const char *cs = nl_langinfo(CODESET);
+	u->ascii = o->ascii || !cs || strcmp(cs, "UTF-8");
+	const char *nc = getenv("NO_COLOR");
+	bool color = !o->no_color && !(nc && *nc);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	SCREEN *scr = newterm(NULL, stdout, stdin);
+	if (!scr) {
+		fprintf(stderr, "vtax: cannot use this terminal (TERM=%s); try -b for batch output\n",
+			getenv("TERM") ? getenv("TERM") : "");
+		frame_free(&s.f);
+		sample_free(&s.a);
+		return 1;
+	}
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+	mouseinterval(0);
+	setup_attrs(color && has_colors());
+	if (o->notice)
+		set_status(u, false, "%s", o->notice);
+
+	uint64_t deadline = now_mono_ns() + u->delay_ns;
+	while (!s.quit && !got_signal) {
+		view_build(&s.vs, &s.f, u, &s.hist, COLS, LINES);
+		keep_visible(&s);
+		paint(&s.vs);
+		/* sleep in the input wait: no CPU until a key or the deadline */
+		timeout(u->frozen || s.ended ? -1 : ms_until(deadline));
+		int ch = getch();
+		if (got_signal)
+			break;
+		if (ch == ERR) {
+			if (!u->frozen && !s.ended && now_mono_ns() >= deadline) {
+				advance(&s);
+				deadline += u->delay_ns;
+				if (deadline < now_mono_ns())
+					deadline = now_mono_ns() + u->delay_ns;
+			}
+			continue;
+		}
+		key(&s, ch);
+	}
+	endwin();
+	delscreen(scr);
+	vscreen_free(&s.vs);
+	frame_free(&s.f);
+	history_free(&s.hist);
+	sample_free(&s.a);
+	sample_free(&s.b);
+	return s.rc;
+}

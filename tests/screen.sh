@@ -1,0 +1,142 @@
+#!/bin/bash
+# The interactive screen as a person uses it: tmux, send-keys, capture-pane.
+# Deterministic against the Proxmox replay; one live run too.
+. "$(dirname "$0")/lib/common.sh"
+need_cmd tmux tmux
+need_cmd python3 python3
+tmp=$(mktemp -d)
+sock="$tmp/tmux.sock"
+T() { tmux -S "$sock" "$@"; }
+cleanup() { T kill-server 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+fx="$SRCDIR/tests/fixtures/proxmox-node.jsonl"
+
+# start CMD in a fresh session of WxH, inside $tmp/run, printing its exit code
+start() {
+	T kill-server 2>/dev/null
+	mkdir -p "$tmp/run"
+	T -f /dev/null new-session -d -s t -x "$1" -y "$2" \
+		"cd '$tmp/run' && $3; echo EXIT=\$?; stty -a >'$tmp/stty' 2>&1; sleep 60"
+	T set -g status off 2>/dev/null
+}
+screen() { T capture-pane -p -t t; }
+wait_for() {  # wait_for REGEX [tries]: until the screen shows it
+	local i
+	for i in $(seq "${2:-50}"); do screen | grep -Eq "$1" && return 0; sleep 0.1; done
+	echo "  screen did not show /$1/:"; screen | sed 's/^/  | /'
+	return 1
+}
+row() { screen | grep -A"$1" '^ID ' | tail -1; }
+
+vt="env LANG=C.UTF-8 XDG_CONFIG_HOME=$tmp/cfg '$VTAX' --replay '$fx' -d 0.2"
+start 80 24 "$vt"
+check "header, bars and column titles appear" wait_for '^ID +NAME +RUNTIME +CPU% +USR +SYS +GUEST +IOW.*TAX% +MEM +WSET +CACHE +MTAX'
+check "CPU and MEM bars with legends" sh -c "$(declare -f); T() { tmux -S '$sock' \"\$@\"; }; screen | grep -q '^CPU  4 \[' && screen | grep -q '^MEM 16G\[.*guests.*tax 1.5G'"
+wait_for 'tax CPU 1.6%' >/dev/null
+check "rates after the second sample; default sort by CPU tax puts the VM first" sh -c "[ \"\$(echo '$(row 1)' | awk '{print \$1}')\" = 100 ]"
+check "VM row: guest time, tax 6.0, MTAX 1.5G" sh -c "echo '$(row 1)' | grep -Eq '^100 +debian-vm +pve-vm +7\.0 +3\.0 +3\.0 +1\.0 +0\.0 +6\.0 +2\.0G +510M +12M +1\.5G$'"
+T send-keys -t t '>'
+check "> moves the sort to MEM" wait_for ' ▾MEM '
+T send-keys -t t I
+check "I inverts: the container comes first" wait_for '^101 +debian-ct' 
+sleep 0.2
+check "... and it is the first row" sh -c "echo '$(row 1)' | grep -q '^101 '"
+T send-keys -t t T
+check "T sorts by tax again, biggest first" wait_for '▾TAX%'
+sleep 0.2
+check "... the VM first" sh -c "echo '$(row 1)' | grep -q '^100 '"
+T send-keys -t t Enter
+check "Enter opens the detail pane with threads and the why" wait_for '^ why +Guest page cache 1.49G is held in host RAM'
+check "detail pane: thread groups" wait_for '^ threads +vcpu 2.5%'
+check "detail pane: the guest's own memory bar" wait_for '^ guest \[.*total 1.93G: used 510M, cache 1.49G'
+T send-keys -t t s
+check "s saves a snapshot and the footer shows its path" wait_for "snapshot saved: $tmp/run/vtax-pve1-[0-9]{8}-[0-9]{6}\.txt"
+snap=$(ls "$tmp"/run/vtax-pve1-*.txt 2>/dev/null | head -1)
+check "snapshot .txt and .json exist" sh -c "[ -s '$snap' ] && [ -s '${snap%.txt}.json' ]"
+screen >"$tmp/screen.txt"
+# the snapshot is the screen without the empty rows and the footer
+python3 - "$snap" "$tmp/screen.txt" >"$tmp/cmp.out" <<'PY'
+import sys
+snap = [l.rstrip() for l in open(sys.argv[1], encoding="utf-8")]
+scr = [l.rstrip() for l in open(sys.argv[2], encoding="utf-8")][:-1]
+scr = [l for l in scr if l]
+print("\n".join(a + "  |  " + b for a, b in zip(snap, scr)))
+sys.exit(0 if snap == scr else 1)
+PY
+check "snapshot text matches the captured screen line for line" test $? -eq 0 || cat "$tmp/cmp.out"
+check "snapshot JSON is the --json schema" python3 -c "import json,sys; d=json.load(open('${snap%.txt}.json')); sys.exit(0 if d['guests'][0]['mem']['tax'] is not None and 'host' in d else 1)"
+T send-keys -t t s
+sleep 0.3
+check "a second snapshot in the same second gets a fresh name" sh -c "[ \$(ls '$tmp'/run/vtax-pve1-*.txt | wc -l) -eq 2 ]"
+T send-keys -t t Enter
+T send-keys -t t / c t
+check "/ filters as you type" wait_for 'Filter: ct_'
+T send-keys -t t Enter
+sleep 0.2
+check "filter keeps only the container" sh -c "$(declare -f); T() { tmux -S '$sock' \"\$@\"; }; screen | grep -q '^101 ' && ! screen | grep -q '^100 '"
+T send-keys -t t Escape
+sleep 0.3
+check "Esc clears the filter" wait_for '^100 '
+T send-keys -t t v
+check "v shows only VMs" wait_for 'showing VMs'
+T send-keys -t t v v
+T send-keys -t t h
+check "h shows help" wait_for '^vtax help'
+T send-keys -t t PageDown PageDown
+check "help scrolls to every column's definition, taken from the column table" wait_for '^MTAX +host RAM beyond the working set'
+T send-keys -t t x
+check "any key leaves help" wait_for '^ID '
+T resize-window -t t -x 40 -y 10; sleep 0.3
+check "40x10 still draws the table" wait_for '^ID +NAME'
+T resize-window -t t -x 39 -y 9; sleep 0.3
+check "below 40x10: a clear 'too small' line" wait_for 'too small \(39x9\): need 40x10'
+T resize-window -t t -x 1 -y 1; sleep 0.3
+T resize-window -t t -x 20 -y 5; sleep 0.3
+check "20x5: the short message" wait_for '^need 40x10'
+T resize-window -t t -x 200 -y 50; sleep 0.3
+check "back to 200x50: full screen again, nothing crashed" wait_for '^ID +NAME +RUNTIME'
+T send-keys -t t q
+check "q quits with status 0" wait_for '^EXIT=0'
+check "terminal left usable: echo back on, canonical mode" sh -c "grep -q ' echo ' '$tmp/stty' && grep -q ' icanon ' '$tmp/stty'"
+check "alternate screen left" sh -c "[ \"\$(tmux -S '$sock' display -p -t t '#{alternate_on}')\" = 0 ]"
+
+# ASCII only under LANG=C
+start 80 24 "env LANG=C LC_ALL=C '$VTAX' --replay '$fx' -d 0.2"
+wait_for 'tax CPU 1.6%' >/dev/null
+T send-keys -t t Enter
+sleep 0.3
+screen >"$tmp/ascii.txt"
+check "LANG=C: no byte outside ASCII on screen" sh -c "! LC_ALL=C grep -q '[^ -~]' '$tmp/ascii.txt'"
+check "LANG=C: bars drawn with ASCII characters" grep -q '^CPU  4 \[.*\] #usr' "$tmp/ascii.txt"
+T send-keys -t t q
+
+# TERM=vt100 and NO_COLOR
+start 80 24 "env TERM=vt100 NO_COLOR=1 LANG=C.UTF-8 '$VTAX' --replay '$fx' -d 0.2"
+check "TERM=vt100 works" wait_for '^100 +debian-vm'
+T send-keys -t t q
+check "vt100: q quits with status 0" wait_for '^EXIT=0'
+
+# signals restore the terminal and exit 0
+start 80 24 "env LANG=C.UTF-8 '$VTAX' --replay '$fx' -d 0.2"
+wait_for '^ID ' >/dev/null
+pkill -HUP -f "vtax --replay $fx" 
+check "SIGHUP (SSH gone): exit 0" wait_for '^EXIT=0'
+check "SIGHUP: terminal restored" grep -q ' icanon ' "$tmp/stty"
+
+# live: the screen on this host, idle, costs no CPU while it waits
+start 100 30 "env LANG=C.UTF-8 '$VTAX' -d 5"
+check "live screen comes up" wait_for '^ID +NAME'
+pid=$(pgrep -n -f "vtax -d 5")
+sleep 1
+t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+sleep 3
+t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+check "idle between refreshes: at most 2 ticks in 3 s ($((t1 - t0)))" [ $((t1 - t0)) -le 2 ]
+t0=$(date +%s%N)
+T send-keys -t t h
+wait_for 'vtax help' 20 >/dev/null
+t1=$(date +%s%N)
+check "a key is answered at once, not at the next refresh ($(((t1 - t0) / 1000000)) ms)" [ $(((t1 - t0) / 1000000)) -lt 1500 ]
+T send-keys -t t q q
+check "live: q quits" wait_for '^EXIT=0'
+finish
