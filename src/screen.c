@@ -191,7 +191,7 @@ static int advance(struct state *s)
 	if (r <= 0) {
 		if (r < 0) {
 			set_status(s->u, true, "%s", cause ? cause : "cannot read the host");
-		} else if (!s->ended) {
+		} else if (!s->ended && !s->u->status_err) {
 			set_status(s->u, false, "end of the replay%s%s: the last frame stays; q quits",
 				   cause ? ": " : "", cause ? cause : "");
 		}
@@ -503,7 +503,7 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct source *src)
 	mouseinterval(0);
 	setup_attrs(color && has_colors());
 	if (o->notice)
-		set_status(u, false, "%s", o->notice);
+		set_status(u, true, "%s", o->notice);
 
 	uint64_t deadline = now_mono_ns() + u->delay_ns;
 	while (!s.quit && !got_signal) {

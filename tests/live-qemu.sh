@@ -70,7 +70,7 @@ cgmem=$(cat "$(cg_file "$pve_cg" memory.current || cg_file "$pve_cg" memory.usag
 check "Proxmox-placed VM: vmid, name from its config" pyjson "$work/out.jsonl" \
 	"guest(id='$vmid')['kind'] == 'vm' and guest(id='$vmid')['runtime'] == 'proxmox-vm' and guest(id='$vmid')['name'] == 'pve-test-vm' and guest(id='$vmid')['main_pid'] == $pid_pve"
 check "libvirt-placed VM: id and unescaped name" pyjson "$work/out.jsonl" \
-	"guest(runtime='libvirt')['id'] == '7' and guest(runtime='libvirt')['name'] == 'lv-test' and guest(runtime='libvirt')['main_pid'] == $pid_lv"
+	"guest(runtime='libvirt', id='7')['name'] == 'lv-test' and guest(runtime='libvirt', id='7')['main_pid'] == $pid_lv"
 check "plain QEMU: found by pid, named by -name" pyjson "$work/out.jsonl" \
 	"guest(id='$pid_plain')['runtime'] == 'qemu' and guest(id='$pid_plain')['name'] == 'plain-test'"
 for pair in "$vmid:$pid_pve" "7:$pid_lv" "$pid_plain:$pid_plain"; do

@@ -13,7 +13,7 @@ fx="$SRCDIR/tests/fixtures/proxmox-node.jsonl"
 
 # start CMD in a fresh session of WxH, inside $tmp/run, printing its exit code
 start() {
-	T kill-server 2>/dev/null
+	T kill-server 2>/dev/null && sleep 0.3
 	mkdir -p "$tmp/run"
 	T -f /dev/null new-session -d -s t -x "$1" -y "$2" \
 		"cd '$tmp/run' && $3; echo EXIT=\$?; stty -a >'$tmp/stty' 2>&1; sleep 60"

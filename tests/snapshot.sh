@@ -1,0 +1,78 @@
+#!/bin/bash
+# Snapshots under hostile conditions: a full filesystem, a read-only
+# directory, a symlink planted at the next file name. Never a partial
+# file, never an overwrite, never a write through the link.
+. "$(dirname "$0")/lib/common.sh"
+need_cmd tmux tmux
+need_root "mounts small tmpfs filesystems"
+tmp=$(mktemp -d)
+sock="$tmp/tmux.sock"
+T() { tmux -S "$sock" "$@"; }
+cleanup() {
+	T kill-server 2>/dev/null
+	umount "$tmp/full" "$tmp/ro" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fx="$SRCDIR/tests/fixtures/proxmox-node.jsonl"
+screen() { T capture-pane -p -t t; }
+wait_for() {
+	local i
+	for i in $(seq 50); do screen | grep -Eq "$1" && return 0; sleep 0.1; done
+	echo "  screen did not show /$1/:"; screen | sed 's/^/  | /'
+	return 1
+}
+run_in() {  # run_in DIR: vtax on the replay, saving into DIR
+	T kill-server 2>/dev/null; sleep 0.3
+	T -f /dev/null new-session -d -s t -x 100 -y 30 \
+		"env LANG=C.UTF-8 TZ=UTC '$VTAX' --replay '$fx' -d 0.2 --snapshot-dir '$1'; sleep 30"
+	wait_for 'tax CPU 1.6%' >/dev/null
+}
+
+mkdir -p "$tmp/full" "$tmp/ro" "$tmp/dir"
+mount -t tmpfs -o size=64k tmpfs "$tmp/full"
+dd if=/dev/zero of="$tmp/full/filler" bs=4k count=100 2>/dev/null
+run_in "$tmp/full"
+T send-keys -t t s
+check "full disk: one clear line in the footer" wait_for "cannot save snapshot in $tmp/full: No space left on device"
+check "full disk: no partial or temporary file left" sh -c "[ \$(ls -A '$tmp/full' | wc -l) -eq 1 ]"
+
+mount -t tmpfs -o ro,size=64k tmpfs "$tmp/ro"
+run_in "$tmp/ro"
+T send-keys -t t s
+check "read-only directory: clear error" wait_for "cannot save snapshot in $tmp/ro: Read-only file system"
+
+echo "precious" >"$tmp/target"
+ln -s "$tmp/target" "$tmp/dir/vtax-pve1-20261118-110644.txt"
+run_in "$tmp/dir"
+T send-keys -t t s
+check "planted symlink: a fresh name is taken" wait_for "snapshot saved: $tmp/dir/vtax-pve1-20261118-110644-1\.txt"
+check "planted symlink: its target is untouched" sh -c "[ \"\$(cat '$tmp/target')\" = precious ]"
+check "planted symlink: still a symlink" test -L "$tmp/dir/vtax-pve1-20261118-110644.txt"
+check "the pair was written whole" sh -c "[ -s '$tmp/dir/vtax-pve1-20261118-110644-1.txt' ] && [ -s '$tmp/dir/vtax-pve1-20261118-110644-1.json' ]"
+check "no temporary files left" sh -c "! ls -A '$tmp/dir' | grep -q '^\.vtax-tmp'"
+echo "old" >"$tmp/dir/vtax-pve1-20261118-110644-2.json"
+T send-keys -t t s
+check "an existing file is never overwritten" wait_for "snapshot saved: $tmp/dir/vtax-pve1-20261118-110644-3\.txt"
+check "... and keeps its content" sh -c "[ \"\$(cat '$tmp/dir/vtax-pve1-20261118-110644-2.json')\" = old ]"
+check "... and no half pair was left under its name" test ! -e "$tmp/dir/vtax-pve1-20261118-110644-2.txt"
+
+# settings: W writes them atomically (0600), the next start reads them
+T kill-server 2>/dev/null; sleep 0.3
+T -f /dev/null new-session -d -s t -x 100 -y 30 \
+	"env LANG=C.UTF-8 XDG_CONFIG_HOME='$tmp/cfg' '$VTAX' --replay '$fx' -d 0.2; sleep 30"
+wait_for 'tax CPU 1.6%' >/dev/null
+T send-keys -t t M v W
+check "W writes the settings file" wait_for "settings written to $tmp/cfg/vtax/vtaxrc"
+check "settings name columns, mode 0600" sh -c "grep -q '^sort=mem$' '$tmp/cfg/vtax/vtaxrc' && grep -q '^columns=id,name,runtime,cpu' '$tmp/cfg/vtax/vtaxrc' && [ \$(stat -c %a '$tmp/cfg/vtax/vtaxrc') = 600 ]"
+T kill-server 2>/dev/null; sleep 0.3
+T -f /dev/null new-session -d -s t -x 100 -y 30 \
+	"env LANG=C.UTF-8 XDG_CONFIG_HOME='$tmp/cfg' '$VTAX' --replay '$fx' -d 0.2; sleep 30"
+check "the next start reads them (sort by MEM, VMs only)" wait_for '▾MEM .*|showing VMs'
+check "... both" sh -c "tmux -S '$sock' capture-pane -p -t t | grep -q '▾MEM' && tmux -S '$sock' capture-pane -p -t t | grep -q 'showing VMs'"
+echo "columns=id,nosuch,cpu" >"$tmp/cfg/vtax/vtaxrc"
+T kill-server 2>/dev/null; sleep 0.3
+T -f /dev/null new-session -d -s t -x 100 -y 30 \
+	"env LANG=C.UTF-8 XDG_CONFIG_HOME='$tmp/cfg' '$VTAX' --replay '$fx' -d 0.2; sleep 30"
+check "a bad settings line is named in the footer, the rest applies" wait_for "vtaxrc: unknown column: nosuch"
+finish
