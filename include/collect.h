@@ -18,6 +18,10 @@ struct collector;
 struct collector *collector_new(const struct collect_opts *o, char **cause);
 void collector_free(struct collector *c);
 
+/* The guest ("runtime/id") whose processes each sample should carry, or
+ * NULL for none. */
+void collector_set_focus(struct collector *c, const char *key);
+
 /* Take one sample into s (cleared first). Returns 0 or -errno. */
 int collector_sample(struct collector *c, struct sample *s);
 

@@ -60,6 +60,11 @@ struct host_view {
 	double uptime_s;
 };
 
+struct proc_view {
+	const struct proc_sample *p;   /* into the current sample */
+	double cpu;                    /* % of one CPU, NAN without a previous */
+};
+
 struct frame {
 	const struct sample *cur;
 	int64_t time_ms;
@@ -68,6 +73,8 @@ struct frame {
 	struct host_view host;
 	struct guest_view *guests;     /* owned; n entries */
 	size_t n;
+	struct proc_view *procs;       /* owned: the focused guest's processes, */
+	size_t nprocs;                 /* busiest first */
 };
 
 /* prev may be NULL (first frame). f keeps pointers into cur: cur must

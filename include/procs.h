@@ -50,6 +50,10 @@ struct proc_ent *procs_list(struct procs *p, size_t *n);
 void procs_qemu_threads(struct procs *p, int pid, uint64_t cpu_ns[TG_COUNT],
 			uint64_t threads[TG_COUNT]);
 
+/* Read up to max of the given pids into out; returns how many. */
+size_t procs_read_list(struct procs *p, const int *pids, size_t n, struct proc_sample *out,
+		       size_t max);
+
 /* Sum of delay-accounting blkio (ns) over the given pids. */
 uint64_t procs_blkio_sum(struct procs *p, const int *pids, size_t n);
 

@@ -114,8 +114,20 @@ struct guest_sample {
 	uint64_t g_total, g_avail, g_free, g_cache;
 };
 
+/* One process of the focused guest (the one whose detail pane is open). */
+struct proc_sample {
+	int pid;
+	uint64_t start;            /* ticks since boot */
+	uint64_t cpu_ns;           /* ns: utime + stime */
+	uint64_t rss;              /* bytes */
+	char comm[64];
+};
+
 struct sample {
 	struct host_sample host;
+	char *focus;               /* "runtime/id" of the focused guest, or NULL */
+	struct proc_sample *fprocs; /* its processes (at most FOCUS_MAX) */
+	size_t nfprocs;
 	struct guest_sample *guests;
 	size_t nguests;
 	size_t cap;
@@ -123,6 +135,8 @@ struct sample {
 	bool psi_guest;            /* per-guest io pressure files exist */
 	bool delayacct;            /* kernel.task_delayacct is on */
 };
+
+#define FOCUS_MAX 256
 
 /* A guest with every counter VT_UNKNOWN and no strings. */
 void guest_sample_init(struct guest_sample *g);

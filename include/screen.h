@@ -12,6 +12,8 @@
  * returns 1, 0 at the end (replay), -1 with *cause on failure. */
 struct source {
 	int (*next)(void *ctx, struct sample *s, char **cause);
+	/* which guest's processes to read ("runtime/id"), NULL for none */
+	void (*focus)(void *ctx, const char *key);
 	void *ctx;
 };
 

@@ -27,8 +27,14 @@ struct collector {
 	struct sb buf;
 	int delayacct;
 	int *pidbuf;
-	size_t pidcap;
+	char *focus;
 };
+
+void collector_set_focus(struct collector *c, const char *key)
+{
+	free(c->focus);
+	c->focus = key && *key ? xstrdup(key) : NULL;
+}
 
 struct collector *collector_new(const struct collect_opts *o, char **cause)
 {
@@ -62,6 +68,7 @@ void collector_free(struct collector *c)
 	host_reader_free(c->host);
 	free(c->pve_dir);
 	free(c->pidbuf);
+	free(c->focus);
 	sb_free(&c->buf);
 	free(c);
 }
@@ -204,6 +211,31 @@ static void pve_name(struct collector *c, struct guest_sample *g)
 		set_name_once(g, name);
 }
 
+/* The focused guest's processes, for the detail pane. */
+static void read_focus(struct collector *c, struct sample *s)
+{
+	for (size_t i = 0; i < s->nguests; i++) {
+		struct guest_sample *g = &s->guests[i];
+		char key[200];
+		snprintf(key, sizeof(key), "%s/%.180s", runtime_name(g->runtime), g->id);
+		if (strcmp(key, c->focus))
+			continue;
+		size_t np = 0;
+		int single = (int)g->main_pid;
+		const int *pids = &single;
+		if (g->cgroup) {
+			cgroup_count_procs(&c->cg, g->cgroup, &c->pidbuf, &np);
+			pids = c->pidbuf;
+		} else if (g->main_pid) {
+			np = 1;
+		}
+		s->focus = xstrdup(key);
+		s->fprocs = xcalloc(np < FOCUS_MAX ? np + 1 : FOCUS_MAX, sizeof(*s->fprocs));
+		s->nfprocs = procs_read_list(c->procs, pids, np, s->fprocs, FOCUS_MAX);
+		return;
+	}
+}
+
 static int numeric(const char *s)
 {
 	for (; *s; s++)
@@ -311,5 +343,7 @@ int collector_sample(struct collector *c, struct sample *s)
 	}
 	if (s->nguests)
 		qsort(s->guests, s->nguests, sizeof(*s->guests), cmp_guest);
+	if (c->focus)
+		read_focus(c, s);
 	return 0;
 }

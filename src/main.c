@@ -232,6 +232,13 @@ static int src_next(void *ctx, struct sample *s, char **cause)
 	return 1;
 }
 
+static void src_focus(void *ctx, const char *key)
+{
+	struct live_src *ls = ctx;
+	if (ls->col)
+		collector_set_focus(ls->col, key);
+}
+
 static int interactive(struct opts *o, struct live_src *ls)
 {
 	struct ui u;
@@ -248,7 +255,7 @@ static int interactive(struct opts *o, struct live_src *ls)
 		.ascii = o->ascii, .no_color = o->no_color, .snapshot_dir = o->snapshot_dir,
 		.notice = cause,
 	};
-	struct source src = {src_next, ls};
+	struct source src = {src_next, src_focus, ls};
 	int rc = screen_run(&u, &so, &src);
 	free(cause);
 	return rc;

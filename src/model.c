@@ -197,6 +197,41 @@ static uint64_t sum_known(uint64_t a, uint64_t b)
 	return b == VT_UNKNOWN ? a : a + b;
 }
 
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct proc_view *x = a, *y = b;
+	double cx = isnan(x->cpu) ? -1 : x->cpu, cy = isnan(y->cpu) ? -1 : y->cpu;
+	if (cx != cy)
+		return cx < cy ? 1 : -1;
+	if (x->p->rss != y->p->rss)
+		return x->p->rss < y->p->rss ? 1 : -1;
+	return (x->p->pid > y->p->pid) - (x->p->pid < y->p->pid);
+}
+
+/* Per-process CPU of the focused guest, matched by pid and start time. */
+static void focus_procs(const struct sample *prev, const struct sample *cur, uint64_t dt,
+			struct frame *f)
+{
+	if (!cur->focus || !cur->nfprocs)
+		return;
+	bool same = prev && dt && prev->focus && !strcmp(prev->focus, cur->focus);
+	f->procs = xcalloc(cur->nfprocs, sizeof(*f->procs));
+	f->nprocs = cur->nfprocs;
+	for (size_t i = 0; i < cur->nfprocs; i++) {
+		const struct proc_sample *p = &cur->fprocs[i];
+		f->procs[i].p = p;
+		f->procs[i].cpu = VT_NAN;
+		for (size_t k = 0; same && k < prev->nfprocs; k++) {
+			const struct proc_sample *q = &prev->fprocs[k];
+			if (q->pid == p->pid && q->start == p->start) {
+				f->procs[i].cpu = pct(counter_delta(p->cpu_ns, q->cpu_ns), dt);
+				break;
+			}
+		}
+	}
+	qsort(f->procs, f->nprocs, sizeof(*f->procs), cmp_proc);
+}
+
 void model_compute(const struct sample *prev, const struct sample *cur, struct frame *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -275,6 +310,7 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 			hv->guests_cpu += v->cpu_total;
 	}
 	free(idx);
+	focus_procs(prev, cur, dt, f);
 	if (!dt) {
 		hv->tax_cpu = VT_NAN;
 		hv->guests_cpu = VT_NAN;
@@ -291,6 +327,9 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 
 void frame_free(struct frame *f)
 {
+	free(f->procs);
+	f->procs = NULL;
+	f->nprocs = 0;
 	free(f->guests);
 	f->guests = NULL;
 	f->n = 0;

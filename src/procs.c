@@ -42,8 +42,14 @@ static enum pids_item thread_items[T_NITEMS] = {
 	[T_STIME] = PIDS_TICS_SYSTEM,
 };
 
+enum { L_PID, L_BEGAN, L_CMD, L_UTIME, L_STIME, L_RES, L_NITEMS };
+static enum pids_item list_items[L_NITEMS] = {
+	[L_PID] = PIDS_ID_PID, [L_BEGAN] = PIDS_TICS_BEGAN, [L_CMD] = PIDS_CMD,
+	[L_UTIME] = PIDS_TICS_USER, [L_STIME] = PIDS_TICS_SYSTEM, [L_RES] = PIDS_MEM_RES,
+};
+
 struct procs {
-	struct pids_info *scan, *detail, *count, *thread;
+	struct pids_info *scan, *detail, *count, *thread, *list;
 	const char *proc_ctl;
 	uint64_t hz;
 	int *seen;                 /* sorted pids already classified */
@@ -65,7 +71,8 @@ struct procs *procs_new(const char *proc_ctl)
 	if (procps_pids_new(&p->scan, scan_items, S_NITEMS) < 0 ||
 	    procps_pids_new(&p->detail, detail_items, D_NITEMS) < 0 ||
 	    procps_pids_new(&p->count, count_items, C_NITEMS) < 0 ||
-	    procps_pids_new(&p->thread, thread_items, T_NITEMS) < 0) {
+	    procps_pids_new(&p->thread, thread_items, T_NITEMS) < 0 ||
+	    procps_pids_new(&p->list, list_items, L_NITEMS) < 0) {
 		procs_free(p);
 		return NULL;
 	}
@@ -84,6 +91,8 @@ void procs_free(struct procs *p)
 		procps_pids_unref(&p->count);
 	if (p->thread)
 		procps_pids_unref(&p->thread);
+	if (p->list)
+		procps_pids_unref(&p->list);
 	for (size_t i = 0; i < p->nents; i++)
 		free(p->ents[i].cgroup);
 	free(p->ents);
@@ -386,6 +395,31 @@ void procs_qemu_threads(struct procs *p, int pid, uint64_t cpu_ns[TG_COUNT],
 		cpu_ns[g] += tick_ns(p, r[T_UTIME].result.ull_int + r[T_STIME].result.ull_int);
 		threads[g]++;
 	}
+}
+
+size_t procs_read_list(struct procs *p, const int *pids, size_t n, struct proc_sample *out,
+		       size_t max)
+{
+	size_t k = 0;
+	if (n > max)
+		n = max;
+	for (size_t off = 0; off < n && k < max; off += SELECT_CHUNK) {
+		size_t c = n - off < SELECT_CHUNK ? n - off : SELECT_CHUNK;
+		struct pids_fetch *f = procps_pids_select(p->list, (unsigned *)(uintptr_t)(pids + off),
+							  (int)c, PIDS_SELECT_PID);
+		if (!f)
+			continue;
+		for (int i = 0; i < f->counts->total && k < max; i++) {
+			struct pids_result *r = f->stacks[i]->head;
+			struct proc_sample *o = &out[k++];
+			o->pid = r[L_PID].result.s_int;
+			o->start = r[L_BEGAN].result.ull_int;
+			o->cpu_ns = tick_ns(p, r[L_UTIME].result.ull_int + r[L_STIME].result.ull_int);
+			o->rss = (uint64_t)r[L_RES].result.ul_int * 1024;
+			str_copy(o->comm, sizeof(o->comm), r[L_CMD].result.str ? r[L_CMD].result.str : "?");
+		}
+	}
+	return k;
 }
 
 uint64_t procs_blkio_sum(struct procs *p, const int *pids, size_t n)

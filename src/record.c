@@ -61,6 +61,21 @@ void record_sample(struct sb *out, const struct sample *s)
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "guests", arr);
+	if (s->focus) {
+		json_object_object_add(root, "focus", str_or_null(s->focus));
+		json_object *fp = json_object_new_array();
+		for (size_t i = 0; i < s->nfprocs; i++) {
+			const struct proc_sample *p = &s->fprocs[i];
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "pid", json_object_new_int(p->pid));
+			json_object_object_add(o, "start", json_object_new_uint64(p->start));
+			json_object_object_add(o, "cpu_ns", json_object_new_uint64(p->cpu_ns));
+			json_object_object_add(o, "rss", json_object_new_uint64(p->rss));
+			json_object_object_add(o, "comm", str_or_null(p->comm));
+			json_object_array_add(fp, o);
+		}
+		json_object_object_add(root, "focus_procs", fp);
+	}
 	sb_adds(out, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
 								 JSON_C_TO_STRING_NOSLASHESCAPE));
 	sb_addc(out, '\n');
@@ -225,6 +240,35 @@ static int parse_obj(json_object *root, struct sample *s, char **cause)
 		if (g->h_mem == VT_UNKNOWN)
 			g->h_mem = 0;
 	}
+	json_object *fp;
+	char *focus = get_str(root, "focus");
+	if (focus && json_object_object_get_ex(root, "focus_procs", &fp) &&
+	    json_object_is_type(fp, json_type_array)) {
+		size_t nf = json_object_array_length(fp);
+		if (nf > FOCUS_MAX)
+			nf = FOCUS_MAX;
+		s->focus = focus;
+		focus = NULL;
+		s->fprocs = xcalloc(nf + 1, sizeof(*s->fprocs));
+		for (size_t i = 0; i < nf; i++) {
+			json_object *o = json_object_array_get_idx(fp, i);
+			struct proc_sample *p = &s->fprocs[s->nfprocs];
+			json_object *pv;
+			uint64_t u;
+			if (!json_object_is_type(o, json_type_object) ||
+			    !json_object_object_get_ex(o, "pid", &pv))
+				continue;
+			p->pid = json_object_get_int(pv);
+			p->start = !get_u64(o, "start", &u) ? u : 0;
+			p->cpu_ns = !get_u64(o, "cpu_ns", &u) ? u : VT_UNKNOWN;
+			p->rss = !get_u64(o, "rss", &u) ? u : VT_UNKNOWN;
+			char *comm = get_str(o, "comm");
+			str_copy(p->comm, sizeof(p->comm), comm ? comm : "?");
+			free(comm);
+			s->nfprocs++;
+		}
+	}
+	free(focus);
 	return 0;
 }
 

@@ -131,6 +131,11 @@ void sample_clear(struct sample *s)
 		free(s->guests[i].helper_cg);
 	}
 	s->nguests = 0;
+	free(s->focus);
+	s->focus = NULL;
+	free(s->fprocs);
+	s->fprocs = NULL;
+	s->nfprocs = 0;
 }
 
 void sample_free(struct sample *s)

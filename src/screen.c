@@ -187,6 +187,8 @@ static int advance(struct state *s)
 {
 	struct sample *next = s->cur == &s->a ? &s->b : &s->a;
 	char *cause = NULL;
+	if (s->src->focus)
+		s->src->focus(s->src->ctx, s->u->detail ? s->u->sel_key : NULL);
 	int r = s->src->next(s->src->ctx, next, &cause);
 	if (r <= 0) {
 		if (r < 0) {

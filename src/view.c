@@ -545,8 +545,8 @@ static void spark(struct lb *b, const float *v, int n, int head, int cols, bool 
 
 #define DETAIL_LINES 7
 
-static void detail(struct vscreen *vs, const struct guest_view *v, const struct ui *u,
-		   const struct history *h, int width)
+static void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *v,
+		   const struct ui *u, const struct history *h, int width)
 {
 	struct lb b;
 	const struct guest_sample *g = v->g;
@@ -631,7 +631,27 @@ static void detail(struct vscreen *vs, const struct guest_view *v, const struct 
 	} else if (v->kind == KIND_VM) {
 		lb_put(&b, "the guest does not report its memory (no balloon statistics)", VA_DIM);
 	} else {
-		lb_put(&b, "a container shares the host kernel: its view is the cgroup above", VA_DIM);
+		/* a container has no view of its own: show its busiest processes */
+		char key[200];
+		guest_key(g, key, sizeof(key));
+		b.x = 0;
+		lb_put(&b, " top   ", VA_LABEL);
+		if (!f || !f->cur->focus || strcmp(f->cur->focus, key))
+			lb_put(&b, "processes appear at the next refresh", VA_DIM);
+		for (size_t i = 0; f && f->cur->focus && !strcmp(f->cur->focus, key) && i < f->nprocs; i++) {
+			const struct proc_view *pv = &f->procs[i];
+			char comm[64], rss[16];
+			sanitize(comm, sizeof(comm), pv->p->comm);
+			fmt_bytes_short(rss, sizeof(rss), pv->p->rss);
+			if (b.x + (int)strlen(comm) + 18 > width)
+				break;
+			lb_printf(&b, VA_NORMAL, "%s%s", i ? ", " : "", comm);
+			lb_printf(&b, VA_DIM, " %d", pv->p->pid);
+			if (isnan(pv->cpu))
+				lb_printf(&b, VA_NORMAL, " - %s", rss);
+			else
+				lb_printf(&b, VA_NORMAL, " %.1f%% %s", pv->cpu, rss);
+		}
 	}
 	lb_finish(vs, &b);
 
@@ -840,7 +860,7 @@ void view_build(struct vscreen *vs, const struct frame *f, const struct ui *u,
 	if (!height && nrows == 0)
 		line_text(vs, width, "  (no guests found)", VA_DIM);
 	if (show_detail)
-		detail(vs, &f->guests[idx[sel]], u, h, width);
+		detail(vs, f, &f->guests[idx[sel]], u, h, width);
 	free(idx);
 	if (height)
 		footer(vs, u, width);

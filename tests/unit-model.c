@@ -203,6 +203,34 @@ int main(void)
 	CHECK_U64(f.host.host_own, (3072 - 2011 - 112 - 600) * MiB);
 	frame_free(&f);
 
+	/* the focused guest's processes: CPU by pid and start time */
+	a.focus = xstrdup("lxc/web");
+	b.focus = xstrdup("lxc/web");
+	a.fprocs = xcalloc(3, sizeof(*a.fprocs));
+	b.fprocs = xcalloc(3, sizeof(*b.fprocs));
+	a.nfprocs = b.nfprocs = 3;
+	struct proc_sample pa[3] = {{10, 100, S(1), 1 * MiB, "nginx"}, {11, 100, S(2), 2 * MiB, "php"},
+				    {12, 100, S(3), 3 * MiB, "old"}};
+	struct proc_sample pb[3] = {{10, 100, S(1.5), 1 * MiB, "nginx"}, {11, 100, S(2.1), 2 * MiB, "php"},
+				    {12, 200, S(0.1), 3 * MiB, "reused"}};
+	memcpy(a.fprocs, pa, sizeof(pa));
+	memcpy(b.fprocs, pb, sizeof(pb));
+	model_compute(&a, &b, &f);
+	CHECK_INT(f.nprocs, 3);
+	if (f.nprocs == 3) {
+		CHECK_INT(f.procs[0].p->pid, 10);
+		CHECK_NEAR(f.procs[0].cpu, 25.0, 1e-6);
+		CHECK_INT(f.procs[1].p->pid, 11);
+		CHECK_NEAR(f.procs[1].cpu, 5.0, 1e-6);
+		CHECK(isnan(f.procs[2].cpu), "a reused pid has no rate");
+	}
+	frame_free(&f);
+	free(b.focus);
+	b.focus = xstrdup("lxc/other");
+	model_compute(&a, &b, &f);
+	CHECK(f.nprocs == 3 && isnan(f.procs[0].cpu), "another focus: no rates");
+	frame_free(&f);
+
 	CHECK_U64(counter_delta(5, 7), 0);
 	CHECK_U64(counter_delta(VT_UNKNOWN, 7), VT_UNKNOWN);
 	CHECK_U64(counter_delta(9, 7), 2);
