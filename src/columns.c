@@ -62,7 +62,8 @@ int column_find(const char *name)
 	return -1;
 }
 
-void fmt_bytes(char *buf, size_t sz, uint64_t v)
+/* Bytes scaled by 1024 with a unit letter; narrow keeps it to 4 chars. */
+static void fmt_scaled(char *buf, size_t sz, uint64_t v, bool narrow)
 {
 	static const char units[] = "BKMGTPE";
 	if (v == VT_UNKNOWN) {
@@ -71,39 +72,26 @@ void fmt_bytes(char *buf, size_t sz, uint64_t v)
 	}
 	double d = (double)v;
 	int u = 0;
-	while (d >= 1024.0 && u < 6) {
+	while ((narrow ? d >= 999.5 : d >= 1024.0) && u < 6) {
 		d /= 1024.0;
 		u++;
 	}
 	if (u == 0)
 		snprintf(buf, sz, "%lluB", (unsigned long long)v);
-	else if (d < 9.995)
-		snprintf(buf, sz, "%.2f%c", d, units[u]);
-	else if (d < 99.95)
-		snprintf(buf, sz, "%.1f%c", d, units[u]);
+	else if (narrow)
+		snprintf(buf, sz, d < 9.95 ? "%.1f%c" : "%.0f%c", d, units[u]);
 	else
-		snprintf(buf, sz, "%.0f%c", d, units[u]);
+		snprintf(buf, sz, d < 9.995 ? "%.2f%c" : d < 99.95 ? "%.1f%c" : "%.0f%c", d, units[u]);
+}
+
+void fmt_bytes(char *buf, size_t sz, uint64_t v)
+{
+	fmt_scaled(buf, sz, v, false);
 }
 
 void fmt_bytes_short(char *buf, size_t sz, uint64_t v)
 {
-	static const char units[] = "BKMGTPE";
-	if (v == VT_UNKNOWN) {
-		snprintf(buf, sz, "-");
-		return;
-	}
-	double d = (double)v;
-	int u = 0;
-	while ((d >= 999.5 || (u == 0 && d >= 1000)) && u < 6) {
-		d /= 1024.0;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, sz, "%lluB", (unsigned long long)v);
-	else if (d < 9.95)
-		snprintf(buf, sz, "%.1f%c", d, units[u]);
-	else
-		snprintf(buf, sz, "%.0f%c", d, units[u]);
+	fmt_scaled(buf, sz, v, true);
 }
 
 static double num(enum col_id c, const struct guest_view *v)

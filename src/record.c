@@ -7,22 +7,9 @@
 
 #include <json-c/json.h>
 
+#include "jsonx.h"
 #include "record.h"
 
-static json_object *u64_or_null(uint64_t v)
-{
-	return v == VT_UNKNOWN ? NULL : json_object_new_uint64(v);
-}
-
-static json_object *str_or_null(const char *s)
-{
-	if (!s)
-		return NULL;
-	char *c = utf8_clean(s);
-	json_object *o = json_object_new_string(c);
-	free(c);
-	return o;
-}
 
 void record_sample(struct sb *out, const struct sample *s)
 {
@@ -30,7 +17,7 @@ void record_sample(struct sb *out, const struct sample *s)
 	json_object_object_add(root, "vtax_record", json_object_new_int(RECORD_VERSION));
 	const struct host_sample *h = &s->host;
 	json_object *host = json_object_new_object();
-	json_object_object_add(host, "hostname", str_or_null(h->hostname));
+	json_object_object_add(host, "hostname", jx_str(h->hostname));
 	json_object_object_add(host, "real_ms", json_object_new_int64(h->real_ms));
 	json_object_object_add(host, "ncpus", json_object_new_int((int)h->ncpus));
 	json_object *load = json_object_new_array();
@@ -41,7 +28,7 @@ void record_sample(struct sb *out, const struct sample *s)
 	json_object_object_add(host, "uptime_s", json_object_new_double(h->uptime_s));
 	for (size_t i = 0; i < host_u64_nfields; i++)
 		json_object_object_add(host, host_u64_fields[i].name,
-				       u64_or_null(*field_ptr((void *)(uintptr_t)h, &host_u64_fields[i])));
+				       jx_u64(*field_ptr((void *)(uintptr_t)h, &host_u64_fields[i])));
 	json_object_object_add(root, "host", host);
 	json_object_object_add(root, "cg_version", json_object_new_int((int)s->cg_version));
 	json_object_object_add(root, "psi_guest", json_object_new_boolean(s->psi_guest));
@@ -51,18 +38,18 @@ void record_sample(struct sb *out, const struct sample *s)
 		const struct guest_sample *g = &s->guests[i];
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "runtime", json_object_new_string(runtime_name(g->runtime)));
-		json_object_object_add(o, "id", str_or_null(g->id));
-		json_object_object_add(o, "name", str_or_null(g->name));
-		json_object_object_add(o, "cgroup", str_or_null(g->cgroup));
-		json_object_object_add(o, "helper_cg", str_or_null(g->helper_cg));
+		json_object_object_add(o, "id", jx_str(g->id));
+		json_object_object_add(o, "name", jx_str(g->name));
+		json_object_object_add(o, "cgroup", jx_str(g->cgroup));
+		json_object_object_add(o, "helper_cg", jx_str(g->helper_cg));
 		for (size_t k = 0; k < guest_u64_nfields; k++)
 			json_object_object_add(o, guest_u64_fields[k].name,
-					       u64_or_null(*field_ptr((void *)(uintptr_t)g, &guest_u64_fields[k])));
+					       jx_u64(*field_ptr((void *)(uintptr_t)g, &guest_u64_fields[k])));
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "guests", arr);
 	if (s->focus) {
-		json_object_object_add(root, "focus", str_or_null(s->focus));
+		json_object_object_add(root, "focus", jx_str(s->focus));
 		json_object *fp = json_object_new_array();
 		for (size_t i = 0; i < s->nfprocs; i++) {
 			const struct proc_sample *p = &s->fprocs[i];
@@ -71,7 +58,7 @@ void record_sample(struct sb *out, const struct sample *s)
 			json_object_object_add(o, "start", json_object_new_uint64(p->start));
 			json_object_object_add(o, "cpu_ns", json_object_new_uint64(p->cpu_ns));
 			json_object_object_add(o, "rss", json_object_new_uint64(p->rss));
-			json_object_object_add(o, "comm", str_or_null(p->comm));
+			json_object_object_add(o, "comm", jx_str(p->comm));
 			json_object_array_add(fp, o);
 		}
 		json_object_object_add(root, "focus_procs", fp);

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "jsonx.h"
 #include "render.h"
 #include "sample.h"
 
@@ -188,20 +189,6 @@ static json_object *jnum(double v, int decimals)
 	return json_object_new_double_s(v, b);
 }
 
-static json_object *jbytes(uint64_t v)
-{
-	return v == VT_UNKNOWN ? NULL : json_object_new_uint64(v);
-}
-
-static json_object *jstr(const char *s)
-{
-	if (!s)
-		return NULL;
-	char *c = utf8_clean(s);
-	json_object *o = json_object_new_string(c);
-	free(c);
-	return o;
-}
 
 static void put(json_object *o, const char *k, json_object *v)
 {
@@ -214,9 +201,9 @@ static json_object *guest_json(const struct guest_view *v)
 	json_object *o = json_object_new_object();
 	put(o, "kind", json_object_new_string(kind_name(v->kind)));
 	put(o, "runtime", json_object_new_string(runtime_name(g->runtime)));
-	put(o, "id", jstr(g->id));
-	put(o, "name", jstr(g->name));
-	put(o, "cgroup", jstr(g->cgroup));
+	put(o, "id", jx_str(g->id));
+	put(o, "name", jx_str(g->name));
+	put(o, "cgroup", jx_str(g->cgroup));
 	put(o, "pids", json_object_new_uint64(g->nprocs));
 	put(o, "main_pid", g->main_pid ? json_object_new_uint64(g->main_pid) : NULL);
 	json_object *cpu = json_object_new_object();
@@ -236,16 +223,16 @@ static json_object *guest_json(const struct guest_view *v)
 	}
 	put(o, "cpu", cpu);
 	json_object *mem = json_object_new_object();
-	put(mem, "host", jbytes(v->mem_host));
-	put(mem, "working_set", jbytes(v->mem_ws));
-	put(mem, "page_cache", jbytes(v->mem_cache));
-	put(mem, "tax", jbytes(v->mem_tax));
+	put(mem, "host", jx_u64(v->mem_host));
+	put(mem, "working_set", jx_u64(v->mem_ws));
+	put(mem, "page_cache", jx_u64(v->mem_cache));
+	put(mem, "tax", jx_u64(v->mem_tax));
 	put(mem, "tax_lower_bound", json_object_new_boolean(v->mem_tax_lower_bound));
-	put(mem, "guest_total", jbytes(v->g_total));
-	put(mem, "guest_used", jbytes(v->g_used));
-	put(mem, "guest_cache", jbytes(v->g_cache));
-	put(mem, "limit", jbytes(g->cg_mem_limit));
-	put(mem, "helpers", jbytes(g->h_mem));
+	put(mem, "guest_total", jx_u64(v->g_total));
+	put(mem, "guest_used", jx_u64(v->g_used));
+	put(mem, "guest_cache", jx_u64(v->g_cache));
+	put(mem, "limit", jx_u64(g->cg_mem_limit));
+	put(mem, "helpers", jx_u64(g->h_mem));
 	put(o, "mem", mem);
 	json_object *io = json_object_new_object();
 	put(io, "read", jnum(v->io_read_bps, 0));
@@ -264,7 +251,7 @@ void render_json(struct sb *out, const struct frame *f)
 	put(root, "time", json_object_new_double_s((double)f->time_ms / 1000.0, ts));
 	put(root, "interval", jnum(f->interval_s, 3));
 	json_object *host = json_object_new_object();
-	put(host, "name", jstr(f->cur->host.hostname));
+	put(host, "name", jx_str(f->cur->host.hostname));
 	put(host, "cpus", json_object_new_int((int)h->ncpus));
 	json_object *cpu = NULL;
 	if (f->has_rates) {
@@ -274,24 +261,24 @@ void render_json(struct sb *out, const struct frame *f)
 	}
 	put(host, "cpu", cpu);
 	json_object *mem = json_object_new_object();
-	put(mem, "total", jbytes(h->mem_total));
-	put(mem, "available", jbytes(h->mem_available));
-	put(mem, "used", jbytes(h->mem_used));
-	put(mem, "page_cache", jbytes(h->page_cache));
-	put(mem, "anon", jbytes(h->anon));
-	put(mem, "zfs_arc", jbytes(h->zfs_arc));
-	put(mem, "ksm_shared", jbytes(h->ksm_shared));
-	put(mem, "hugepages_total", jbytes(h->huge_total));
-	put(mem, "hugepages_free", jbytes(h->huge_free));
-	put(mem, "guests_working_set", jbytes(h->guests_ws));
-	put(mem, "guests_tax", jbytes(h->guests_tax));
-	put(mem, "guests_host", jbytes(h->guests_host));
-	put(mem, "host_own", jbytes(h->host_own));
+	put(mem, "total", jx_u64(h->mem_total));
+	put(mem, "available", jx_u64(h->mem_available));
+	put(mem, "used", jx_u64(h->mem_used));
+	put(mem, "page_cache", jx_u64(h->page_cache));
+	put(mem, "anon", jx_u64(h->anon));
+	put(mem, "zfs_arc", jx_u64(h->zfs_arc));
+	put(mem, "ksm_shared", jx_u64(h->ksm_shared));
+	put(mem, "hugepages_total", jx_u64(h->huge_total));
+	put(mem, "hugepages_free", jx_u64(h->huge_free));
+	put(mem, "guests_working_set", jx_u64(h->guests_ws));
+	put(mem, "guests_tax", jx_u64(h->guests_tax));
+	put(mem, "guests_host", jx_u64(h->guests_host));
+	put(mem, "host_own", jx_u64(h->host_own));
 	put(host, "mem", mem);
 	json_object *tax = json_object_new_object();
 	put(tax, "cpu", jnum(h->tax_cpu, 2));
 	put(tax, "cpu_host_pct", jnum(h->tax_cpu / (h->ncpus ? h->ncpus : 1), 2));
-	put(tax, "mem", jbytes(h->guests_tax));
+	put(tax, "mem", jx_u64(h->guests_tax));
 	put(host, "tax", tax);
 	json_object *psi = json_object_new_object();
 	put(psi, "cpu", jnum(h->psi_cpu, 2));

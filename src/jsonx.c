@@ -1,0 +1,22 @@
+/* json-c helpers shared by render.c and record.c. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "jsonx.h"
+#include "util.h"
+
+json_object *jx_u64(uint64_t v)
+{
+	return v == VT_UNKNOWN ? NULL : json_object_new_uint64(v);
+}
+
+json_object *jx_str(const char *s)
+{
+	if (!s)
+		return NULL;
+	char *c = utf8_clean(s);
+	json_object *o = json_object_new_string(c);
+	free(c);
+	return o;
+}
