@@ -4,11 +4,13 @@
 #ifndef VTAX_COLLECT_H
 #define VTAX_COLLECT_H
 
+#include "agent.h"
 #include "sample.h"
 
 struct collect_opts {
 	const char *cgroup_root;   /* default /sys/fs/cgroup */
 	const char *pve_dir;       /* default /etc/pve */
+	struct agent_opts agent;   /* Engine API and QMP */
 };
 
 struct collector;

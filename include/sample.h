@@ -75,6 +75,7 @@ struct guest_sample {
 	char *name;                /* display name, raw (sanitised at display) */
 	char *cgroup;              /* guest cgroup relative to the root, or NULL */
 	char *helper_cg;           /* helper cgroup (lxc monitor, ...), or NULL */
+	char *note;                /* why the guest's own view is missing, or NULL */
 	uint64_t birth;            /* identity: cgroup inode or main pid start ticks */
 	uint64_t nprocs;           /* processes in the guest */
 	uint64_t main_pid;         /* QEMU pid, or 0 */
@@ -125,6 +126,7 @@ struct proc_sample {
 
 struct sample {
 	struct host_sample host;
+	char *notice;              /* a socket problem to tell the user once, or NULL */
 	char *focus;               /* "runtime/id" of the focused guest, or NULL */
 	struct proc_sample *fprocs; /* its processes (at most FOCUS_MAX) */
 	size_t nfprocs;

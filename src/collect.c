@@ -19,7 +19,15 @@
 #include "procs.h"
 #include "util.h"
 
+struct pve_ent {
+	char path[512];
+	uint64_t mtime_ns, size;
+	char name[256];
+};
+
 struct collector {
+	struct pve_ent *pve;       /* Proxmox config names by path */
+	size_t npve;
 	struct cgfs cg;
 	struct procs *procs;
 	struct host_reader *host;
@@ -28,6 +36,7 @@ struct collector {
 	int delayacct;
 	int *pidbuf;
 	char *focus;
+	struct agent *agent;
 };
 
 void collector_set_focus(struct collector *c, const char *key)
@@ -56,6 +65,7 @@ struct collector *collector_new(const struct collect_opts *o, char **cause)
 		return NULL;
 	}
 	c->pve_dir = xstrdup(o->pve_dir ? o->pve_dir : "/etc/pve");
+	c->agent = agent_new(&o->agent);
 	return c;
 }
 
@@ -63,10 +73,12 @@ void collector_free(struct collector *c)
 {
 	if (!c)
 		return;
+	agent_free(c->agent);
 	cgfs_close(&c->cg);
 	procs_free(c->procs);
 	host_reader_free(c->host);
 	free(c->pve_dir);
+	free(c->pve);
 	free(c->pidbuf);
 	free(c->focus);
 	sb_free(&c->buf);
@@ -178,6 +190,7 @@ static void attach_qemu(struct collector *c, struct sample *s, struct proc_ent *
 	}
 	g->main_pid = (uint64_t)e->pid;
 	set_name_once(g, e->qa.name);
+	agent_want_vm(c->agent, e->pid, e->start, e->qa.qmp);
 	g->vm_ram_size = e->qa.ram;
 	g->p_utime_ns = e->utime_ns;
 	g->p_stime_ns = e->stime_ns;
@@ -197,18 +210,66 @@ static void read_vm(struct collector *c, struct guest_sample *g)
 			g->p_hugetlb = huge;
 		}
 	}
-	procs_qemu_threads(c->procs, (int)g->main_pid, g->tg_cpu_ns, g->tg_threads);
 }
 
+/* What the agent learnt: container names, a VM's own memory view. */
+static void agent_facts(struct collector *c, struct guest_sample *g)
+{
+	char name[256];
+	if ((g->runtime == RT_DOCKER || g->runtime == RT_PODMAN) &&
+	    agent_container_name(c->agent, g->runtime, g->id, name, sizeof(name)))
+		set_name_once(g, name);
+	struct vm_facts f;
+	if (!g->main_pid)
+		return;
+	uint64_t start = g->runtime == RT_QEMU ? g->birth : VT_UNKNOWN;
+	size_t np;
+	struct proc_ent *pe = procs_list(c->procs, &np);
+	for (size_t i = 0; i < np; i++)
+		if (pe[i].pid == (int)g->main_pid)
+			start = pe[i].start;
+	bool have = agent_vm(c->agent, (int)g->main_pid, start, &f);
+	procs_qemu_threads(c->procs, (int)g->main_pid, have ? f.vcpu_tids : NULL, have ? f.nvcpu : 0,
+			   g->tg_cpu_ns, g->tg_threads);
+	if (!have)
+		return;
+	g->g_total = f.total;
+	g->g_avail = f.avail;
+	g->g_free = f.free;
+	g->g_cache = f.cache;
+	if (f.note[0])
+		g->note = xstrdup(f.note);
+}
+
+/* Proxmox names, re-read only when the config file changes. */
 static void pve_name(struct collector *c, struct guest_sample *g)
 {
 	const char *sub = g->runtime == RT_PVE_QEMU ? "qemu-server" : "lxc";
 	const char *key = g->runtime == RT_PVE_QEMU ? "name" : "hostname";
-	char path[4096], name[256];
+	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s/%s.conf", c->pve_dir, sub, g->id);
-	if (!read_file_at(AT_FDCWD, path, &c->buf, 1u << 20) &&
-	    !parse_pve_conf(c->buf.s, key, name, sizeof(name)))
-		set_name_once(g, name);
+	struct stat st;
+	if (stat(path, &st))
+		return;
+	struct pve_ent *e = NULL;
+	for (size_t i = 0; i < c->npve; i++)
+		if (!strcmp(c->pve[i].path, path))
+			e = &c->pve[i];
+	if (!e) {
+		c->pve = xrealloc(c->pve, (c->npve + 1) * sizeof(*c->pve));
+		e = &c->pve[c->npve++];
+		memset(e, 0, sizeof(*e));
+		str_copy(e->path, sizeof(e->path), path);
+	}
+	if (e->mtime_ns != (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec ||
+	    e->size != (uint64_t)st.st_size) {
+		e->mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
+		e->size = (uint64_t)st.st_size;
+		e->name[0] = '\0';
+		if (!read_file_at(AT_FDCWD, path, &c->buf, 1u << 20))
+			parse_pve_conf(c->buf.s, key, e->name, sizeof(e->name));
+	}
+	set_name_once(g, e->name);
 }
 
 /* The focused guest's processes, for the detail pane. */
@@ -297,6 +358,9 @@ int collector_sample(struct collector *c, struct sample *s)
 
 	/* processes: QEMU first (they may create guests), then helpers */
 	procs_update(c->procs);
+	agent_begin(c->agent);
+	for (size_t i = 0; i < ncg; i++)
+		agent_want_container(c->agent, s->guests[i].runtime, s->guests[i].id);
 	size_t np;
 	struct proc_ent *pe = procs_list(c->procs, &np);
 	for (size_t i = 0; i < np; i++)
@@ -315,10 +379,12 @@ int collector_sample(struct collector *c, struct sample *s)
 			g->h_count++;
 		}
 	}
+	agent_commit(c->agent);
 	for (size_t i = 0; i < s->nguests; i++) {
 		struct guest_sample *g = &s->guests[i];
 		if (g->main_pid)
 			read_vm(c, g);
+		agent_facts(c, g);
 		if (!g->name)
 			g->name = g->runtime == RT_QEMU ? xasprintf("qemu-%s", g->id)
 				  : (g->runtime == RT_DOCKER || g->runtime == RT_PODMAN)
@@ -345,5 +411,6 @@ int collector_sample(struct collector *c, struct sample *s)
 		qsort(s->guests, s->nguests, sizeof(*s->guests), cmp_guest);
 	if (c->focus)
 		read_focus(c, s);
+	s->notice = agent_notice(c->agent);
 	return 0;
 }

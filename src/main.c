@@ -55,6 +55,11 @@ static void usage(FILE *fp)
 		"                         current directory if writable, else $HOME)\n"
 		"      --ascii            draw with ASCII only (default in a non-UTF-8 locale)\n"
 		"      --no-color         no colours (also when NO_COLOR is set)\n"
+		"      --enable-balloon-stats  turn on a VM's balloon statistics (QMP\n"
+		"                         guest-stats-polling-interval 2) when they are off\n"
+		"      --docker-socket=PATH   Docker API socket (default: DOCKER_HOST or\n"
+		"                         /var/run/docker.sock)\n"
+		"      --podman-socket=PATH   Podman API socket (default /run/podman/podman.sock)\n"
 		"      --cgroup-root=DIR  read cgroups below DIR (default /sys/fs/cgroup)\n"
 		"      --pve-dir=DIR      Proxmox configuration directory (default /etc/pve)\n"
 		"      --list-columns     list the columns and what they mean\n"
@@ -73,7 +78,7 @@ static int fail_usage(const char *what, const char *arg)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_RECORD = 256, OPT_REPLAY, OPT_CGROOT, OPT_PVE, OPT_LISTCOLS, OPT_SNAPDIR,
-	       OPT_ASCII, OPT_NOCOLOR };
+	       OPT_ASCII, OPT_NOCOLOR, OPT_BALLOON, OPT_DOCKER, OPT_PODMAN };
 	static const struct option longopts[] = {
 		{"batch", no_argument, NULL, 'b'},
 		{"iterations", required_argument, NULL, 'n'},
@@ -87,6 +92,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"pve-dir", required_argument, NULL, OPT_PVE},
 		{"list-columns", no_argument, NULL, OPT_LISTCOLS},
 		{"snapshot-dir", required_argument, NULL, OPT_SNAPDIR},
+		{"enable-balloon-stats", no_argument, NULL, OPT_BALLOON},
+		{"docker-socket", required_argument, NULL, OPT_DOCKER},
+		{"podman-socket", required_argument, NULL, OPT_PODMAN},
 		{"ascii", no_argument, NULL, OPT_ASCII},
 		{"no-color", no_argument, NULL, OPT_NOCOLOR},
 		{"no-colour", no_argument, NULL, OPT_NOCOLOR},
@@ -141,6 +149,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_PVE:
 			o->co.pve_dir = optarg;
+			break;
+		case OPT_BALLOON:
+			o->co.agent.enable_balloon_stats = true;
+			break;
+		case OPT_DOCKER:
+			o->co.agent.docker_sock = optarg;
+			break;
+		case OPT_PODMAN:
+			o->co.agent.podman_sock = optarg;
 			break;
 		case OPT_SNAPDIR:
 			o->snapshot_dir = optarg;
@@ -332,6 +349,8 @@ static int run(struct opts *o)
 				break;
 			}
 		}
+		if (cur->notice)
+			fprintf(stderr, "vtax: %s\n", cur->notice);
 		struct frame f;
 		model_compute(prev, cur, &f);
 		columns_sort(&f, o->ro.sort, o->ro.desc);

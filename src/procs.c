@@ -36,10 +36,10 @@ static enum pids_item count_items[C_NITEMS] = {
 	[C_RES] = PIDS_MEM_RES,
 };
 
-enum { T_TGID, T_CMD, T_UTIME, T_STIME, T_NITEMS };
+enum { T_TGID, T_TID, T_CMD, T_UTIME, T_STIME, T_NITEMS };
 static enum pids_item thread_items[T_NITEMS] = {
-	[T_TGID] = PIDS_ID_TGID, [T_CMD] = PIDS_CMD, [T_UTIME] = PIDS_TICS_USER,
-	[T_STIME] = PIDS_TICS_SYSTEM,
+	[T_TGID] = PIDS_ID_TGID, [T_TID] = PIDS_ID_TID, [T_CMD] = PIDS_CMD,
+	[T_UTIME] = PIDS_TICS_USER, [T_STIME] = PIDS_TICS_SYSTEM,
 };
 
 enum { L_PID, L_BEGAN, L_CMD, L_UTIME, L_STIME, L_RES, L_NITEMS };
@@ -375,8 +375,8 @@ enum tgroup qemu_thread_group(const char *comm)
 	return TG_EMU;
 }
 
-void procs_qemu_threads(struct procs *p, int pid, uint64_t cpu_ns[TG_COUNT],
-			uint64_t threads[TG_COUNT])
+void procs_qemu_threads(struct procs *p, int pid, const int *vcpu, int nvcpu,
+			uint64_t cpu_ns[TG_COUNT], uint64_t threads[TG_COUNT])
 {
 	for (int g = 0; g < TG_COUNT; g++)
 		cpu_ns[g] = threads[g] = VT_UNKNOWN;
@@ -386,15 +386,31 @@ void procs_qemu_threads(struct procs *p, int pid, uint64_t cpu_ns[TG_COUNT],
 		return;
 	for (int g = 0; g < TG_COUNT; g++)
 		cpu_ns[g] = threads[g] = 0;
+	/* libproc2 reports the main thread (tid == pid) with the process's
+	 * totals: its own share is what the other threads do not account for
+	 * (which also gives it the CPU of threads that have exited) */
+	uint64_t total = 0, others = 0;
+	enum tgroup main_group = TG_EMU;
 	for (int i = 0; i < f->counts->total; i++) {
 		struct pids_result *r = f->stacks[i]->head;
 		if (r[T_TGID].result.s_int != pid)
 			continue;
 		const char *comm = r[T_CMD].result.str ? r[T_CMD].result.str : "";
 		enum tgroup g = qemu_thread_group(comm);
-		cpu_ns[g] += tick_ns(p, r[T_UTIME].result.ull_int + r[T_STIME].result.ull_int);
+		for (int k = 0; k < nvcpu; k++)
+			if (vcpu[k] == r[T_TID].result.s_int)
+				g = TG_VCPU;
+		uint64_t ns = tick_ns(p, r[T_UTIME].result.ull_int + r[T_STIME].result.ull_int);
 		threads[g]++;
+		if (r[T_TID].result.s_int == pid) {
+			total = ns;
+			main_group = g;
+			continue;
+		}
+		cpu_ns[g] += ns;
+		others += ns;
 	}
+	cpu_ns[main_group] += sat_sub(total, others);
 }
 
 size_t procs_read_list(struct procs *p, const int *pids, size_t n, struct proc_sample *out,

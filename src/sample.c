@@ -129,10 +129,13 @@ void sample_clear(struct sample *s)
 		free(s->guests[i].name);
 		free(s->guests[i].cgroup);
 		free(s->guests[i].helper_cg);
+		free(s->guests[i].note);
 	}
 	s->nguests = 0;
 	free(s->focus);
 	s->focus = NULL;
+	free(s->notice);
+	s->notice = NULL;
 	free(s->fprocs);
 	s->fprocs = NULL;
 	s->nfprocs = 0;

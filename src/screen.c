@@ -201,6 +201,8 @@ static int advance(struct state *s)
 		free(cause);
 		return r;
 	}
+	if (next->notice)
+		set_status(s->u, true, "%s", next->notice);
 	frame_free(&s->f);
 	model_compute(s->have_prev ? s->cur : NULL, next, &s->f);
 	s->have_prev = true;

@@ -629,7 +629,10 @@ static void detail(struct vscreen *vs, const struct frame *f, const struct guest
 		fmt_bytes(m3, sizeof(m3), v->g_cache);
 		lb_printf(&b, VA_NORMAL, " total %s: used %s, cache %s", m1, m2, m3);
 	} else if (v->kind == KIND_VM) {
-		lb_put(&b, "the guest does not report its memory (no balloon statistics)", VA_DIM);
+		char note[256];
+		sanitize(note, sizeof(note), g->note ? g->note :
+			 "the guest does not report its memory (no QMP socket found)");
+		lb_put(&b, note, VA_DIM);
 	} else {
 		/* a container has no view of its own: show its busiest processes */
 		char key[200];

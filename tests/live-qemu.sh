@@ -83,6 +83,8 @@ check "TCG: no guest time, so the whole QEMU CPU is tax" pyjson "$work/out.jsonl
 	"guest(id='$vmid')['cpu']['guest'] == 0.0 and abs(guest(id='$vmid')['cpu']['tax'] - guest(id='$vmid')['cpu']['total']) < 0.05"
 check "vCPU thread group carries the burn" pyjson "$work/out.jsonl" \
 	"guest(id='$vmid')['cpu']['threads']['vcpu'] > 50"
+check "thread groups add up to the VM's CPU" pyjson "$work/out.jsonl" \
+	"abs(sum(guest(id='$vmid')['cpu']['threads'].values()) - guest(id='$vmid')['cpu']['total']) < 5"
 check "VM host memory within 10% of its cgroup usage ($cgmem)" pyjson "$work/out.jsonl" \
 	"abs(guest(id='$vmid')['mem']['host'] - $cgmem) <= 0.1 * $cgmem"
 r=$(rss "$pid_plain")

@@ -85,3 +85,16 @@ near() {  # near GOT WANT TOL: |got-want| <= tol
 	python3 -c "import sys; g,w,t=map(float,sys.argv[1:]); sys.exit(0 if abs(g-w)<=t else 1)" "$1" "$2" "$3" ||
 		{ echo "  got $1, want $2 +- $3"; return 1; }
 }
+
+# intervals_ok DELAY FILE: every --json frame after the first came within
+# 10% of DELAY seconds after the one before.
+intervals_ok() {
+	python3 - "$2" "$1" <<'PY'
+import json, sys
+iv = [json.loads(l)["interval"] for l in open(sys.argv[1])][1:]
+d = float(sys.argv[2])
+bad = [x for x in iv if x is None or abs(x - d) > 0.1 * d]
+print("  intervals:", iv)
+sys.exit(1 if bad or not iv else 0)
+PY
+}

@@ -1,0 +1,64 @@
+/* The agent: one worker thread that talks to sockets so that a refresh
+ * never waits on them. It asks the Docker and Podman Engine APIs (libcurl
+ * over unix sockets) for container names, and each VM's QMP socket for
+ * balloon statistics. The collector tells it what exists and reads the
+ * latest answers without blocking. */
+#ifndef VTAX_AGENT_H
+#define VTAX_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "sample.h"
+
+struct agent_opts {
+	bool enable_balloon_stats;  /* may set guest-stats-polling-interval */
+	const char *docker_sock;    /* NULL: DOCKER_HOST or /var/run/docker.sock */
+	const char *podman_sock;    /* NULL: /run/podman/podman.sock */
+	long timeout_ms;            /* per request; 0: 300 */
+};
+
+struct agent;
+
+struct agent *agent_new(const struct agent_opts *o);
+void agent_free(struct agent *a);
+
+/* What exists now: call agent_begin(), then want_* for each guest, then
+ * agent_commit(). Never blocks on I/O. */
+void agent_begin(struct agent *a);
+void agent_want_vm(struct agent *a, int pid, uint64_t start, const char *qmp_path);
+void agent_want_container(struct agent *a, enum runtime rt, const char *id);
+void agent_commit(struct agent *a);
+
+/* The guest's own memory, bytes (VT_UNKNOWN when not known). note says
+ * why it is missing, "" when it is not. */
+#define VCPU_MAX 128
+struct vm_facts {
+	uint64_t total, avail, free, cache;
+	char note[200];
+	int vcpu_tids[VCPU_MAX];    /* host thread ids of the vCPUs (query-cpus-fast) */
+	int nvcpu;
+};
+/* Latest facts for a VM; false when nothing was learnt yet. */
+bool agent_vm(struct agent *a, int pid, uint64_t start, struct vm_facts *out);
+/* Name of a container from its runtime's API; false when unknown. */
+bool agent_container_name(struct agent *a, enum runtime rt, const char *id, char *name,
+			  size_t sz);
+/* The next notice about a socket problem (caller frees), NULL if none.
+ * Each distinct problem is reported once until it clears. */
+char *agent_notice(struct agent *a);
+
+/* Parsers, exposed for tests and fuzzing. */
+typedef void (*engine_fn)(void *arg, const char *id, const char *name, const char *image,
+			  const char *state);
+int parse_engine_containers(const char *json, size_t len, engine_fn fn, void *arg);
+/* A qom-get guest-stats "return" object into f; -ENOENT when the guest
+ * has not reported yet. */
+int parse_qmp_guest_stats(json_object *ret, struct vm_facts *f);
+/* A query-cpus-fast "return" array into f->vcpu_tids. */
+int parse_qmp_cpus(json_object *ret, struct vm_facts *f);
+
+#endif

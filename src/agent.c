@@ -1,0 +1,743 @@
+/* The socket worker: Engine API names and QMP balloon statistics, in one
+ * thread, with short timeouts, publishing under a mutex. */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "util.h"
+
+#define MAX_REPLY (8u << 20)          /* bytes from one API or QMP reply */
+#define VM_EVERY_NS (2000000000ull)   /* ask a VM again after 2 s */
+#define VM_BACKOFF_NS (10000000000ull)
+#define NAMES_EVERY_NS (60000000000ull)
+
+struct vm_ent {
+	int pid;
+	uint64_t start;
+	char qmp[256];
+	bool wanted;
+	uint64_t next_ns;             /* when to ask again */
+	struct vm_facts f;
+	bool have;
+};
+
+struct name_ent {
+	enum runtime rt;
+	char id[80];
+	char name[256];
+	bool wanted;
+};
+
+struct api {
+	enum runtime rt;
+	char sock[256];
+	uint64_t asked_ns;            /* last successful list, 0 never */
+	uint64_t next_ns;             /* earliest next attempt */
+	bool need;                    /* an unknown id appeared */
+	bool used;                    /* guests of this runtime exist */
+};
+
+struct agent {
+	pthread_t thr;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop, started;
+	bool enable;
+	long timeout_ms;
+	struct vm_ent *vms;
+	size_t nvms, capvms;
+	struct name_ent *names;
+	size_t nnames, capnames;
+	struct api apis[2];
+	char **notices;
+	size_t nnot;
+	char **reported;              /* problems reported and not yet cleared */
+	size_t nrep;
+};
+
+/* ---- notices ------------------------------------------------------------- */
+
+/* Report a problem once (key identifies it); under the lock. */
+static void problem(struct agent *a, const char *key, const char *msg)
+{
+	for (size_t i = 0; i < a->nrep; i++)
+		if (!strcmp(a->reported[i], key))
+			return;
+	a->reported = xrealloc(a->reported, (a->nrep + 1) * sizeof(*a->reported));
+	a->reported[a->nrep++] = xstrdup(key);
+	a->notices = xrealloc(a->notices, (a->nnot + 1) * sizeof(*a->notices));
+	a->notices[a->nnot++] = xstrdup(msg);
+}
+
+static void cleared(struct agent *a, const char *key)
+{
+	for (size_t i = 0; i < a->nrep; i++) {
+		if (strcmp(a->reported[i], key))
+			continue;
+		free(a->reported[i]);
+		a->reported[i] = a->reported[--a->nrep];
+		return;
+	}
+}
+
+char *agent_notice(struct agent *a)
+{
+	pthread_mutex_lock(&a->mu);
+	char *n = NULL;
+	if (a->nnot) {
+		n = a->notices[0];
+		memmove(a->notices, a->notices + 1, (a->nnot - 1) * sizeof(*a->notices));
+		a->nnot--;
+	}
+	pthread_mutex_unlock(&a->mu);
+	return n;
+}
+
+/* ---- Engine API ---------------------------------------------------------- */
+
+int parse_engine_containers(const char *json, size_t len, engine_fn fn, void *arg)
+{
+	struct json_tokener *tok = json_tokener_new_ex(64);
+	if (!tok)
+		return -ENOMEM;
+	json_object *root = json_tokener_parse_ex(tok, json, (int)(len > INT32_MAX ? INT32_MAX : len));
+	json_tokener_free(tok);
+	if (!root)
+		return -EINVAL;
+	if (!json_object_is_type(root, json_type_array)) {
+		json_object_put(root);
+		return -EINVAL;
+	}
+	size_t n = json_object_array_length(root);
+	for (size_t i = 0; i < n; i++) {
+		json_object *c = json_object_array_get_idx(root, i), *v;
+		if (!json_object_is_type(c, json_type_object))
+			continue;
+		const char *id = NULL, *name = NULL, *image = NULL, *state = NULL;
+		if (json_object_object_get_ex(c, "Id", &v) && json_object_is_type(v, json_type_string))
+			id = json_object_get_string(v);
+		if (json_object_object_get_ex(c, "Names", &v) && json_object_is_type(v, json_type_array) &&
+		    json_object_array_length(v) > 0) {
+			json_object *n0 = json_object_array_get_idx(v, 0);
+			if (json_object_is_type(n0, json_type_string))
+				name = json_object_get_string(n0);
+		}
+		if (json_object_object_get_ex(c, "Image", &v) && json_object_is_type(v, json_type_string))
+			image = json_object_get_string(v);
+		if (json_object_object_get_ex(c, "State", &v) && json_object_is_type(v, json_type_string))
+			state = json_object_get_string(v);
+		if (!id || !name)
+			continue;
+		if (*name == '/')
+			name++;
+		fn(arg, id, name, image, state);
+	}
+	json_object_put(root);
+	return 0;
+}
+
+struct capped {
+	struct sb b;
+	bool over;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct capped *c = arg;
+	if (c->b.len + size * n > MAX_REPLY) {
+		c->over = true;
+		return 0;
+	}
+	sb_add(&c->b, p, size * n);
+	return size * n;
+}
+
+struct list_ctx {
+	struct agent *a;
+	enum runtime rt;
+	struct name_ent *fresh;
+	size_t n, cap;
+};
+
+static void on_container(void *arg, const char *id, const char *name, const char *image,
+			 const char *state)
+{
+	(void)image;
+	(void)state;
+	struct list_ctx *l = arg;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 32;
+		l->fresh = xrealloc(l->fresh, l->cap * sizeof(*l->fresh));
+	}
+	struct name_ent *e = &l->fresh[l->n++];
+	memset(e, 0, sizeof(*e));
+	e->rt = l->rt;
+	str_copy(e->id, sizeof(e->id), id);
+	str_copy(e->name, sizeof(e->name), name);
+}
+
+/* GET /containers/json on one API; runs without the lock. */
+static int list_containers(struct agent *a, const char *sock, enum runtime rt, struct list_ctx *l,
+			   char *err, size_t errsz)
+{
+	CURL *c = curl_easy_init();
+	if (!c) {
+		snprintf(err, errsz, "cannot start libcurl");
+		return -ENOMEM;
+	}
+	struct capped body = {0};
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(c, CURLOPT_URL, "http://localhost/containers/json");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, a->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, a->timeout_ms * 2);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	CURLcode rc = curl_easy_perform(c);
+	long status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	int r = 0;
+	if (rc != CURLE_OK) {
+		snprintf(err, errsz, "%s", body.over ? "reply larger than 8 MiB" : curl_easy_strerror(rc));
+		r = -EIO;
+	} else if (status != 200) {
+		snprintf(err, errsz, "HTTP status %ld", status);
+		r = -EIO;
+	} else {
+		l->a = a;
+		l->rt = rt;
+		if (parse_engine_containers(body.b.s ? body.b.s : "", body.b.len, on_container, l)) {
+			snprintf(err, errsz, "malformed JSON reply");
+			r = -EINVAL;
+		}
+	}
+	sb_free(&body.b);
+	return r;
+}
+
+/* ---- QMP ----------------------------------------------------------------- */
+
+static long ms_left(uint64_t deadline)
+{
+	uint64_t now = now_mono_ns();
+	return now >= deadline ? 0 : (long)((deadline - now) / 1000000) + 1;
+}
+
+/* Read one line ending in '\n' into line (the rest stays in buf). */
+static int qmp_line(int fd, struct sb *buf, struct sb *line, uint64_t deadline)
+{
+	for (;;) {
+		char *nl = buf->s ? memchr(buf->s, '\n', buf->len) : NULL;
+		if (nl) {
+			size_t n = (size_t)(nl - buf->s) + 1;
+			sb_clear(line);
+			sb_add(line, buf->s, n);
+			memmove(buf->s, buf->s + n, buf->len - n);
+			buf->len -= n;
+			buf->s[buf->len] = '\0';
+			return 0;
+		}
+		if (buf->len > MAX_REPLY)
+			return -E2BIG;
+		long left = ms_left(deadline);
+		if (!left)
+			return -ETIMEDOUT;
+		struct pollfd p = {fd, POLLIN, 0};
+		int pr = poll(&p, 1, (int)left);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			return -ETIMEDOUT;
+		char tmp[8192];
+		ssize_t n = read(fd, tmp, sizeof(tmp));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return n == 0 ? -ECONNRESET : -errno;
+		sb_add(buf, tmp, (size_t)n);
+	}
+}
+
+static int qmp_send(int fd, const char *cmd, uint64_t deadline)
+{
+	size_t len = strlen(cmd), off = 0;
+	while (off < len) {
+		struct pollfd p = {fd, POLLOUT, 0};
+		long left = ms_left(deadline);
+		if (!left || poll(&p, 1, (int)left) <= 0)
+			return -ETIMEDOUT;
+		ssize_t n = send(fd, cmd + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return -errno;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* Send a command, return its "return" value (caller puts), skipping
+ * events. -EPROTO with the QMP error class in err on an error reply. */
+static int qmp_cmd(int fd, struct sb *buf, const char *cmd, uint64_t deadline, json_object **ret,
+		   char *err, size_t errsz)
+{
+	int r = qmp_send(fd, cmd, deadline);
+	if (r)
+		return r;
+	struct sb line = {0};
+	for (;;) {
+		r = qmp_line(fd, buf, &line, deadline);
+		if (r)
+			break;
+		json_object *o = json_tokener_parse(line.s);
+		if (!o)
+			continue;
+		json_object *v;
+		if (json_object_object_get_ex(o, "return", &v)) {
+			*ret = json_object_get(v);
+			json_object_put(o);
+			break;
+		}
+		if (json_object_object_get_ex(o, "error", &v)) {
+			json_object *d;
+			snprintf(err, errsz, "%s",
+				 json_object_object_get_ex(v, "desc", &d) ? json_object_get_string(d) : "error");
+			json_object_put(o);
+			r = -EPROTO;
+			break;
+		}
+		json_object_put(o); /* an event: not ours */
+	}
+	sb_free(&line);
+	return r;
+}
+
+static uint64_t stat_u64(json_object *stats, const char *k)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(stats, k, &v) || !json_object_is_type(v, json_type_int))
+		return VT_UNKNOWN;
+	int64_t x = json_object_get_int64(v);
+	return x < 0 ? VT_UNKNOWN : (uint64_t)x;
+}
+
+int parse_qmp_guest_stats(json_object *ret, struct vm_facts *f)
+{
+	json_object *stats, *lu;
+	if (!json_object_is_type(ret, json_type_object) ||
+	    !json_object_object_get_ex(ret, "stats", &stats) ||
+	    !json_object_is_type(stats, json_type_object))
+		return -EINVAL;
+	if (json_object_object_get_ex(ret, "last-update", &lu) && json_object_get_int64(lu) == 0)
+		return -ENOENT;
+	f->total = stat_u64(stats, "stat-total-memory");
+	f->avail = stat_u64(stats, "stat-available-memory");
+	f->free = stat_u64(stats, "stat-free-memory");
+	f->cache = stat_u64(stats, "stat-disk-caches");
+	return f->total == VT_UNKNOWN ? -ENOENT : 0;
+}
+
+int parse_qmp_cpus(json_object *ret, struct vm_facts *f)
+{
+	f->nvcpu = 0;
+	if (!json_object_is_type(ret, json_type_array))
+		return -EINVAL;
+	size_t n = json_object_array_length(ret);
+	for (size_t i = 0; i < n && f->nvcpu < VCPU_MAX; i++) {
+		json_object *c = json_object_array_get_idx(ret, i), *t;
+		if (json_object_is_type(c, json_type_object) &&
+		    json_object_object_get_ex(c, "thread-id", &t) && json_object_is_type(t, json_type_int) &&
+		    json_object_get_int(t) > 0)
+			f->vcpu_tids[f->nvcpu++] = json_object_get_int(t);
+	}
+	return 0;
+}
+
+static int qmp_connect(const char *path, uint64_t deadline)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno != EINPROGRESS && errno != EAGAIN) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		struct pollfd p = {fd, POLLOUT, 0};
+		long left = ms_left(deadline);
+		if (!left || poll(&p, 1, (int)left) <= 0) {
+			close(fd);
+			return -ETIMEDOUT;
+		}
+	}
+	return fd;
+}
+
+/* One short QMP session: greeting, capabilities, balloon statistics.
+ * Never holds the socket beyond this call. */
+static int qmp_query(struct agent *a, const char *path, struct vm_facts *f)
+{
+	uint64_t deadline = now_mono_ns() + (uint64_t)a->timeout_ms * 1000000ull * 2;
+	f->total = f->avail = f->free = f->cache = VT_UNKNOWN;
+	f->note[0] = '\0';
+	f->nvcpu = 0;
+	int fd = qmp_connect(path, deadline);
+	if (fd < 0) {
+		snprintf(f->note, sizeof(f->note), "QMP socket %s: %s", path, strerror(-fd));
+		return fd;
+	}
+	struct sb buf = {0}, line = {0};
+	char err[160] = "";
+	json_object *ret = NULL;
+	int r = qmp_line(fd, &buf, &line, deadline);
+	if (r == -ETIMEDOUT) {
+		snprintf(f->note, sizeof(f->note), "QMP socket %s is busy (another client holds it)", path);
+		goto out;
+	}
+	if (r || !strstr(line.s, "\"QMP\"")) {
+		snprintf(f->note, sizeof(f->note), "QMP socket %s: no QMP greeting", path);
+		r = r ? r : -EPROTO;
+		goto out;
+	}
+	r = qmp_cmd(fd, &buf, "{\"execute\":\"qmp_capabilities\"}\n", deadline, &ret, err, sizeof(err));
+	json_object_put(ret);
+	ret = NULL;
+	if (r)
+		goto failed;
+	/* vCPU thread ids group threads right even without debug-threads=on */
+	if (!qmp_cmd(fd, &buf, "{\"execute\":\"query-cpus-fast\"}\n", deadline, &ret, err, sizeof(err)))
+		parse_qmp_cpus(ret, f);
+	json_object_put(ret);
+	ret = NULL;
+	const char *dev = "/machine/peripheral/balloon0";
+	r = qmp_cmd(fd, &buf,
+		    "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/balloon0\","
+		    "\"property\":\"guest-stats-polling-interval\"}}\n",
+		    deadline, &ret, err, sizeof(err));
+	if (r == -EPROTO) {
+		snprintf(f->note, sizeof(f->note), "no virtio balloon device (balloon0): the guest "
+						   "cannot report its memory");
+		goto out;
+	}
+	if (r)
+		goto failed;
+	int64_t interval = json_object_get_int64(ret);
+	json_object_put(ret);
+	ret = NULL;
+	if (interval <= 0) {
+		if (!a->enable) {
+			snprintf(f->note, sizeof(f->note), "balloon statistics are off (polling "
+							   "interval 0); start vtax with --enable-balloon-stats");
+			r = -ENOENT;
+			goto out;
+		}
+		r = qmp_cmd(fd, &buf,
+			    "{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"/machine/peripheral/balloon0\","
+			    "\"property\":\"guest-stats-polling-interval\",\"value\":2}}\n",
+			    deadline, &ret, err, sizeof(err));
+		json_object_put(ret);
+		ret = NULL;
+		if (r)
+			goto failed;
+	}
+	(void)dev;
+	r = qmp_cmd(fd, &buf,
+		    "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/balloon0\","
+		    "\"property\":\"guest-stats\"}}\n",
+		    deadline, &ret, err, sizeof(err));
+	if (r)
+		goto failed;
+	r = parse_qmp_guest_stats(ret, f);
+	if (r == -ENOENT)
+		snprintf(f->note, sizeof(f->note), "the guest has not reported its memory yet (is the "
+						   "virtio_balloon driver loaded in the guest?)");
+	else if (r)
+		snprintf(f->note, sizeof(f->note), "QMP %s: unexpected guest-stats reply", path);
+	goto out;
+failed:
+	if (r == -ETIMEDOUT)
+		snprintf(f->note, sizeof(f->note), "QMP socket %s: no answer within %ld ms", path,
+			 a->timeout_ms * 2);
+	else if (r == -EPROTO)
+		snprintf(f->note, sizeof(f->note), "QMP %s: %s", path, err);
+	else
+		snprintf(f->note, sizeof(f->note), "QMP socket %s: %s", path, strerror(-r));
+out:
+	json_object_put(ret);
+	sb_free(&buf);
+	sb_free(&line);
+	close(fd);
+	return r;
+}
+
+/* ---- the thread ------------------------------------------------------------ */
+
+static void do_vms(struct agent *a)
+{
+	pthread_mutex_lock(&a->mu);
+	uint64_t now = now_mono_ns();
+	size_t n = a->nvms;
+	struct vm_ent *todo = xcalloc(n + 1, sizeof(*todo));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (a->vms[i].wanted && a->vms[i].qmp[0] && now >= a->vms[i].next_ns)
+			todo[k++] = a->vms[i];
+	pthread_mutex_unlock(&a->mu);
+	for (size_t i = 0; i < k && !a->stop; i++) {
+		struct vm_facts f;
+		int r = qmp_query(a, todo[i].qmp, &f);
+		pthread_mutex_lock(&a->mu);
+		for (size_t j = 0; j < a->nvms; j++) {
+			struct vm_ent *e = &a->vms[j];
+			if (e->pid != todo[i].pid || e->start != todo[i].start)
+				continue;
+			e->f = f;
+			e->have = true;
+			bool busy = r == -ETIMEDOUT || r == -ECONNREFUSED || r == -EAGAIN;
+			e->next_ns = now_mono_ns() + (busy ? VM_BACKOFF_NS : VM_EVERY_NS);
+			char key[300];
+			snprintf(key, sizeof(key), "qmp:%s", e->qmp);
+			if (busy)
+				problem(a, key, f.note);
+			else
+				cleared(a, key);
+		}
+		pthread_mutex_unlock(&a->mu);
+	}
+	free(todo);
+}
+
+static void do_names(struct agent *a)
+{
+	for (int i = 0; i < 2 && !a->stop; i++) {
+		pthread_mutex_lock(&a->mu);
+		struct api api = a->apis[i];
+		uint64_t now = now_mono_ns();
+		bool due = api.used && now >= api.next_ns &&
+			   (api.need || !api.asked_ns || now - api.asked_ns > NAMES_EVERY_NS);
+		pthread_mutex_unlock(&a->mu);
+		if (!due)
+			continue;
+		struct list_ctx l = {0};
+		char err[200] = "";
+		int r = list_containers(a, api.sock, api.rt, &l, err, sizeof(err));
+		pthread_mutex_lock(&a->mu);
+		char key[300];
+		snprintf(key, sizeof(key), "api:%s", api.sock);
+		if (r) {
+			char msg[512];
+			snprintf(msg, sizeof(msg), "%s API at %s: %s; containers are shown by id",
+				 runtime_name(api.rt), api.sock, err);
+			problem(a, key, msg);
+			a->apis[i].next_ns = now_mono_ns() + NAMES_EVERY_NS / 4;
+		} else {
+			cleared(a, key);
+			for (size_t j = 0; j < l.n; j++) {
+				struct name_ent *e = NULL;
+				for (size_t m = 0; m < a->nnames; m++)
+					if (a->names[m].rt == l.fresh[j].rt && !strcmp(a->names[m].id, l.fresh[j].id))
+						e = &a->names[m];
+				if (!e) {
+					if (a->nnames == a->capnames) {
+						a->capnames = a->capnames ? a->capnames * 2 : 32;
+						a->names = xrealloc(a->names, a->capnames * sizeof(*a->names));
+					}
+					e = &a->names[a->nnames++];
+				}
+				*e = l.fresh[j];
+				e->wanted = true;
+			}
+			a->apis[i].asked_ns = now_mono_ns();
+			a->apis[i].next_ns = 0;
+		}
+		a->apis[i].need = false;
+		pthread_mutex_unlock(&a->mu);
+		free(l.fresh);
+	}
+}
+
+static void *agent_main(void *arg)
+{
+	struct agent *a = arg;
+	pthread_mutex_lock(&a->mu);
+	while (!a->stop) {
+		pthread_mutex_unlock(&a->mu);
+		do_names(a);
+		do_vms(a);
+		pthread_mutex_lock(&a->mu);
+		if (a->stop)
+			break;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 500000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&a->cv, &a->mu, &ts);
+	}
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
+static void sock_from_env(char *out, size_t sz, const char *opt, const char *env, const char *dflt)
+{
+	const char *e = env ? getenv(env) : NULL;
+	if (opt)
+		str_copy(out, sz, opt);
+	else if (e && !strncmp(e, "unix://", 7))
+		str_copy(out, sz, e + 7);
+	else
+		str_copy(out, sz, dflt);
+}
+
+struct agent *agent_new(const struct agent_opts *o)
+{
+	struct agent *a = xcalloc(1, sizeof(*a));
+	a->enable = o->enable_balloon_stats;
+	a->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 300;
+	a->apis[0].rt = RT_DOCKER;
+	sock_from_env(a->apis[0].sock, sizeof(a->apis[0].sock), o->docker_sock, "DOCKER_HOST",
+		      "/var/run/docker.sock");
+	a->apis[1].rt = RT_PODMAN;
+	sock_from_env(a->apis[1].sock, sizeof(a->apis[1].sock), o->podman_sock, NULL,
+		      "/run/podman/podman.sock");
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->cv, NULL);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* started lazily, when the first guest that needs it appears */
+	return a;
+}
+
+void agent_free(struct agent *a)
+{
+	if (!a)
+		return;
+	if (a->started) {
+		pthread_mutex_lock(&a->mu);
+		a->stop = true;
+		pthread_cond_signal(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+		pthread_join(a->thr, NULL);
+	}
+	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->cv);
+	curl_global_cleanup();
+	for (size_t i = 0; i < a->nnot; i++)
+		free(a->notices[i]);
+	for (size_t i = 0; i < a->nrep; i++)
+		free(a->reported[i]);
+	free(a->notices);
+	free(a->reported);
+	free(a->vms);
+	free(a->names);
+	free(a);
+}
+
+void agent_begin(struct agent *a)
+{
+	pthread_mutex_lock(&a->mu);
+	for (size_t i = 0; i < a->nvms; i++)
+		a->vms[i].wanted = false;
+	a->apis[0].used = a->apis[1].used = false;
+}
+
+void agent_want_vm(struct agent *a, int pid, uint64_t start, const char *qmp_path)
+{
+	for (size_t i = 0; i < a->nvms; i++) {
+		if (a->vms[i].pid == pid && a->vms[i].start == start) {
+			a->vms[i].wanted = true;
+			return;
+		}
+	}
+	if (a->nvms == a->capvms) {
+		a->capvms = a->capvms ? a->capvms * 2 : 8;
+		a->vms = xrealloc(a->vms, a->capvms * sizeof(*a->vms));
+	}
+	struct vm_ent *e = &a->vms[a->nvms++];
+	memset(e, 0, sizeof(*e));
+	e->pid = pid;
+	e->start = start;
+	e->wanted = true;
+	str_copy(e->qmp, sizeof(e->qmp), qmp_path ? qmp_path : "");
+}
+
+void agent_want_container(struct agent *a, enum runtime rt, const char *id)
+{
+	struct api *api = rt == RT_DOCKER ? &a->apis[0] : rt == RT_PODMAN ? &a->apis[1] : NULL;
+	if (!api)
+		return;
+	api->used = true;
+	for (size_t i = 0; i < a->nnames; i++)
+		if (a->names[i].rt == rt && !strcmp(a->names[i].id, id))
+			return;
+	api->need = true;
+}
+
+void agent_commit(struct agent *a)
+{
+	/* forget VMs that are gone */
+	size_t o = 0;
+	bool work = false;
+	for (size_t i = 0; i < a->nvms; i++) {
+		if (a->vms[i].wanted) {
+			a->vms[o++] = a->vms[i];
+			work = work || a->vms[i].qmp[0];
+		}
+	}
+	a->nvms = o;
+	work = work || a->apis[0].used || a->apis[1].used;
+	bool wake = a->apis[0].need || a->apis[1].need;
+	if (work && !a->started) {
+		a->started = pthread_create(&a->thr, NULL, agent_main, a) == 0;
+	} else if (wake) {
+		pthread_cond_signal(&a->cv);
+	}
+	pthread_mutex_unlock(&a->mu);
+}
+
+bool agent_vm(struct agent *a, int pid, uint64_t start, struct vm_facts *out)
+{
+	bool have = false;
+	pthread_mutex_lock(&a->mu);
+	for (size_t i = 0; i < a->nvms; i++) {
+		if (a->vms[i].pid == pid && a->vms[i].start == start && a->vms[i].have) {
+			*out = a->vms[i].f;
+			have = true;
+		}
+	}
+	pthread_mutex_unlock(&a->mu);
+	return have;
+}
+
+bool agent_container_name(struct agent *a, enum runtime rt, const char *id, char *name, size_t sz)
+{
+	bool have = false;
+	pthread_mutex_lock(&a->mu);
+	for (size_t i = 0; i < a->nnames && !have; i++) {
+		if (a->names[i].rt == rt && !strcmp(a->names[i].id, id)) {
+			str_copy(name, sz, a->names[i].name);
+			have = true;
+		}
+	}
+	pthread_mutex_unlock(&a->mu);
+	return have;
+}
