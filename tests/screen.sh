@@ -127,7 +127,9 @@ for term in xterm xterm-256color screen tmux-256color linux vt100; do
 		echo "note: no terminfo entry for $term here, not tried"
 		continue
 	fi
-	start 80 24 "env TERM=$term LANG=C.UTF-8 '$VTAX' --replay '$fx' -d 0.2"
+	# For TERM=linux ncurses dlopens libgpm, which LeakSanitizer then reports
+	# as 10 bytes from an unloaded module; not ours, so GPM stays off here.
+	start 80 24 "env TERM=$term NCURSES_GPM_TERMS= LANG=C.UTF-8 '$VTAX' --replay '$fx' -d 0.2"
 	check "TERM=$term: the table appears" wait_for '^100 +debian-vm'
 	T send-keys -t t q
 	check "TERM=$term: q quits with status 0" wait_for '^EXIT=0'
