@@ -493,9 +493,24 @@ void view_explain(const struct guest_view *v, char *buf, size_t sz)
 	char a[16], b2[16];
 	if (v->kind == KIND_VM) {
 		if (v->g_cache != VT_UNKNOWN && v->mem_tax != VT_UNKNOWN && !v->mem_tax_lower_bound) {
-			fmt_bytes(a, sizeof(a), v->g_cache);
-			fmt_bytes(b2, sizeof(b2), v->mem_tax);
-			snprintf(buf, sz, "Guest page cache %s is held in host RAM: memory tax %s.", a, b2);
+			/* split the tax: guest cache, host cache charged to it, QEMU */
+			uint64_t gc = v->g_cache < v->mem_tax ? v->g_cache : v->mem_tax;
+			uint64_t hc = v->mem_cache == VT_UNKNOWN ? 0 : v->mem_cache;
+			if (hc > v->mem_tax - gc)
+				hc = v->mem_tax - gc;
+			uint64_t rest = v->mem_tax - gc - hc;
+			char c2[16], c3[16];
+			fmt_bytes(a, sizeof(a), v->mem_tax);
+			fmt_bytes(b2, sizeof(b2), gc);
+			fmt_bytes(c2, sizeof(c2), hc);
+			fmt_bytes(c3, sizeof(c3), rest);
+			if (hc)
+				snprintf(buf, sz, "Memory tax %s: guest page cache %s held in host RAM, host "
+						  "page cache %s of its files, %s QEMU and free guest pages.",
+					 a, b2, c2, c3);
+			else
+				snprintf(buf, sz, "Memory tax %s: guest page cache %s held in host RAM, %s "
+						  "QEMU and free guest pages.", a, b2, c3);
 		} else if (!isnan(v->cpu_guest) && v->cpu_guest < 0.05 && !isnan(v->cpu_usr) &&
 			   v->cpu_usr > 5) {
 			snprintf(buf, sz, "No guest time: the guest runs emulated (TCG), so all %.1f%% "

@@ -46,7 +46,7 @@ check "T sorts by tax again, biggest first" wait_for '▾TAX%'
 sleep 0.2
 check "... the VM first" sh -c "echo '$(row 1)' | grep -q '^100 '"
 T send-keys -t t Enter
-check "Enter opens the detail pane with threads and the why" wait_for '^ why +Guest page cache 1.49G is held in host RAM'
+check "Enter opens the detail pane with threads and the why" wait_for '^ why +Memory tax 1.49G: guest page cache 1.49G held in host RAM'
 check "detail pane: thread groups" wait_for '^ threads +vcpu 2.5%'
 check "detail pane: the guest's own memory bar" wait_for '^ guest \[.*total 1.93G: used 510M, cache 1.49G'
 T send-keys -t t s
