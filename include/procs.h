@@ -63,4 +63,7 @@ enum tgroup qemu_thread_group(const char *comm);
 
 uint64_t procs_hz(const struct procs *p);
 
+/* CLOCK_MONOTONIC ns when procs_update() read the counters. */
+uint64_t procs_read_ns(const struct procs *p);
+
 #endif

@@ -79,6 +79,8 @@ struct guest_sample {
 	uint64_t birth;            /* identity: cgroup inode or main pid start ticks */
 	uint64_t nprocs;           /* processes in the guest */
 	uint64_t main_pid;         /* QEMU pid, or 0 */
+	uint64_t at_ns;            /* ns, CLOCK_MONOTONIC when its CPU counters were
+				      read; rates divide by the change of this */
 
 	/* cgroup counters of the guest's payload cgroup (hierarchical) */
 	uint64_t cg_usage_ns, cg_user_ns, cg_system_ns;   /* ns */

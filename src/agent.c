@@ -408,10 +408,12 @@ static int qmp_query(struct agent *a, const char *path, struct vm_facts *f)
 	char err[160] = "";
 	json_object *ret = NULL;
 	int r = qmp_line(fd, &buf, &line, deadline);
-	if (r == -ETIMEDOUT) {
+	if (r == -ETIMEDOUT && buf.len == 0) {
 		snprintf(f->note, sizeof(f->note), "QMP socket %s is busy (another client holds it)", path);
 		goto out;
 	}
+	if (r == -ETIMEDOUT || r == -E2BIG)
+		goto failed;
 	if (r || !strstr(line.s, "\"QMP\"")) {
 		snprintf(f->note, sizeof(f->note), "QMP socket %s: no QMP greeting", path);
 		r = r ? r : -EPROTO;
@@ -435,6 +437,7 @@ static int qmp_query(struct agent *a, const char *path, struct vm_facts *f)
 	if (r == -EPROTO) {
 		snprintf(f->note, sizeof(f->note), "no virtio balloon device (balloon0): the guest "
 						   "cannot report its memory");
+		r = -ENOENT;
 		goto out;
 	}
 	if (r)
@@ -474,8 +477,10 @@ static int qmp_query(struct agent *a, const char *path, struct vm_facts *f)
 	goto out;
 failed:
 	if (r == -ETIMEDOUT)
-		snprintf(f->note, sizeof(f->note), "QMP socket %s: no answer within %ld ms", path,
-			 a->timeout_ms * 2);
+		snprintf(f->note, sizeof(f->note), "QMP socket %s: no complete answer within %ld ms",
+			 path, a->timeout_ms * 2);
+	else if (r == -E2BIG)
+		snprintf(f->note, sizeof(f->note), "QMP socket %s: reply larger than 8 MiB, dropped", path);
 	else if (r == -EPROTO)
 		snprintf(f->note, sizeof(f->note), "QMP %s: %s", path, err);
 	else
@@ -511,11 +516,13 @@ static void do_vms(struct agent *a)
 				continue;
 			e->f = f;
 			e->have = true;
-			bool busy = r == -ETIMEDOUT || r == -ECONNREFUSED || r == -EAGAIN;
-			e->next_ns = now_mono_ns() + (busy ? VM_BACKOFF_NS : VM_EVERY_NS);
+			/* -ENOENT: statistics off or not reported yet, the guest's
+			 * matter (its note says so), not a fault to announce */
+			bool fault = r && r != -ENOENT;
+			e->next_ns = now_mono_ns() + (fault ? VM_BACKOFF_NS : VM_EVERY_NS);
 			char key[300];
 			snprintf(key, sizeof(key), "qmp:%s", e->qmp);
-			if (busy)
+			if (fault)
 				problem(a, key, f.note);
 			else
 				cleared(a, key);

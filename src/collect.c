@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,6 +38,7 @@ struct collector {
 	int *pidbuf;
 	char *focus;
 	struct agent *agent;
+	bool told_uid;             /* the non-root notice was given */
 };
 
 void collector_set_focus(struct collector *c, const char *key)
@@ -187,6 +189,8 @@ static void attach_qemu(struct collector *c, struct sample *s, struct proc_ent *
 		g->id = xasprintf("%d", e->pid);
 		g->birth = e->start;
 		g->nprocs = 1;
+		/* its CPU comes from the process counters, read just now */
+		g->at_ns = procs_read_ns(c->procs);
 	}
 	g->main_pid = (uint64_t)e->pid;
 	set_name_once(g, e->qa.name);
@@ -337,6 +341,7 @@ int collector_sample(struct collector *c, struct sample *s)
 	/* counters of cgroup guests */
 	for (size_t i = 0; i < ncg; i++) {
 		struct guest_sample *g = &s->guests[i];
+		g->at_ns = now_mono_ns();
 		cgroup_read_guest(&c->cg, g->cgroup, g);
 		if (g->cg_io_some_us != VT_UNKNOWN)
 			s->psi_guest = 1;
@@ -412,5 +417,12 @@ int collector_sample(struct collector *c, struct sample *s)
 	if (c->focus)
 		read_focus(c, s);
 	s->notice = agent_notice(c->agent);
+	if (!c->told_uid && !s->notice && geteuid() != 0) {
+		c->told_uid = true;
+		s->notice = xasprintf("running as uid %u, not root: VM working sets and memory "
+				      "tax (QEMU's /proc/PID/smaps), the guests' own memory (QMP "
+				      "sockets) and container names (Engine API sockets) need root "
+				      "and show as -", (unsigned)geteuid());
+	}
 	return 0;
 }

@@ -200,9 +200,16 @@ static int write_out(FILE *fp, const struct sb *b)
 	return 0;
 }
 
+static volatile sig_atomic_t stop_batch;
+
+static void on_stop(int sig)
+{
+	stop_batch = sig;
+}
+
 static void sleep_until(uint64_t deadline)
 {
-	for (;;) {
+	while (!stop_batch) {
 		uint64_t now = now_mono_ns();
 		if (now >= deadline)
 			return;
@@ -319,7 +326,17 @@ static int run(struct opts *o)
 	struct sample *prev = NULL, *cur = &a;
 	struct sb out = {0};
 	uint64_t next = now_mono_ns();
-	for (long i = 0; !o->iterations || i < o->iterations; i++) {
+	if (o->batch) {
+		/* a dropped SSH session or ^C ends batch output cleanly, status 0 */
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_stop;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	for (long i = 0; (!o->iterations || i < o->iterations) && !stop_batch; i++) {
 		if (rp) {
 			int r = replay_next(rp, cur, &cause);
 			if (r <= 0) {

@@ -296,7 +296,12 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 		const struct guest_sample *p = idx ? find_prev(idx, prev->nguests, g) : NULL;
 		if (p) {
 			v->has_rates = true;
-			guest_cpu(p, g, dt, v);
+			/* the guest's own interval: its counters are read a little
+			 * after the host's, by a varying amount */
+			uint64_t gdt = dt;
+			if (g->at_ns != VT_UNKNOWN && p->at_ns != VT_UNKNOWN && g->at_ns > p->at_ns)
+				gdt = g->at_ns - p->at_ns;
+			guest_cpu(p, g, gdt, v);
 		}
 		guest_mem(g, v);
 		hv->n_kind[v->kind]++;

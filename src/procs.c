@@ -57,8 +57,14 @@ struct procs {
 	struct proc_ent *ents;     /* tracked, sorted by pid */
 	size_t nents, capents;
 	uint64_t last_full_ns;
+	uint64_t read_ns;
 	struct sb buf;
 };
+
+uint64_t procs_read_ns(const struct procs *p)
+{
+	return p->read_ns;
+}
 
 #define RESCAN_NS (30ull * 1000000000ull)
 
@@ -353,6 +359,7 @@ int procs_update(struct procs *p)
 		p->ents[o++] = p->ents[i];
 	}
 	p->nents = o;
+	p->read_ns = now_mono_ns();
 	read_counters(p);
 	drop_dead(p);
 	return 0;

@@ -508,6 +508,8 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct source *src)
 	setup_attrs(color && has_colors());
 	if (o->notice)
 		set_status(u, true, "%s", o->notice);
+	else if (s.a.notice)
+		set_status(u, true, "%s", s.a.notice);
 
 	uint64_t deadline = now_mono_ns() + u->delay_ns;
 	while (!s.quit && !got_signal) {

@@ -112,6 +112,17 @@ int main(void)
 	r->cg_user_ns = S(1);
 	r->cg_system_ns = S(1);
 
+	/* read 1.5 s apart although the host samples are 2 s apart: the
+	 * guest's own interval counts */
+	struct guest_sample *k = add(&a, RT_LXC, "skew", 5);
+	k->cg_user_ns = S(1);
+	k->cg_system_ns = 0;
+	k->at_ns = S(1.2);
+	k = add(&b, RT_LXC, "skew", 5);
+	k->cg_user_ns = S(1.75);
+	k->cg_system_ns = 0;
+	k->at_ns = S(2.7);
+
 	/* counters that went backwards (reset) saturate at zero */
 	struct guest_sample *z = add(&a, RT_PODMAN, "def0def0def0", 3);
 	z->cg_user_ns = S(50);
@@ -187,6 +198,9 @@ int main(void)
 	CHECK_U64(gv->mem_tax, 88 * MiB);
 	CHECK(gv->mem_tax_lower_bound, "RSS-based tax is a lower bound");
 
+	gv = find(&f, "skew");
+	CHECK_NEAR(gv->cpu_usr, 50.0, 1e-9);
+
 	gv = find(&f, "abcabcabcabc");
 	CHECK(!gv->has_rates && isnan(gv->cpu_total), "a reborn guest shows no rates");
 	gv = find(&f, "def0def0def0");
@@ -197,10 +211,11 @@ int main(void)
 	CHECK_NEAR(f.host.tax_cpu, 76.0, 1e-6);
 	CHECK_U64(f.host.guests_tax, (1521 + 2 + 88) * MiB);
 	CHECK_INT(f.host.n_kind[KIND_VM], 2);
-	CHECK_INT(f.host.n_kind[KIND_CT], 3);
+	CHECK_INT(f.host.n_kind[KIND_CT], 4);
 	/* host own: total 8192 - free 2048 - cache 3072 = 3072 non-cache in use;
 	 * guests non-cache: VM 2011 + web 112 + qemu 600 */
 	CHECK_U64(f.host.host_own, (3072 - 2011 - 112 - 600) * MiB);
+	CHECK_NEAR(f.host.tax_cpu, 76.0, 1e-6);
 	frame_free(&f);
 
 	/* the focused guest's processes: CPU by pid and start time */
