@@ -5,10 +5,12 @@
 #include <curses.h>
 #include <errno.h>
 #include <langinfo.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "columns.h"
 #include "model.h"
@@ -448,6 +450,15 @@ static void key(struct state *s, int ch)
 	}
 }
 
+/* Whether the terminal has hung up: getch() then fails at once, forever. */
+static bool terminal_gone(void)
+{
+	struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+	if (poll(&p, 1, 0) < 0)
+		return errno != EINTR;
+	return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 static int ms_until(uint64_t deadline)
 {
 	uint64_t now = now_mono_ns();
@@ -521,6 +532,8 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct source *src)
 		int ch = getch();
 		if (got_signal)
 			break;
+		if (ch == ERR && terminal_gone())
+			break; /* the terminal went away without a SIGHUP reaching us */
 		if (ch == ERR) {
 			if (!u->frozen && !s.ended && now_mono_ns() >= deadline) {
 				advance(&s);

@@ -12,6 +12,7 @@ chmod 755 "$work"
 cleanup() {
 	[ -f "$work/q.pid" ] && kill "$(cat "$work/q.pid")" 2>/dev/null
 	tmux -S "$work/tmux.sock" kill-server 2>/dev/null
+	pkill -f "$work/vtax" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -36,4 +37,10 @@ tmux -S "$work/tmux.sock" -f /dev/null new-session -d -s t -x 120 -y 24 \
 chmod 777 "$work/tmux.sock" 2>/dev/null
 for _ in $(seq 40); do tmux -S "$work/tmux.sock" capture-pane -p -t t | grep -q 'not root' && break; sleep 0.1; done
 check "the screen says it once in the footer" sh -c "tmux -S '$work/tmux.sock' capture-pane -p -t t | tail -1 | grep -q 'not root: VM working sets'"
+# the terminal goes away while su stands between it and vtax (no SIGHUP
+# reaches vtax): it must exit, not spin on a dead terminal
+tmux -S "$work/tmux.sock" kill-server
+for _ in $(seq 30); do pgrep -f "$work/vtax -d" >/dev/null || break; sleep 0.1; done
+vtax_gone() { ! pgrep -f "$work/vtax -d" >/dev/null; }
+check "terminal gone without a SIGHUP: vtax exits instead of spinning" vtax_gone
 finish
