@@ -78,11 +78,13 @@ for pair in "$vmid:$pid_pve" "7:$pid_lv" "$pid_plain:$pid_plain"; do
 	got=$(avg "$id" total) want=$(truth "$p")
 	check "VM $id CPU within 5 points of QEMU's own ticks ($got vs $want)" near "$got" "$want" 5
 done
-check "burning TCG guest uses most of a CPU" near "$(avg "$vmid" total)" 95 15
+# how much the burn gets depends on what else runs on 2 cores; vtax's
+# accuracy is the check above, this one only says the workload is there
+check "the burning TCG guest is clearly busy (> 30%)" sh -c "python3 -c 'import sys; sys.exit(0 if $(avg "$vmid" total) > 30 else 1)'"
 check "TCG: no guest time, so the whole QEMU CPU is tax" pyjson "$work/out.jsonl" \
 	"guest(id='$vmid')['cpu']['guest'] == 0.0 and abs(guest(id='$vmid')['cpu']['tax'] - guest(id='$vmid')['cpu']['total']) < 0.05"
 check "vCPU thread group carries the burn" pyjson "$work/out.jsonl" \
-	"guest(id='$vmid')['cpu']['threads']['vcpu'] > 50"
+	"guest(id='$vmid')['cpu']['threads']['vcpu'] > 0.5 * guest(id='$vmid')['cpu']['total']"
 check "thread groups add up to the VM's CPU" pyjson "$work/out.jsonl" \
 	"abs(sum(guest(id='$vmid')['cpu']['threads'].values()) - guest(id='$vmid')['cpu']['total']) < 5"
 check "VM host memory within 10% of its cgroup usage ($cgmem)" pyjson "$work/out.jsonl" \

@@ -158,6 +158,21 @@ pkill -HUP -f "vtax --replay $fx"
 check "SIGHUP (SSH gone): exit 0" wait_for '^EXIT=0'
 check "SIGHUP: terminal restored" grep -q ' icanon ' "$tmp/stty"
 
+start 80 24 "env LANG=C.UTF-8 '$VTAX' --replay '$fx' -d 0.2"
+wait_for '^ID ' >/dev/null
+vp=$(pgrep -n -f "vtax --replay $fx")
+# a storm of window-size changes: 300 signals and resizes in a row
+for i in $(seq 100); do
+	kill -WINCH "$vp" 2>/dev/null
+	T resize-window -t t -x $((40 + i % 60)) -y $((10 + i % 30)) 2>/dev/null
+	kill -WINCH "$vp" 2>/dev/null
+done
+T resize-window -t t -x 100 -y 30
+check "SIGWINCH storm: still alive and redrawn at the final size" wait_for '^ID +NAME +RUNTIME'
+kill -TERM "$vp"
+check "SIGTERM: exit 0" wait_for '^EXIT=0'
+check "SIGTERM: terminal restored" grep -q ' icanon ' "$tmp/stty"
+
 # live: the screen on this host, idle, costs no CPU while it waits
 start 100 30 "env LANG=C.UTF-8 '$VTAX' -d 5"
 check "live screen comes up" wait_for '^ID +NAME'
