@@ -4,10 +4,28 @@
 #ifndef VTAX_CGROUP_H
 #define VTAX_CGROUP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sample.h"
 #include "util.h"
+
+/* Open files of one cgroup, kept between refreshes and re-read with
+ * pread(): an open and a close per file per refresh saved. */
+#define CG_HFILES 16
+struct cg_file {
+	int root;                  /* hierarchy fd */
+	const char *name;          /* file name (a string literal at its call site) */
+	int fd;                    /* open file, FD_UNTRIED or FD_ABSENT */
+	uint32_t retry;            /* FD_ABSENT: try again from this refresh on */
+};
+struct cg_handle {
+	char *rel;
+	uint64_t birth;            /* reset all files when the cgroup is reborn */
+	uint32_t gen;              /* last refresh that used it */
+	int n;
+	struct cg_file f[CG_HFILES];
+};
 
 struct cgfs {
 	int version;        /* 2: pure v2; 1: v1 or hybrid; 0: nothing found */
@@ -15,6 +33,12 @@ struct cgfs {
 	int fd_mem;         /* v1 memory root, or -1 */
 	int fd_cpuacct;     /* v1 cpuacct (or cpu,cpuacct) root, or -1 */
 	int fd_blkio;       /* v1 blkio root, or -1 */
+	int fd_pids;        /* v1 pids root, or -1 */
+	int found;          /* a read of the current cgroup found its file */
+	struct cg_handle *handles; /* sorted by rel */
+	size_t nhandles, caphandles;
+	struct cg_handle *cur;     /* the cgroup being read, or NULL */
+	uint32_t gen;              /* refresh counter */
 	int fd_walk;        /* the tree guests are discovered in (one of the above) */
 	const char *proc_ctl; /* its controller in /proc/PID/cgroup ("" for v2) */
 	struct sb buf;      /* scratch, reused for every read */
@@ -29,7 +53,12 @@ void cgfs_close(struct cgfs *c);
 /* Fill the cg_* counters of g from the cgroup at rel ("/docker/ID").
  * Returns 0, -ENOENT if the cgroup vanished. Unreadable files leave their
  * fields VT_UNKNOWN. */
-int cgroup_read_guest(struct cgfs *c, const char *rel, struct guest_sample *g);
+int cgroup_read_guest(struct cgfs *c, const char *rel, uint64_t birth, struct guest_sample *g,
+		      bool limit);
+
+/* Bracket one refresh: files of cgroups not read in it are closed. */
+void cgroup_begin(struct cgfs *c);
+void cgroup_end(struct cgfs *c);
 
 /* CPU (ns) and memory (bytes) of a helper cgroup such as lxc.monitor.NAME;
  * -ENOENT if it does not exist. */
@@ -37,6 +66,10 @@ int cgroup_read_helper(struct cgfs *c, const char *rel, uint64_t *cpu_ns, uint64
 
 /* Whether rel exists in the walked tree. */
 int cgroup_exists(struct cgfs *c, const char *rel);
+
+/* Tasks (threads included) in rel and below from pids.current, as
+ * docker stats counts them; VT_UNKNOWN without a pids controller. */
+uint64_t cgroup_count_tasks(struct cgfs *c, const char *rel);
 
 /* Processes in rel and every cgroup below it (walked tree). If pids is
  * not NULL, their pids are appended (the caller frees *pids). */

@@ -15,6 +15,7 @@ struct guest_match {
 	char payload[4096];    /* cgroup to measure (the guest, or its payload child) */
 	char helper_cg[4096];  /* helper cgroup (lxc monitor, nspawn supervisor,
 				 podman conmon scope), "" if none */
+	uint64_t ino;          /* inode of the guest's cgroup directory (walk only) */
 };
 
 /* Classify one cgroup path ("/lxc.payload.web"). Returns 1 and fills m

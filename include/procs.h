@@ -6,6 +6,7 @@
 #ifndef VTAX_PROCS_H
 #define VTAX_PROCS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,9 +40,10 @@ struct procs;
 struct procs *procs_new(const char *proc_ctl);
 void procs_free(struct procs *p);
 
-/* Rescan /proc for new and vanished pids, classify the new ones, read
- * the counters of tracked ones. Returns 0 or -errno. */
-int procs_update(struct procs *p);
+/* With scan, list /proc for new and vanished pids and classify the new
+ * ones; always read the counters of the tracked ones (a tracked pid that
+ * is gone or reused drops out). Returns 0 or -errno. */
+int procs_update(struct procs *p, bool scan);
 
 /* Tracked processes; valid until the next procs_update(). */
 struct proc_ent *procs_list(struct procs *p, size_t *n);

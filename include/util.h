@@ -47,6 +47,10 @@ void sb_free(struct sb *b);
  * are kept (0 = 1 MiB). */
 int read_file_at(int dirfd, const char *path, struct sb *b, size_t max);
 
+/* The same for a file the kernel makes in one piece (cgroup files, comm,
+ * pressure, loadavg): a short read ends it, saving a read() call. */
+int read_small_at(int dirfd, const char *path, struct sb *b, size_t max);
+
 /* Saturating a - b, for counters that may be reset or wrap. */
 static inline uint64_t sat_sub(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 

@@ -65,6 +65,7 @@ struct agent {
 	size_t nnot;
 	char **reported;              /* problems reported and not yet cleared */
 	size_t nrep;
+	bool curl_ready;              /* curl_global_init done (agent thread) */
 };
 
 /* ---- notices ------------------------------------------------------------- */
@@ -192,6 +193,10 @@ static void on_container(void *arg, const char *id, const char *name, const char
 static int list_containers(struct agent *a, const char *sock, enum runtime rt, struct list_ctx *l,
 			   char *err, size_t errsz)
 {
+	if (!a->curl_ready) {
+		curl_global_init(CURL_GLOBAL_NOTHING);
+		a->curl_ready = true;
+	}
 	CURL *c = curl_easy_init();
 	if (!c) {
 		snprintf(err, errsz, "cannot start libcurl");
@@ -629,7 +634,8 @@ struct agent *agent_new(const struct agent_opts *o)
 		      "/run/podman/podman.sock");
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* libcurl (and its TLS stack) is set up only when a container API is
+	 * first asked: a host without containers never pays for it */
 	/* started lazily, when the first guest that needs it appears */
 	return a;
 }
@@ -647,7 +653,8 @@ void agent_free(struct agent *a)
 	}
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
-	curl_global_cleanup();
+	if (a->curl_ready)
+		curl_global_cleanup();
 	for (size_t i = 0; i < a->nnot; i++)
 		free(a->notices[i]);
 	for (size_t i = 0; i < a->nrep; i++)

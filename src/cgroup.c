@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <stdbool.h>
+
 #include "cgroup.h"
 #include "parse.h"
 
@@ -25,7 +27,7 @@ static int has_file(int dfd, const char *name)
 int cgfs_open(struct cgfs *c, const char *root, char **cause)
 {
 	memset(c, 0, sizeof(*c));
-	c->fd_v2 = c->fd_mem = c->fd_cpuacct = c->fd_blkio = c->fd_walk = -1;
+	c->fd_v2 = c->fd_mem = c->fd_cpuacct = c->fd_blkio = c->fd_pids = c->fd_walk = -1;
 	int rfd = open_dir(AT_FDCWD, root);
 	if (rfd < 0) {
 		int e = errno;
@@ -45,6 +47,7 @@ int cgfs_open(struct cgfs *c, const char *root, char **cause)
 		c->fd_cpuacct = open_dir(rfd, "cpu,cpuacct");
 	c->fd_v2 = open_dir(rfd, "unified");
 	c->fd_blkio = open_dir(rfd, "blkio");
+	c->fd_pids = open_dir(rfd, "pids");
 	close(rfd);
 	if (c->fd_mem >= 0) {
 		c->fd_walk = c->fd_mem;
@@ -67,14 +70,17 @@ int cgfs_open(struct cgfs *c, const char *root, char **cause)
 
 void cgfs_close(struct cgfs *c)
 {
-	int fds[] = {c->fd_v2, c->fd_mem, c->fd_cpuacct, c->fd_blkio};
+	int fds[] = {c->fd_v2, c->fd_mem, c->fd_cpuacct, c->fd_blkio, c->fd_pids};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	c->gen++;
+	cgroup_end(c);
+	free(c->handles);
 	sb_free(&c->buf);
 	sb_free(&c->path);
 	memset(c, 0, sizeof(*c));
-	c->fd_v2 = c->fd_mem = c->fd_cpuacct = c->fd_blkio = c->fd_walk = -1;
+	c->fd_v2 = c->fd_mem = c->fd_cpuacct = c->fd_blkio = c->fd_pids = c->fd_walk = -1;
 }
 
 /* "rel/file" without the leading slash, in c->path. */
@@ -91,12 +97,141 @@ static const char *rel_path(struct cgfs *c, const char *rel, const char *file)
 	return c->path.s;
 }
 
-/* Read rel/file in hierarchy fd into c->buf. */
+#define FD_UNTRIED (-1)
+#define FD_ABSENT (-2)
+#define ABSENT_RETRY 10   /* refreshes before a missing file is looked for again */
+
+static int cmp_handle(const void *a, const void *b)
+{
+	return strcmp(((const struct cg_handle *)a)->rel, ((const struct cg_handle *)b)->rel);
+}
+
+static void handle_close(struct cg_handle *h)
+{
+	for (int i = 0; i < h->n; i++)
+		if (h->f[i].fd >= 0)
+			close(h->f[i].fd);
+	h->n = 0;
+}
+
+/* The handle of rel, made when new, reset when the cgroup was reborn. */
+static struct cg_handle *handle_get(struct cgfs *c, const char *rel, uint64_t birth)
+{
+	struct cg_handle key = {.rel = (char *)(uintptr_t)rel};
+	struct cg_handle *h = c->nhandles ? bsearch(&key, c->handles, c->nhandles,
+						    sizeof(*c->handles), cmp_handle) : NULL;
+	if (!h) {
+		if (c->nhandles == c->caphandles) {
+			c->caphandles = c->caphandles ? c->caphandles * 2 : 64;
+			c->handles = xrealloc(c->handles, c->caphandles * sizeof(*c->handles));
+		}
+		/* insert in order */
+		size_t at = 0;
+		while (at < c->nhandles && strcmp(c->handles[at].rel, rel) < 0)
+			at++;
+		memmove(&c->handles[at + 1], &c->handles[at], (c->nhandles - at) * sizeof(*c->handles));
+		c->nhandles++;
+		h = &c->handles[at];
+		memset(h, 0, sizeof(*h));
+		h->rel = xstrdup(rel);
+		h->birth = birth;
+	} else if (h->birth != birth) {
+		handle_close(h);
+		h->birth = birth;
+	}
+	h->gen = c->gen;
+	return h;
+}
+
+void cgroup_begin(struct cgfs *c)
+{
+	c->gen++;
+}
+
+void cgroup_end(struct cgfs *c)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < c->nhandles; i++) {
+		if (c->handles[i].gen == c->gen) {
+			c->handles[o++] = c->handles[i];
+		} else {
+			handle_close(&c->handles[i]);
+			free(c->handles[i].rel);
+		}
+	}
+	c->nhandles = o;
+	c->cur = NULL;
+}
+
+/* pread from offset 0 until a short read: the file as the kernel makes it now. */
+static int pread_all(int fd, struct sb *b)
+{
+	sb_clear(b);
+	for (;;) {
+		sb_reserve(b, 4096);
+		size_t room = b->cap - b->len - 1;
+		ssize_t n = pread(fd, b->s + b->len, room, (off_t)b->len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			b->s[b->len] = '\0';
+			return -errno;
+		}
+		b->len += (size_t)n;
+		if ((size_t)n < room || b->len >= 65536)
+			break;
+	}
+	b->s[b->len] = '\0';
+	return 0;
+}
+
+/* Read rel/file in hierarchy fd into c->buf: through the current cgroup's
+ * open files when there is one, else open, read and close. */
 static int cg_read(struct cgfs *c, int fd, const char *rel, const char *file)
 {
 	if (fd < 0)
 		return -ENOENT;
-	return read_file_at(fd, rel_path(c, rel, file), &c->buf, 65536);
+	struct cg_handle *h = c->cur;
+	int i = 0;
+	if (h) {
+		while (i < h->n && (h->f[i].root != fd || h->f[i].name != file))
+			i++;
+		if (i == h->n) {
+			if (h->n == CG_HFILES)
+				h = NULL;
+			else
+				h->f[h->n++] = (struct cg_file){fd, file, FD_UNTRIED, 0};
+		}
+	}
+	if (!h)
+		return read_small_at(fd, rel_path(c, rel, file), &c->buf, 65536);
+	if (h->f[i].fd == FD_ABSENT && c->gen < h->f[i].retry)
+		return -ENOENT;
+	if (h->f[i].fd < 0) {
+		int ofd = openat(fd, rel_path(c, rel, file), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (ofd < 0) {
+			int e = errno;
+			if (e == ENOENT) {
+				h->f[i].fd = FD_ABSENT;
+				h->f[i].retry = c->gen + ABSENT_RETRY;
+			} else if (e == EMFILE || e == ENFILE) {
+				/* out of descriptors: read without keeping the file */
+				return read_small_at(fd, rel_path(c, rel, file), &c->buf, 65536);
+			}
+			sb_clear(&c->buf);
+			return -e;
+		}
+		h->f[i].fd = ofd;
+	}
+	int r = pread_all(h->f[i].fd, &c->buf);
+	if (r == -ENODEV || r == -ENOENT) {
+		/* the cgroup was removed under the open file */
+		close(h->f[i].fd);
+		h->f[i].fd = FD_ABSENT;
+		h->f[i].retry = c->gen + 1;
+		return -ENOENT;
+	}
+	return r;
 }
 
 static void kv(struct cgfs *c, const char *key, uint64_t *out, uint64_t mul)
@@ -108,7 +243,10 @@ static void kv(struct cgfs *c, const char *key, uint64_t *out, uint64_t mul)
 
 static void read_cpu(struct cgfs *c, const char *rel, struct guest_sample *g)
 {
-	if (!cg_read(c, c->fd_v2, rel, "cpu.stat")) {
+	int r = cg_read(c, c->fd_v2, rel, "cpu.stat");
+	if (r != -ENOENT)
+		c->found = 1;
+	if (!r) {
 		kv(c, "usage_usec", &g->cg_usage_ns, 1000);
 		kv(c, "user_usec", &g->cg_user_ns, 1000);
 		kv(c, "system_usec", &g->cg_system_ns, 1000);
@@ -118,16 +256,21 @@ static void read_cpu(struct cgfs *c, const char *rel, struct guest_sample *g)
 	if (c->fd_cpuacct < 0)
 		return;
 	uint64_t v;
-	if (!cg_read(c, c->fd_cpuacct, rel, "cpuacct.usage") && !parse_u64(c->buf.s, &v))
-		g->cg_usage_ns = v;
-	if (!cg_read(c, c->fd_cpuacct, rel, "cpuacct.usage_user") && !parse_u64(c->buf.s, &v))
-		g->cg_user_ns = v;
-	if (!cg_read(c, c->fd_cpuacct, rel, "cpuacct.usage_sys") && !parse_u64(c->buf.s, &v))
-		g->cg_system_ns = v;
-	if (g->cg_user_ns != VT_UNKNOWN && g->cg_system_ns != VT_UNKNOWN)
-		return;
+	r = cg_read(c, c->fd_cpuacct, rel, "cpuacct.usage");
+	if (!r) {
+		c->found = 1;
+		if (!parse_u64(c->buf.s, &v))
+			g->cg_usage_ns = v;
+		if (!cg_read(c, c->fd_cpuacct, rel, "cpuacct.usage_user") && !parse_u64(c->buf.s, &v))
+			g->cg_user_ns = v;
+		if (!cg_read(c, c->fd_cpuacct, rel, "cpuacct.usage_sys") && !parse_u64(c->buf.s, &v))
+			g->cg_system_ns = v;
+		if (g->cg_user_ns != VT_UNKNOWN && g->cg_system_ns != VT_UNKNOWN)
+			return;
+	}
 	/* older kernels: cpuacct.stat in USER_HZ ticks */
 	if (!cg_read(c, c->fd_cpuacct, rel, "cpuacct.stat")) {
+		c->found = 1;
 		uint64_t hz = (uint64_t)sysconf(_SC_CLK_TCK);
 		uint64_t mul = hz ? 1000000000ull / hz : 10000000ull;
 		kv(c, "user", &g->cg_user_ns, mul);
@@ -135,13 +278,16 @@ static void read_cpu(struct cgfs *c, const char *rel, struct guest_sample *g)
 	}
 }
 
-static void read_mem(struct cgfs *c, const char *rel, struct guest_sample *g)
+static void read_mem(struct cgfs *c, const char *rel, struct guest_sample *g, bool limit)
 {
 	uint64_t v;
+	int r;
 	if (c->version == 2) {
-		if (!cg_read(c, c->fd_v2, rel, "memory.current") && !parse_u64(c->buf.s, &v))
+		if ((r = cg_read(c, c->fd_v2, rel, "memory.current")) != -ENOENT)
+			c->found = 1;
+		if (!r && !parse_u64(c->buf.s, &v))
 			g->cg_mem_current = v;
-		if (!cg_read(c, c->fd_v2, rel, "memory.max") && !parse_u64(c->buf.s, &v))
+		if (limit && !cg_read(c, c->fd_v2, rel, "memory.max") && !parse_u64(c->buf.s, &v))
 			g->cg_mem_limit = v;
 		if (!cg_read(c, c->fd_v2, rel, "memory.stat")) {
 			kv(c, "anon", &g->cg_mem_anon, 1);
@@ -153,9 +299,11 @@ static void read_mem(struct cgfs *c, const char *rel, struct guest_sample *g)
 	}
 	if (c->fd_mem < 0)
 		return;
-	if (!cg_read(c, c->fd_mem, rel, "memory.usage_in_bytes") && !parse_u64(c->buf.s, &v))
+	if ((r = cg_read(c, c->fd_mem, rel, "memory.usage_in_bytes")) != -ENOENT)
+		c->found = 1;
+	if (!r && !parse_u64(c->buf.s, &v))
 		g->cg_mem_current = v;
-	if (!cg_read(c, c->fd_mem, rel, "memory.limit_in_bytes") && !parse_u64(c->buf.s, &v))
+	if (limit && !cg_read(c, c->fd_mem, rel, "memory.limit_in_bytes") && !parse_u64(c->buf.s, &v))
 		g->cg_mem_limit = v >= (1ull << 62) ? VT_UNKNOWN : v;
 	if (!cg_read(c, c->fd_mem, rel, "memory.stat")) {
 		/* total_* include child cgroups, like v2's hierarchical stat */
@@ -166,12 +314,18 @@ static void read_mem(struct cgfs *c, const char *rel, struct guest_sample *g)
 	}
 }
 
-int cgroup_read_guest(struct cgfs *c, const char *rel, struct guest_sample *g)
+int cgroup_read_guest(struct cgfs *c, const char *rel, uint64_t birth, struct guest_sample *g,
+		      bool limit)
 {
-	if (!cgroup_exists(c, rel))
-		return -ENOENT;
+	/* no existence check first: a vanished cgroup fails every read */
+	c->found = 0;
+	c->cur = handle_get(c, rel, birth);
 	read_cpu(c, rel, g);
-	read_mem(c, rel, g);
+	read_mem(c, rel, g, limit);
+	if (!c->found) {
+		c->cur = NULL;
+		return -ENOENT;
+	}
 	uint64_t v;
 	if (!cg_read(c, c->fd_v2, rel, "io.pressure") && !parse_pressure(c->buf.s, "some", &v))
 		g->cg_io_some_us = v;
@@ -186,17 +340,24 @@ int cgroup_read_guest(struct cgfs *c, const char *rel, struct guest_sample *g)
 		g->cg_io_rbytes = r;
 		g->cg_io_wbytes = w;
 	}
+	c->cur = NULL;
 	return 0;
 }
 
 int cgroup_read_helper(struct cgfs *c, const char *rel, uint64_t *cpu_ns, uint64_t *mem)
 {
+	/* helper cgroups are often absent: one stat beats seven failed opens */
 	if (!cgroup_exists(c, rel))
 		return -ENOENT;
 	struct guest_sample g;
 	guest_sample_init(&g);
+	c->found = 0;
+	c->cur = handle_get(c, rel, 0);
 	read_cpu(c, rel, &g);
-	read_mem(c, rel, &g);
+	read_mem(c, rel, &g, false);
+	c->cur = NULL;
+	if (!c->found)
+		return -ENOENT;
 	*cpu_ns = g.cg_usage_ns != VT_UNKNOWN ? g.cg_usage_ns
 		  : add_known(g.cg_user_ns, g.cg_system_ns);
 	*mem = g.cg_mem_current;
@@ -217,6 +378,7 @@ static uint64_t count_dir(struct cgfs *c, int dfd, int depth, int **pids, size_t
 			  size_t *cap)
 {
 	uint64_t n = 0;
+	/* one record per pid: read to the end, not just the first page */
 	if (read_file_at(dfd, "cgroup.procs", &c->buf, 0) == 0) {
 		for (char *p = c->buf.s; *p;) {
 			char *e;
@@ -260,6 +422,16 @@ static uint64_t count_dir(struct cgfs *c, int dfd, int depth, int **pids, size_t
 	}
 	closedir(d);
 	return n;
+}
+
+uint64_t cgroup_count_tasks(struct cgfs *c, const char *rel)
+{
+	uint64_t v;
+	/* v1 pids hierarchy on hybrid hosts, the cgroup itself on pure v2 */
+	int fd = c->fd_pids >= 0 ? c->fd_pids : c->version == 2 ? c->fd_v2 : -1;
+	if (!cg_read(c, fd, rel, "pids.current") && !parse_u64(c->buf.s, &v) && v != VT_UNKNOWN)
+		return v;
+	return VT_UNKNOWN;
 }
 
 uint64_t cgroup_count_procs(struct cgfs *c, const char *rel, int **pids, size_t *npids)

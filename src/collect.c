@@ -26,7 +26,20 @@ struct pve_ent {
 	char name[256];
 };
 
+/* Full /proc listing at most this often (and when a guest cgroup appears). */
+#define SCAN_EVERY_NS (5000000000ull)
+
+/* Memory limits change rarely: read each at most every LIMIT_EVERY_NS. */
+#define LIMIT_EVERY_NS (10000000000ull)
+struct lim_ent {
+	char *path;
+	uint64_t birth, limit, read_ns;
+};
+
 struct collector {
+	struct lim_ent *lim;       /* sorted by path, from the last refresh */
+	size_t nlim;
+	uint64_t last_scan_ns;     /* last full /proc listing */
 	struct pve_ent *pve;       /* Proxmox config names by path */
 	size_t npve;
 	struct cgfs cg;
@@ -81,6 +94,9 @@ void collector_free(struct collector *c)
 	host_reader_free(c->host);
 	free(c->pve_dir);
 	free(c->pve);
+	for (size_t i = 0; i < c->nlim; i++)
+		free(c->lim[i].path);
+	free(c->lim);
 	free(c->pidbuf);
 	free(c->focus);
 	sb_free(&c->buf);
@@ -103,12 +119,8 @@ static void on_guest(const struct guest_match *m, void *arg)
 	g->cgroup = xstrdup(m->payload);
 	if (m->helper_cg[0])
 		g->helper_cg = xstrdup(m->helper_cg);
-	struct stat st;
-	const char *rel = m->payload;
-	while (*rel == '/')
-		rel++;
-	if (!fstatat(a->c->cg.fd_walk, rel, &st, 0))
-		g->birth = (uint64_t)st.st_ino;
+	/* the directory's inode tells a recreated cgroup from the old one */
+	g->birth = m->ino;
 }
 
 /* Whether path equals prefix or lies below it. */
@@ -301,6 +313,41 @@ static void read_focus(struct collector *c, struct sample *s)
 	}
 }
 
+static int cmp_lim(const void *a, const void *b)
+{
+	return strcmp(((const struct lim_ent *)a)->path, ((const struct lim_ent *)b)->path);
+}
+
+/* A cached limit for g, or NULL when it must be read again. */
+static const struct lim_ent *limit_cached(struct collector *c, const struct guest_sample *g,
+					  uint64_t now)
+{
+	if (!c->nlim)
+		return NULL;
+	struct lim_ent key = {.path = g->cgroup};
+	const struct lim_ent *e = bsearch(&key, c->lim, c->nlim, sizeof(*c->lim), cmp_lim);
+	if (!e || e->birth != g->birth || now - e->read_ns > LIMIT_EVERY_NS)
+		return NULL;
+	return e;
+}
+
+/* Keep this refresh's limits for the next one. */
+static void limit_remember(struct collector *c, const struct sample *s, const uint64_t *read_ns)
+{
+	for (size_t i = 0; i < c->nlim; i++)
+		free(c->lim[i].path);
+	c->lim = xrealloc(c->lim, (s->nguests + 1) * sizeof(*c->lim));
+	c->nlim = 0;
+	for (size_t i = 0; i < s->nguests; i++) {
+		const struct guest_sample *g = &s->guests[i];
+		if (!g->cgroup)
+			continue;
+		c->lim[c->nlim++] = (struct lim_ent){xstrdup(g->cgroup), g->birth, g->cg_mem_limit,
+						     read_ns[i]};
+	}
+	qsort(c->lim, c->nlim, sizeof(*c->lim), cmp_lim);
+}
+
 static int numeric(const char *s)
 {
 	for (; *s; s++)
@@ -322,6 +369,20 @@ static int cmp_guest(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* Whether a cgroup guest is new since the last refresh (the limit cache
+ * holds the last refresh's guests). */
+static bool new_guests(struct collector *c, const struct sample *s, size_t ncg)
+{
+	for (size_t i = 0; i < ncg; i++) {
+		struct lim_ent key = {.path = s->guests[i].cgroup};
+		const struct lim_ent *e =
+			c->nlim ? bsearch(&key, c->lim, c->nlim, sizeof(*c->lim), cmp_lim) : NULL;
+		if (!e || e->birth != s->guests[i].birth)
+			return true;
+	}
+	return false;
+}
+
 int collector_sample(struct collector *c, struct sample *s)
 {
 	sample_clear(s);
@@ -335,19 +396,31 @@ int collector_sample(struct collector *c, struct sample *s)
 	s->delayacct = c->delayacct;
 
 	struct add_ctx a = {c, s};
+	cgroup_begin(&c->cg);
 	discover_walk(&c->cg, on_guest, &a);
 	size_t ncg = s->nguests;
 
+	/* before the cache below is replaced by this refresh's guests */
+	bool appeared = new_guests(c, s, ncg);
+
 	/* counters of cgroup guests */
+	uint64_t *lim_read = xcalloc(ncg + 1, sizeof(*lim_read));
 	for (size_t i = 0; i < ncg; i++) {
 		struct guest_sample *g = &s->guests[i];
 		g->at_ns = now_mono_ns();
-		cgroup_read_guest(&c->cg, g->cgroup, g);
+		const struct lim_ent *le = limit_cached(c, g, g->at_ns);
+		cgroup_read_guest(&c->cg, g->cgroup, g->birth, g, le == NULL);
+		if (le)
+			g->cg_mem_limit = le->limit;
+		lim_read[i] = le ? le->read_ns : g->at_ns;
 		if (g->cg_io_some_us != VT_UNKNOWN)
 			s->psi_guest = 1;
 		int want_pids = g->cg_io_some_us == VT_UNKNOWN && c->delayacct;
 		size_t np = 0;
-		g->nprocs = cgroup_count_procs(&c->cg, g->cgroup, want_pids ? &c->pidbuf : NULL, &np);
+		/* pids.current is one read; counting cgroup.procs walks the subtree */
+		g->nprocs = want_pids ? VT_UNKNOWN : cgroup_count_tasks(&c->cg, g->cgroup);
+		if (g->nprocs == VT_UNKNOWN)
+			g->nprocs = cgroup_count_procs(&c->cg, g->cgroup, want_pids ? &c->pidbuf : NULL, &np);
 		if (want_pids && runtime_kind(g->runtime) == KIND_CT)
 			g->p_blkio_ns = procs_blkio_sum(c->procs, c->pidbuf, np);
 		if (g->helper_cg) {
@@ -360,9 +433,22 @@ int collector_sample(struct collector *c, struct sample *s)
 		if (g->runtime == RT_PVE_QEMU || g->runtime == RT_PVE_LXC)
 			pve_name(c, g);
 	}
+	/* guests[0..ncg) are still the cgroup guests here */
+	struct sample cg_only = *s;
+	cg_only.nguests = ncg;
+	limit_remember(c, &cg_only, lim_read);
+	free(lim_read);
+	cgroup_end(&c->cg);
 
-	/* processes: QEMU first (they may create guests), then helpers */
-	procs_update(c->procs);
+	/* processes: QEMU first (they may create guests), then helpers. /proc
+	 * is listed again only every SCAN_EVERY_NS or when a new guest cgroup
+	 * appears (its QEMU or helper then shows at once); tracked processes
+	 * are read every time. */
+	uint64_t now = now_mono_ns();
+	bool scan = !c->last_scan_ns || now - c->last_scan_ns >= SCAN_EVERY_NS || appeared;
+	if (scan)
+		c->last_scan_ns = now;
+	procs_update(c->procs, scan);
 	agent_begin(c->agent);
 	for (size_t i = 0; i < ncg; i++)
 		agent_want_container(c->agent, s->guests[i].runtime, s->guests[i].id);

@@ -18,7 +18,7 @@ const struct column columns[COL_COUNT] = {
 	[COL_RUNTIME] = {"runtime", "RUNTIME", 7, UNIT_TEXT, true, true, "runtime",
 			 "proxmox-vm, proxmox-ct, libvirt, qemu, lxc, docker, podman, nspawn"},
 	[COL_PIDS] = {"pids", "PIDS", 5, UNIT_COUNT, false, false, "pids",
-		      "processes in the guest"},
+		      "tasks in the guest (pids.current, threads too), else processes"},
 	[COL_CPU] = {"cpu", "CPU%", 4, UNIT_PCT, false, true, "cpu.total",
 		     "usr + sys + guest, % of one CPU"},
 	[COL_USR] = {"usr", "USR", 4, UNIT_PCT, false, true, "cpu.usr",

@@ -187,6 +187,7 @@ static void walk_dir(struct walk *w, int dfd, size_t plen, int depth)
 		memcpy(w->path + plen + 1, de->d_name, nl + 1);
 		struct guest_match m;
 		if (discover_classify(w->path, &m)) {
+			m.ino = (uint64_t)de->d_ino;
 			/* nspawn measures its payload child when there is one */
 			if (m.rt == RT_NSPAWN) {
 				char *sub = xasprintf("%s/payload", w->path);

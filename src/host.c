@@ -79,7 +79,7 @@ void host_reader_free(struct host_reader *r)
 
 static void read_psi(struct host_reader *r, const char *file, uint64_t *some, uint64_t *full)
 {
-	if (read_file_at(AT_FDCWD, file, &r->buf, 4096))
+	if (read_small_at(AT_FDCWD, file, &r->buf, 4096))
 		return;
 	uint64_t v;
 	if (some && !parse_pressure(r->buf.s, "some", &v))
@@ -126,7 +126,7 @@ int host_read(struct host_reader *r, struct host_sample *h)
 	read_psi(r, "/proc/pressure/memory", &h->psi_mem_some, &h->psi_mem_full);
 
 	uint64_t v;
-	if (!read_file_at(AT_FDCWD, "/sys/kernel/mm/ksm/pages_sharing", &r->buf, 64) &&
+	if (!read_small_at(AT_FDCWD, "/sys/kernel/mm/ksm/pages_sharing", &r->buf, 64) &&
 	    !parse_u64(r->buf.s, &v))
 		h->ksm_sharing = v * r->page_size;
 	if (!read_file_at(AT_FDCWD, "/proc/spl/kstat/zfs/arcstats", &r->buf, 0) &&
@@ -134,9 +134,9 @@ int host_read(struct host_reader *r, struct host_sample *h)
 		h->zfs_arc = v;
 	else
 		h->zfs_arc = VT_UNKNOWN;
-	if (!read_file_at(AT_FDCWD, "/proc/loadavg", &r->buf, 256))
+	if (!read_small_at(AT_FDCWD, "/proc/loadavg", &r->buf, 256))
 		sscanf(r->buf.s, "%lf %lf %lf", &h->load1, &h->load5, &h->load15);
-	if (!read_file_at(AT_FDCWD, "/proc/uptime", &r->buf, 256))
+	if (!read_small_at(AT_FDCWD, "/proc/uptime", &r->buf, 256))
 		sscanf(r->buf.s, "%lf", &h->uptime_s);
 	return 0;
 }

@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,6 +51,7 @@ static enum pids_item list_items[L_NITEMS] = {
 };
 
 struct procs {
+	int proc_fd;               /* /proc, for the cheap comm reads */
 	struct pids_info *scan, *detail, *count, *thread, *list;
 	const char *proc_ctl;
 	uint64_t hz;
@@ -72,6 +75,7 @@ struct procs *procs_new(const char *proc_ctl)
 {
 	struct procs *p = xcalloc(1, sizeof(*p));
 	p->proc_ctl = proc_ctl;
+	p->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	long hz = sysconf(_SC_CLK_TCK);
 	p->hz = hz > 0 ? (uint64_t)hz : 100;
 	if (procps_pids_new(&p->scan, scan_items, S_NITEMS) < 0 ||
@@ -89,6 +93,8 @@ void procs_free(struct procs *p)
 {
 	if (!p)
 		return;
+	if (p->proc_fd >= 0)
+		close(p->proc_fd);
 	if (p->scan)
 		procps_pids_unref(&p->scan);
 	if (p->detail)
@@ -221,15 +227,27 @@ static void classify_detail(struct procs *p, struct pids_stack *st)
 		e->cgroup = xstrdup(path);
 }
 
-/* Classify new pids: stat for all, cmdline and cgroup for candidates. */
+/* Classify new pids. The comm of each is one small read; libproc2 reads
+ * stat, cmdline and cgroup only for the few whose comm may be ours. */
 static void classify(struct procs *p, const int *pids, size_t n)
 {
 	unsigned *cand = xmalloc((n + 1) * sizeof(*cand));
-	size_t ncand = 0;
-	for (size_t off = 0; off < n; off += SELECT_CHUNK) {
-		size_t k = n - off < SELECT_CHUNK ? n - off : SELECT_CHUNK;
-		struct pids_fetch *f =
-			procps_pids_select(p->scan, (unsigned *)(uintptr_t)(pids + off), (int)k, PIDS_SELECT_PID);
+	unsigned *kt = xmalloc((n + 1) * sizeof(*kt));
+	size_t ncand = 0, nkt = 0;
+	for (size_t i = 0; i < n; i++) {
+		char path[32];
+		snprintf(path, sizeof(path), "%d/comm", pids[i]);
+		if (read_small_at(p->proc_fd, path, &p->buf, 64))
+			continue;
+		if (!strncmp(p->buf.s, "vhost-", 6))
+			kt[nkt++] = (unsigned)pids[i];
+		else if (candidate_comm(p->buf.s))
+			cand[ncand++] = (unsigned)pids[i];
+	}
+	/* vhost workers: confirm they are kernel threads (parent kthreadd) */
+	for (size_t off = 0; off < nkt; off += SELECT_CHUNK) {
+		size_t k = nkt - off < SELECT_CHUNK ? nkt - off : SELECT_CHUNK;
+		struct pids_fetch *f = procps_pids_select(p->scan, kt + off, (int)k, PIDS_SELECT_PID);
 		if (!f)
 			continue;
 		for (int i = 0; i < f->counts->total; i++) {
@@ -244,11 +262,10 @@ static void classify(struct procs *p, const int *pids, size_t n)
 				e->pid = st->head[S_PID].result.s_int;
 				e->start = st->head[S_BEGAN].result.ull_int;
 				e->owner = atoi(comm + 6);
-			} else if (candidate_comm(comm)) {
-				cand[ncand++] = (unsigned)st->head[S_PID].result.s_int;
 			}
 		}
 	}
+	free(kt);
 	for (size_t off = 0; off < ncand; off += SELECT_CHUNK) {
 		size_t k = ncand - off < SELECT_CHUNK ? ncand - off : SELECT_CHUNK;
 		struct pids_fetch *f = procps_pids_select(p->detail, cand + off, (int)k, PIDS_SELECT_PID);
@@ -315,8 +332,14 @@ static void read_counters(struct procs *p)
 	free(ids);
 }
 
-int procs_update(struct procs *p)
+int procs_update(struct procs *p, bool scan)
 {
+	if (!scan) {
+		p->read_ns = now_mono_ns();
+		read_counters(p);
+		drop_dead(p);
+		return 0;
+	}
 	int *cur = NULL;
 	size_t ncur = p->nseen;
 	int err = list_pids(&cur, &ncur);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,7 +129,19 @@ void sb_free(struct sb *b)
 	b->len = b->cap = 0;
 }
 
+static int read_at(int dirfd, const char *path, struct sb *b, size_t max, bool short_is_eof);
+
 int read_file_at(int dirfd, const char *path, struct sb *b, size_t max)
+{
+	return read_at(dirfd, path, b, max, false);
+}
+
+int read_small_at(int dirfd, const char *path, struct sb *b, size_t max)
+{
+	return read_at(dirfd, path, b, max, true);
+}
+
+static int read_at(int dirfd, const char *path, struct sb *b, size_t max, bool short_is_eof)
 {
 	if (!max)
 		max = 1u << 20;
@@ -155,6 +168,11 @@ int read_file_at(int dirfd, const char *path, struct sb *b, size_t max)
 		if (n == 0)
 			break;
 		b->len += (size_t)n;
+		/* a file the kernel makes in one piece (a cgroup file, comm,
+		 * pressure) comes whole in the first read: a short read is its
+		 * end. Multi-record files (smaps) come a page at a time. */
+		if (short_is_eof && (size_t)n < room)
+			break;
 	}
 	b->s[b->len] = '\0';
 	close(fd);

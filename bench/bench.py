@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""vtax against top, htop, systemd-cgtop and atop on a synthetic busy host.
+
+For each size N processes x G guests: build the host (N sleeping
+processes spread over G guest cgroups named the way real runtimes name
+them, in every cgroup hierarchy, plus a few halted QEMU guests), run every
+tool for the same number of refreshes, and measure from the kernel's own
+accounting: CPU (user + system) per refresh, peak RSS, and the time to the
+first complete frame. Prints a Markdown table; cleans up everything."""
+import argparse
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+MOUNTS = [l.split()[1] for l in open("/proc/self/mounts") if l.split()[2] in ("cgroup", "cgroup2")]
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def guest_paths(g):
+    """G cgroup paths, cycling through the runtimes' naming schemes."""
+    out = []
+    for i in range(g):
+        k = i % 5
+        if k == 0:
+            out.append("/docker/%064x" % (0xbe00 + i))
+        elif k == 1:
+            out.append("/lxc.payload.bench%d" % i)
+        elif k == 2:
+            out.append("/lxc/%d" % (5000 + i))
+        elif k == 3:
+            out.append("/qemu.slice/%d.scope" % (6000 + i))
+        else:
+            out.append("/machine.slice/machine-qemu\\x2d%d\\x2dbench%d.scope" % (i, i))
+    return out
+
+
+def cg_make(rel):
+    for h in MOUNTS:
+        parts = rel.strip("/").split("/")
+        for j in range(1, len(parts) + 1):
+            d = h + "/" + "/".join(parts[:j])
+            try:
+                os.mkdir(d)
+            except FileExistsError:
+                pass
+            except OSError:
+                break
+            if os.path.exists(d + "/cpuset.cpus"):
+                for f in ("cpuset.cpus", "cpuset.mems"):
+                    try:
+                        open(d + "/" + f, "w").write(open(os.path.dirname(d) + "/" + f).read())
+                    except OSError:
+                        pass
+
+
+def cg_enter(rel, pid):
+    for h in MOUNTS:
+        try:
+            open(h + rel + "/cgroup.procs", "w").write(str(pid))
+        except OSError:
+            pass
+
+
+def cg_remove(rel):
+    for h in MOUNTS:
+        parts = rel.strip("/").split("/")
+        for j in range(len(parts), 0, -1):
+            try:
+                os.rmdir(h + "/" + "/".join(parts[:j]))
+            except OSError:
+                break
+
+
+class Host:
+    def __init__(self, n, g, work):
+        self.paths = guest_paths(g)
+        self.leaders = []
+        self.qemus = []
+        per = [n // g + (1 if i < n % g else 0) for i in range(g)]
+        for rel, k in zip(self.paths, per):
+            cg_make(rel)
+            # a leader joins the cgroup, then starts k sleepers there
+            p = subprocess.Popen(["sh", "-c", 'i=0; while [ $i -lt %d ]; do sleep 100000 & i=$((i+1)); done; wait' % k],
+                                 preexec_fn=lambda rel=rel: (os.setpgrp(), cg_enter(rel, os.getpid())))
+            self.leaders.append(p)
+        img = os.path.join(work, "halt.img")
+        with open(img, "wb") as f:
+            f.write(b"\xfa\xf4\xeb\xfd" + b"\0" * 506 + b"\x55\xaa")
+        vms = [p for p in self.paths if p.startswith("/qemu.slice")][:3]
+        for rel in vms:
+            q = subprocess.Popen(["qemu-system-x86_64", "-accel", "tcg", "-display", "none", "-nodefaults",
+                                  "-drive", "format=raw,file=" + img, "-m", "32", "-name", "bench" + rel[12:16]],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 preexec_fn=lambda rel=rel: cg_enter(rel, os.getpid()))
+            self.qemus.append(q)
+        want = n + g + len(vms)
+        for _ in range(600):
+            if self.count() >= want:
+                break
+            time.sleep(0.1)
+        time.sleep(1)
+
+    def count(self):
+        return sum(1 for d in os.listdir("/proc") if d.isdigit())
+
+    def close(self):
+        for q in self.qemus:
+            q.kill()
+            q.wait()
+        for p in self.leaders:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            p.wait()
+        for rel in self.paths:
+            for h in MOUNTS:
+                try:
+                    for pid in open(h + rel + "/cgroup.procs").read().split():
+                        os.kill(int(pid), signal.SIGKILL)
+                except OSError:
+                    pass
+        time.sleep(0.5)
+        for rel in self.paths:
+            cg_remove(rel)
+
+
+def run_batch(argv, env=None):
+    """Run to completion; CPU seconds and peak RSS (kB) of that process
+    alone, from the kernel (wait4)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, _, ru = os.wait4(p.pid, 0)
+    p.returncode = 0
+    wall = time.monotonic() - t0
+    return ru.ru_utime + ru.ru_stime, ru.ru_maxrss, wall
+
+
+def first_frame(argv, marker):
+    """Wall time until the first frame's marker line is printed."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    t = None
+    for line in p.stdout:
+        if marker in line:
+            t = time.monotonic() - t0
+            break
+    p.kill()
+    p.wait()
+    return t
+
+
+def htop_run(seconds, delay, work):
+    """htop has no batch mode: run it in tmux, read its CPU from /proc."""
+    sock = os.path.join(work, "tmux.sock")
+    subprocess.run(["tmux", "-S", sock, "-f", "/dev/null", "new-session", "-d", "-s", "h", "-x", "200", "-y", "50",
+                    "htop -d %d" % max(1, int(delay * 10))], check=False)
+    pid = None
+    for _ in range(50):
+        out = subprocess.run(["pgrep", "-n", "-x", "htop"], capture_output=True, text=True).stdout.strip()
+        if out:
+            pid = int(out)
+            break
+        time.sleep(0.1)
+    if not pid:
+        return None, None
+    time.sleep(1.0)  # past start-up
+    s0 = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    time.sleep(seconds)
+    s1 = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    hwm = [l for l in open("/proc/%d/status" % pid) if l.startswith("VmHWM")][0].split()[1]
+    subprocess.run(["tmux", "-S", sock, "kill-server"], check=False)
+    cpu = (int(s1[11]) + int(s1[12]) - int(s0[11]) - int(s0[12])) / HZ
+    return cpu / (seconds / delay), int(hwm)
+
+
+def measure(vtax, refreshes, delay, work):
+    res = {}
+    n = refreshes + 1
+    ms = lambda s: s * 1000.0
+    tools = [
+        ("vtax", [vtax, "-b", "-n", str(n), "-d", str(delay)], [vtax, "-b", "-d", str(delay)], "ID "),
+        ("top", ["top", "-b", "-n", str(n), "-d", str(delay)], ["top", "-b", "-d", str(delay)], "PID "),
+        ("systemd-cgtop", ["systemd-cgtop", "-b", "-n", str(n), "-d", str(delay)],
+         ["systemd-cgtop", "-b", "-d", str(delay)], "/"),
+    ]
+    for name, argv, ffargv, marker in tools:
+        if not shutil.which(argv[0]):
+            continue
+        cpu, rss, wall = run_batch(argv)
+        ff = first_frame(ffargv, marker.encode())
+        res[name] = (ms(cpu / n), rss, ms(ff) if ff is not None else None)
+    if shutil.which("atop"):
+        # atop takes whole seconds; CPU per sample is what counts
+        samples = max(5, refreshes // 4)
+        cpu, rss, wall = run_batch(["atop", "-P", "PRC,PRM", "1", str(samples)])
+        res["atop"] = (ms(cpu / samples), rss, None)
+    if shutil.which("htop") and shutil.which("tmux"):
+        cpu, rss = htop_run(refreshes * delay, delay, work)
+        if cpu is not None:
+            res["htop"] = (ms(cpu), rss, None)
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vtax", required=True)
+    ap.add_argument("--sizes", default="1000x10,1000x100,1000x300,3000x10,3000x100,3000x300,10000x10,10000x100,10000x300")
+    ap.add_argument("--refreshes", type=int, default=20)
+    ap.add_argument("--delay", type=float, default=0.2)
+    ap.add_argument("--profile", help="run this shell command on the first size's host instead")
+    a = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench: needs root (creates cgroups)")
+    work = tempfile.mkdtemp(prefix="vtax-bench.")
+    rows = []
+    try:
+        for size in a.sizes.split(","):
+            n, g = (int(x) for x in size.split("x"))
+            print("bench: %d processes in %d guests ..." % (n, g), file=sys.stderr, flush=True)
+            host = Host(n, g, work)
+            try:
+                procs = host.count()
+                if a.profile:
+                    subprocess.run(a.profile, shell=True, check=False)
+                    return
+                res = measure(a.vtax, a.refreshes, a.delay, work)
+            finally:
+                host.close()
+            rows.append((n, g, procs, res))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    tools = ["vtax", "top", "htop", "systemd-cgtop", "atop"]
+    print("CPU per refresh (ms, user + system), peak RSS (MB), first frame (ms); %d refreshes at %.1f s "
+          "(atop: 1 s samples, htop: in tmux)\n" % (a.refreshes, a.delay))
+    print("| processes | guests | " + " | ".join(tools) + " | vtax/top | vtax/cgtop |")
+    print("|---|---|" + "---|" * len(tools) + "---|---|")
+    for n, g, procs, res in rows:
+        cells = []
+        for t in tools:
+            if t not in res:
+                cells.append("-")
+                continue
+            cpu, rss, ff = res[t]
+            cell = "%.1f ms, %.1f MB" % (cpu, rss / 1024.0)
+            if ff is not None:
+                cell += ", %.0f ms" % ff
+            cells.append(cell)
+        r1 = "%.3f" % (res["vtax"][0] / res["top"][0]) if "top" in res and res["top"][0] else "-"
+        r2 = "%.2f" % (res["vtax"][0] / res["systemd-cgtop"][0]) if "systemd-cgtop" in res and res["systemd-cgtop"][0] else "-"
+        print("| %d (%d on host) | %d | %s | %s | %s |" % (n, procs, g, " | ".join(cells), r1, r2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+#!/bin/sh
+# make bench: install the peers if missing, then run bench.py on the built vtax.
+set -eu
+cd "$(dirname "$0")/.."
+for p in htop atop tmux python3 qemu-system-x86 procps systemd; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="${missing:-} $p"
+done
+if [ -n "${missing:-}" ]; then
+	echo "bench: installing$missing"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null
+fi
+exec python3 bench/bench.py --vtax "${VTAX:-./src/vtax}" "$@"
