@@ -41,9 +41,10 @@ struct procs *procs_new(const char *proc_ctl);
 void procs_free(struct procs *p);
 
 /* With scan, list /proc for new and vanished pids and classify the new
- * ones; always read the counters of the tracked ones (a tracked pid that
- * is gone or reused drops out). Returns 0 or -errno. */
-int procs_update(struct procs *p, bool scan);
+ * ones; with full, classify every pid again (after enough forks that a
+ * pid may have been reused). Always read the counters of the tracked ones
+ * (a tracked pid that is gone or reused drops out). Returns 0 or -errno. */
+int procs_update(struct procs *p, bool scan, bool full);
 
 /* Tracked processes; valid until the next procs_update(). */
 struct proc_ent *procs_list(struct procs *p, size_t *n);

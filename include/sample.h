@@ -53,6 +53,7 @@ struct host_sample {
 	uint64_t zfs_arc;          /* bytes: arcstats "size" */
 	/* /proc/pressure, us of stall ("some" / "full" totals) */
 	uint64_t psi_cpu_some, psi_io_some, psi_io_full, psi_mem_some, psi_mem_full;
+	uint64_t forks;            /* processes created since boot (/proc/stat) */
 	double load1, load5, load15;
 	double uptime_s;
 	char hostname[256];

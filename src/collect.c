@@ -36,10 +36,22 @@ struct lim_ent {
 	uint64_t birth, limit, read_ns;
 };
 
+struct vm_ent {
+	uint64_t pid, start;
+	uint64_t ram_rss, hugetlb;  /* bytes, from smaps */
+	uint64_t read_ns;
+	bool seen;
+};
+
 struct collector {
+	struct vm_ent *vm;         /* smaps results per VM */
+	size_t nvm;
 	struct lim_ent *lim;       /* sorted by path, from the last refresh */
 	size_t nlim;
-	uint64_t last_scan_ns;     /* last full /proc listing */
+	uint64_t last_scan_ns;     /* last /proc listing */
+	uint64_t forks_at_scan;    /* /proc/stat processes at that listing */
+	uint64_t forks_at_full;    /* ... and at the last full classification */
+	uint64_t pid_max;          /* kernel.pid_max */
 	struct pve_ent *pve;       /* Proxmox config names by path */
 	size_t npve;
 	struct cgfs cg;
@@ -80,6 +92,9 @@ struct collector *collector_new(const struct collect_opts *o, char **cause)
 		return NULL;
 	}
 	c->pve_dir = xstrdup(o->pve_dir ? o->pve_dir : "/etc/pve");
+	c->pid_max = 32768;
+	if (!read_small_at(AT_FDCWD, "/proc/sys/kernel/pid_max", &c->buf, 64))
+		parse_u64(c->buf.s, &c->pid_max);
 	c->agent = agent_new(&o->agent);
 	return c;
 }
@@ -94,6 +109,7 @@ void collector_free(struct collector *c)
 	host_reader_free(c->host);
 	free(c->pve_dir);
 	free(c->pve);
+	free(c->vm);
 	for (size_t i = 0; i < c->nlim; i++)
 		free(c->lim[i].path);
 	free(c->lim);
@@ -215,17 +231,59 @@ static void attach_qemu(struct collector *c, struct sample *s, struct proc_ent *
 	g->p_rss = e->rss;
 }
 
-static void read_vm(struct collector *c, struct guest_sample *g)
+/* Guest-RAM RSS from smaps. smaps is the costliest file vtax reads (the
+ * kernel walks every mapping's pages), and guest RAM changes slowly: it
+ * is read again every SMAPS_EVERY_NS per VM. */
+#define SMAPS_EVERY_NS (5000000000ull)
+static void read_vm(struct collector *c, struct guest_sample *g, uint64_t start)
 {
+	uint64_t now = now_mono_ns();
+	struct vm_ent *e = NULL;
+	for (size_t i = 0; i < c->nvm; i++)
+		if (c->vm[i].pid == g->main_pid && c->vm[i].start == start)
+			e = &c->vm[i];
+	if (e && now - e->read_ns < SMAPS_EVERY_NS) {
+		e->seen = true;
+		g->vm_ram_rss = e->ram_rss;
+		g->p_hugetlb = e->hugetlb;
+		return;
+	}
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)g->main_pid);
-	if (!read_file_at(AT_FDCWD, path, &c->buf, 64u << 20)) {
-		uint64_t ram_rss, total, huge;
-		if (!parse_smaps_guest_ram(c->buf.s, g->vm_ram_size, &ram_rss, &total, &huge)) {
-			g->vm_ram_rss = ram_rss;
-			g->p_hugetlb = huge;
-		}
+	uint64_t ram_rss = VT_UNKNOWN, total, huge = VT_UNKNOWN;
+	if (!read_file_at(AT_FDCWD, path, &c->buf, 64u << 20) &&
+	    !parse_smaps_guest_ram(c->buf.s, g->vm_ram_size, &ram_rss, &total, &huge)) {
+		g->vm_ram_rss = ram_rss;
+		g->p_hugetlb = huge;
 	}
+	if (!e) {
+		c->vm = xrealloc(c->vm, (c->nvm + 1) * sizeof(*c->vm));
+		e = &c->vm[c->nvm++];
+	}
+	*e = (struct vm_ent){g->main_pid, start, ram_rss, huge, now, true};
+}
+
+/* Forget VMs not seen in this refresh. */
+static void vm_sweep(struct collector *c)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < c->nvm; i++)
+		if (c->vm[i].seen) {
+			c->vm[o] = c->vm[i];
+			c->vm[o++].seen = false;
+		}
+	c->nvm = o;
+}
+
+/* Start time of a VM's QEMU process (its identity with the pid). */
+static uint64_t main_start(struct collector *c, const struct guest_sample *g)
+{
+	size_t np;
+	struct proc_ent *pe = procs_list(c->procs, &np);
+	for (size_t i = 0; i < np; i++)
+		if (pe[i].pid == (int)g->main_pid)
+			return pe[i].start;
+	return g->runtime == RT_QEMU ? g->birth : VT_UNKNOWN;
 }
 
 /* What the agent learnt: container names, a VM's own memory view. */
@@ -238,12 +296,7 @@ static void agent_facts(struct collector *c, struct guest_sample *g)
 	struct vm_facts f;
 	if (!g->main_pid)
 		return;
-	uint64_t start = g->runtime == RT_QEMU ? g->birth : VT_UNKNOWN;
-	size_t np;
-	struct proc_ent *pe = procs_list(c->procs, &np);
-	for (size_t i = 0; i < np; i++)
-		if (pe[i].pid == (int)g->main_pid)
-			start = pe[i].start;
+	uint64_t start = main_start(c, g);
 	bool have = agent_vm(c->agent, (int)g->main_pid, start, &f);
 	procs_qemu_threads(c->procs, (int)g->main_pid, have ? f.vcpu_tids : NULL, have ? f.nvcpu : 0,
 			   g->tg_cpu_ns, g->tg_threads);
@@ -445,10 +498,19 @@ int collector_sample(struct collector *c, struct sample *s)
 	 * appears (its QEMU or helper then shows at once); tracked processes
 	 * are read every time. */
 	uint64_t now = now_mono_ns();
-	bool scan = !c->last_scan_ns || now - c->last_scan_ns >= SCAN_EVERY_NS || appeared;
-	if (scan)
+	uint64_t forks = s->host.forks;
+	bool first = !c->last_scan_ns;
+	bool forked = forks == VT_UNKNOWN || forks != c->forks_at_scan;
+	bool scan = first || appeared || (forked && now - c->last_scan_ns >= SCAN_EVERY_NS);
+	/* a pid can be reused only after the allocator wrapped around */
+	bool full = first || forks == VT_UNKNOWN || forks - c->forks_at_full >= c->pid_max / 2;
+	if (scan) {
 		c->last_scan_ns = now;
-	procs_update(c->procs, scan);
+		c->forks_at_scan = forks;
+	}
+	if (full && scan)
+		c->forks_at_full = forks;
+	procs_update(c->procs, scan, full && scan);
 	agent_begin(c->agent);
 	for (size_t i = 0; i < ncg; i++)
 		agent_want_container(c->agent, s->guests[i].runtime, s->guests[i].id);
@@ -474,7 +536,7 @@ int collector_sample(struct collector *c, struct sample *s)
 	for (size_t i = 0; i < s->nguests; i++) {
 		struct guest_sample *g = &s->guests[i];
 		if (g->main_pid)
-			read_vm(c, g);
+			read_vm(c, g, main_start(c, g));
 		agent_facts(c, g);
 		if (!g->name)
 			g->name = g->runtime == RT_QEMU ? xasprintf("qemu-%s", g->id)
@@ -500,6 +562,7 @@ int collector_sample(struct collector *c, struct sample *s)
 	}
 	if (s->nguests)
 		qsort(s->guests, s->nguests, sizeof(*s->guests), cmp_guest);
+	vm_sweep(c);
 	if (c->focus)
 		read_focus(c, s);
 	s->notice = agent_notice(c->agent);

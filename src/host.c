@@ -19,12 +19,12 @@
 /* Positions in our item arrays; libproc2 enum numbers are never stored.
  * The STAT_TIC_SUM_* items are avoided: 4.0.2-4.0.4 count guest twice. */
 enum { ST_USER, ST_NICE, ST_SYSTEM, ST_IDLE, ST_IOWAIT, ST_IRQ, ST_SOFTIRQ, ST_STEAL, ST_GUEST,
-       ST_GNICE, ST_N };
+       ST_GNICE, ST_FORKS, ST_N };
 static enum stat_item stat_items[ST_N] = {
 	[ST_USER] = STAT_TIC_USER, [ST_NICE] = STAT_TIC_NICE, [ST_SYSTEM] = STAT_TIC_SYSTEM,
 	[ST_IDLE] = STAT_TIC_IDLE, [ST_IOWAIT] = STAT_TIC_IOWAIT, [ST_IRQ] = STAT_TIC_IRQ,
 	[ST_SOFTIRQ] = STAT_TIC_SOFTIRQ, [ST_STEAL] = STAT_TIC_STOLEN, [ST_GUEST] = STAT_TIC_GUEST,
-	[ST_GNICE] = STAT_TIC_GUEST_NICE,
+	[ST_GNICE] = STAT_TIC_GUEST_NICE, [ST_FORKS] = STAT_SYS_PROC_CREATED,
 };
 
 enum { MI_TOTAL, MI_FREE, MI_AVAIL, MI_BUFFERS, MI_CACHED, MI_ANON, MI_SHMEM, MI_SWTOTAL,
@@ -104,10 +104,11 @@ int host_read(struct host_reader *r, struct host_sample *h)
 	struct stat_stack *st = procps_stat_select(r->stat, stat_items, ST_N);
 	if (!st)
 		return errno ? -errno : -EIO;
-	uint64_t *t[ST_N] = {&h->t_user, &h->t_nice, &h->t_system, &h->t_idle, &h->t_iowait,
+	uint64_t *t[ST_FORKS] = {&h->t_user, &h->t_nice, &h->t_system, &h->t_idle, &h->t_iowait,
 			     &h->t_irq, &h->t_softirq, &h->t_steal, &h->t_guest, &h->t_guest_nice};
-	for (int i = 0; i < ST_N; i++)
+	for (int i = 0; i < ST_FORKS; i++)
 		*t[i] = st->head[i].result.ull_int;
+	h->forks = st->head[ST_FORKS].result.ul_int;
 
 	struct meminfo_stack *ms = procps_meminfo_select(r->mem, mem_items, MI_N);
 	if (ms) {

@@ -38,10 +38,12 @@ static enum pids_item count_items[C_NITEMS] = {
 	[C_RES] = PIDS_MEM_RES,
 };
 
-enum { T_TGID, T_TID, T_CMD, T_UTIME, T_STIME, T_NITEMS };
+/* No TGID item: every thread a PID_THREADS select of one pid returns is
+ * that pid's, and asking for TGID would read each thread's status file. */
+enum { T_TID, T_CMD, T_UTIME, T_STIME, T_NITEMS };
 static enum pids_item thread_items[T_NITEMS] = {
-	[T_TGID] = PIDS_ID_TGID, [T_TID] = PIDS_ID_TID, [T_CMD] = PIDS_CMD,
-	[T_UTIME] = PIDS_TICS_USER, [T_STIME] = PIDS_TICS_SYSTEM,
+	[T_TID] = PIDS_ID_TID, [T_CMD] = PIDS_CMD, [T_UTIME] = PIDS_TICS_USER,
+	[T_STIME] = PIDS_TICS_SYSTEM,
 };
 
 enum { L_PID, L_BEGAN, L_CMD, L_UTIME, L_STIME, L_RES, L_NITEMS };
@@ -57,9 +59,10 @@ struct procs {
 	uint64_t hz;
 	int *seen;                 /* sorted pids already classified */
 	size_t nseen, capseen;
+	int *young;                /* pids new at the last scan: looked at again */
+	size_t nyoung;             /* at the next one, in case they exec'd since */
 	struct proc_ent *ents;     /* tracked, sorted by pid */
 	size_t nents, capents;
-	uint64_t last_full_ns;
 	uint64_t read_ns;
 	struct sb buf;
 };
@@ -68,8 +71,6 @@ uint64_t procs_read_ns(const struct procs *p)
 {
 	return p->read_ns;
 }
-
-#define RESCAN_NS (30ull * 1000000000ull)
 
 struct procs *procs_new(const char *proc_ctl)
 {
@@ -109,6 +110,7 @@ void procs_free(struct procs *p)
 		free(p->ents[i].cgroup);
 	free(p->ents);
 	free(p->seen);
+	free(p->young);
 	sb_free(&p->buf);
 	free(p);
 }
@@ -332,7 +334,7 @@ static void read_counters(struct procs *p)
 	free(ids);
 }
 
-int procs_update(struct procs *p, bool scan)
+int procs_update(struct procs *p, bool scan, bool full)
 {
 	if (!scan) {
 		p->read_ns = now_mono_ns();
@@ -345,14 +347,12 @@ int procs_update(struct procs *p, bool scan)
 	int err = list_pids(&cur, &ncur);
 	if (err)
 		return err;
-	uint64_t now = now_mono_ns();
-	if (!p->last_full_ns || now - p->last_full_ns > RESCAN_NS) {
-		/* a periodic fresh look catches pids reused between refreshes */
+	if (full) {
+		/* a fresh look catches pids reused since the last one */
 		p->nseen = 0;
 		for (size_t i = 0; i < p->nents; i++)
 			free(p->ents[i].cgroup);
 		p->nents = 0;
-		p->last_full_ns = now;
 	}
 	/* new pids: in cur, not in seen (both sorted) */
 	int *fresh = xmalloc((ncur + 1) * sizeof(*fresh));
@@ -363,9 +363,20 @@ int procs_update(struct procs *p, bool scan)
 		if (j >= p->nseen || p->seen[j] != cur[i])
 			fresh[nfresh++] = cur[i];
 	}
+	/* last scan's new pids may have exec'd (fork, then exec qemu) since
+	 * they were classified: one more look, then they are settled */
+	size_t nyoung = 0;
+	for (size_t i = 0; i < p->nyoung; i++)
+		if (bsearch(&p->young[i], cur, ncur, sizeof(*cur), cmp_int) &&
+		    !find_ent(p, p->young[i]))
+			p->young[nyoung++] = p->young[i];
+	if (nyoung)
+		classify(p, p->young, nyoung);
 	if (nfresh)
 		classify(p, fresh, nfresh);
-	free(fresh);
+	free(p->young);
+	p->young = fresh;
+	p->nyoung = nfresh;
 	free(p->seen);
 	p->seen = cur;
 	p->nseen = ncur;
@@ -423,8 +434,6 @@ void procs_qemu_threads(struct procs *p, int pid, const int *vcpu, int nvcpu,
 	enum tgroup main_group = TG_EMU;
 	for (int i = 0; i < f->counts->total; i++) {
 		struct pids_result *r = f->stacks[i]->head;
-		if (r[T_TGID].result.s_int != pid)
-			continue;
 		const char *comm = r[T_CMD].result.str ? r[T_CMD].result.str : "";
 		enum tgroup g = qemu_thread_group(comm);
 		for (int k = 0; k < nvcpu; k++)

@@ -70,7 +70,7 @@ const struct u64_field host_u64_fields[] = {
 	HF(mem_free), HF(mem_available), HF(mem_buffers), HF(mem_cached), HF(mem_anon),
 	HF(mem_shmem), HF(swap_total), HF(swap_free), HF(huge_total), HF(huge_free),
 	HF(huge_size), HF(ksm_sharing), HF(zfs_arc), HF(psi_cpu_some), HF(psi_io_some),
-	HF(psi_io_full), HF(psi_mem_some), HF(psi_mem_full),
+	HF(psi_io_full), HF(psi_mem_some), HF(psi_mem_full), HF(forks),
 };
 const size_t host_u64_nfields = ARRAY_SIZE(host_u64_fields);
 
