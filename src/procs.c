@@ -25,10 +25,10 @@ static enum pids_item scan_items[S_NITEMS] = {
 	[S_PID] = PIDS_ID_PID, [S_PPID] = PIDS_ID_PPID, [S_BEGAN] = PIDS_TICS_BEGAN, [S_CMD] = PIDS_CMD,
 };
 
-enum { D_PID, D_BEGAN, D_CMDLINE, D_CGROUP, D_NITEMS };
+enum { D_PID, D_TGID, D_BEGAN, D_CMDLINE, D_CGROUP, D_NITEMS };
 static enum pids_item detail_items[D_NITEMS] = {
-	[D_PID] = PIDS_ID_PID, [D_BEGAN] = PIDS_TICS_BEGAN, [D_CMDLINE] = PIDS_CMDLINE_V,
-	[D_CGROUP] = PIDS_CGROUP_V,
+	[D_PID] = PIDS_ID_PID, [D_TGID] = PIDS_ID_TGID, [D_BEGAN] = PIDS_TICS_BEGAN,
+	[D_CMDLINE] = PIDS_CMDLINE_V, [D_CGROUP] = PIDS_CGROUP_V,
 };
 
 enum { C_PID, C_BEGAN, C_UTIME, C_STIME, C_GTIME, C_BLKIO, C_RES, C_NITEMS };
@@ -61,6 +61,7 @@ struct procs {
 	size_t nseen, capseen;
 	int *young;                /* pids new at the last scan: looked at again */
 	size_t nyoung;             /* at the next one, in case they exec'd since */
+	long last_pid;             /* ns_last_pid at the last scan, -1 unknown */
 	struct proc_ent *ents;     /* tracked, sorted by pid */
 	size_t nents, capents;
 	uint64_t read_ns;
@@ -77,6 +78,7 @@ struct procs *procs_new(const char *proc_ctl)
 	struct procs *p = xcalloc(1, sizeof(*p));
 	p->proc_ctl = proc_ctl;
 	p->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	p->last_pid = -1;
 	long hz = sysconf(_SC_CLK_TCK);
 	p->hz = hz > 0 ? (uint64_t)hz : 100;
 	if (procps_pids_new(&p->scan, scan_items, S_NITEMS) < 0 ||
@@ -192,6 +194,8 @@ static void join(struct sb *b, char **v, char sep)
 static void classify_detail(struct procs *p, struct pids_stack *st)
 {
 	int pid = st->head[D_PID].result.s_int;
+	if (st->head[D_TGID].result.s_int != pid)
+		return; /* a thread reached by probing a new id: not a process */
 	char **argv = st->head[D_CMDLINE].result.strv;
 	if (!argv || !argv[0] || !argv[0][0] || !strcmp(argv[0], "-"))
 		return;
@@ -334,14 +338,72 @@ static void read_counters(struct procs *p)
 	free(ids);
 }
 
+/* Sort the tracked entries by pid; a pid classified twice keeps one. */
+static void sort_unique(struct procs *p)
+{
+	if (p->nents)
+		qsort(p->ents, p->nents, sizeof(*p->ents), cmp_ent);
+	size_t o = 0;
+	for (size_t i = 0; i < p->nents; i++) {
+		if (o && p->ents[o - 1].pid == p->ents[i].pid) {
+			free(p->ents[i].cgroup);
+			continue;
+		}
+		p->ents[o++] = p->ents[i];
+	}
+	p->nents = o;
+}
+
+/* The last pid the kernel handed out in our namespace, or -1. */
+static long ns_last_pid(struct procs *p)
+{
+	if (read_small_at(p->proc_fd, "sys/kernel/ns_last_pid", &p->buf, 64))
+		return -1;
+	return strtol(p->buf.s, NULL, 10);
+}
+
+/* Look only at the ids handed out since the last scan: cheaper than
+ * listing /proc when few were, and the cost then follows the forks, not
+ * the number of processes. False when a listing is needed (first scan,
+ * the allocator wrapped around, or more new ids than processes). */
+static bool probe_new(struct procs *p, long last)
+{
+	if (p->last_pid < 0 || last < 0 || last < p->last_pid ||
+	    (size_t)(last - p->last_pid) > p->nseen / 2 + 64)
+		return false;
+	size_t n = (size_t)(last - p->last_pid);
+	int *ids = xmalloc((n + 1) * sizeof(*ids));
+	for (size_t i = 0; i < n; i++)
+		ids[i] = (int)(p->last_pid + 1 + (long)i);
+	/* last scan's new ones first: they may have exec'd since */
+	size_t ny = 0;
+	for (size_t i = 0; i < p->nyoung; i++)
+		if (!find_ent(p, p->young[i]))
+			p->young[ny++] = p->young[i];
+	if (ny)
+		classify(p, p->young, ny);
+	classify(p, ids, n);
+	free(p->young);
+	p->young = ids;
+	p->nyoung = n;
+	return true;
+}
+
 int procs_update(struct procs *p, bool scan, bool full)
 {
+	long last = scan ? ns_last_pid(p) : -1;
+	if (scan && !full && probe_new(p, last)) {
+		p->last_pid = last;
+		scan = false; /* done: no listing */
+		sort_unique(p);
+	}
 	if (!scan) {
 		p->read_ns = now_mono_ns();
 		read_counters(p);
 		drop_dead(p);
 		return 0;
 	}
+	p->last_pid = last;
 	int *cur = NULL;
 	size_t ncur = p->nseen;
 	int err = list_pids(&cur, &ncur);
@@ -375,24 +437,17 @@ int procs_update(struct procs *p, bool scan, bool full)
 	if (nfresh)
 		classify(p, fresh, nfresh);
 	free(p->young);
-	p->young = fresh;
-	p->nyoung = nfresh;
+	/* after a first or full look every pid is "new", not young */
+	bool everything = full || nfresh == ncur;
+	p->young = everything ? NULL : fresh;
+	p->nyoung = everything ? 0 : nfresh;
+	if (everything)
+		free(fresh);
 	free(p->seen);
 	p->seen = cur;
 	p->nseen = ncur;
 	p->capseen = ncur;
-	if (p->nents)
-		qsort(p->ents, p->nents, sizeof(*p->ents), cmp_ent);
-	/* a pid classified twice (seen reset) keeps one entry */
-	size_t o = 0;
-	for (size_t i = 0; i < p->nents; i++) {
-		if (o && p->ents[o - 1].pid == p->ents[i].pid) {
-			free(p->ents[i].cgroup);
-			continue;
-		}
-		p->ents[o++] = p->ents[i];
-	}
-	p->nents = o;
+	sort_unique(p);
 	p->read_ns = now_mono_ns();
 	read_counters(p);
 	drop_dead(p);
