@@ -77,6 +77,7 @@ struct ui {
 	int top;                 /* first row shown */
 	bool detail;
 	bool frozen;
+	bool ended;              /* a replay has no more samples */
 	bool help;
 	int help_top;            /* first help line shown */
 	bool ascii;

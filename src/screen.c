@@ -195,11 +195,14 @@ static int advance(struct state *s)
 	if (r <= 0) {
 		if (r < 0) {
 			set_status(s->u, true, "%s", cause ? cause : "cannot read the host");
-		} else if (!s->ended && !s->u->status_err) {
+		} else if (!s->ended && !s->u->status[0]) {
+			/* a message the admin asked for (a saved snapshot) stays;
+			 * the header says [ENDED] either way */
 			set_status(s->u, false, "end of the replay%s%s: the last frame stays; q quits",
 				   cause ? ": " : "", cause ? cause : "");
 		}
 		s->ended = true;
+		s->u->ended = true;
 		free(cause);
 		return r;
 	}

@@ -276,6 +276,8 @@ static void header(struct vscreen *vs, const struct frame *f, const struct ui *u
 		  up / 3600 % 24, up / 60 % 60, h->load[0], h->load[1], h->load[2]);
 	if (u->frozen)
 		lb_put(&b, "  [FROZEN]", VA_WARN);
+	if (u->ended)
+		lb_put(&b, "  [ENDED]", VA_WARN);
 	lb_finish(vs, &b);
 
 	/* CPU bar, % of all CPUs; zero segments stay out of the legend */

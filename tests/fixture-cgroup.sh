@@ -45,7 +45,7 @@ check "v2: docker scope with broken files: unknown, not 0" pyjson "$tmp/v2.json"
 check "v2: libvirt VM unescaped" pyjson "$tmp/v2.json" "guest(runtime='libvirt')['id'] == '3' and guest(runtime='libvirt')['name'] == 'win11'"
 check "v2: nspawn payload measured, supervisor as tax" pyjson "$tmp/v2.json" "guest(runtime='nspawn')['name'] == 'build' and guest(runtime='nspawn')['mem']['host'] == 52428800 + 2097152 and guest(runtime='nspawn')['mem']['tax'] == 2097152"
 check "v2: five guests, nothing else (live QEMU processes aside)" pyjson "$tmp/v2.json" "len([g for g in d['guests'] if g['runtime'] != 'qemu']) == 5"
-check "v2: no error output" sh -c "[ ! -s '$tmp/err' ]"
+check "v2: no error output" no_output "$tmp/err"
 
 # hybrid: v1 memory and cpuacct, cgroup2 'unified' with cpu.stat and pressure
 hy="$tmp/hy"

@@ -8,7 +8,7 @@ need_cmd python3 python3
 need_cmd tmux tmux
 tmp=$(mktemp -d)
 sock="$tmp/tmux.sock"
-cleanup() { tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$tmp"; }
+cleanup() { tmux_end "$sock"; rm -rf "$tmp"; }
 trap cleanup EXIT
 root="$tmp/cg"
 mkdir -p "$root" "$tmp/pve/lxc" "$tmp/snap"
@@ -55,7 +55,7 @@ check "screen: the name appears defused" grep -q '?\[2J?\]0;pwned?x' "$tmp/scree
 check "screen: the window title was not changed by a name" \
 	sh -c "! tmux -S '$sock' display -p -t t '#{pane_title}' | grep -q pwned"
 tmux -S "$sock" send-keys -t t j Enter s
-sleep 0.5
+for _ in $(seq 50); do ls "$tmp"/snap/*.txt >/dev/null 2>&1 && break; sleep 0.1; done
 snap=$(ls "$tmp"/snap/*.txt 2>/dev/null | head -1)
 check "snapshot written" test -s "$snap"
 check "snapshot: no control character" python3 -c "

@@ -85,7 +85,7 @@ while True:
     c, _ = s.accept(); conns.append(c)
 " &
 hang=$!
-sleep 0.3
+for _ in $(seq 100); do [ -S "$T/hang.sock" ] && break; sleep 0.1; done
 # long enough for the first ask to time out even on a busy machine
 "$VTAX" --json -n 10 -d 0.5 --docker-socket "$T/hang.sock" --podman-socket "$T/podman.sock" \
 	>"$T/hang.jsonl" 2>"$T/err"

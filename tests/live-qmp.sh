@@ -50,9 +50,10 @@ check "refresh on time while QMP is asked" intervals_ok 1 "$work/on.jsonl"
 # another client holds the QMP socket (QEMU serves one at a time)
 python3 -c "
 import socket, time
-s = socket.socket(socket.AF_UNIX); s.connect('$work/g.qmp'); s.recv(4096); time.sleep(60)" &
+s = socket.socket(socket.AF_UNIX); s.connect('$work/g.qmp'); s.recv(4096)
+open('$work/held', 'w').close(); time.sleep(60)" &
 holder=$!
-sleep 0.5
+for _ in $(seq 100); do [ -e "$work/held" ] && break; sleep 0.1; done
 "$VTAX" --json -n 6 -d 0.5 --enable-balloon-stats >"$work/busy.jsonl" 2>"$work/err"
 check "QMP held by another client: refresh stays on time" intervals_ok 0.5 "$work/busy.jsonl"
 check "QMP held: one notice saying it is busy" sh -c "[ \$(grep -c 'is busy (another client holds it)' '$work/err') -eq 1 ]"

@@ -7,13 +7,13 @@ need_cmd python3 python3
 tmp=$(mktemp -d)
 sock="$tmp/tmux.sock"
 T() { tmux -S "$sock" "$@"; }
-cleanup() { T kill-server 2>/dev/null; rm -rf "$tmp"; }
+cleanup() { tmux_end "$sock"; rm -rf "$tmp"; }
 trap cleanup EXIT
 fx="$SRCDIR/tests/fixtures/proxmox-node.jsonl"
 
 # start CMD in a fresh session of WxH, inside $tmp/run, printing its exit code
 start() {
-	T kill-server 2>/dev/null && sleep 0.3
+	tmux_end "$sock"
 	mkdir -p "$tmp/run"
 	T -f /dev/null new-session -d -s t -x "$1" -y "$2" \
 		"cd '$tmp/run' && $3; echo EXIT=\$?; stty -a >'$tmp/stty' 2>&1; sleep 60"
@@ -33,6 +33,7 @@ start 80 24 "$vt"
 check "header, bars and column titles appear" wait_for '^ID +NAME +RUNTIME +CPU% +USR +SYS +GUEST +IOW.*TAX% +MEM +WSET +CACHE +MTAX'
 check "CPU and MEM bars with legends" sh -c "$(declare -f); T() { tmux -S '$sock' \"\$@\"; }; screen | grep -q '^CPU  4 \[' && screen | grep -q '^MEM 16G\[.*guests.*tax 1.5G'"
 wait_for 'tax CPU 1.6%' >/dev/null
+check "end of the replay: the header says [ENDED], the last frame stays" wait_for '^vtax .*\[ENDED\]'
 check "rates after the second sample; default sort by CPU tax puts the VM first" sh -c "[ \"\$(echo '$(row 1)' | awk '{print \$1}')\" = 100 ]"
 check "VM row: guest time, tax 6.0, MTAX 1.5G" sh -c "echo '$(row 1)' | grep -Eq '^100 +debian-vm +pve-vm +7\.0 +3\.0 +3\.0 +1\.0 +0\.0 +6\.0 +2\.0G +510M +12M +1\.5G$'"
 T send-keys -t t '>'
@@ -174,9 +175,11 @@ check "SIGTERM: exit 0" wait_for '^EXIT=0'
 check "SIGTERM: terminal restored" grep -q ' icanon ' "$tmp/stty"
 
 # live: the screen on this host, idle, costs no CPU while it waits
-start 100 30 "env LANG=C.UTF-8 '$VTAX' -d 5"
+# (-d 10: the window measured below, 1 s to 4 s after start, holds no
+# refresh even when a slow sanitizer build takes a while to start)
+start 100 30 "env LANG=C.UTF-8 '$VTAX' -d 10"
 check "live screen comes up" wait_for '^ID +NAME'
-pid=$(pgrep -n -f "vtax -d 5")
+pid=$(pgrep -n -f "vtax -d 10")
 sleep 1
 t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 sleep 3

@@ -9,7 +9,7 @@ tmp=$(mktemp -d)
 sock="$tmp/tmux.sock"
 T() { tmux -S "$sock" "$@"; }
 cleanup() {
-	T kill-server 2>/dev/null
+	tmux_end "$sock"
 	umount "$tmp/full" "$tmp/ro" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -23,7 +23,7 @@ wait_for() {
 	return 1
 }
 run_in() {  # run_in DIR: vtax on the replay, saving into DIR
-	T kill-server 2>/dev/null; sleep 0.3
+	tmux_end "$sock"
 	T -f /dev/null new-session -d -s t -x 100 -y 30 \
 		"env LANG=C.UTF-8 TZ=UTC '$VTAX' --replay '$fx' -d 0.2 --snapshot-dir '$1'; sleep 30"
 	wait_for 'tax CPU 1.6%' >/dev/null
@@ -58,20 +58,20 @@ check "... and keeps its content" sh -c "[ \"\$(cat '$tmp/dir/vtax-pve1-20261118
 check "... and no half pair was left under its name" test ! -e "$tmp/dir/vtax-pve1-20261118-110644-2.txt"
 
 # settings: W writes them atomically (0600), the next start reads them
-T kill-server 2>/dev/null; sleep 0.3
+tmux_end "$sock"
 T -f /dev/null new-session -d -s t -x 100 -y 30 \
 	"env LANG=C.UTF-8 XDG_CONFIG_HOME='$tmp/cfg' '$VTAX' --replay '$fx' -d 0.2; sleep 30"
 wait_for 'tax CPU 1.6%' >/dev/null
 T send-keys -t t M v W
 check "W writes the settings file" wait_for "settings written to $tmp/cfg/vtax/vtaxrc"
 check "settings name columns, mode 0600" sh -c "grep -q '^sort=mem$' '$tmp/cfg/vtax/vtaxrc' && grep -q '^columns=id,name,runtime,cpu' '$tmp/cfg/vtax/vtaxrc' && [ \$(stat -c %a '$tmp/cfg/vtax/vtaxrc') = 600 ]"
-T kill-server 2>/dev/null; sleep 0.3
+tmux_end "$sock"
 T -f /dev/null new-session -d -s t -x 100 -y 30 \
 	"env LANG=C.UTF-8 XDG_CONFIG_HOME='$tmp/cfg' '$VTAX' --replay '$fx' -d 0.2; sleep 30"
 check "the next start reads them (sort by MEM, VMs only)" wait_for '▾MEM .*|showing VMs'
 check "... both" sh -c "tmux -S '$sock' capture-pane -p -t t | grep -q '▾MEM' && tmux -S '$sock' capture-pane -p -t t | grep -q 'showing VMs'"
 echo "columns=id,nosuch,cpu" >"$tmp/cfg/vtax/vtaxrc"
-T kill-server 2>/dev/null; sleep 0.3
+tmux_end "$sock"
 T -f /dev/null new-session -d -s t -x 100 -y 30 \
 	"env LANG=C.UTF-8 XDG_CONFIG_HOME='$tmp/cfg' '$VTAX' --replay '$fx' -d 0.2; sleep 30"
 check "a bad settings line is named in the footer, the rest applies" wait_for "vtaxrc: unknown column: nosuch"

@@ -98,3 +98,30 @@ print("  intervals:", iv)
 sys.exit(1 if bad or not iv else 0)
 PY
 }
+
+# tmux_end SOCK: end a tmux server and what its panes started. A sanitizer
+# build still in its exit-time leak check when the pty's hang-up SIGCONT
+# arrives never finishes (LeakSanitizer's tracer waits for a stop that
+# SIGCONT cancelled) and spins: what is left after 2 s is killed, so it
+# cannot load the machine for the tests that follow.
+tmux_end() {
+	local p kids="" alive
+	for p in $(tmux -S "$1" list-panes -a -F '#{pane_pid}' 2>/dev/null); do
+		kids="$kids $(pgrep -P "$p" | tr '\n' ' ')"
+	done
+	tmux -S "$1" kill-server 2>/dev/null
+	for _ in $(seq 20); do
+		alive=""
+		for p in $kids; do
+			[ -r "/proc/$p/stat" ] && [ "$(sed 's/.*) //' "/proc/$p/stat" | cut -d' ' -f1)" != Z ] &&
+				alive="$alive $p"
+		done
+		[ -z "$alive" ] && return 0
+		sleep 0.1
+	done
+	# shellcheck disable=SC2086 # a list of pids
+	kill -9 $alive 2>/dev/null
+	return 0
+}
+# no_output FILE: FILE is empty; else show it (the check fails)
+no_output() { [ ! -s "$1" ] || { sed 's/^/  | /' "$1" | head -20; false; }; }
