@@ -193,6 +193,29 @@ def htop_run(seconds, delay, work):
     return cpu / (seconds / delay), int(hwm)
 
 
+def screen_idle(vtax, work):
+    """CPU of the interactive screen between two refreshes, in ms."""
+    sock = os.path.join(work, "tmux-idle.sock")
+    subprocess.run(["tmux", "-S", sock, "-f", "/dev/null", "new-session", "-d", "-s", "v", "-x", "120", "-y", "40",
+                    "%s -d 5" % vtax], check=False)
+    pid = None
+    for _ in range(50):
+        out = subprocess.run(["pgrep", "-n", "-f", "%s -d 5" % vtax], capture_output=True, text=True).stdout.strip()
+        if out:
+            pid = int(out)
+            break
+        time.sleep(0.1)
+    cpu = None
+    if pid:
+        time.sleep(5.5)  # past the first refresh at 5 s
+        s0 = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+        time.sleep(4)
+        s1 = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+        cpu = (int(s1[11]) + int(s1[12]) - int(s0[11]) - int(s0[12])) * 1000.0 / HZ
+    subprocess.run(["tmux", "-S", sock, "kill-server"], check=False)
+    return cpu
+
+
 def measure(vtax, refreshes, delay, work):
     res = {}
     n = refreshes + 1
@@ -253,6 +276,9 @@ def main():
             rows.append((n, g, procs, res))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    idle = None
+    if shutil.which("tmux"):
+        idle = screen_idle(os.path.abspath(a.vtax), work)
     tools = ["vtax", "top", "htop", "systemd-cgtop", "atop"]
     print("CPU per refresh (ms, user + system, steady state: the CPU of %d frames less that of 1, "
           "over %d), peak RSS (MB), time to the first frame (ms, wall); delay %.1f s "
@@ -274,6 +300,25 @@ def main():
         r1 = "%.3f" % (res["vtax"][0] / res["top"][0]) if "top" in res and res["top"][0] else "-"
         r2 = "%.2f" % (res["vtax"][0] / res["systemd-cgtop"][0]) if "systemd-cgtop" in res and res["systemd-cgtop"][0] else "-"
         print("| %d (%d on host) | %d | %s | %s | %s |" % (n, procs, g, " | ".join(cells), r1, r2))
+    # the targets: flat in processes at a fixed number of guests, roughly
+    # linear in guests at a fixed number of processes
+    cost = {(n, g): res["vtax"][0] for n, g, _, res in rows if "vtax" in res}
+    ns = sorted({n for n, _ in cost})
+    gs = sorted({g for _, g in cost})
+    print()
+    for g in gs:
+        have = [n for n in ns if (n, g) in cost]
+        if len(have) > 1 and cost[(have[0], g)] > 0:
+            print("vtax CPU per refresh at %d guests, %d -> %d processes: x%.2f" %
+                  (g, have[0], have[-1], cost[(have[-1], g)] / cost[(have[0], g)]))
+    for n in ns:
+        have = [g for g in gs if (n, g) in cost]
+        if len(have) > 1 and cost[(n, have[0])] > 0:
+            print("vtax CPU per refresh at %d processes, %d -> %d guests (x%.0f): x%.2f" %
+                  (n, have[0], have[-1], have[-1] / have[0], cost[(n, have[-1])] / cost[(n, have[0])]))
+    if idle is not None:
+        print("vtax screen idle between refreshes (tmux, -d 5, CPU over 4 s between two refreshes): "
+              "%.1f ms" % idle)
 
 
 if __name__ == "__main__":

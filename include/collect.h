@@ -10,6 +10,7 @@
 struct collect_opts {
 	const char *cgroup_root;   /* default /sys/fs/cgroup */
 	const char *pve_dir;       /* default /etc/pve */
+	const char *kvm_dir;       /* default /sys/kernel/debug/kvm */
 	struct agent_opts agent;   /* Engine API and QMP */
 };
 

@@ -29,6 +29,7 @@ enum col_id {
 	COL_GCACHE,
 	COL_READ,
 	COL_WRITE,
+	COL_EXITS,
 	COL_COUNT
 };
 
@@ -38,6 +39,7 @@ enum col_unit {
 	UNIT_PCT,     /* % of one CPU */
 	UNIT_BYTES,
 	UNIT_RATE,    /* bytes per second */
+	UNIT_PER_S,   /* events per second */
 };
 
 struct column {

@@ -40,6 +40,7 @@ struct guest_view {
 	enum iow_src iow_src;
 	double tg_pct[TG_COUNT];       /* per QEMU thread group */
 	double io_read_bps, io_write_bps; /* bytes/s through the block layer */
+	double kvm_exits_ps;           /* KVM exits per second (VMs under KVM) */
 	/* memory, bytes; VT_UNKNOWN when unknown */
 	uint64_t mem_host, mem_ws, mem_cache, mem_tax;
 	bool mem_tax_lower_bound;      /* VM without the guest's own report */

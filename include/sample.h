@@ -113,6 +113,8 @@ struct guest_sample {
 	uint64_t vm_ram_rss;       /* bytes: RSS of the guest-RAM mappings */
 	uint64_t tg_cpu_ns[TG_COUNT];  /* ns per thread group */
 	uint64_t tg_threads[TG_COUNT]; /* threads per group */
+	uint64_t kvm_exits;        /* count: KVM exits of all its vCPUs since the VM
+				      started (debugfs kvm/PID-FD/exits; root) */
 
 	/* guest's own view (balloon statistics), bytes */
 	uint64_t g_total, g_avail, g_free, g_cache;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -41,6 +42,16 @@ struct vm_ent {
 	uint64_t ram_rss, hugetlb;  /* bytes, from smaps */
 	uint64_t read_ns;
 	bool seen;
+	char kvm[32];               /* its debugfs kvm dir "PID-FD", "" if none */
+	uint64_t kvm_look_ns;       /* when it was last looked for */
+};
+
+/* KVM VMs in debugfs: listed when a VM without a dir appears, and at
+ * most every KVM_LIST_EVERY_NS for the VMs that have none (TCG). */
+#define KVM_LIST_EVERY_NS (5000000000ull)
+struct kvm_ent {
+	int pid;
+	char name[32];
 };
 
 struct collector {
@@ -64,6 +75,10 @@ struct collector {
 	char *focus;
 	struct agent *agent;
 	bool told_uid;             /* the non-root notice was given */
+	char *kvm_dir;             /* debugfs kvm directory */
+	struct kvm_ent *kvm;       /* its last listing */
+	size_t nkvm;
+	uint64_t kvm_list_ns;      /* when it was listed, 0 never */
 };
 
 void collector_set_focus(struct collector *c, const char *key)
@@ -92,6 +107,7 @@ struct collector *collector_new(const struct collect_opts *o, char **cause)
 		return NULL;
 	}
 	c->pve_dir = xstrdup(o->pve_dir ? o->pve_dir : "/etc/pve");
+	c->kvm_dir = xstrdup(o->kvm_dir ? o->kvm_dir : "/sys/kernel/debug/kvm");
 	c->pid_max = 32768;
 	if (!read_small_at(AT_FDCWD, "/proc/sys/kernel/pid_max", &c->buf, 64))
 		parse_u64(c->buf.s, &c->pid_max);
@@ -108,6 +124,8 @@ void collector_free(struct collector *c)
 	procs_free(c->procs);
 	host_reader_free(c->host);
 	free(c->pve_dir);
+	free(c->kvm_dir);
+	free(c->kvm);
 	free(c->pve);
 	free(c->vm);
 	for (size_t i = 0; i < c->nlim; i++)
@@ -259,8 +277,71 @@ static void read_vm(struct collector *c, struct guest_sample *g, uint64_t start)
 	if (!e) {
 		c->vm = xrealloc(c->vm, (c->nvm + 1) * sizeof(*c->vm));
 		e = &c->vm[c->nvm++];
+		*e = (struct vm_ent){.pid = g->main_pid, .start = start};
 	}
-	*e = (struct vm_ent){g->main_pid, start, ram_rss, huge, now, true};
+	e->ram_rss = ram_rss;
+	e->hugetlb = huge;
+	e->read_ns = now;
+	e->seen = true;
+}
+
+static void kvm_list(struct collector *c, uint64_t now)
+{
+	c->kvm_list_ns = now ? now : 1;
+	c->nkvm = 0;
+	DIR *d = opendir(c->kvm_dir);
+	if (!d)
+		return; /* no debugfs, not root, or no KVM: exits stay unknown */
+	size_t cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int pid, fd, end = 0;
+		if (sscanf(de->d_name, "%d-%d%n", &pid, &fd, &end) != 2 || de->d_name[end] ||
+		    strlen(de->d_name) >= sizeof(c->kvm[0].name))
+			continue;
+		if (c->nkvm == cap) {
+			cap = cap ? 2 * cap : 8;
+			c->kvm = xrealloc(c->kvm, cap * sizeof(*c->kvm));
+		}
+		c->kvm[c->nkvm].pid = pid;
+		str_copy(c->kvm[c->nkvm].name, sizeof(c->kvm[c->nkvm].name), de->d_name);
+		c->nkvm++;
+	}
+	closedir(d);
+}
+
+/* KVM exits of a VM: one small read of its debugfs "exits" file. */
+static void read_kvm(struct collector *c, struct guest_sample *g, uint64_t start)
+{
+	struct vm_ent *e = NULL;
+	for (size_t i = 0; i < c->nvm; i++)
+		if (c->vm[i].pid == g->main_pid && c->vm[i].start == start)
+			e = &c->vm[i];
+	if (!e)
+		return;
+	uint64_t now = now_mono_ns();
+	if (!e->kvm[0]) {
+		if (e->kvm_look_ns && now - e->kvm_look_ns < KVM_LIST_EVERY_NS)
+			return;
+		/* a listing younger than the last look cannot hold it either */
+		if (!c->kvm_list_ns || c->kvm_list_ns <= e->kvm_look_ns ||
+		    now - c->kvm_list_ns >= KVM_LIST_EVERY_NS)
+			kvm_list(c, now);
+		e->kvm_look_ns = now;
+		for (size_t i = 0; i < c->nkvm; i++)
+			if (c->kvm[i].pid == (int)g->main_pid)
+				str_copy(e->kvm, sizeof(e->kvm), c->kvm[i].name);
+		if (!e->kvm[0])
+			return;
+	}
+	char path[600];
+	snprintf(path, sizeof(path), "%s/%s/exits", c->kvm_dir, e->kvm);
+	uint64_t v;
+	if (read_small_at(AT_FDCWD, path, &c->buf, 64) || parse_u64(c->buf.s, &v)) {
+		e->kvm[0] = '\0'; /* the VM went away, or its fd changed */
+		return;
+	}
+	g->kvm_exits = v;
 }
 
 /* Forget VMs not seen in this refresh. */
@@ -535,8 +616,11 @@ int collector_sample(struct collector *c, struct sample *s)
 	agent_commit(c->agent);
 	for (size_t i = 0; i < s->nguests; i++) {
 		struct guest_sample *g = &s->guests[i];
-		if (g->main_pid)
-			read_vm(c, g, main_start(c, g));
+		if (g->main_pid) {
+			uint64_t start = main_start(c, g);
+			read_vm(c, g, start);
+			read_kvm(c, g, start);
+		}
 		agent_facts(c, g);
 		if (!g->name)
 			g->name = g->runtime == RT_QEMU ? xasprintf("qemu-%s", g->id)

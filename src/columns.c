@@ -50,6 +50,8 @@ const struct column columns[COL_COUNT] = {
 		      "bytes read per second through the block layer (io.stat, blkio)"},
 	[COL_WRITE] = {"write", "WRITE/s", 7, UNIT_RATE, false, false, "io.write",
 		       "bytes written per second through the block layer"},
+	[COL_EXITS] = {"exits", "EXITS/s", 7, UNIT_PER_S, false, false, "kvm_exits",
+		       "KVM exits per second, all vCPUs (debugfs kvm/PID-FD/exits; root, KVM only)"},
 };
 
 _Static_assert(sizeof(columns) / sizeof(columns[0]) == COL_COUNT, "one entry per column");
@@ -94,6 +96,25 @@ void fmt_bytes_short(char *buf, size_t sz, uint64_t v)
 	fmt_scaled(buf, sz, v, true);
 }
 
+/* A rate of events in at most 5 characters: "950", "12.3k", "4.1M", "-". */
+static void fmt_count(char *buf, size_t sz, double d)
+{
+	static const char units[] = " kMGT";
+	if (isnan(d)) {
+		snprintf(buf, sz, "-");
+		return;
+	}
+	int u = 0;
+	while (d >= 999.5 && u < 4) {
+		d /= 1000.0;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, sz, "%.0f", d);
+	else
+		snprintf(buf, sz, d < 9.95 ? "%.1f%c" : "%.0f%c", d, units[u]);
+}
+
 static double num(enum col_id c, const struct guest_view *v)
 {
 	switch (c) {
@@ -106,6 +127,7 @@ static double num(enum col_id c, const struct guest_view *v)
 	case COL_TAX: return v->cpu_tax;
 	case COL_READ: return v->io_read_bps;
 	case COL_WRITE: return v->io_write_bps;
+	case COL_EXITS: return v->kvm_exits_ps;
 	default: break;
 	}
 	uint64_t b = VT_UNKNOWN;
@@ -154,6 +176,11 @@ void column_cell(enum col_id c, const struct guest_view *v, char *buf, size_t bu
 	case UNIT_RATE: {
 		double d = num(c, v);
 		fmt_bytes_short(raw, sizeof(raw), isnan(d) ? VT_UNKNOWN : (uint64_t)(d + 0.5));
+		break;
+	}
+	case UNIT_PER_S: {
+		double d = num(c, v);
+		fmt_count(raw, sizeof(raw), d);
 		break;
 	}
 	case UNIT_BYTES: {

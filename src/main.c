@@ -29,7 +29,7 @@ struct opts {
 	const char *replay;
 	struct render_opts ro;
 	struct collect_opts co;
-	int sort_set, delay_set;
+	int sort_set, delay_set, cols_set;
 	int ascii, no_color;
 	const char *snapshot_dir;
 };
@@ -49,6 +49,8 @@ static void usage(FILE *fp)
 		"  -j, --json             one JSON object per refresh (JSON Lines)\n"
 		"  -s, --sort=COLUMN      sort by COLUMN (default cpu_tax); see --list-columns\n"
 		"  -r, --reverse          sort ascending instead of descending\n"
+		"  -o, --columns=LIST     show these columns (comma-separated names), or\n"
+		"                         +LIST: the default ones and these\n"
 		"      --record=FILE      also append raw samples to FILE (JSON Lines)\n"
 		"      --replay=FILE      read samples from FILE instead of the live host\n"
 		"      --snapshot-dir=DIR where the s key saves snapshots (default: the\n"
@@ -62,6 +64,8 @@ static void usage(FILE *fp)
 		"      --podman-socket=PATH   Podman API socket (default /run/podman/podman.sock)\n"
 		"      --cgroup-root=DIR  read cgroups below DIR (default /sys/fs/cgroup)\n"
 		"      --pve-dir=DIR      Proxmox configuration directory (default /etc/pve)\n"
+		"      --kvm-debugfs=DIR  KVM's debugfs directory, for exits/s (default\n"
+		"                         /sys/kernel/debug/kvm)\n"
 		"      --list-columns     list the columns and what they mean\n"
 		"  -h, --help             show this help and exit\n"
 		"  -V, --version          show the version and exit\n"
@@ -78,7 +82,7 @@ static int fail_usage(const char *what, const char *arg)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_RECORD = 256, OPT_REPLAY, OPT_CGROOT, OPT_PVE, OPT_LISTCOLS, OPT_SNAPDIR,
-	       OPT_ASCII, OPT_NOCOLOR, OPT_BALLOON, OPT_DOCKER, OPT_PODMAN };
+	       OPT_ASCII, OPT_NOCOLOR, OPT_BALLOON, OPT_DOCKER, OPT_PODMAN, OPT_KVM };
 	static const struct option longopts[] = {
 		{"batch", no_argument, NULL, 'b'},
 		{"iterations", required_argument, NULL, 'n'},
@@ -86,10 +90,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"json", no_argument, NULL, 'j'},
 		{"sort", required_argument, NULL, 's'},
 		{"reverse", no_argument, NULL, 'r'},
+		{"columns", required_argument, NULL, 'o'},
 		{"record", required_argument, NULL, OPT_RECORD},
 		{"replay", required_argument, NULL, OPT_REPLAY},
 		{"cgroup-root", required_argument, NULL, OPT_CGROOT},
 		{"pve-dir", required_argument, NULL, OPT_PVE},
+		{"kvm-debugfs", required_argument, NULL, OPT_KVM},
 		{"list-columns", no_argument, NULL, OPT_LISTCOLS},
 		{"snapshot-dir", required_argument, NULL, OPT_SNAPDIR},
 		{"enable-balloon-stats", no_argument, NULL, OPT_BALLOON},
@@ -104,7 +110,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":bn:d:js:rhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":bn:d:js:ro:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o->batch = 1;
@@ -138,6 +144,25 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->ro.desc = false;
 			o->sort_set = 1;
 			break;
+		case 'o': {
+			const char *list = optarg;
+			bool add = *list == '+';
+			for (int i = 0; i < COL_COUNT; i++)
+				o->ro.cols[i] = add && columns[i].def;
+			char *copy = xstrdup(list + add), *save = NULL;
+			for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				int col = column_find(t);
+				if (col < 0) {
+					int rc = fail_usage("unknown column (see --list-columns):", t);
+					free(copy);
+					return rc;
+				}
+				o->ro.cols[col] = true;
+			}
+			free(copy);
+			o->cols_set = 1;
+			break;
+		}
 		case OPT_RECORD:
 			o->record = optarg;
 			break;
@@ -149,6 +174,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_PVE:
 			o->co.pve_dir = optarg;
+			break;
+		case OPT_KVM:
+			o->co.kvm_dir = optarg;
 			break;
 		case OPT_BALLOON:
 			o->co.agent.enable_balloon_stats = true;
@@ -275,6 +303,8 @@ static int interactive(struct opts *o, struct live_src *ls)
 	}
 	if (o->delay_set)
 		u.delay_ns = o->delay_ns;
+	if (o->cols_set)
+		memcpy(u.cols, o->ro.cols, sizeof(u.cols));
 	struct screen_opts so = {
 		.ascii = o->ascii, .no_color = o->no_color, .snapshot_dir = o->snapshot_dir,
 		.notice = cause,

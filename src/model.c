@@ -126,6 +126,7 @@ static void guest_cpu(const struct guest_sample *p, const struct guest_sample *g
 		v->tg_pct[t] = pct(counter_delta(g->tg_cpu_ns[t], p->tg_cpu_ns[t]), dt);
 	v->io_read_bps = rate(counter_delta(g->cg_io_rbytes, p->cg_io_rbytes), dt);
 	v->io_write_bps = rate(counter_delta(g->cg_io_wbytes, p->cg_io_wbytes), dt);
+	v->kvm_exits_ps = rate(counter_delta(g->kvm_exits, p->kvm_exits), dt);
 }
 
 static void guest_mem(const struct guest_sample *g, struct guest_view *v)
@@ -290,7 +291,7 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 		v->g = g;
 		v->kind = runtime_kind(g->runtime);
 		v->cpu_usr = v->cpu_sys = v->cpu_guest = v->cpu_iowait = v->cpu_total = v->cpu_tax = VT_NAN;
-		v->io_read_bps = v->io_write_bps = VT_NAN;
+		v->io_read_bps = v->io_write_bps = v->kvm_exits_ps = VT_NAN;
 		for (int t = 0; t < TG_COUNT; t++)
 			v->tg_pct[t] = VT_NAN;
 		const struct guest_sample *p = idx ? find_prev(idx, prev->nguests, g) : NULL;

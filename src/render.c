@@ -238,6 +238,7 @@ static json_object *guest_json(const struct guest_view *v)
 	put(io, "read", jnum(v->io_read_bps, 0));
 	put(io, "write", jnum(v->io_write_bps, 0));
 	put(o, "io", io);
+	put(o, "kvm_exits", jnum(v->kvm_exits_ps, 1));
 	put(o, "helpers", json_object_new_uint64(g->h_count));
 	put(o, "note", jx_str(g->note));
 	return o;

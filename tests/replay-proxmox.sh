@@ -38,6 +38,15 @@ check "host tax sums guests" pyjson "$tmp/out.jsonl" \
 check "text: VM row shows MTAX 1.5G and sorts first by tax" sh -c \
 	"grep -A1 '^ID ' '$tmp/out.txt' | tail -1 | grep -Eq '^100 +debian-vm +pve-vm +7\.0 +3\.0 +3\.0 +1\.0 +0\.0 +6\.0 +2\.0G +510M +12M +1\.5G\$'"
 check "text: container row MTAX 1.5M" sh -c "grep -Eq '^101 +debian-ct +pve-ct .* 1\.5M\$' '$tmp/out.txt'"
+check "KVM exits: 850/s for the VM, none for the container" pyjson "$tmp/out.jsonl" \
+	"guest(id='100')['kvm_exits'] == 850.0 and guest(id='101')['kvm_exits'] is None"
+"$VTAX" -b --replay "$fx" -o +exits,pids >"$tmp/cols.txt"
+check "-o +exits,pids: the defaults plus EXITS/s and PIDS" sh -c \
+	"grep -Eq '^ID +NAME +RUNTIME +PIDS +CPU%.* MTAX +EXITS/s\$' '$tmp/cols.txt' && grep -Eq '^100 .* 1\.5G +850\$' '$tmp/cols.txt'"
+"$VTAX" -b --replay "$fx" -o id,exits >"$tmp/cols.txt"
+check "-o id,exits: only those" sh -c "grep -Eq '^ID +EXITS/s\$' '$tmp/cols.txt'"
+"$VTAX" -b --replay "$fx" -o id,nosuch >/dev/null 2>"$tmp/err"; rc=$?
+check "-o with an unknown column: exit 2 and its name" sh -c "[ $rc -eq 2 ] && grep -q nosuch '$tmp/err'"
 "$VTAX" -b --replay "$fx" -s mem -r >"$tmp/asc.txt"
 check "--sort mem --reverse puts the container first" sh -c \
 	"grep -A1 '^ID ' '$tmp/asc.txt' | tail -1 | grep -q '^101 '"

@@ -41,6 +41,8 @@ vp=""
 check "vtax survived the churn" [ "$alive" -eq 1 ]
 check "vtax exits 0 on SIGTERM (status $rc)" [ $rc -eq 0 ]
 check "no sanitizer report, no error output" sh -c "! grep -q 'Sanitizer\|runtime error' '$work/err' && [ ! -s '$work/err' ] || { head -20 '$work/err'; false; }"
+left=$(for h in $(cg_hierarchies); do ls -d "$h"/lxc.payload.soak-* 2>/dev/null; done | wc -l)
+check "the churn left no cgroup behind ($left)" [ "$left" -eq 0 ]
 check "pids were reused during the run" sh -c "grep -Eq ', [1-9][0-9]* pids reused' '$work/churn.log'"
 python3 - "$work/out.jsonl" "$secs" >"$work/check.log" <<'PY'
 import json, re, sys

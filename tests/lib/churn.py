@@ -4,6 +4,7 @@ cgroup in every hierarchy named lxc.payload.soak-mX-N holding a shell
 with about X MB of memory) and destroy the oldest; every 2 s start a
 halted boot-sector QEMU and kill the one before. Runs SECONDS, then
 removes everything it made and prints what it did."""
+import errno
 import os
 import signal
 import subprocess
@@ -34,11 +35,19 @@ def cg_make(rel):
 
 
 def cg_remove(rel):
+    """rmdir rel everywhere; a killed task may take a moment to leave
+    (EBUSY until then), so try again for up to 2 s."""
     for h in mounts:
-        try:
-            os.rmdir(h + rel)
-        except OSError:
-            pass
+        for _ in range(200):
+            try:
+                os.rmdir(h + rel)
+                break
+            except FileNotFoundError:
+                break
+            except OSError as e:
+                if e.errno != errno.EBUSY:
+                    break
+                time.sleep(0.01)
 
 
 def enter(rel):
