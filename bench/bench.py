@@ -278,7 +278,11 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     idle = None
     if shutil.which("tmux"):
-        idle = screen_idle(os.path.abspath(a.vtax), work)
+        idle_dir = tempfile.mkdtemp(prefix="vtax-bench-idle.")
+        try:
+            idle = screen_idle(os.path.abspath(a.vtax), idle_dir)
+        finally:
+            shutil.rmtree(idle_dir, ignore_errors=True)
     tools = ["vtax", "top", "htop", "systemd-cgtop", "atop"]
     print("CPU per refresh (ms, user + system, steady state: the CPU of %d frames less that of 1, "
           "over %d), peak RSS (MB), time to the first frame (ms, wall); delay %.1f s "

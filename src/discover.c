@@ -61,7 +61,11 @@ int discover_is_helper_cgroup(const char *path)
 
 int discover_classify(const char *path, struct guest_match *m)
 {
-	memset(m, 0, sizeof(*m));
+	/* not memset: the struct is 8 KiB and this runs for every cgroup
+	 * directory at every refresh */
+	m->rt = RT_PVE_QEMU;
+	m->id[0] = m->name[0] = m->payload[0] = m->helper_cg[0] = '\0';
+	m->ino = 0;
 	const char *base = strrchr(path, '/');
 	if (!base || !base[1])
 		return 0;
