@@ -790,14 +790,31 @@ static void footer(struct vscreen *vs, const struct ui *u, int width)
 		sanitize(st, sizeof(st), u->status);
 		lb_put(&b, st, u->status_err ? VA_WARN : VA_FTEXT);
 	} else {
-		static const char *const keys[][2] = {
-			{"h", "Help"}, {"Enter", "Detail"}, {"/", "Filter"}, {"v", "View"},
-			{"<>", "Sort"}, {"T", "Tax"}, {"P", "CPU"}, {"M", "Mem"}, {"I", "Invert"},
-			{"d", "Delay"}, {"Spc", "Freeze"}, {"s", "Save"}, {"q", "Quit"},
+		/* drop: the order in which keys leave a narrow bar (0 stays);
+		 * Help, Save and Quit are always there */
+		static const struct {
+			const char *key, *label;
+			int drop;
+		} keys[] = {
+			{"h", "Help", 0}, {"Enter", "Detail", 8}, {"/", "Filter", 7},
+			{"v", "View", 5}, {"<>", "Sort", 9}, {"T", "Tax", 3}, {"P", "CPU", 2},
+			{"M", "Mem", 1}, {"I", "Invert", 4}, {"d", "Delay", 6},
+			{"Spc", "Freeze", 10}, {"s", "Save", 0}, {"q", "Quit", 0},
 		};
+		int total = 0, gone = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			total += (int)(strlen(keys[i].key) + strlen(keys[i].label)) + 1;
+		while (total > width && gone < 10) { /* the last cell stays free */
+			gone++;
+			for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+				if (keys[i].drop == gone)
+					total -= (int)(strlen(keys[i].key) + strlen(keys[i].label)) + 1;
+		}
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-			lb_put(&b, keys[i][0], VA_FKEY);
-			lb_put(&b, keys[i][1], VA_FTEXT);
+			if (keys[i].drop && keys[i].drop <= gone)
+				continue;
+			lb_put(&b, keys[i].key, VA_FKEY);
+			lb_put(&b, keys[i].label, VA_FTEXT);
 			lb_put(&b, " ", VA_NORMAL);
 		}
 	}

@@ -46,6 +46,8 @@ T send-keys -t t T
 check "T sorts by tax again, biggest first" wait_for '▾TAX%'
 sleep 0.2
 check "... the VM first" sh -c "echo '$(row 1)' | grep -q '^100 '"
+T send-keys -t t k
+check "80 columns: the key bar keeps Help, Save and Quit" wait_for '^hHelp .*sSave qQuit *$'
 T send-keys -t t Enter
 check "Enter opens the detail pane with threads and the why" wait_for '^ why +Memory tax 1.49G: guest page cache 1.49G held in host RAM'
 check "detail pane: thread groups" wait_for '^ threads +vcpu 2.5%'
