@@ -506,13 +506,15 @@ void view_explain(const struct guest_view *v, char *buf, size_t sz)
 			fmt_bytes(b2, sizeof(b2), gc);
 			fmt_bytes(c2, sizeof(c2), hc);
 			fmt_bytes(c3, sizeof(c3), rest);
-			if (hc)
-				snprintf(buf, sz, "Memory tax %s: guest page cache %s held in host RAM, host "
-						  "page cache %s of its files, %s QEMU and free guest pages.",
-					 a, b2, c2, c3);
-			else
-				snprintf(buf, sz, "Memory tax %s: guest page cache %s held in host RAM, %s "
-						  "QEMU and free guest pages.", a, b2, c3);
+			/* parts under 1 MiB are noise beside the others: left out */
+			int n = snprintf(buf, sz, "Memory tax %s: guest page cache %s held in host RAM",
+					 a, b2);
+			if (hc >= (1u << 20) && n >= 0 && (size_t)n < sz)
+				n += snprintf(buf + n, sz - (size_t)n, ", host page cache %s of its files", c2);
+			if (rest >= (1u << 20) && n >= 0 && (size_t)n < sz)
+				n += snprintf(buf + n, sz - (size_t)n, ", %s QEMU and free guest pages", c3);
+			if (n >= 0 && (size_t)n < sz)
+				snprintf(buf + n, sz - (size_t)n, ".");
 		} else if (!isnan(v->cpu_guest) && v->cpu_guest < 0.05 && !isnan(v->cpu_usr) &&
 			   v->cpu_usr > 5) {
 			snprintf(buf, sz, "No guest time: the guest runs emulated (TCG), so all %.1f%% "
@@ -610,12 +612,31 @@ static void detail(struct vscreen *vs, const struct frame *f, const struct guest
 	}
 	lb_finish(vs, &b);
 
-	/* host view and guest view of memory, two bars on one scale */
-	int bw = width > 90 ? 40 : width / 3;
+	/* host view and guest view of memory, two bars on one scale, as
+	 * wide as the longer text beside them leaves room for */
+	char m1[16], m2[16], m3[16], m4[16];
+	char htext[128], gtext[128] = "";
+	fmt_bytes(m1, sizeof(m1), v->mem_host);
+	fmt_bytes(m2, sizeof(m2), v->mem_ws);
+	fmt_bytes(m3, sizeof(m3), v->mem_cache);
+	fmt_bytes(m4, sizeof(m4), v->mem_tax);
+	snprintf(htext, sizeof(htext), " held %s: wset %s, tax %s%s, page cache %s", m1, m2,
+		 v->mem_tax_lower_bound ? ">" : "", m4, m3);
 	double scale = v->mem_host == VT_UNKNOWN ? 0 : (double)v->mem_host;
 	if (v->g_total != VT_UNKNOWN && (double)v->g_total > scale)
 		scale = (double)v->g_total;
-	char m1[16], m2[16], m3[16], m4[16];
+	if (v->g_total != VT_UNKNOWN && scale) {
+		fmt_bytes(m1, sizeof(m1), v->g_total);
+		fmt_bytes(m2, sizeof(m2), v->g_used);
+		fmt_bytes(m3, sizeof(m3), v->g_cache);
+		snprintf(gtext, sizeof(gtext), " total %s: used %s, cache %s", m1, m2, m3);
+	}
+	int textw = (int)(strlen(htext) > strlen(gtext) ? strlen(htext) : strlen(gtext));
+	int bw = width - 7 - 2 - textw - 1;
+	if (bw > 40)
+		bw = 40;
+	if (bw < 8)
+		bw = 8;
 	lb_new(vs, width, &b);
 	lb_put(&b, " host  ", VA_LABEL);
 	{
@@ -625,12 +646,7 @@ static void detail(struct vscreen *vs, const struct frame *f, const struct guest
 					{tax, VA_TAX, "\xe2\x96\x93", "T", "tax"}};
 		bar(&b, s, 2, bw, u->ascii);
 	}
-	fmt_bytes(m1, sizeof(m1), v->mem_host);
-	fmt_bytes(m2, sizeof(m2), v->mem_ws);
-	fmt_bytes(m3, sizeof(m3), v->mem_cache);
-	fmt_bytes(m4, sizeof(m4), v->mem_tax);
-	lb_printf(&b, VA_NORMAL, " held %s: wset %s, tax %s%s, page cache %s", m1, m2,
-		  v->mem_tax_lower_bound ? ">" : "", m4, m3);
+	lb_put(&b, htext, VA_NORMAL);
 	lb_finish(vs, &b);
 
 	lb_new(vs, width, &b);
@@ -641,10 +657,7 @@ static void detail(struct vscreen *vs, const struct frame *f, const struct guest
 		const struct seg s[] = {{used, VA_WSET, "\xe2\x96\x88", "#", "used"},
 					{gc, VA_CACHE, "\xe2\x96\x92", "c", "cache"}};
 		bar(&b, s, 2, bw, u->ascii);
-		fmt_bytes(m1, sizeof(m1), v->g_total);
-		fmt_bytes(m2, sizeof(m2), v->g_used);
-		fmt_bytes(m3, sizeof(m3), v->g_cache);
-		lb_printf(&b, VA_NORMAL, " total %s: used %s, cache %s", m1, m2, m3);
+		lb_put(&b, gtext, VA_NORMAL);
 	} else if (v->kind == KIND_VM) {
 		char note[256];
 		sanitize(note, sizeof(note), g->note ? g->note :
@@ -675,12 +688,34 @@ static void detail(struct vscreen *vs, const struct frame *f, const struct guest
 	}
 	lb_finish(vs, &b);
 
+	/* the why sentence takes a second line when it needs one; the
+	 * history caption then gives way, so the pane keeps its height */
 	char why[512];
 	view_explain(v, why, sizeof(why));
+	int ww = width - 7;
+	const char *rest = NULL;
 	lb_new(vs, width, &b);
 	lb_put(&b, " why   ", VA_LABEL);
-	lb_put(&b, why, VA_NORMAL);
+	if (ww > 10 && (int)strlen(why) > ww) {
+		int cut = ww;
+		while (cut > ww / 2 && why[cut] != ' ')
+			cut--;
+		if (why[cut] != ' ')
+			cut = ww;
+		char first[512];
+		snprintf(first, sizeof(first), "%.*s", cut, why);
+		lb_put(&b, first, VA_NORMAL);
+		rest = why + cut + (why[cut] == ' ');
+	} else {
+		lb_put(&b, why, VA_NORMAL);
+	}
 	lb_finish(vs, &b);
+	if (rest) {
+		lb_new(vs, width, &b);
+		lb_put(&b, "       ", VA_NORMAL);
+		lb_put(&b, rest, VA_NORMAL);
+		lb_finish(vs, &b);
+	}
 
 	char key[200];
 	guest_key(g, key, sizeof(key));
@@ -697,6 +732,8 @@ static void detail(struct vscreen *vs, const struct frame *f, const struct guest
 	if (e)
 		spark(&b, e->mem_tax, e->n, e->head, sw, u->ascii, VA_TAX);
 	lb_finish(vs, &b);
+	if (rest)
+		return;
 	lb_new(vs, width, &b);
 	if (e)
 		lb_printf(&b, VA_DIM, "       last %d sample%s (%.1f s), newest on the right", e->n,
