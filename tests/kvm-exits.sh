@@ -37,10 +37,10 @@ while True:
     time.sleep(0.02)
 " &
 writer=$!
-sleep 0.3
+for _ in $(seq 100); do [ "$(cat "$kvm/$qpid-11/exits")" -gt 0 ] 2>/dev/null && break; sleep 0.05; done
 "$VTAX" --json -n 4 -d 0.5 --kvm-debugfs "$kvm" >"$work/out.jsonl" 2>"$work/err"
 check "exits/s of the VM within 10% of the rate the test drives (20000/s)" pyjson "$work/out.jsonl" \
-	"all(abs(g['kvm_exits'] - 20000) <= 2000 for f in frames[1:] for g in f['guests'] if g['id'] == '$qpid')"
+	"[g['kvm_exits'] for f in frames[1:] for g in f['guests'] if g['id'] == '$qpid'] if not all(abs(g['kvm_exits'] - 20000) <= 2000 for f in frames[1:] for g in f['guests'] if g['id'] == '$qpid') else True"
 check "the first frame has no rate yet" pyjson "$work/out.jsonl" \
 	"[g for g in frames[0]['guests'] if g['id'] == '$qpid'][0]['kvm_exits'] is None"
 "$VTAX" -b -n 2 -d 0.5 -o id,name,exits --kvm-debugfs "$kvm" >"$work/out.txt"
