@@ -46,6 +46,12 @@ void procs_free(struct procs *p);
  * (a tracked pid that is gone or reused drops out). Returns 0 or -errno. */
 int procs_update(struct procs *p, bool scan, bool full);
 
+/* Pids living in containers' cgroups, for the next full look to pass by
+ * without reading them: nothing vtax tracks runs inside a container (a
+ * QEMU there is that container's work; helpers live outside). Takes pids
+ * (malloc'd, any order); dropped after the next procs_update(). */
+void procs_skip(struct procs *p, int *pids, size_t n);
+
 /* Tracked processes; valid until the next procs_update(). */
 struct proc_ent *procs_list(struct procs *p, size_t *n);
 

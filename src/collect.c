@@ -537,6 +537,17 @@ int collector_sample(struct collector *c, struct sample *s)
 	/* before the cache below is replaced by this refresh's guests */
 	bool appeared = new_guests(c, s, ncg);
 
+	/* A full look at /proc (the first, and one after the pid allocator
+	 * wrapped) reads every process's comm: containers' processes, most
+	 * of a host's, are passed by, found in their cgroups for far less */
+	uint64_t forks = s->host.forks;
+	bool first = !c->last_scan_ns;
+	bool full = first || forks == VT_UNKNOWN || forks - c->forks_at_full >= c->pid_max / 2;
+	bool forked = forks == VT_UNKNOWN || forks != c->forks_at_scan;
+	bool scan = first || appeared || (forked && now_mono_ns() - c->last_scan_ns >= SCAN_EVERY_NS);
+	int *skip = NULL;
+	size_t nskip = 0;
+
 	/* counters of cgroup guests */
 	uint64_t *lim_read = xcalloc(ncg + 1, sizeof(*lim_read));
 	for (size_t i = 0; i < ncg; i++) {
@@ -566,6 +577,8 @@ int collector_sample(struct collector *c, struct sample *s)
 		}
 		if (g->runtime == RT_PVE_QEMU || g->runtime == RT_PVE_LXC)
 			pve_name(c, g);
+		if (full && scan && runtime_kind(g->runtime) == KIND_CT)
+			cgroup_count_procs(&c->cg, g->cgroup, &skip, &nskip);
 	}
 	/* guests[0..ncg) are still the cgroup guests here */
 	struct sample cg_only = *s;
@@ -579,18 +592,16 @@ int collector_sample(struct collector *c, struct sample *s)
 	 * appears (its QEMU or helper then shows at once); tracked processes
 	 * are read every time. */
 	uint64_t now = now_mono_ns();
-	uint64_t forks = s->host.forks;
-	bool first = !c->last_scan_ns;
-	bool forked = forks == VT_UNKNOWN || forks != c->forks_at_scan;
-	bool scan = first || appeared || (forked && now - c->last_scan_ns >= SCAN_EVERY_NS);
-	/* a pid can be reused only after the allocator wrapped around */
-	bool full = first || forks == VT_UNKNOWN || forks - c->forks_at_full >= c->pid_max / 2;
+	/* scan and full as decided above; a pid can be reused only after the
+	 * allocator wrapped around */
 	if (scan) {
 		c->last_scan_ns = now;
 		c->forks_at_scan = forks;
 	}
 	if (full && scan)
 		c->forks_at_full = forks;
+	if (skip)
+		procs_skip(c->procs, skip, nskip);
 	procs_update(c->procs, scan, full && scan);
 	agent_begin(c->agent);
 	for (size_t i = 0; i < ncg; i++)

@@ -62,6 +62,8 @@ struct procs {
 	int *young;                /* pids new at the last scan: looked at again */
 	size_t nyoung;             /* at the next one, in case they exec'd since */
 	long last_pid;             /* ns_last_pid at the last scan, -1 unknown */
+	int *skip;                 /* sorted: pids the next full look passes by */
+	size_t nskip;
 	struct proc_ent *ents;     /* tracked, sorted by pid */
 	size_t nents, capents;
 	uint64_t read_ns;
@@ -113,6 +115,7 @@ void procs_free(struct procs *p)
 	free(p->ents);
 	free(p->seen);
 	free(p->young);
+	free(p->skip);
 	sb_free(&p->buf);
 	free(p);
 }
@@ -235,12 +238,22 @@ static void classify_detail(struct procs *p, struct pids_stack *st)
 
 /* Classify new pids. The comm of each is one small read; libproc2 reads
  * stat, cmdline and cgroup only for the few whose comm may be ours. */
+void procs_skip(struct procs *p, int *pids, size_t n)
+{
+	free(p->skip);
+	qsort(pids, n, sizeof(*pids), cmp_int);
+	p->skip = pids;
+	p->nskip = n;
+}
+
 static void classify(struct procs *p, const int *pids, size_t n)
 {
 	unsigned *cand = xmalloc((n + 1) * sizeof(*cand));
 	unsigned *kt = xmalloc((n + 1) * sizeof(*kt));
 	size_t ncand = 0, nkt = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (p->nskip && bsearch(&pids[i], p->skip, p->nskip, sizeof(*p->skip), cmp_int))
+			continue;
 		char path[32];
 		snprintf(path, sizeof(path), "%d/comm", pids[i]);
 		if (read_small_at(p->proc_fd, path, &p->buf, 64))
@@ -391,6 +404,11 @@ static bool probe_new(struct procs *p, long last)
 
 int procs_update(struct procs *p, bool scan, bool full)
 {
+	if (!(scan && full)) {
+		free(p->skip); /* only a full look may pass pids by */
+		p->skip = NULL;
+		p->nskip = 0;
+	}
 	long last = scan ? ns_last_pid(p) : -1;
 	if (scan && !full && probe_new(p, last)) {
 		p->last_pid = last;
@@ -447,6 +465,9 @@ int procs_update(struct procs *p, bool scan, bool full)
 	p->seen = cur;
 	p->nseen = ncur;
 	p->capseen = ncur;
+	free(p->skip);
+	p->skip = NULL;
+	p->nskip = 0;
 	sort_unique(p);
 	p->read_ns = now_mono_ns();
 	read_counters(p);

@@ -43,7 +43,7 @@ IN
 chmod +x "$work/inside.sh"
 bash -c "$(declare -f cg_hierarchies cg_enter); cg_enter '$rel' \$\$; exec unshare --fork --pid --mount-proc --uts --ipc sh '$work/inside.sh'" &
 cpid=$!
-for _ in $(seq 100); do [ -e "$work/anon.ready" ] && [ -e "$work/file.ready" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -e "$work/anon.ready" ] && [ -e "$work/file.ready" ] && break; sleep 0.1; done
 [ -e "$work/anon.ready" ] || { fail "container workload started"; finish; }
 sleep 1
 
