@@ -45,7 +45,10 @@ check "v2: docker scope with broken files: unknown, not 0" pyjson "$tmp/v2.json"
 check "v2: libvirt VM unescaped" pyjson "$tmp/v2.json" "guest(runtime='libvirt')['id'] == '3' and guest(runtime='libvirt')['name'] == 'win11'"
 check "v2: nspawn payload measured, supervisor as tax" pyjson "$tmp/v2.json" "guest(runtime='nspawn')['name'] == 'build' and guest(runtime='nspawn')['mem']['host'] == 52428800 + 2097152 and guest(runtime='nspawn')['mem']['tax'] == 2097152"
 check "v2: five guests, nothing else (live QEMU processes aside)" pyjson "$tmp/v2.json" "len([g for g in d['guests'] if g['runtime'] != 'qemu']) == 5"
-check "v2: no error output" no_output "$tmp/err"
+# the fixture's Docker container may make vtax say, once, that no Docker
+# API answers here (it depends on how soon the ask fails): that is all
+grep -v '^vtax: docker API at .*: no such socket' "$tmp/err" >"$tmp/err2"
+check "v2: no error output (but the Docker API notice)" no_output "$tmp/err2"
 
 # hybrid: v1 memory and cpuacct, cgroup2 'unified' with cpu.stat and pressure
 hy="$tmp/hy"
