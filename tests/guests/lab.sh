@@ -286,10 +286,6 @@ ensure_dockerd() {
 	local i
 	for ((i = 0; i < 150; i++)); do D info >/dev/null 2>&1 && break; sleep 0.1; done
 	D info >/dev/null 2>&1 || { echo "dockerd does not answer: $(tail -1 "$LAB/docker/dockerd.log")"; return 1; }
-	# the containerd dockerd started for itself
-	local c
-	c=$(cat "$LAB/docker/exec/containerd/containerd.pid" 2>/dev/null)
-	[ -n "$c" ] && made daemon containerd "$c"
 	make_rootfs
 	D import "$LAB/rootfs.tar" vtax-lab-busybox:1 >/dev/null || { echo "docker import failed"; return 1; }
 }
@@ -348,8 +344,8 @@ start_nspawn() {
 	local root=$LAB/nspawn-root pid i child
 	rm -rf "$root"
 	cp -a "$LAB/rootfs" "$root"
+	[ -d /run/systemd/nspawn ] || made rundir /run/systemd/nspawn
 	cg_make "$NSPAWN_CG"
-	made cgroup "$NSPAWN_CG"
 	[ "$BURN" = 1 ] && cg_quota "$NSPAWN_CG" "$QUOTA"
 	# nspawn makes payload/ and supervisor/ below the cgroup it starts in
 	# shellcheck disable=SC2046
@@ -357,6 +353,9 @@ start_nspawn() {
 		-D "$root" -M lab-nspawn --console=pipe /bin/sh /lab-work.sh $(ct_args) /lab /rdy/ready \
 		</dev/null >"$LAB/nspawn.log" 2>&1) &
 	pid=$!
+	# stop sends nspawn SIGTERM first: it then kills its payload and
+	# removes what it keeps in /run/systemd/nspawn
+	made cgroup "$NSPAWN_CG"
 	made daemon nspawn "$pid"
 	for ((i = 0; i < 50; i++)); do
 		child=$(cat "/sys/fs/cgroup/unified$NSPAWN_CG/payload/cgroup.procs" 2>/dev/null | head -1)
@@ -376,7 +375,6 @@ start_ns() {
 	mkdir -p "$d"
 	workload_script >"$d/work.sh"
 	cg_make "$NS_CG"
-	made cgroup "$NS_CG"
 	[ "$BURN" = 1 ] && cg_quota "$NS_CG" "$QUOTA"
 	# busybox for the workload's applets; a plain namespace container
 	# shares the host's root
@@ -385,6 +383,8 @@ start_ns() {
 		busybox sh "$d/work.sh" $(ct_args) "$d" "$d/ready" </dev/null >"$d/log" 2>&1) &
 	pid=$!
 	made daemon unshare "$pid"
+	# stop kills the cgroup first, then waits for the daemon
+	made cgroup "$NS_CG"
 	guest ns "kind=container" "runtime=lxc" "id=lab-ns" "name=lab-ns" "cgroup=$NS_CG" "pid=$pid" \
 		"helper=" "helper_pid=" "ready=$d/ready"
 }
@@ -476,8 +476,8 @@ leftovers() {
 		"/lxc/$PVE_CTID" "/lxc.monitor/$PVE_CTID" $(sed -n 's/^ctcg //p' "$LAB/made" 2>/dev/null); do
 		for h in $(cg_hierarchies); do [ -d "$h$rel" ] && echo "cgroup $h$rel"; done
 	done
-	while read -r p; do [ -d "$p" ] && echo "cgroup $p (made by the lab)"; done <"$LAB/parents-missing"
 	awk -v l="$LAB" 'index($2, l) == 1 { print "mount " $2 }' /proc/self/mounts
+	[ -e /run/systemd/nspawn/propagate/lab-nspawn ] && echo "nspawn state /run/systemd/nspawn/propagate/lab-nspawn"
 	while read -r what a b; do
 		case $what in
 			daemon) alive "$b" && echo "daemon $a pid $b still running" ;;
@@ -496,21 +496,25 @@ cmd_stop() {
 			vm) VTAX_GUEST_RUNDIR=$LAB/vm bash "$LIB/qemu-guest.sh" stop "$LAB/$a.pid" --cgroup "$b" >/dev/null 2>&1 ;;
 			lxc) lxc-stop -P "$LAB/lxc" -n "$a" -k >/dev/null 2>&1
 				lxc-destroy -P "$LAB/lxc" -n "$a" >/dev/null 2>&1 ;;
-			cgroup) cg_kill "$a"; sleep 0.2; cg_remove "$a" ;;
+			cgroup) cg_kill "$a"; sleep 0.3; cg_remove "$a" ;;
 			daemon)
 				case $a in
 					dockerd)
 						D ps -aq 2>/dev/null | xargs -r docker -H "unix://$LAB/docker.sock" rm -f >/dev/null 2>&1
 						D rmi -f vtax-lab-busybox:1 >/dev/null 2>&1
-						kill_wait "$b" 10 ;;
+						# dockerd stops the containerd it started
+						c=$(cat "$LAB/docker/exec/containerd/containerd.pid" 2>/dev/null)
+						kill_wait "$b" 10
+						[ -n "$c" ] && kill_wait "$c" 5 ;;
 					podman)
 						P rm -a -f -t 0 >/dev/null 2>&1
 						P rmi -a -f >/dev/null 2>&1
 						kill_wait "$b" 5
 						P system reset -f >/dev/null 2>&1 ;;
-					*) kill_wait "$b" 5 ;;
+					*) kill_wait "$b" 2 ;;
 				esac ;;
 		esac
+		[ -n "${LAB_TRACE:-}" ] && say "$SECONDS s: $what $a"
 	done < <(tac "$LAB/made")
 	# containerd-shims or conmons of containers a killed daemon left
 	for p in $(pid_of_cmd "$LAB"); do
@@ -519,10 +523,14 @@ cmd_stop() {
 		kill_wait "$p" 3
 	done
 	awk -v l="$LAB" 'index($2, l) == 1 { print $2 }' /proc/self/mounts | sort -r | xargs -r umount -l 2>/dev/null
-	# parents the lab created (deepest first; only when empty)
+	# run-time directories only the lab's runtimes made
+	sed -n 's/^rundir //p' "$LAB/made" | while read -r p; do
+		[ -d "$p" ] && find "$p" -depth -type d | while read -r d; do rmdir "$d" 2>/dev/null; done
+	done
+	# parents the lab created (deepest first; only when empty: another
+	# user of the host may have put guests there since)
 	sort -r "$LAB/parents-missing" | while read -r p; do
-		[ -d "$p" ] && find "$p" -depth -type d -empty -exec rmdir {} + 2>/dev/null
-		[ -d "$p" ] && rmdir "$p" 2>/dev/null
+		[ -d "$p" ] && find "$p" -depth -type d | while read -r d; do rmdir "$d" 2>/dev/null; done
 	done
 	local left
 	left=$(leftovers)
