@@ -391,36 +391,49 @@ start_ns() {
 
 # --- start / status / stop ------------------------------------------------
 
-cmd_start() {
-	local spec=idle only=$ALL_TAGS tag
-	QUOTA=30 VM_QUOTA="" VM_MEM=256
+# lab_opts ARGS...: the options start and taxtable share
+lab_opts() {
+	SPEC=idle ONLY=$ALL_TAGS QUOTA=30 VM_QUOTA="" VM_MEM=256 PHASES="idle,burn,mem"
 	while [ $# -gt 0 ]; do
 		case $1 in
-			--workload) spec=${2:?}; shift 2 ;;
-			--only) only=${2:?}; only=${only//,/ }; shift 2 ;;
+			--workload) SPEC=${2:?}; shift 2 ;;
+			--only) ONLY=${2:?}; ONLY=${ONLY//,/ }; shift 2 ;;
 			--quota) QUOTA=${2:?}; shift 2 ;;
 			--vm-quota) VM_QUOTA=${2:?}; shift 2 ;;
 			--vm-mem) VM_MEM=${2:?}; shift 2 ;;
-			*) die "start: unknown option $1" ;;
+			--phases) PHASES=${2:?}; shift 2 ;;
+			*) die "unknown option $1" ;;
 		esac
 	done
-	parse_workload "$spec"
-	[ "$(id -u)" -eq 0 ] || die "start needs root"
+	local tag
+	for tag in $ONLY; do
+		case " $ALL_TAGS " in *" $tag "*) ;; *) die "unknown guest $tag ($ALL_TAGS)" ;; esac
+	done
+}
+
+# lab_init: a fresh state directory
+lab_init() {
+	[ "$(id -u)" -eq 0 ] || die "needs root"
 	[ -e "$LAB/made" ] && die "$LAB: a lab is running (lab.sh stop first)"
+	# the guests' names are fixed: a second lab would collide with the first
+	local rel h p
+	for rel in "$PVE_VM_CG" "$LV_CG" "$NS_CG" "$NSPAWN_CG" /lxc.payload.lab-lxc "/lxc/$PVE_CTID"; do
+		for h in $(cg_hierarchies); do
+			[ -d "$h$rel" ] && die "cgroup $h$rel exists: another lab runs (VTAX_LAB_DIR=... lab.sh stop)"
+		done
+	done
 	mkdir -p "$LAB/g"
 	: >"$LAB/made"; : >"$LAB/tags"; : >"$LAB/skipped"
-	echo "$spec" >"$LAB/workload"
-	local p h
+	echo "$SPEC" >"$LAB/workload"
 	for p in $SHARED_PARENTS; do
 		for h in $(cg_hierarchies); do [ -d "$h$p" ] || echo "$h$p"; done
 	done >"$LAB/parents-missing"
-	for tag in $only; do
-		case " $ALL_TAGS " in *" $tag "*) ;; *) die "unknown guest $tag ($ALL_TAGS)" ;; esac
-		"start_$tag" || true
-	done
-	# wait until every workload is in place
+}
+
+# wait_ready: until every guest's workload is in place
+wait_ready() {
+	local tag ready
 	for tag in $(cat "$LAB/tags"); do
-		local ready
 		ready=$(sed -n 's/^ready=//p' "$LAB/g/$tag")
 		if [ "$ready" = vm ]; then
 			bash "$LIB/qemu-guest.sh" wait-ready "$LAB/$tag.log" 120 >/dev/null 2>&1 ||
@@ -429,6 +442,15 @@ cmd_start() {
 			wait_file "$ready" 60 || say "$tag: workload not ready after 60 s"
 		fi
 	done
+}
+
+cmd_start() {
+	local tag
+	lab_opts "$@"
+	parse_workload "$SPEC"
+	lab_init
+	for tag in $ONLY; do "start_$tag" || true; done
+	wait_ready
 	cmd_status
 }
 
