@@ -40,6 +40,9 @@ NS_CG='/lxc.payload.lab-ns'
 NSPAWN_CG='/machine.slice/machine-lab\x2dnspawn.scope'
 # cgroup parents the runtimes create and may leave: removed at stop only
 # when start found them missing (another user of the host may own them)
+# the daemons the lab starts (dockerd and its containerd and shims, the
+# podman service) run here, not in the cgroup of the shell that started them
+DAEMON_CG=/vtax-lab-daemons
 SHARED_PARENTS="/qemu.slice /machine.slice /lxc /lxc.monitor /lxc.pivot /docker /libpod_parent/conmon /libpod_parent"
 
 say() { printf 'lab: %s\n' "$*" >&2; }
@@ -279,9 +282,10 @@ ensure_dockerd() {
 	[ -S "$LAB/docker.sock" ] && D info >/dev/null 2>&1 && return 0
 	need_pkgs docker.io || { echo "apt-get install docker.io failed"; return 1; }
 	mkdir -p "$LAB/docker"
-	dockerd --iptables=false --ip6tables=false --bridge=none -H "unix://$LAB/docker.sock" \
+	(cg_enter "$DAEMON_CG" "$BASHPID"
+		exec dockerd --iptables=false --ip6tables=false --bridge=none -H "unix://$LAB/docker.sock" \
 		--data-root "$LAB/docker/data" --exec-root "$LAB/docker/exec" \
-		--pidfile "$LAB/docker/dockerd.pid" >"$LAB/docker/dockerd.log" 2>&1 &
+		--pidfile "$LAB/docker/dockerd.pid" >"$LAB/docker/dockerd.log" 2>&1) &
 	made daemon dockerd $!
 	local i
 	for ((i = 0; i < 150; i++)); do D info >/dev/null 2>&1 && break; sleep 0.1; done
@@ -310,7 +314,9 @@ ensure_podman() {
 	[ -S "$LAB/podman.sock" ] && return 0
 	need_pkgs podman || { echo "apt-get install podman failed"; return 1; }
 	mkdir -p "$LAB/podman/tmp"
-	P system service --time=0 "unix://$LAB/podman.sock" >"$LAB/podman/service.log" 2>&1 &
+	(cg_enter "$DAEMON_CG" "$BASHPID"; exec podman --root "$LAB/podman/root" --runroot "$LAB/podman/run" \
+		--tmpdir "$LAB/podman/tmp" --cgroup-manager cgroupfs --events-backend file \
+		system service --time=0 "unix://$LAB/podman.sock" >"$LAB/podman/service.log" 2>&1) &
 	made daemon podman $!
 	local i
 	for ((i = 0; i < 100; i++)); do [ -S "$LAB/podman.sock" ] && break; sleep 0.1; done
@@ -417,7 +423,7 @@ lab_init() {
 	[ -e "$LAB/made" ] && die "$LAB: a lab is running (lab.sh stop first)"
 	# the guests' names are fixed: a second lab would collide with the first
 	local rel h p
-	for rel in "$PVE_VM_CG" "$LV_CG" "$NS_CG" "$NSPAWN_CG" /lxc.payload.lab-lxc "/lxc/$PVE_CTID"; do
+	for rel in "$PVE_VM_CG" "$LV_CG" "$NS_CG" "$NSPAWN_CG" "$DAEMON_CG" /lxc.payload.lab-lxc "/lxc/$PVE_CTID"; do
 		for h in $(cg_hierarchies); do
 			[ -d "$h$rel" ] && die "cgroup $h$rel exists: another lab runs (VTAX_LAB_DIR=... lab.sh stop)"
 		done
@@ -425,6 +431,8 @@ lab_init() {
 	mkdir -p "$LAB/g"
 	: >"$LAB/made"; : >"$LAB/tags"; : >"$LAB/skipped"
 	echo "$SPEC" >"$LAB/workload"
+	cg_make "$DAEMON_CG"
+	made cgroup "$DAEMON_CG"
 	for p in $SHARED_PARENTS; do
 		for h in $(cg_hierarchies); do [ -d "$h$p" ] || echo "$h$p"; done
 	done >"$LAB/parents-missing"
@@ -494,7 +502,7 @@ leftovers() {
 		grep -q "^PPid:[[:space:]]*$$\$" "/proc/$p/status" 2>/dev/null && continue
 		echo "process $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-120)"
 	done
-	for rel in "$PVE_VM_CG" "$LV_CG" "$NS_CG" "$NSPAWN_CG" /lxc.payload.lab-lxc /lxc.monitor.lab-lxc \
+	for rel in "$PVE_VM_CG" "$LV_CG" "$NS_CG" "$NSPAWN_CG" "$DAEMON_CG" /lxc.payload.lab-lxc /lxc.monitor.lab-lxc \
 		"/lxc/$PVE_CTID" "/lxc.monitor/$PVE_CTID" $(sed -n 's/^ctcg //p' "$LAB/made" 2>/dev/null); do
 		for h in $(cg_hierarchies); do [ -d "$h$rel" ] && echo "cgroup $h$rel"; done
 	done
