@@ -11,13 +11,15 @@
 #       (default: not capped). TAGS: comma list of pvevm lvvm lxc pvect
 #       docker podman nspawn ns (default all). Installs missing packages
 #       with apt. A runtime that cannot start here is skipped with a reason.
+#       --vm-mem: the VMs' RAM (default 256).
 #   lab.sh status      each guest: runtime, id, name, pids, cgroup; the
 #                      vtax options that see all of them
 #   lab.sh vtax-opts   just those options, on one line
 #   lab.sh stop        removes everything start made and checks that nothing
 #                      is left (process, cgroup, mount, container, image,
 #                      daemon); exit 1 if something is
-#   lab.sh taxtable [--phases idle,burn,mem] [--only TAGS]
+#   lab.sh taxtable [--phases idle,burn,mem] [--only TAGS] [--quota PCT]
+#                   [--vm-mem MB]                     (tests/guests/taxtable.sh)
 #       one guest at a time, each phase: a Markdown row per guest from
 #       vtax's own numbers, with the host RAM it took (MemTotal-MemAvailable
 #       against a baseline taken just before the guest started)
@@ -581,5 +583,5 @@ case ${1:-} in
 	vtax-opts) cmd_vtax_opts ;;
 	stop) cmd_stop ;;
 	taxtable) shift; . "$HERE/taxtable.sh"; taxtable "$@" ;;
-	*) sed -n '2,27s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,/^set -u/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac
