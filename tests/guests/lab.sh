@@ -364,6 +364,10 @@ start_nspawn() {
 	# stop sends nspawn SIGTERM first: it then kills its payload and
 	# removes what it keeps in /run/systemd/nspawn
 	made cgroup "$NSPAWN_CG"
+	# what nspawn keeps for this machine (removed by nspawn itself, unless
+	# it had to be killed)
+	made nspawnstate /run/systemd/nspawn/propagate/lab-nspawn \
+		"/run/systemd/nspawn/locks/inode-$(stat -c '%d:%i' "$root")"
 	made daemon nspawn "$pid"
 	for ((i = 0; i < 50; i++)); do
 		child=$(cat "/sys/fs/cgroup/unified$NSPAWN_CG/payload/cgroup.procs" 2>/dev/null | head -1)
@@ -509,7 +513,9 @@ leftovers() {
 		for h in $(cg_hierarchies); do [ -d "$h$rel" ] && echo "cgroup $h$rel"; done
 	done
 	awk -v l="$LAB" 'index($2, l) == 1 { print "mount " $2 }' /proc/self/mounts
-	[ -e /run/systemd/nspawn/propagate/lab-nspawn ] && echo "nspawn state /run/systemd/nspawn/propagate/lab-nspawn"
+	sed -n 's/^nspawnstate //p' "$LAB/made" | tr ' ' '\n' | while read -r p; do
+		[ -e "$p" ] && echo "nspawn state $p"
+	done
 	while read -r what a b; do
 		case $what in
 			daemon) alive "$b" && echo "daemon $a pid $b still running" ;;
@@ -529,6 +535,7 @@ cmd_stop() {
 			lxc) lxc-stop -P "$LAB/lxc" -n "$a" -k >/dev/null 2>&1
 				lxc-destroy -P "$LAB/lxc" -n "$a" >/dev/null 2>&1 ;;
 			cgroup) cg_kill "$a"; sleep 0.3; cg_remove "$a" ;;
+			nspawnstate) rmdir "$a" 2>/dev/null; rm -f "$b" ;;
 			daemon)
 				case $a in
 					dockerd)
@@ -543,6 +550,7 @@ cmd_stop() {
 						P rmi -a -f >/dev/null 2>&1
 						kill_wait "$b" 5
 						P system reset -f >/dev/null 2>&1 ;;
+					nspawn) kill_wait "$b" 10 ;;
 					*) kill_wait "$b" 2 ;;
 				esac ;;
 		esac
