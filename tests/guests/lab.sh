@@ -1,0 +1,595 @@
+#!/bin/bash
+# lab.sh: one real guest of every kind that runs on this host, each in
+# cgroups of its own and placed as its runtime places it, to prove vtax's
+# numbers against the kernel and against the usual peers (tests/lab.sh).
+#
+#   lab.sh start [--workload SPEC] [--only TAGS] [--quota PCT] [--vm-quota PCT]
+#                [--vm-mem MB]
+#       SPEC: idle, or a comma list of burn, anon=MB, cache=MB (default
+#       idle). burn is one busy loop per guest, capped at --quota % of one
+#       CPU by CFS for containers (default 30) and at --vm-quota for VMs
+#       (default: not capped). TAGS: comma list of pvevm lvvm lxc pvect
+#       docker podman nspawn ns (default all). Installs missing packages
+#       with apt. A runtime that cannot start here is skipped with a reason.
+#       --vm-mem: the VMs' RAM (default 256).
+#   lab.sh status      each guest: runtime, id, name, pids, cgroup; the
+#                      vtax options that see all of them
+#   lab.sh vtax-opts   just those options, on one line
+#   lab.sh stop        removes everything start made and checks that nothing
+#                      is left (process, cgroup, mount, container, image,
+#                      daemon); exit 1 if something is
+#   lab.sh taxtable [--phases idle,burn,mem] [--only TAGS] [--quota PCT]
+#                   [--vm-mem MB]                     (tests/guests/taxtable.sh)
+#       one guest at a time, each phase: a Markdown row per guest from
+#       vtax's own numbers, with the host RAM it took (MemTotal-MemAvailable
+#       against a baseline taken just before the guest started)
+#
+# State lives in VTAX_LAB_DIR (default /var/tmp/vtax-lab). VTAX is the vtax
+# binary (default: the one built in this tree).
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+: "${SRCDIR:=$(cd "$HERE/../.." && pwd)}"
+: "${VTAX:=$SRCDIR/src/vtax}"
+# shellcheck source=../lib/common.sh
+. "$SRCDIR/tests/lib/common.sh"
+LIB=$SRCDIR/tests/lib
+LAB=${VTAX_LAB_DIR:-/var/tmp/vtax-lab}
+ALL_TAGS="pvevm lvvm lxc pvect docker podman nspawn ns"
+PVE_VMID=9970 PVE_CTID=9971 LV_ID=71
+PVE_VM_CG="/qemu.slice/$PVE_VMID.scope"
+LV_CG='/machine.slice/machine-qemu\x2d71\x2dlab\x2dlv.scope'
+NS_CG='/lxc.payload.lab-ns'
+NSPAWN_CG='/machine.slice/machine-lab\x2dnspawn.scope'
+# cgroup parents the runtimes create and may leave: removed at stop only
+# when start found them missing (another user of the host may own them)
+# the daemons the lab starts (dockerd and its containerd and shims, the
+# podman service) run here, not in the cgroup of the shell that started them
+DAEMON_CG=/vtax-lab-daemons
+SHARED_PARENTS="/qemu.slice /machine.slice /lxc /lxc.monitor /lxc.pivot /docker /libpod_parent/conmon /libpod_parent"
+
+say() { printf 'lab: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+D() { docker -H "unix://$LAB/docker.sock" "$@"; }
+P() { podman --root "$LAB/podman/root" --runroot "$LAB/podman/run" --tmpdir "$LAB/podman/tmp" \
+	--cgroup-manager cgroupfs --events-backend file "$@"; }
+
+# --- small helpers --------------------------------------------------------
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+# need_pkgs PKG...: apt-get install those missing; 1 when that fails
+need_pkgs() {
+	local p missing=()
+	for p in "$@"; do installed "$p" || missing+=("$p"); done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	say "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -q "${missing[@]}" >"$LAB/apt.log" 2>&1 ||
+		{ apt-get update -q >>"$LAB/apt.log" 2>&1 && apt-get install -y -q "${missing[@]}" >>"$LAB/apt.log" 2>&1; }
+}
+alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+# kill_wait PID [SECS]: TERM, then KILL after SECS (default 5)
+kill_wait() {
+	local i
+	alive "$1" || return 0
+	kill -TERM "$1" 2>/dev/null
+	for ((i = 0; i < ${2:-5} * 10; i++)); do alive "$1" || return 0; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null
+	for ((i = 0; i < 30; i++)); do alive "$1" || return 0; sleep 0.1; done
+	return 1
+}
+# pid_of_cmd STRING: pids whose whole command line contains STRING
+pid_of_cmd() {
+	ps -eo pid=,args= | awk -v s="$1" -v me="$$" '$1 != me && index($0, s) > 0 && !/awk -v s=/ { print $1 }'
+}
+# cg_procs REL: pids in REL and below (first hierarchy that has it)
+cg_procs() {
+	local h
+	for h in $(cg_hierarchies); do
+		[ -d "$h$1" ] || continue
+		find "$h$1" -name cgroup.procs -exec cat {} + 2>/dev/null
+		return 0
+	done
+}
+cg_kill() {  # cg_kill REL: SIGKILL everything in REL, every hierarchy
+	local h p
+	for h in $(cg_hierarchies); do
+		[ -d "$h$1" ] || continue
+		for p in $(find "$h$1" -name cgroup.procs -exec cat {} + 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	done
+	return 0
+}
+# cg_quota REL PCT: cap REL at PCT % of one CPU (v1 cpu or v2 cpu.max)
+cg_quota() {
+	local d
+	if [ -f "/sys/fs/cgroup/cpu$1/cpu.cfs_quota_us" ]; then
+		d=/sys/fs/cgroup/cpu$1
+		echo 100000 >"$d/cpu.cfs_period_us" && echo $(($2 * 1000)) >"$d/cpu.cfs_quota_us"
+	elif [ -f "/sys/fs/cgroup$1/cpu.max" ]; then
+		echo "$(($2 * 1000)) 100000" >"/sys/fs/cgroup$1/cpu.max"
+	elif [ -f "/sys/fs/cgroup/unified$1/cpu.max" ]; then
+		echo "$(($2 * 1000)) 100000" >"/sys/fs/cgroup/unified$1/cpu.max"
+	else
+		say "no CPU controller for $1: burn not capped"
+	fi
+}
+# made WHAT...: remember something start made, for stop
+made() { echo "$*" >>"$LAB/made"; }
+# guest TAG key=value...: the record status and tests/lab.sh read
+guest() {
+	local tag=$1; shift
+	printf '%s\n' "$@" >"$LAB/g/$tag"
+	echo "$tag" >>"$LAB/tags"
+}
+skipped() { echo "$1: $2" >>"$LAB/skipped"; say "SKIP $1: $2"; }
+# wait_file F SECS
+wait_file() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do [ -e "$1" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+# --- the shared busybox root and workload -------------------------------
+
+# busybox sh; every step leaves a file the host can see (READY)
+workload_script() {
+	cat <<'EOF'
+#!/bin/sh
+# lab workload: BURN loops, ANON MB of touched anonymous memory held by a
+# dd blocked on a fifo, CACHE MB written to a fresh file in DIR (page
+# cache charged to this cgroup); then READY.
+burn=$1 anon=$2 cache=$3 dir=$4 ready=$5
+mkdir -p "$dir"
+i=0
+while [ "$i" -lt "$burn" ]; do sh -c 'while :; do :; done' & i=$((i + 1)); done
+if [ "$anon" -gt 0 ]; then
+	rm -f "$dir/anon.fifo"; mkfifo "$dir/anon.fifo"
+	dd if=/dev/zero of="$dir/anon.fifo" bs="${anon}M" count=1 2>/dev/null &
+	dd=$!
+	sleep 999999 <"$dir/anon.fifo" &
+	while :; do
+		rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$dd/status")
+		[ "${rss:-0}" -ge $((anon * 1000)) ] && break
+		sleep 0.2
+	done
+fi
+[ "$cache" -gt 0 ] && dd if=/dev/zero of="$dir/cache.bin" bs=1M count="$cache" 2>/dev/null
+touch "$ready"
+while :; do sleep 3600; done
+EOF
+}
+
+make_rootfs() {  # $LAB/rootfs and $LAB/rootfs.tar, once
+	[ -f "$LAB/rootfs.tar" ] && return 0
+	local r=$LAB/rootfs a
+	mkdir -p "$r/bin" "$r/usr" "$r/etc" "$r/tmp" "$r/proc" "$r/sys" "$r/dev" "$r/run" "$r/lab" "$r/rdy" "$r/var/tmp"
+	cp "$(command -v busybox)" "$r/bin/busybox"
+	for a in $(busybox --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
+	echo 'ID=busybox' >"$r/etc/os-release"
+	workload_script >"$r/lab-work.sh"
+	chmod +x "$r/lab-work.sh"
+	tar -C "$r" -cf "$LAB/rootfs.tar" .
+}
+
+# --- workload spec ----------------------------------------------------------
+
+BURN=0 ANON=0 CACHE=0
+parse_workload() {
+	local w
+	BURN=0 ANON=0 CACHE=0
+	for w in ${1//,/ }; do
+		case $w in
+			idle) ;;
+			burn) BURN=1 ;;
+			anon=[0-9]*) ANON=${w#anon=} ;;
+			cache=[0-9]*) CACHE=${w#cache=} ;;
+			*) die "bad workload '$w' (idle, burn, anon=MB, cache=MB)" ;;
+		esac
+	done
+}
+vm_append() { echo "vtax.burn=$BURN vtax.anon_mb=$ANON vtax.cache_mb=$CACHE"; }
+ct_args() { echo "$BURN $ANON $CACHE"; }
+
+# --- one start function per runtime --------------------------------------
+# Each returns 0 and writes its guest record, or prints why it skipped and
+# returns 1 after undoing what it made.
+
+start_vm() {  # start_vm TAG CGROUP NAME
+	local tag=$1 cg=$2 name=$3 pid bal=() rc=0
+	need_pkgs qemu-system-x86 busybox-static cpio xz-utils ||
+		{ skipped "$tag" "apt-get install qemu-system-x86 failed (see $LAB/apt.log)"; return 1; }
+	[ "$tag" = pvevm ] && bal=(--balloon)
+	VTAX_GUEST_RUNDIR=$LAB/vm VTAX_INSTALL_DEPS=1 bash "$LIB/qemu-guest.sh" start "$name" \
+		--mem "$VM_MEM" "${bal[@]}" --cgroup "$cg" --qmp "$LAB/$tag.qmp" --log "$LAB/$tag.log" \
+		--pidfile "$LAB/$tag.pid" --append "$(vm_append)" >"$LAB/$tag.start" 2>&1 || rc=$?
+	if [ $rc -ne 0 ]; then
+		skipped "$tag" "QEMU did not start: $(tail -1 "$LAB/$tag.start")"
+		return 1
+	fi
+	pid=$(cat "$LAB/$tag.pid")
+	made vm "$tag" "$cg"
+	[ -n "$VM_QUOTA" ] && [ "$BURN" = 1 ] && cg_quota "$cg" "$VM_QUOTA"
+	guest "$tag" "kind=vm" "runtime=$4" "id=$5" "name=$name" "cgroup=$cg" "pid=$pid" \
+		"helper=" "helper_pid=" "log=$LAB/$tag.log" "qmp=$LAB/$tag.qmp" "ready=vm"
+}
+start_pvevm() {
+	mkdir -p "$LAB/pve/qemu-server"
+	printf 'cores: 1\nmemory: %s\nname: lab-pve-vm\nballoon: %s\n' "$VM_MEM" "$VM_MEM" \
+		>"$LAB/pve/qemu-server/$PVE_VMID.conf"
+	start_vm pvevm "$PVE_VM_CG" lab-pve-vm proxmox-vm "$PVE_VMID"
+}
+start_lvvm() { start_vm lvvm "$LV_CG" lab-lv libvirt "$LV_ID"; }
+
+lxc_conf() {  # lxc_conf FILE NAME ROOT [pve]
+	{
+		echo 'lxc.net.0.type = empty'
+		echo 'lxc.apparmor.profile = unconfined'
+		echo "lxc.rootfs.path = dir:$3"
+		echo 'lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed'
+		echo 'lxc.autodev = 1'
+		echo "lxc.uts.name = $2"
+		if [ "${4:-}" = pve ]; then
+			# what pve-container writes (LXC 4+/5 keys)
+			echo "lxc.cgroup.dir.container = lxc/$PVE_CTID"
+			echo "lxc.cgroup.dir.monitor = lxc.monitor/$PVE_CTID"
+			echo 'lxc.cgroup.dir.container.inner = ns'
+			echo 'lxc.cgroup.dir.monitor.pivot = lxc.pivot'
+		fi
+		if [ "$BURN" = 1 ]; then
+			if [ -d /sys/fs/cgroup/cpu ]; then
+				echo 'lxc.cgroup.cpu.cfs_period_us = 100000'
+				echo "lxc.cgroup.cpu.cfs_quota_us = $((QUOTA * 1000))"
+			else
+				echo "lxc.cgroup2.cpu.max = $((QUOTA * 1000)) 100000"
+			fi
+		fi
+	} >"$1"
+}
+start_lxc_common() {  # TAG NAME PAYLOAD_CG MONITOR_CG [pve]
+	local tag=$1 name=$2 lxcp=$LAB/lxc pid mon
+	need_pkgs lxc busybox-static || { skipped "$tag" "apt-get install lxc failed"; return 1; }
+	# the busybox template's root, built here: lxc-create -t busybox takes
+	# 12 s on a busy 2-core machine, this takes none
+	make_rootfs
+	local root=$lxcp/$name/rootfs
+	mkdir -p "$lxcp/$name"
+	cp -a "$LAB/rootfs" "$root"
+	lxc_conf "$LAB/$tag.conf" "$name" "$root" "${5:-}"
+	if ! lxc-create -P "$lxcp" -n "$name" -t none -f "$LAB/$tag.conf" >"$LAB/$tag.create" 2>&1; then
+		skipped "$tag" "lxc-create failed: $(tail -1 "$LAB/$tag.create")"
+		lxc-destroy -P "$lxcp" -n "$name" >/dev/null 2>&1
+		return 1
+	fi
+	made lxc "$name"
+	# shellcheck disable=SC2046 # the workload's three numbers
+	if ! lxc-start -P "$lxcp" -n "$name" -o "$LAB/$tag.lxclog" -- /bin/sh /lab-work.sh $(ct_args) /lab /rdy/ready; then
+		skipped "$tag" "lxc-start failed: $(tail -1 "$LAB/$tag.lxclog" 2>/dev/null)"
+		return 1
+	fi
+	pid=$(lxc-info -P "$lxcp" -n "$name" -pH 2>/dev/null)
+	mon=$(pid_of_cmd "[lxc monitor] $lxcp $name" | head -1)
+	guest "$tag" "kind=container" "runtime=$6" "id=$7" "name=$8" "cgroup=$3" "pid=$pid" \
+		"helper=lxc monitor" "helper_pid=$mon" "helper_cg=$4" "ready=$root/rdy/ready"
+}
+start_lxc() {
+	start_lxc_common lxc lab-lxc /lxc.payload.lab-lxc /lxc.monitor.lab-lxc "" lxc lab-lxc lab-lxc
+}
+start_pvect() {
+	mkdir -p "$LAB/pve/lxc"
+	printf 'arch: amd64\ncores: 1\nhostname: lab-pve-ct\nmemory: 512\n' >"$LAB/pve/lxc/$PVE_CTID.conf"
+	start_lxc_common pvect "$PVE_CTID" "/lxc/$PVE_CTID" "/lxc.monitor/$PVE_CTID" pve \
+		proxmox-ct "$PVE_CTID" lab-pve-ct
+}
+
+ensure_dockerd() {
+	[ -S "$LAB/docker.sock" ] && D info >/dev/null 2>&1 && return 0
+	need_pkgs docker.io || { echo "apt-get install docker.io failed"; return 1; }
+	mkdir -p "$LAB/docker"
+	(cg_enter "$DAEMON_CG" "$BASHPID"
+		exec dockerd --iptables=false --ip6tables=false --bridge=none -H "unix://$LAB/docker.sock" \
+		--data-root "$LAB/docker/data" --exec-root "$LAB/docker/exec" \
+		--pidfile "$LAB/docker/dockerd.pid" >"$LAB/docker/dockerd.log" 2>&1) &
+	made daemon dockerd $!
+	local i
+	for ((i = 0; i < 150; i++)); do D info >/dev/null 2>&1 && break; sleep 0.1; done
+	D info >/dev/null 2>&1 || { echo "dockerd does not answer: $(tail -1 "$LAB/docker/dockerd.log")"; return 1; }
+	make_rootfs
+	D import "$LAB/rootfs.tar" vtax-lab-busybox:1 >/dev/null || { echo "docker import failed"; return 1; }
+}
+start_docker() {
+	local why id pid shim
+	why=$(ensure_dockerd) || { skipped docker "$why"; return 1; }
+	mkdir -p "$LAB/rdy/docker"
+	local cpus=()
+	[ "$BURN" = 1 ] && cpus=(--cpus "$(awk -v q="$QUOTA" 'BEGIN { printf "%.2f", q / 100 }')")
+	# shellcheck disable=SC2046
+	id=$(D run -d --name lab-docker --network none "${cpus[@]}" -v "$LAB/rdy/docker:/rdy" \
+		vtax-lab-busybox:1 /bin/sh /lab-work.sh $(ct_args) /lab /rdy/ready 2>"$LAB/docker/run.err") ||
+		{ skipped docker "docker run failed: $(tail -1 "$LAB/docker/run.err")"; return 1; }
+	made ctcg "/docker/$id"
+	pid=$(D inspect -f '{{.State.Pid}}' "$id")
+	shim=$(pid_of_cmd "-id $id" | head -1)
+	guest docker "kind=container" "runtime=docker" "id=$id" "name=lab-docker" "cgroup=/docker/$id" \
+		"pid=$pid" "helper=containerd-shim" "helper_pid=$shim" "ready=$LAB/rdy/docker/ready"
+}
+
+ensure_podman() {
+	[ -S "$LAB/podman.sock" ] && return 0
+	need_pkgs podman || { echo "apt-get install podman failed"; return 1; }
+	mkdir -p "$LAB/podman/tmp"
+	(cg_enter "$DAEMON_CG" "$BASHPID"; exec podman --root "$LAB/podman/root" --runroot "$LAB/podman/run" \
+		--tmpdir "$LAB/podman/tmp" --cgroup-manager cgroupfs --events-backend file \
+		system service --time=0 "unix://$LAB/podman.sock" >"$LAB/podman/service.log" 2>&1) &
+	made daemon podman $!
+	local i
+	for ((i = 0; i < 100; i++)); do [ -S "$LAB/podman.sock" ] && break; sleep 0.1; done
+	[ -S "$LAB/podman.sock" ] || { echo "podman system service did not listen"; return 1; }
+	make_rootfs
+	P import "$LAB/rootfs.tar" vtax-lab-busybox:1 >/dev/null 2>&1 || { echo "podman import failed"; return 1; }
+}
+start_podman() {
+	local why id pid conmon
+	why=$(ensure_podman) || { skipped podman "$why"; return 1; }
+	mkdir -p "$LAB/rdy/podman"
+	local cpus=()
+	[ "$BURN" = 1 ] && cpus=(--cpus "$(awk -v q="$QUOTA" 'BEGIN { printf "%.2f", q / 100 }')")
+	# shellcheck disable=SC2046
+	id=$(P run -d --name lab-podman --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
+		"${cpus[@]}" -v "$LAB/rdy/podman:/rdy" vtax-lab-busybox:1 \
+		/bin/sh /lab-work.sh $(ct_args) /lab /rdy/ready 2>"$LAB/podman/run.err" | tail -1) ||
+		{ skipped podman "podman run failed: $(tail -1 "$LAB/podman/run.err")"; return 1; }
+	[ -n "$id" ] || { skipped podman "podman run failed: $(tail -1 "$LAB/podman/run.err")"; return 1; }
+	made ctcg "/libpod_parent/libpod-$id"
+	pid=$(P inspect -f '{{.State.Pid}}' "$id")
+	conmon=$(pid_of_cmd "-c $id" | head -1)
+	guest podman "kind=container" "runtime=podman" "id=$id" "name=lab-podman" \
+		"cgroup=/libpod_parent/libpod-$id" "pid=$pid" "helper=conmon" "helper_pid=$conmon" \
+		"ready=$LAB/rdy/podman/ready"
+}
+
+start_nspawn() {
+	need_pkgs systemd-container || { skipped nspawn "apt-get install systemd-container failed"; return 1; }
+	make_rootfs
+	local root=$LAB/nspawn-root pid i child
+	rm -rf "$root"
+	cp -a "$LAB/rootfs" "$root"
+	[ -d /run/systemd/nspawn ] || made rundir /run/systemd/nspawn
+	cg_make "$NSPAWN_CG"
+	[ "$BURN" = 1 ] && cg_quota "$NSPAWN_CG" "$QUOTA"
+	# nspawn makes payload/ and supervisor/ below the cgroup it starts in
+	# shellcheck disable=SC2046
+	(cg_enter "$NSPAWN_CG" "$BASHPID"; exec setsid systemd-nspawn --register=no --keep-unit -q \
+		-D "$root" -M lab-nspawn --console=pipe /bin/sh /lab-work.sh $(ct_args) /lab /rdy/ready \
+		</dev/null >"$LAB/nspawn.log" 2>&1) &
+	pid=$!
+	# stop sends nspawn SIGTERM first: it then kills its payload and
+	# removes what it keeps in /run/systemd/nspawn
+	made cgroup "$NSPAWN_CG"
+	# what nspawn keeps for this machine (removed by nspawn itself, unless
+	# it had to be killed)
+	made nspawnstate /run/systemd/nspawn/propagate/lab-nspawn \
+		"/run/systemd/nspawn/locks/inode-$(stat -c '%d:%i' "$root")"
+	made daemon nspawn "$pid"
+	for ((i = 0; i < 50; i++)); do
+		child=$(cat "/sys/fs/cgroup/unified$NSPAWN_CG/payload/cgroup.procs" 2>/dev/null | head -1)
+		[ -n "$child" ] && break
+		alive "$pid" || break
+		sleep 0.1
+	done
+	alive "$pid" || { skipped nspawn "systemd-nspawn exited: $(tail -1 "$LAB/nspawn.log")"; return 1; }
+	guest nspawn "kind=container" "runtime=nspawn" "id=lab-nspawn" "name=lab-nspawn" \
+		"cgroup=$NSPAWN_CG" "pid=${child:-}" "helper=nspawn supervisor" "helper_pid=$pid" \
+		"helper_cg=$NSPAWN_CG/supervisor" "ready=$root/rdy/ready"
+}
+
+start_ns() {
+	local d=$LAB/ns pid
+	need_pkgs util-linux busybox-static || { skipped ns "apt-get install util-linux failed"; return 1; }
+	mkdir -p "$d"
+	workload_script >"$d/work.sh"
+	cg_make "$NS_CG"
+	[ "$BURN" = 1 ] && cg_quota "$NS_CG" "$QUOTA"
+	# busybox for the workload's applets; a plain namespace container
+	# shares the host's root
+	# shellcheck disable=SC2046
+	(cg_enter "$NS_CG" "$BASHPID"; exec setsid unshare --fork --pid --mount-proc --uts --ipc --net \
+		busybox sh "$d/work.sh" $(ct_args) "$d" "$d/ready" </dev/null >"$d/log" 2>&1) &
+	pid=$!
+	made daemon unshare "$pid"
+	# stop kills the cgroup first, then waits for the daemon
+	made cgroup "$NS_CG"
+	guest ns "kind=container" "runtime=lxc" "id=lab-ns" "name=lab-ns" "cgroup=$NS_CG" "pid=$pid" \
+		"helper=" "helper_pid=" "ready=$d/ready"
+}
+
+# --- start / status / stop ------------------------------------------------
+
+# lab_opts ARGS...: the options start and taxtable share
+lab_opts() {
+	SPEC=idle ONLY=$ALL_TAGS QUOTA=30 VM_QUOTA="" VM_MEM=256 PHASES="idle,burn,mem"
+	while [ $# -gt 0 ]; do
+		case $1 in
+			--workload) SPEC=${2:?}; shift 2 ;;
+			--only) ONLY=${2:?}; ONLY=${ONLY//,/ }; shift 2 ;;
+			--quota) QUOTA=${2:?}; shift 2 ;;
+			--vm-quota) VM_QUOTA=${2:?}; shift 2 ;;
+			--vm-mem) VM_MEM=${2:?}; shift 2 ;;
+			--phases) PHASES=${2:?}; shift 2 ;;
+			*) die "unknown option $1" ;;
+		esac
+	done
+	local tag
+	for tag in $ONLY; do
+		case " $ALL_TAGS " in *" $tag "*) ;; *) die "unknown guest $tag ($ALL_TAGS)" ;; esac
+	done
+}
+
+# lab_init: a fresh state directory
+lab_init() {
+	[ "$(id -u)" -eq 0 ] || die "needs root"
+	[ -e "$LAB/made" ] && die "$LAB: a lab is running (lab.sh stop first)"
+	# the guests' names are fixed: a second lab would collide with the first
+	local rel h p
+	for rel in "$PVE_VM_CG" "$LV_CG" "$NS_CG" "$NSPAWN_CG" "$DAEMON_CG" /lxc.payload.lab-lxc "/lxc/$PVE_CTID"; do
+		for h in $(cg_hierarchies); do
+			[ -d "$h$rel" ] && die "cgroup $h$rel exists: another lab runs (VTAX_LAB_DIR=... lab.sh stop)"
+		done
+	done
+	mkdir -p "$LAB/g"
+	: >"$LAB/made"; : >"$LAB/tags"; : >"$LAB/skipped"
+	echo "$SPEC" >"$LAB/workload"
+	cg_make "$DAEMON_CG"
+	made cgroup "$DAEMON_CG"
+	for p in $SHARED_PARENTS; do
+		for h in $(cg_hierarchies); do [ -d "$h$p" ] || echo "$h$p"; done
+	done >"$LAB/parents-missing"
+}
+
+# wait_ready: until every guest's workload is in place
+wait_ready() {
+	local tag ready
+	for tag in $(cat "$LAB/tags"); do
+		ready=$(sed -n 's/^ready=//p' "$LAB/g/$tag")
+		if [ "$ready" = vm ]; then
+			bash "$LIB/qemu-guest.sh" wait-ready "$LAB/$tag.log" 120 >/dev/null 2>&1 ||
+				say "$tag: the guest did not report ready; see $LAB/$tag.log"
+		else
+			wait_file "$ready" 60 || say "$tag: workload not ready after 60 s"
+		fi
+	done
+}
+
+cmd_start() {
+	local tag
+	lab_opts "$@"
+	parse_workload "$SPEC"
+	lab_init
+	for tag in $ONLY; do "start_$tag" || true; done
+	wait_ready
+	cmd_status
+}
+
+cmd_vtax_opts() {
+	local o=""
+	[ -d "$LAB/pve" ] && o+=" --pve-dir $LAB/pve"
+	[ -S "$LAB/docker.sock" ] && o+=" --docker-socket $LAB/docker.sock"
+	[ -S "$LAB/podman.sock" ] && o+=" --podman-socket $LAB/podman.sock"
+	[ -S "$LAB/pvevm.qmp" ] && o+=" --enable-balloon-stats"
+	echo "${o# }"
+}
+
+declare -A G
+load() {  # load TAG: its record into G
+	local k v
+	G=()
+	while IFS='=' read -r k v; do G[$k]=$v; done <"$LAB/g/$1"
+}
+
+cmd_status() {
+	[ -e "$LAB/tags" ] || { echo "no lab in $LAB"; return 1; }
+	local tag
+	printf 'lab in %s, workload %s\n' "$LAB" "$(cat "$LAB/workload")"
+	printf '%-7s %-10s %-12s %-11s %-8s %-22s %s\n' TAG RUNTIME ID NAME PID HELPER CGROUP
+	for tag in $(cat "$LAB/tags"); do
+		load "$tag"
+		printf '%-7s %-10s %-12s %-11s %-8s %-22s %s\n' "$tag" "${G[runtime]}" "${G[id]:0:12}" \
+			"${G[name]}" "${G[pid]}" "${G[helper]:+${G[helper]} ${G[helper_pid]}}" "${G[cgroup]}"
+	done
+	[ -s "$LAB/skipped" ] && { echo "skipped:"; sed 's/^/  /' "$LAB/skipped"; }
+	echo "vtax options: $(cmd_vtax_opts)"
+}
+
+# every lab leftover, one per line (empty: clean)
+leftovers() {
+	local h p rel
+	# processes the lab made: anything whose command line names the lab
+	# directory, or that sits in a lab cgroup
+	for p in $(pid_of_cmd "$LAB"); do
+		[ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
+		grep -q "^PPid:[[:space:]]*$$\$" "/proc/$p/status" 2>/dev/null && continue
+		echo "process $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-120)"
+	done
+	for rel in "$PVE_VM_CG" "$LV_CG" "$NS_CG" "$NSPAWN_CG" "$DAEMON_CG" /lxc.payload.lab-lxc /lxc.monitor.lab-lxc \
+		"/lxc/$PVE_CTID" "/lxc.monitor/$PVE_CTID" $(sed -n 's/^ctcg //p' "$LAB/made" 2>/dev/null); do
+		for h in $(cg_hierarchies); do [ -d "$h$rel" ] && echo "cgroup $h$rel"; done
+	done
+	awk -v l="$LAB" 'index($2, l) == 1 { print "mount " $2 }' /proc/self/mounts
+	sed -n 's/^nspawnstate //p' "$LAB/made" | tr ' ' '\n' | while read -r p; do
+		[ -e "$p" ] && echo "nspawn state $p"
+	done
+	while read -r what a b; do
+		case $what in
+			daemon) alive "$b" && echo "daemon $a pid $b still running" ;;
+		esac
+	done <"$LAB/made"
+	[ -d "$LAB/lxc" ] && lxc-ls -P "$LAB/lxc" 2>/dev/null | tr ' ' '\n' | grep . | sed 's/^/lxc container /'
+	return 0
+}
+
+cmd_stop() {
+	[ -e "$LAB/made" ] || { [ -d "$LAB" ] && rm -rf "$LAB"; echo "no lab in $LAB"; return 0; }
+	local what a b c rc=0 p
+	# in reverse order of making
+	while read -r what a b c; do
+		case $what in
+			vm) VTAX_GUEST_RUNDIR=$LAB/vm bash "$LIB/qemu-guest.sh" stop "$LAB/$a.pid" --cgroup "$b" >/dev/null 2>&1 ;;
+			lxc) lxc-stop -P "$LAB/lxc" -n "$a" -k >/dev/null 2>&1
+				lxc-destroy -P "$LAB/lxc" -n "$a" >/dev/null 2>&1 ;;
+			cgroup) cg_kill "$a"; sleep 0.3; cg_remove "$a" ;;
+			nspawnstate) rmdir "$a" 2>/dev/null; rm -f "$b" ;;
+			daemon)
+				case $a in
+					dockerd)
+						D ps -aq 2>/dev/null | xargs -r docker -H "unix://$LAB/docker.sock" rm -f >/dev/null 2>&1
+						D rmi -f vtax-lab-busybox:1 >/dev/null 2>&1
+						# dockerd stops the containerd it started
+						c=$(cat "$LAB/docker/exec/containerd/containerd.pid" 2>/dev/null)
+						kill_wait "$b" 10
+						[ -n "$c" ] && kill_wait "$c" 5 ;;
+					podman)
+						P rm -a -f -t 0 >/dev/null 2>&1
+						P rmi -a -f >/dev/null 2>&1
+						kill_wait "$b" 5
+						P system reset -f >/dev/null 2>&1 ;;
+					nspawn) kill_wait "$b" 10 ;;
+					*) kill_wait "$b" 2 ;;
+				esac ;;
+		esac
+		[ -n "${LAB_TRACE:-}" ] && say "$SECONDS s: $what $a"
+	done < <(tac "$LAB/made")
+	# containerd-shims or conmons of containers a killed daemon left
+	for p in $(pid_of_cmd "$LAB"); do
+		[ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
+		grep -q "^PPid:[[:space:]]*$$\$" "/proc/$p/status" 2>/dev/null && continue
+		kill_wait "$p" 3
+	done
+	awk -v l="$LAB" 'index($2, l) == 1 { print $2 }' /proc/self/mounts | sort -r | xargs -r umount -l 2>/dev/null
+	# run-time directories only the lab's runtimes made
+	sed -n 's/^rundir //p' "$LAB/made" | while read -r p; do
+		[ -d "$p" ] && find "$p" -depth -type d | while read -r d; do rmdir "$d" 2>/dev/null; done
+	done
+	# parents the lab created (deepest first; only when empty: another
+	# user of the host may have put guests there since)
+	sort -r "$LAB/parents-missing" | while read -r p; do
+		[ -d "$p" ] && find "$p" -depth -type d | while read -r d; do rmdir "$d" 2>/dev/null; done
+	done
+	local left
+	left=$(leftovers)
+	if [ -n "$left" ]; then
+		say "left behind:"; echo "$left" | sed 's/^/  /' >&2
+		rc=1
+	else
+		rm -rf "$LAB" || rc=1
+		[ -e "$LAB" ] && { say "cannot remove $LAB"; rc=1; }
+		[ $rc -eq 0 ] && say "stopped; nothing left (processes, cgroups, mounts, containers, daemons)"
+	fi
+	return $rc
+}
+
+case ${1:-} in
+	start) shift; cmd_start "$@" ;;
+	status) cmd_status ;;
+	vtax-opts) cmd_vtax_opts ;;
+	stop) cmd_stop ;;
+	taxtable) shift; . "$HERE/taxtable.sh"; taxtable "$@" ;;
+	*) sed -n '2,/^set -u/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+esac

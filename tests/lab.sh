@@ -1,0 +1,368 @@
+#!/bin/bash
+# Prove the numbers: one real guest of every kind that runs here
+# (tests/guests/lab.sh), each holding known anonymous memory and page cache
+# and burning a CFS-capped share of CPU. vtax --json must match what this
+# test reads from the kernel over the same window (cgroup CPU usage, QEMU's
+# own ticks, cgroup memory, VmRSS, the VM's serial-console meminfo), and
+# the peers (docker stats, podman stats, systemd-cgtop, top) run in the
+# same minute, compared like with like.
+. "$(dirname "$0")/lib/common.sh"
+need_live
+need_root "starts guests of every kind"
+need_cmd python3 python3
+lab="$SRCDIR/tests/guests/lab.sh"
+work=$(mktemp -d /tmp/vtax-labtest.XXXXXX)
+VTAX_LAB_DIR=$(mktemp -u /var/tmp/vtax-labtest.XXXXXX)
+export VTAX_LAB_DIR VTAX SRCDIR
+stopped=0
+cleanup() {
+	[ "$stopped" = 1 ] || bash "$lab" stop >"$work/stop.log" 2>&1 || cat "$work/stop.log"
+	[ -n "${vp:-}" ] && kill "$vp" 2>/dev/null
+	[ -n "${VTAX_LAB_KEEP:-}" ] && mkdir -p "$VTAX_LAB_KEEP" && cp -r "$work/." "$VTAX_LAB_KEEP/"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+ANON=32 CACHE=32 QUOTA=15 VMQUOTA=30
+# --vm-quota keeps two burning TCG guests from taking the whole machine
+bash "$lab" start --workload "burn,anon=$ANON,cache=$CACHE" --quota $QUOTA --vm-quota $VMQUOTA \
+	--vm-mem 192 >"$work/start.log" 2>&1 || { cat "$work/start.log"; fail "lab started"; finish; }
+cat "$work/start.log"
+echo "[${SECONDS}s] lab started"
+[ -s "$VTAX_LAB_DIR/tags" ] || { fail "at least one guest started"; finish; }
+opts=$(bash "$lab" vtax-opts)
+LAB=$VTAX_LAB_DIR
+sleep 2  # past the workloads' first steps
+
+# ground truth, read by this script from the kernel: snap before and after
+# the window in which vtax samples
+cat >"$work/truth.py" <<'PY'
+import json, os, re, sys, time
+lab = os.environ["VTAX_LAB_DIR"]
+HZ = os.sysconf("SC_CLK_TCK")
+def rd(p):
+    try:
+        return open(p).read()
+    except OSError:
+        return None
+def guests():
+    out = {}
+    for tag in open(lab + "/tags").read().split():
+        g = dict(l.rstrip("\n").split("=", 1) for l in open("%s/g/%s" % (lab, tag)) if "=" in l)
+        out[tag] = g
+    return out
+def ticks(pid):
+    s = rd("/proc/%s/stat" % pid) if pid else None
+    if not s:
+        return None
+    f = s[s.rindex(")") + 2:].split()
+    return (int(f[11]) + int(f[12])) / HZ * 1e9  # ns
+def rss(pid):
+    s = rd("/proc/%s/status" % pid) if pid else None
+    m = s and re.search(r"^VmRSS:\s+(\d+)", s, re.M)
+    return int(m.group(1)) * 1024 if m else None
+def cg_cpu(cg):
+    # v1 cpuacct (vtax reads the unified tree's cpu.stat: an independent source)
+    v = rd("/sys/fs/cgroup/cpuacct%s/cpuacct.usage" % cg)
+    if v:
+        return int(v)
+    for root in ("/sys/fs/cgroup/unified", "/sys/fs/cgroup"):
+        v = rd("%s%s/cpu.stat" % (root, cg))
+        if v:
+            return int(re.search(r"usage_usec (\d+)", v).group(1)) * 1000
+    return None
+def cg_mem(cg):
+    u = rd("/sys/fs/cgroup/memory%s/memory.usage_in_bytes" % cg)
+    if u:
+        st = dict(l.split() for l in rd("/sys/fs/cgroup/memory%s/memory.stat" % cg).splitlines())
+        return {"usage": int(u), "cache": int(st["total_cache"]),
+                "inactive_file": int(st["total_inactive_file"])}
+    u = rd("/sys/fs/cgroup%s/memory.current" % cg)
+    if u:
+        st = dict(l.split() for l in rd("/sys/fs/cgroup%s/memory.stat" % cg).splitlines())
+        return {"usage": int(u), "cache": int(st["file"]), "inactive_file": int(st["inactive_file"])}
+    return None
+gs = guests()
+if len(sys.argv) > 1:  # loop STOPFILE: CPU counters every 0.2 s, one JSON line each
+    while not os.path.exists(sys.argv[1]):
+        t = time.time()
+        print(json.dumps({"t": t, "g": {tag: [cg_cpu(g["cgroup"]), ticks(g.get("pid")),
+                                              ticks(g.get("helper_pid"))] for tag, g in gs.items()}}), flush=True)
+        time.sleep(max(0, 0.2 - (time.time() - t)))
+    sys.exit(0)
+snap = {"t": time.time(), "g": {}}
+for tag, g in gs.items():
+    s = {"cpu": cg_cpu(g["cgroup"]), "ticks": ticks(g.get("pid")),
+         "helper_ticks": ticks(g.get("helper_pid")), "mem": cg_mem(g["cgroup"]),
+         "rss": rss(g.get("pid")), "helper_rss": rss(g.get("helper_pid")),
+         "helper_cg_mem": cg_mem(g["helper_cg"]) if g.get("helper_cg") else None,
+         "helper_mem_cg": None}
+    if g.get("helper_pid"):
+        c = rd("/proc/%s/cgroup" % g["helper_pid"]) or ""
+        m = re.search(r"^\d+:memory:(.*)$", c, re.M)
+        s["helper_mem_cg"] = m.group(1) if m else None
+    snap["g"][tag] = s
+json.dump(snap, sys.stdout)
+PY
+python3 "$work/truth.py" >"$work/t0.json"
+# CPU counters sampled all along, to be read at the very times vtax sampled
+python3 "$work/truth.py" "$work/stop-loop" >"$work/loop.jsonl" &
+tp=$!
+for _ in $(seq 100); do [ -s "$work/loop.jsonl" ] && break; sleep 0.1; done
+sleep 0.3
+# shellcheck disable=SC2086 # $opts is a list of options
+"$VTAX" --json -n 6 -d 1 $opts >"$work/out.jsonl" 2>"$work/err"
+sleep 0.5
+touch "$work/stop-loop"; wait $tp
+python3 "$work/truth.py" >"$work/t1.json"
+for tag in pvevm lvvm; do
+	[ -f "$LAB/$tag.log" ] && bash "$SRCDIR/tests/lib/qemu-guest.sh" meminfo "$LAB/$tag.log" >"$work/$tag.mem" 2>/dev/null
+done
+
+echo "[${SECONDS}s] vtax and ground truth sampled"
+# peers in the same minute, while vtax samples again
+"$VTAX" --json -n 8 -d 1 $opts >"$work/peer-vtax.jsonl" 2>/dev/null &
+vp=$!
+sleep 2
+qpids=$(for t in pvevm lvvm; do [ -f "$LAB/g/$t" ] && sed -n 's/^pid=//p' "$LAB/g/$t"; done | paste -sd,)
+peer() {  # peer NAME command...: output in NAME.out, wall-clock window in NAME.win
+	local s; s=$(date +%s.%N)
+	"${@:2}" >"$work/$1.out" 2>"$work/$1.err"
+	echo "$s $(date +%s.%N) $?" >"$work/$1.win"
+}
+[ -S "$LAB/docker.sock" ] && peer docker docker -H "unix://$LAB/docker.sock" stats --no-stream --format '{{json .}}' &
+[ -S "$LAB/podman.sock" ] && peer podman podman --root "$LAB/podman/root" --runroot "$LAB/podman/run" \
+	--tmpdir "$LAB/podman/tmp" --cgroup-manager cgroupfs --events-backend file stats --no-stream --format json &
+command -v systemd-cgtop >/dev/null && peer cgtop systemd-cgtop -b -n 2 -d 1 --raw &
+[ -n "$qpids" ] && peer top top -b -n 2 -d 1 -p "$qpids" &
+wait $(jobs -p | grep -v "^$vp\$") 2>/dev/null
+wait "$vp"; vp=""
+for p in docker podman cgtop top; do
+	[ -f "$work/$p.err" ] && [ -s "$work/$p.err" ] && { echo "$p said:"; head -5 "$work/$p.err"; }
+done
+
+echo "[${SECONDS}s] peers sampled"
+# every comparison, one line each: "0|1<TAB>description"
+cat >"$work/compare.py" <<'PY'
+import json, os, re, sys
+work, lab = sys.argv[1], os.environ["VTAX_LAB_DIR"]
+ANON, CACHE = int(os.environ["ANON"]) << 20, int(os.environ["CACHE"]) << 20
+MB = 1 << 20
+t0, t1 = (json.load(open("%s/t%d.json" % (work, i))) for i in (0, 1))
+frames = [json.loads(l) for l in open(work + "/out.jsonl")]
+win = t1["t"] - t0["t"]
+def out(ok, what):
+    print("%d\t%s" % (1 if ok else 0, what))
+def near(got, want, tol):
+    return got is not None and want is not None and abs(got - want) <= tol
+def pct(got, want, rel=0.10, floor=0):
+    return got is not None and want is not None and abs(got - want) <= max(rel * want, floor)
+def vg(fr, gid, runtime):
+    for g in fr["guests"]:
+        if g["id"] == gid and g["runtime"] == runtime:
+            return g
+loop = [json.loads(l) for l in open(work + "/loop.jsonl")]
+KEYS = {"cpu": 0, "ticks": 1, "helper_ticks": 2}
+def counter(tag, key, t):  # the counter at time t, linear between samples
+    k = KEYS[key]
+    for p, q in zip(loop, loop[1:]):
+        if p["t"] <= t <= q["t"]:
+            a, b = p["g"][tag][k], q["g"][tag][k]
+            if a is None or b is None:
+                return None
+            return a + (b - a) * (t - p["t"]) / (q["t"] - p["t"])
+    return None
+# vtax's rates cover frames 2..N: from the first frame's time to the last's
+A, B = frames[0]["time"], frames[-1]["time"]
+def rate(tag, key):  # % of one CPU over [A, B]
+    a, b = counter(tag, key, A), counter(tag, key, B)
+    return (b - a) / (B - A) / 1e7 if a is not None and b is not None else None
+def vavg(frs, gid, runtime, key):  # vtax's rate over [A, B], frames weighted by length
+    num = den = 0.0
+    for f in frs[1:]:
+        g = vg(f, gid, runtime)
+        if g and g["cpu"][key] is not None:
+            num += g["cpu"][key] * f["interval"]
+            den += f["interval"]
+    return num / den if den else None
+def meminfo(tag):
+    try:
+        l = open("%s/%s.mem" % (work, tag)).read().split()[1:]
+        return {k: int(v) * 1024 for k, v in (x.split("=") for x in l)}
+    except OSError:
+        return None
+def fmt(x):
+    return "-" if x is None else ("%.1f" % x if abs(x) < 1000 else "%.1fM" % (x / MB))
+last = frames[-1]
+tags = open(lab + "/tags").read().split()
+for tag in tags:
+    g = dict(l.rstrip("\n").split("=", 1) for l in open("%s/g/%s" % (lab, tag)) if "=" in l)
+    rt, gid = g["runtime"], g["id"]
+    v = vg(last, gid, rt)
+    out(v is not None, "%s: vtax shows %s %s" % (tag, rt, gid[:12]))
+    if not v:
+        continue
+    out(v["kind"] == g["kind"] and v["runtime"] == rt and v["id"] == gid and v["name"] == g["name"],
+        "%s: kind, runtime, id, name exact (%s %s %s %s)" % (tag, v["kind"], v["runtime"], v["id"][:12], v["name"]))
+    T, H = t1["g"][tag], t0["g"][tag]
+    cpu, want = vavg(frames, gid, rt, "total"), rate(tag, "cpu")
+    out(near(cpu, want, 5), "%s: CPU %s%% within 5 points of the cgroup's cpuacct usage %s%% over the same window" % (tag, fmt(cpu), fmt(want)))
+    m = T["mem"]
+    if g["kind"] == "vm":
+        q = rate(tag, "ticks")
+        tax = vavg(frames, gid, rt, "tax")
+        out(near(tax, q, 5), "%s: TCG: CPU tax %s%% = all of QEMU's own ticks %s%%" % (tag, fmt(tax), fmt(q)))
+        out(pct(v["mem"]["host"], m["usage"]), "%s: host memory %s within 10%% of cgroup usage %s" % (tag, fmt(v["mem"]["host"]), fmt(m["usage"])))
+        mi = meminfo(tag)
+        if mi and v["mem"]["guest_used"] is not None:
+            gu = mi["total_kb"] - mi["avail_kb"]
+            out(pct(v["mem"]["working_set"], gu), "%s: working set %s within 10%% of the guest's own MemTotal-MemAvailable %s (serial console)" % (tag, fmt(v["mem"]["working_set"]), fmt(gu)))
+            out(pct(v["mem"]["guest_cache"], mi["cached_kb"]), "%s: guest cache %s within 10%% of the guest's Cached %s" % (tag, fmt(v["mem"]["guest_cache"]), fmt(mi["cached_kb"])))
+            out(v["mem"]["tax"] == v["mem"]["host"] - v["mem"]["working_set"], "%s: memory tax = host - working set" % tag)
+        elif mi:
+            used = mi["total_kb"] - mi["free_kb"]
+            ws = v["mem"]["working_set"]
+            out(ws is not None and 0.9 * used <= ws <= T["rss"], "%s: no balloon: working set %s (guest RAM RSS) covers the guest's used %s and fits in VmRSS %s" % (tag, fmt(ws), fmt(used), fmt(T["rss"])))
+            out(v["mem"]["tax_lower_bound"] is True, "%s: no balloon: memory tax marked a lower bound" % tag)
+        else:
+            out(False, "%s: the guest reported its memory on the serial console" % tag)
+        continue
+    # containers
+    hm = v["mem"]["helpers"] or 0
+    out(pct(v["mem"]["host"] - hm, m["usage"]), "%s: host memory %s (less helpers %s) within 10%% of cgroup usage %s" % (tag, fmt(v["mem"]["host"]), fmt(hm), fmt(m["usage"])))
+    ws = m["usage"] - m["inactive_file"]
+    out(pct(v["mem"]["working_set"], ws), "%s: working set %s within 10%% of usage - inactive_file %s" % (tag, fmt(v["mem"]["working_set"]), fmt(ws)))
+    out(pct(v["mem"]["page_cache"], m["cache"]), "%s: page cache %s within 10%% of the cgroup's cache %s" % (tag, fmt(v["mem"]["page_cache"]), fmt(m["cache"])))
+    # the kernel may uncharge some clean pages of the file after writeback
+    out(v["mem"]["working_set"] >= 0.9 * ANON and v["mem"]["page_cache"] >= 0.75 * CACHE,
+        "%s: the workload is charged to it (working set %s >= 90%% of %s anon, cache %s >= 75%% of %s written)" % (tag, fmt(v["mem"]["working_set"]), fmt(ANON), fmt(v["mem"]["page_cache"]), fmt(CACHE)))
+    h = g.get("helper", "")
+    ht = vavg(frames, gid, rt, "tax")
+    hr = rate(tag, "helper_ticks")
+    if h in ("containerd-shim", "conmon"):
+        out(v["helpers"] == 1 and pct(v["mem"]["tax"], T["helper_rss"]), "%s: its %s (pid %s) charged to it: tax %s within 10%% of its VmRSS %s" % (tag, h, g["helper_pid"], fmt(v["mem"]["tax"]), fmt(T["helper_rss"])))
+        out(near(ht, hr, 5), "%s: CPU tax %s%% within 5 points of the %s's ticks %s%%" % (tag, fmt(ht), h, fmt(hr)))
+    elif h == "lxc monitor":
+        hc = T["helper_cg_mem"]["usage"] if T["helper_cg_mem"] else None
+        out(pct(v["mem"]["tax"], hc, floor=65536) and v["mem"]["tax"] > 0, "%s: its lxc monitor (pid %s, cgroup %s) charged as tax %s, cgroup usage %s" % (tag, g["helper_pid"], g["helper_cg"], fmt(v["mem"]["tax"]), fmt(hc)))
+        out(near(ht, hr, 5), "%s: CPU tax %s%% within 5 points of the monitor's ticks %s%%" % (tag, fmt(ht), fmt(hr)))
+    elif h == "nspawn supervisor":
+        if T["helper_cg_mem"]:
+            hc = T["helper_cg_mem"]["usage"]
+            out(pct(v["mem"]["tax"], hc, floor=65536), "%s: supervisor/ cgroup charged as tax %s, usage %s" % (tag, fmt(v["mem"]["tax"]), fmt(hc)))
+        else:
+            # hybrid host: nspawn makes payload/ and supervisor/ only in the
+            # unified and name=systemd trees; memory has the scope alone
+            out(T["helper_mem_cg"] == g["cgroup"] and v["mem"]["tax"] == 0,
+                "%s: supervisor (pid %s) charged to this guest inside its scope (memory cgroup %s; no supervisor/ in the memory tree, so vtax cannot tell it from the payload: tax %s)" % (tag, g["helper_pid"], T["helper_mem_cg"], fmt(v["mem"]["tax"])))
+    else:
+        out(v["mem"]["tax"] == 0 and v["cpu"]["tax"] == 0, "%s: no helper, no tax" % tag)
+
+# peers: frames of the second vtax run that overlap each peer's window
+pf = [json.loads(l) for l in open(work + "/peer-vtax.jsonl")]
+def window(name):
+    try:
+        s, e, rc = open("%s/%s.win" % (work, name)).read().split()
+        return float(s), float(e), int(rc)
+    except (OSError, ValueError):
+        return None
+def over(s, e, gid, rt, key="total"):
+    # vtax's rate over [s, e]: its frames weighted by how much they overlap
+    num = den = 0.0
+    for f in pf[1:]:
+        a, b = f["time"] - f["interval"], f["time"]
+        g = vg(f, gid, rt)
+        ov = min(b, e) - max(a, s)
+        if g and ov > 0 and g["cpu"][key] is not None:
+            num += g["cpu"][key] * ov
+            den += ov
+    return num / den if den else None
+def at(t, gid, rt):  # vtax's guest in the frame taken nearest to time t
+    f = min(pf, key=lambda f: abs(f["time"] - t))
+    return vg(f, gid, rt)
+def size(s):  # "33.77MiB", "69.07MB", "1.2GB", "512kB", "0B"
+    m = re.match(r"([\d.]+)\s*([kKMGT]?)(i?)B", s.strip())
+    mul = {"": 1, "k": 1, "K": 1, "M": 2, "G": 3, "T": 4}[m.group(2)]
+    base = 1024 if m.group(3) else 1000
+    return float(m.group(1)) * (base ** mul if m.group(2) else 1)
+G = {}
+for tag in tags:
+    G[tag] = dict(l.rstrip("\n").split("=", 1) for l in open("%s/g/%s" % (lab, tag)) if "=" in l)
+w = window("docker")
+if w and "docker" in G and w[2] == 0:
+    d = [json.loads(l) for l in open(work + "/docker.out") if l.strip()]
+    d = [x for x in d if x["Name"] == "lab-docker"][0]
+    g = G["docker"]
+    vc = over(w[0], w[1], g["id"], "docker")
+    dc = float(d["CPUPerc"].rstrip("%"))
+    out(near(vc, dc, 5), "peer docker stats: CPU %.1f%% vs vtax %s%% (both: cgroup CPU time, %% of one CPU)" % (dc, fmt(vc)))
+    dm = size(d["MemUsage"].split("/")[0])
+    vw = at(w[1], g["id"], "docker")["mem"]["working_set"]
+    out(pct(vw, dm), "peer docker stats: memory %s vs vtax working set %s (both usage - inactive_file)" % (fmt(dm), fmt(vw)))
+w = window("podman")
+if w and "podman" in G and w[2] == 0:
+    d = [x for x in json.load(open(work + "/podman.out")) if x["name"] == "lab-podman"][0]
+    g = G["podman"]
+    vc = over(w[0], w[1], g["id"], "podman")
+    pc = float(d["cpu_percent"].rstrip("%"))
+    out(near(vc, pc, 5), "peer podman stats: CPU %.1f%% vs vtax %s%% (podman --no-stream: average since the container started, avg_cpu %s; the burn is steady)" % (pc, fmt(vc), d.get("avg_cpu")))
+    pm = size(d["mem_usage"].split("/")[0])
+    lg = at(w[1], g["id"], "podman")
+    vh = lg["mem"]["host"] - (lg["mem"]["helpers"] or 0)
+    out(pct(vh, pm), "peer podman stats: memory %s vs vtax host memory less conmon %s (podman 4.3 on cgroup v1: usage with page cache)" % (fmt(pm), fmt(vh)))
+w = window("cgtop")
+if w and w[2] == 0:
+    rows = open(work + "/cgtop.out").read().splitlines()
+    # batch mode prints every iteration; the second has the rates
+    tops = [i for i, r in enumerate(rows) if r.startswith("/ ")]
+    sec = rows[tops[1]:] if len(tops) > 1 else []
+    byp = {}
+    for r in sec:
+        f = r.split()
+        if len(f) >= 5:
+            byp[f[0]] = f
+    for tag in tags:
+        g = G[tag]
+        f = byp.get(g["cgroup"])
+        if not f:
+            out(False, "peer systemd-cgtop: a row for %s" % g["cgroup"])
+            continue
+        # the second iteration covers the last second of the run
+        vc = over(w[1] - 1, w[1], g["id"], g["runtime"])
+        cc = float(f[2]) if f[2] != "-" else None
+        out(near(vc, cc, 5), "peer systemd-cgtop %s: CPU %s%% vs vtax %s%%" % (tag, fmt(cc), fmt(vc)))
+        cm = int(f[3]) if f[3] != "-" else None
+        lg = at(w[1], g["id"], g["runtime"])
+        vh = lg["mem"]["host"] - (lg["mem"]["helpers"] or 0)
+        out(pct(vh, cm), "peer systemd-cgtop %s: memory %s vs vtax host memory less helpers %s (cgtop: memory.usage_in_bytes, page cache included)" % (tag, fmt(cm), fmt(vh)))
+w = window("top")
+if w and w[2] == 0:
+    rows = open(work + "/top.out").read().splitlines()
+    heads = [i for i, r in enumerate(rows) if r.lstrip().startswith("PID")]
+    sec = rows[heads[-1] + 1:] if len(heads) > 1 else []
+    for tag in ("pvevm", "lvvm"):
+        if tag not in G:
+            continue
+        g = G[tag]
+        r = [x.split() for x in sec if x.split() and x.split()[0] == g["pid"]]
+        if not r:
+            out(False, "peer top: a row for QEMU %s" % g["pid"])
+            continue
+        tc = float(r[0][8])
+        vc = over(w[1] - 1, w[1], g["id"], g["runtime"])
+        out(near(vc, tc, 5), "peer top %s: QEMU pid %s %%CPU %.1f vs vtax %s%% (top: utime+stime of all its threads)" % (tag, g["pid"], tc, fmt(vc)))
+PY
+ANON=$ANON CACHE=$CACHE python3 "$work/compare.py" "$work" >"$work/checks" 2>"$work/compare.err" ||
+	{ cat "$work/compare.err"; fail "comparison ran"; }
+while IFS=$'\t' read -r ok what; do
+	check "$what" [ "$ok" = 1 ]
+done <"$work/checks"
+check "vtax printed no errors" sh -c "[ ! -s '$work/err' ] || { cat '$work/err'; false; }"
+[ -s "$LAB/skipped" ] && { echo "skipped by the lab:"; sed 's/^/  /' "$LAB/skipped"; }
+
+LAB_TRACE=1 bash "$lab" stop >"$work/stop.log" 2>&1
+rc=$?
+stopped=1
+cat "$work/stop.log"
+echo "[${SECONDS}s] lab stopped"
+check "lab stop left nothing behind" [ $rc -eq 0 ]
+finish
