@@ -175,7 +175,10 @@ void column_cell(enum col_id c, const struct guest_view *v, char *buf, size_t bu
 	}
 	case UNIT_RATE: {
 		double d = num(c, v);
-		fmt_bytes_short(raw, sizeof(raw), isnan(d) ? VT_UNKNOWN : (uint64_t)(d + 0.5));
+		/* VT_UNKNOWN - 1: the largest that converts (rates of replayed
+		 * counters can be absurd) */
+		fmt_bytes_short(raw, sizeof(raw), isnan(d) ? VT_UNKNOWN
+				: d + 0.5 >= 1.8e19 ? VT_UNKNOWN - 1 : (uint64_t)(d + 0.5));
 		break;
 	}
 	case UNIT_PER_S: {

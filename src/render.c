@@ -32,11 +32,11 @@ static void pct_str(char *b, size_t n, double v)
 
 static void uptime_str(char *b, size_t n, double s)
 {
-	if (s < 0) {
+	if (!(s >= 0)) {
 		snprintf(b, n, "-");
 		return;
 	}
-	unsigned long t = (unsigned long)s;
+	unsigned long t = (unsigned long)(s < 1e12 ? s : 1e12);
 	unsigned long d = t / 86400, h = t / 3600 % 24, m = t / 60 % 60;
 	if (d)
 		snprintf(b, n, "%lud %lu:%02lu", d, h, m);

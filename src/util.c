@@ -74,6 +74,7 @@ void sb_reserve(struct sb *b, size_t extra)
 		cap *= 2;
 	b->s = xrealloc(b->s, cap);
 	b->cap = cap;
+	b->s[b->len] = '\0'; /* an empty buffer is an empty string, not garbage */
 }
 
 void sb_add(struct sb *b, const char *s, size_t n)

@@ -228,9 +228,9 @@ static void bar(struct lb *b, const struct seg *s, int n, int cols, bool ascii)
 		if (isnan(s[i].v) || s[i].v <= 0)
 			continue;
 		acc += s[i].v;
-		int upto = (int)(acc * cols / 100.0 + 0.5);
-		if (upto > cols)
-			upto = cols;
+		/* a replayed value may be absurd: clamp before converting */
+		double x = acc * cols / 100.0 + 0.5;
+		int upto = x >= cols ? cols : (int)x;
 		lb_fill(b, ascii ? s[i].ach : s[i].uch, upto - used, s[i].a);
 		used = upto > used ? upto : used;
 	}
@@ -271,7 +271,8 @@ static void header(struct vscreen *vs, const struct frame *f, const struct ui *u
 	lb_new(vs, width, &b);
 	lb_printf(&b, VA_TITLE, "vtax %s", PACKAGE_VERSION);
 	lb_printf(&b, VA_NORMAL, " - %s - %s", host, tbuf);
-	unsigned long up = h->uptime_s > 0 ? (unsigned long)h->uptime_s : 0;
+	double ups = h->uptime_s < 1e12 ? h->uptime_s : 1e12;
+	unsigned long up = ups > 0 ? (unsigned long)ups : 0;
 	lb_printf(&b, VA_NORMAL, " - up %lud %lu:%02lu - load %.2f %.2f %.2f", up / 86400,
 		  up / 3600 % 24, up / 60 % 60, h->load[0], h->load[1], h->load[2]);
 	if (u->frozen)
@@ -555,7 +556,10 @@ static void spark(struct lb *b, const float *v, int n, int head, int cols, bool 
 	lb_fill(b, " ", cols - take, VA_NORMAL);
 	for (int i = 0; i < take; i++) {
 		float x = v[(head - take + i + HIST_N) % HIST_N];
-		int lvl = max > 0 ? (int)(x / max * 8.0f + 0.5f) : 0;
+		float r = max > 0 && isfinite(max) ? x / max : (x > 0 ? 1.0f : 0.0f);
+		if (!(r >= 0.0f))
+			r = 0.0f;
+		int lvl = (int)((r < 1.0f ? r : 1.0f) * 8.0f + 0.5f);
 		if (x > 0 && lvl == 0)
 			lvl = 1;
 		lb_put(b, ascii ? asc[lvl] : uni[lvl], a);

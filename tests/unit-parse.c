@@ -239,6 +239,10 @@ static void test_sanitize(void)
 	char *c = utf8_clean("a\xff" "b\x1b");
 	CHECK_STR(c, "a\xef\xbf\xbd" "b\x1b");
 	free(c);
+	/* an empty name (found by fuzz-record): an empty string, terminated */
+	c = utf8_clean("");
+	CHECK_STR(c, "");
+	free(c);
 	uint64_t ns;
 	CHECK_INT(parse_seconds("0.5", &ns), 0);
 	CHECK_U64(ns, 500000000ull);
