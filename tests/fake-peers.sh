@@ -16,6 +16,10 @@ mkdir -p "$tmp/cg/docker/$D" "$tmp/cg-empty"
 cat >"$tmp/peer.py" <<'PY'
 import os, socket, sys, time
 kind, mode, path = sys.argv[-3:]
+# the huge replies are made before the socket exists: building them while
+# vtax waits would turn "too large" into "too slow" on a busy machine
+huge_engine = b"[" + b",".join([b'{"Id":"%064d","Names":["/x"]}' % i for i in range(120000)]) + b"]"
+huge_qmp = b'{"return": "' + b"A" * (10 << 20) + b'"}\r\n'
 s = socket.socket(socket.AF_UNIX)
 s.bind(path)
 s.listen(8)
@@ -25,7 +29,7 @@ while True:
         if kind == "engine":
             c.recv(65536)
             if mode == "huge":
-                body = b"[" + b",".join([b'{"Id":"%064d","Names":["/x"]}' % i for i in range(120000)]) + b"]"
+                body = huge_engine
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
             elif mode == "bad":
                 body = b'[{"Id":"abc","Names":["/x"]'
@@ -37,7 +41,7 @@ while True:
             if mode == "huge":
                 c.sendall(b'{"QMP": {"version": {}}}\r\n')
                 c.recv(65536)
-                c.sendall(b'{"return": "' + b"A" * (10 << 20) + b'"}\r\n')
+                c.sendall(huge_qmp)
             elif mode == "bad":
                 c.sendall(b"\x00\xffnot qmp at all\r\n")
             else:
@@ -63,7 +67,7 @@ run_case() {  # run_case KIND MODE EXPECT
 			-name fakevm qmp "$2" "$tmp/peer.sock" &
 	fi
 	peer=$!
-	for _ in $(seq 50); do [ -S "$tmp/peer.sock" ] && break; sleep 0.1; done
+	for _ in $(seq 100); do [ -S "$tmp/peer.sock" ] && break; sleep 0.1; done
 	local root="$tmp/cg"
 	[ "$1" = qmp ] && root="$tmp/cg-empty"
 	"$VTAX" --json -n 8 -d 0.5 --enable-balloon-stats --cgroup-root "$root" \

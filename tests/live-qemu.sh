@@ -21,6 +21,7 @@ vmid=$((9000 + $$ % 900))
 pve_cg="/qemu.slice/$vmid.scope"
 lv_cg='/machine.slice/machine-qemu\x2d7\x2dlv-test.scope'
 cleanup() {
+	[ -n "${sampler:-}" ] && kill "$sampler" 2>/dev/null
 	bash "$lib/qemu-guest.sh" stop "$work/pve.pid" --cgroup "$pve_cg" >/dev/null 2>&1
 	bash "$lib/qemu-guest.sh" stop "$work/lv.pid" --cgroup "$lv_cg" >/dev/null 2>&1
 	bash "$lib/qemu-guest.sh" stop "$work/plain.pid" >/dev/null 2>&1
@@ -47,22 +48,56 @@ done
 pid_pve=$(cat "$work/pve.pid") pid_lv=$(cat "$work/lv.pid") pid_plain=$(cat "$work/plain.pid")
 sleep 2
 
-# shellcheck disable=SC2046 # word splitting of stat fields is the point
-ticks() { set -- $(sed 's/.*) //' "/proc/$1/stat"); echo $((${12} + ${13})); }
-declare -A t0 t1
-for p in $pid_pve $pid_lv $pid_plain; do t0[$p]=$(ticks "$p"); done
-w0=$(date +%s.%N)
+# ground truth: QEMU's own ticks, sampled every 0.1 s all along, read at
+# the very times vtax sampled (a whole-run average would also count the
+# start-up and the tail, which a loaded machine makes uneven)
+cat >"$work/ticks.py" <<'PY'
+import json, os, sys, time
+stop, pids = sys.argv[1], sys.argv[2:]
+while not os.path.exists(stop):
+    t = time.time()
+    row = {"t": t}
+    for p in pids:
+        try:
+            f = open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()
+            row[p] = int(f[11]) + int(f[12])
+        except OSError:
+            row[p] = None
+    print(json.dumps(row), flush=True)
+    time.sleep(max(0, 0.1 - (time.time() - t)))
+PY
+python3 "$work/ticks.py" "$work/stop" $pid_pve $pid_lv $pid_plain >"$work/ticks.jsonl" &
+sampler=$!
+for _ in $(seq 50); do [ -s "$work/ticks.jsonl" ] && break; sleep 0.1; done
 "$VTAX" --json -n 4 -d 1 --pve-dir "$work/pve" >"$work/out.jsonl" 2>"$work/err"
-w1=$(date +%s.%N)
-for p in $pid_pve $pid_lv $pid_plain; do t1[$p]=$(ticks "$p"); done
+sleep 0.3
+touch "$work/stop"; wait $sampler; sampler=""
 hz=$(getconf CLK_TCK)
-truth() { python3 -c "print((${t1[$1]}-${t0[$1]})/$hz/($w1-$w0)*100)"; }
-avg() {  # mean of cpu.total of guest id $1 over frames 2..4
+truth() {  # % of one CPU of pid $1 between vtax's first and last frame
+	python3 - "$work/ticks.jsonl" "$work/out.jsonl" "$1" "$hz" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+fr = [json.loads(l) for l in open(sys.argv[2])]
+pid, hz = sys.argv[3], float(sys.argv[4])
+def at(t):
+    for a, b in zip(rows, rows[1:]):
+        if a["t"] <= t <= b["t"]:
+            return a[pid] + (b[pid] - a[pid]) * (t - a["t"]) / (b["t"] - a["t"])
+    raise SystemExit("no tick sample around %s" % t)
+A, B = fr[0]["time"], fr[-1]["time"]
+print((at(B) - at(A)) / hz / (B - A) * 100)
+PY
+}
+avg() {  # cpu.$2 of guest id $1 over frames 2..4, weighted by their intervals
 	python3 -c "
 import json
 fr=[json.loads(l) for l in open('$work/out.jsonl')][1:]
-v=[g['cpu']['$2'] for f in fr for g in f['guests'] if g['id']=='$1']
-print(sum(v)/len(v) if v else -1)"
+num=den=0.0
+for f in fr:
+    for g in f['guests']:
+        if g['id']=='$1' and g['cpu']['$2'] is not None:
+            num+=g['cpu']['$2']*f['interval']; den+=f['interval']
+print(num/den if den else -1)"
 }
 rss() { awk '/^VmRSS:/ {print $2 * 1024}' "/proc/$1/status"; }
 cgmem=$(cat "$(cg_file "$pve_cg" memory.current || cg_file "$pve_cg" memory.usage_in_bytes)")
