@@ -241,9 +241,31 @@ static void kv(struct cgfs *c, const char *key, uint64_t *out, uint64_t mul)
 		*out = v * mul;
 }
 
+/* cg_read, timed: the counter was made between t0 and t1, and a rate
+ * divides by the time between two such reads. An open, a blocked cgroup
+ * lock or a preemption can put milliseconds between the clock and the
+ * read (a container once showed 304% on 2 CPUs at -d 0.05); the file is
+ * open after the first try, so a second one is tight. */
+static int cg_read_timed(struct cgfs *c, int fd, const char *rel, const char *file)
+{
+	int r = -ENOENT;
+	for (int i = 0; i < 3; i++) {
+		uint64_t t0 = now_mono_ns();
+		r = cg_read(c, fd, rel, file);
+		uint64_t t1 = now_mono_ns();
+		if (r)
+			return r;
+		c->cpu_at_ns = t0 + (t1 - t0) / 2;
+		if (t1 - t0 < 1000000)
+			break;
+	}
+	return r;
+}
+
 static void read_cpu(struct cgfs *c, const char *rel, struct guest_sample *g)
 {
-	int r = cg_read(c, c->fd_v2, rel, "cpu.stat");
+	c->cpu_at_ns = 0;
+	int r = cg_read_timed(c, c->fd_v2, rel, "cpu.stat");
 	if (r != -ENOENT)
 		c->found = 1;
 	if (!r) {
@@ -256,7 +278,7 @@ static void read_cpu(struct cgfs *c, const char *rel, struct guest_sample *g)
 	if (c->fd_cpuacct < 0)
 		return;
 	uint64_t v;
-	r = cg_read(c, c->fd_cpuacct, rel, "cpuacct.usage");
+	r = cg_read_timed(c, c->fd_cpuacct, rel, "cpuacct.usage");
 	if (!r) {
 		c->found = 1;
 		if (!parse_u64(c->buf.s, &v))

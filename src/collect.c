@@ -555,6 +555,8 @@ int collector_sample(struct collector *c, struct sample *s)
 		g->at_ns = now_mono_ns();
 		const struct lim_ent *le = limit_cached(c, g, g->at_ns);
 		cgroup_read_guest(&c->cg, g->cgroup, g->birth, g, le == NULL);
+		if (c->cg.cpu_at_ns)
+			g->at_ns = c->cg.cpu_at_ns;
 		if (le)
 			g->cg_mem_limit = le->limit;
 		lim_read[i] = le ? le->read_ns : g->at_ns;
