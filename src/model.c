@@ -93,6 +93,20 @@ static void guest_cpu(const struct guest_sample *p, const struct guest_sample *g
 		/* no cgroup: the QEMU process itself */
 		user = counter_delta(g->p_utime_ns, p->p_utime_ns);
 		sys = counter_delta(g->p_stime_ns, p->p_stime_ns);
+	} else {
+		/* The kernel splits a cgroup's exact runtime (usage) into user and
+		 * system in the ratio of its tick samples, never letting either go
+		 * back: over a short interval one can jump by more than the time
+		 * that passed (the churn soak saw 455% on 2 CPUs). The sum is
+		 * exact, so split usage in the ratio of the two deltas. */
+		uint64_t usage = counter_delta(g->cg_usage_ns, p->cg_usage_ns);
+		if (usage != VT_UNKNOWN && user + sys > 0 && user + sys != usage) {
+			double share = (double)user / (double)(user + sys);
+			user = (uint64_t)((double)usage * share + 0.5);
+			if (user > usage)
+				user = usage;
+			sys = usage - user;
+		}
 	}
 	/* the kernel counts guest time inside user time: take it out once */
 	uint64_t usr = user;

@@ -91,6 +91,18 @@ int main(void)
 	c->cg_mem_file = 1851 * MiB;
 	c->cg_mem_inactive_file = 1750 * MiB;
 
+	/* user jumped 0.9 s in a 2 s interval while usage, the exact sum,
+	 * grew 0.4 s: the kernel's user/system split catching up. usage is
+	 * split in the ratio of the deltas (0.9 : 0.1): 18% usr, 2% sys */
+	struct guest_sample *j = add(&a, RT_DOCKER, "jumpy", 13);
+	j->cg_usage_ns = S(20);
+	j->cg_user_ns = S(12);
+	j->cg_system_ns = S(8);
+	j = add(&b, RT_DOCKER, "jumpy", 13);
+	j->cg_usage_ns = S(20.4);
+	j->cg_user_ns = S(12.9);
+	j->cg_system_ns = S(8.1);
+
 	/* plain QEMU under TCG, no cgroup, no balloon */
 	struct guest_sample *q = add(&a, RT_QEMU, "555", 11);
 	q->p_utime_ns = S(5);
@@ -188,6 +200,13 @@ int main(void)
 	CHECK_U64(gv->mem_tax, 2 * MiB);
 
 	/* plain QEMU: 1.0 s user, 0.2 s sys, all of it tax under TCG */
+	gv = find(&f, "jumpy");
+	CHECK(gv != NULL, "container with a jumpy user/system split found");
+	if (gv) {
+		CHECK_NEAR(gv->cpu_total, 20.0, 1e-6);
+		CHECK_NEAR(gv->cpu_usr, 18.0, 1e-6);
+		CHECK_NEAR(gv->cpu_sys, 2.0, 1e-6);
+	}
 	gv = find(&f, "555");
 	CHECK_NEAR(gv->cpu_usr, 50.0, 1e-9);
 	CHECK_NEAR(gv->cpu_sys, 10.0, 1e-9);
@@ -211,7 +230,7 @@ int main(void)
 	CHECK_NEAR(f.host.tax_cpu, 76.0, 1e-6);
 	CHECK_U64(f.host.guests_tax, (1521 + 2 + 88) * MiB);
 	CHECK_INT(f.host.n_kind[KIND_VM], 2);
-	CHECK_INT(f.host.n_kind[KIND_CT], 4);
+	CHECK_INT(f.host.n_kind[KIND_CT], 5); /* web, jumpy, abcabc, skew, def0 */
 	/* host own: total 8192 - free 2048 - cache 3072 = 3072 non-cache in use;
 	 * guests non-cache: VM 2011 + web 112 + qemu 600 */
 	CHECK_U64(f.host.host_own, (3072 - 2011 - 112 - 600) * MiB);
