@@ -253,7 +253,7 @@ static void attach_qemu(struct collector *c, struct sample *s, struct proc_ent *
  * kernel walks every mapping's pages), and guest RAM changes slowly: it
  * is read again every SMAPS_EVERY_NS per VM. */
 #define SMAPS_EVERY_NS (5000000000ull)
-static void read_vm(struct collector *c, struct guest_sample *g, uint64_t start)
+static struct vm_ent *read_vm(struct collector *c, struct guest_sample *g, uint64_t start)
 {
 	uint64_t now = now_mono_ns();
 	struct vm_ent *e = NULL;
@@ -264,7 +264,7 @@ static void read_vm(struct collector *c, struct guest_sample *g, uint64_t start)
 		e->seen = true;
 		g->vm_ram_rss = e->ram_rss;
 		g->p_hugetlb = e->hugetlb;
-		return;
+		return e;
 	}
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)g->main_pid);
@@ -283,6 +283,7 @@ static void read_vm(struct collector *c, struct guest_sample *g, uint64_t start)
 	e->hugetlb = huge;
 	e->read_ns = now;
 	e->seen = true;
+	return e;
 }
 
 static void kvm_list(struct collector *c, uint64_t now)
@@ -310,15 +311,10 @@ static void kvm_list(struct collector *c, uint64_t now)
 	closedir(d);
 }
 
-/* KVM exits of a VM: one small read of its debugfs "exits" file. */
-static void read_kvm(struct collector *c, struct guest_sample *g, uint64_t start)
+/* KVM exits of a VM (e: its entry from read_vm): one small read of its
+ * debugfs "exits" file. */
+static void read_kvm(struct collector *c, struct guest_sample *g, struct vm_ent *e)
 {
-	struct vm_ent *e = NULL;
-	for (size_t i = 0; i < c->nvm; i++)
-		if (c->vm[i].pid == g->main_pid && c->vm[i].start == start)
-			e = &c->vm[i];
-	if (!e)
-		return;
 	uint64_t now = now_mono_ns();
 	if (!e->kvm[0]) {
 		if (e->kvm_look_ns && now - e->kvm_look_ns < KVM_LIST_EVERY_NS)
@@ -629,11 +625,8 @@ int collector_sample(struct collector *c, struct sample *s)
 	agent_commit(c->agent);
 	for (size_t i = 0; i < s->nguests; i++) {
 		struct guest_sample *g = &s->guests[i];
-		if (g->main_pid) {
-			uint64_t start = main_start(c, g);
-			read_vm(c, g, start);
-			read_kvm(c, g, start);
-		}
+		if (g->main_pid)
+			read_kvm(c, g, read_vm(c, g, main_start(c, g)));
 		agent_facts(c, g);
 		if (!g->name)
 			g->name = g->runtime == RT_QEMU ? xasprintf("qemu-%s", g->id)

@@ -236,16 +236,23 @@ static void classify_detail(struct procs *p, struct pids_stack *st)
 		e->cgroup = xstrdup(path);
 }
 
-/* Classify new pids. The comm of each is one small read; libproc2 reads
- * stat, cmdline and cgroup only for the few whose comm may be ours. */
-void procs_skip(struct procs *p, int *pids, size_t n)
+static void drop_skip(struct procs *p)
 {
 	free(p->skip);
+	p->skip = NULL;
+	p->nskip = 0;
+}
+
+void procs_skip(struct procs *p, int *pids, size_t n)
+{
+	drop_skip(p);
 	qsort(pids, n, sizeof(*pids), cmp_int);
 	p->skip = pids;
 	p->nskip = n;
 }
 
+/* Classify new pids. The comm of each is one small read; libproc2 reads
+ * stat, cmdline and cgroup only for the few whose comm may be ours. */
 static void classify(struct procs *p, const int *pids, size_t n)
 {
 	unsigned *cand = xmalloc((n + 1) * sizeof(*cand));
@@ -415,11 +422,8 @@ static void read_counters_timed(struct procs *p)
 
 int procs_update(struct procs *p, bool scan, bool full)
 {
-	if (!(scan && full)) {
-		free(p->skip); /* only a full look may pass pids by */
-		p->skip = NULL;
-		p->nskip = 0;
-	}
+	if (!(scan && full))
+		drop_skip(p); /* only a full look may pass pids by */
 	long last = scan ? ns_last_pid(p) : -1;
 	if (scan && !full && probe_new(p, last)) {
 		p->last_pid = last;
@@ -475,9 +479,7 @@ int procs_update(struct procs *p, bool scan, bool full)
 	p->seen = cur;
 	p->nseen = ncur;
 	p->capseen = ncur;
-	free(p->skip);
-	p->skip = NULL;
-	p->nskip = 0;
+	drop_skip(p);
 	sort_unique(p);
 	read_counters_timed(p);
 	drop_dead(p);
