@@ -119,8 +119,10 @@ for tag in pvevm lvvm; do
 done
 
 echo "[${SECONDS}s] vtax and ground truth sampled"
-# peers in the same minute, while vtax samples again
-"$VTAX" --json -n 8 -d 1 $opts >"$work/peer-vtax.jsonl" 2>/dev/null &
+# peers in the same minute, while vtax samples again; short frames so that
+# vtax's rate can be taken over each peer's own window (an idle TCG guest's
+# CPU moves by several points from one second to the next)
+"$VTAX" --json -n 300 -d 0.2 $opts >"$work/peer-vtax.jsonl" 2>/dev/null &
 vp=$!
 sleep 2
 qpids=$(for t in pvevm lvvm; do [ -f "$LAB/g/$t" ] && sed -n 's/^pid=//p' "$LAB/g/$t"; done | paste -sd,)
@@ -129,12 +131,15 @@ peer() {  # peer NAME command...: output in NAME.out, wall-clock window in NAME.
 	"${@:2}" >"$work/$1.out" 2>"$work/$1.err"
 	echo "$s $(date +%s.%N) $?" >"$work/$1.win"
 }
-[ -S "$LAB/docker.sock" ] && peer docker docker -H "unix://$LAB/docker.sock" stats --no-stream --format '{{json .}}' &
+# one peer at a time: four peers starting at once on two cores would blur
+# where each one's window begins and ends
+[ -S "$LAB/docker.sock" ] && peer docker docker -H "unix://$LAB/docker.sock" stats --no-stream --format '{{json .}}'
 [ -S "$LAB/podman.sock" ] && peer podman podman --root "$LAB/podman/root" --runroot "$LAB/podman/run" \
-	--tmpdir "$LAB/podman/tmp" --cgroup-manager cgroupfs --events-backend file stats --no-stream --format json &
-command -v systemd-cgtop >/dev/null && peer cgtop systemd-cgtop -b -n 2 -d 1 --raw &
-[ -n "$qpids" ] && peer top top -b -n 2 -d 1 -p "$qpids" &
-wait $(jobs -p | grep -v "^$vp\$") 2>/dev/null
+	--tmpdir "$LAB/podman/tmp" --cgroup-manager cgroupfs --events-backend file stats --no-stream --format json
+command -v systemd-cgtop >/dev/null && peer cgtop systemd-cgtop -b -n 2 -d 1 --raw
+[ -n "$qpids" ] && peer top top -b -n 2 -d 1 -p "$qpids"
+sleep 0.5
+kill -TERM "$vp"  # vtax ends its frame and exits 0 on SIGTERM
 wait "$vp"; vp=""
 for p in docker podman cgtop top; do
 	[ -f "$work/$p.err" ] && [ -s "$work/$p.err" ] && { echo "$p said:"; head -5 "$work/$p.err"; }
