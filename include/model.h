@@ -37,6 +37,7 @@ struct guest_view {
 	bool has_rates;                /* a matching previous sample existed */
 	/* CPU, % of one CPU over the interval; NAN when unknown */
 	double cpu_usr, cpu_sys, cpu_guest, cpu_iowait, cpu_total, cpu_tax;
+	bool cpu_capped;               /* counters said more than every CPU: scaled to it */
 	enum iow_src iow_src;
 	double tg_pct[TG_COUNT];       /* per QEMU thread group */
 	double io_read_bps, io_write_bps; /* bytes/s through the block layer */

@@ -82,8 +82,40 @@ static const struct guest_sample *find_prev(const struct guest_sample *const *id
 	return NULL;
 }
 
+/* A guest and its helpers cannot run for longer than every CPU of the host
+ * during the interval. Counters can still say so: process times come in
+ * 10 ms clock ticks (over a 50 ms interval one tick is 20% of a CPU), and
+ * the kernel folds a running task's time into its counters late. Past the
+ * limit, scale every part down to it, as htop caps a process at 100% per
+ * CPU, and say so (cpu_capped). */
+static void cap_cpu(struct guest_view *v, double helpers, unsigned ncpus)
+{
+	if (!ncpus)
+		return;
+	double limit = 100.0 * ncpus;
+	double tg = 0;
+	for (int t = 0; t < TG_COUNT; t++)
+		if (!isnan(v->tg_pct[t]))
+			tg += v->tg_pct[t];
+	if (tg > limit) {
+		for (int t = 0; t < TG_COUNT; t++)
+			v->tg_pct[t] *= limit / tg;
+		v->cpu_capped = true;
+	}
+	double sum = isnan(v->cpu_total) ? helpers : v->cpu_total + helpers;
+	if (sum <= limit)
+		return;
+	double k = limit / sum;
+	v->cpu_usr *= k;
+	v->cpu_sys *= k;
+	v->cpu_guest *= k;
+	v->cpu_total *= k;
+	v->cpu_tax *= k;
+	v->cpu_capped = true;
+}
+
 static void guest_cpu(const struct guest_sample *p, const struct guest_sample *g, uint64_t dt,
-		      struct guest_view *v)
+		      unsigned ncpus, struct guest_view *v)
 {
 	bool vm = v->kind == KIND_VM;
 	uint64_t gtime = vm ? counter_delta(g->p_gtime_ns, p->p_gtime_ns) : VT_UNKNOWN;
@@ -141,6 +173,7 @@ static void guest_cpu(const struct guest_sample *p, const struct guest_sample *g
 	v->io_read_bps = rate(counter_delta(g->cg_io_rbytes, p->cg_io_rbytes), dt);
 	v->io_write_bps = rate(counter_delta(g->cg_io_wbytes, p->cg_io_wbytes), dt);
 	v->kvm_exits_ps = rate(counter_delta(g->kvm_exits, p->kvm_exits), dt);
+	cap_cpu(v, helpers, ncpus);
 }
 
 static void guest_mem(const struct guest_sample *g, struct guest_view *v)
@@ -316,7 +349,7 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 			uint64_t gdt = dt;
 			if (g->at_ns != VT_UNKNOWN && p->at_ns != VT_UNKNOWN && g->at_ns > p->at_ns)
 				gdt = g->at_ns - p->at_ns;
-			guest_cpu(p, g, gdt, v);
+			guest_cpu(p, g, gdt, h->ncpus, v);
 		}
 		guest_mem(g, v);
 		hv->n_kind[v->kind]++;

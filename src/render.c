@@ -215,6 +215,7 @@ static json_object *guest_json(const struct guest_view *v)
 	put(cpu, "iowait_source", src ? json_object_new_string(src) : NULL);
 	put(cpu, "total", jnum(v->cpu_total, 2));
 	put(cpu, "tax", jnum(v->cpu_tax, 2));
+	put(cpu, "capped", json_object_new_boolean(v->cpu_capped));
 	if (v->kind == KIND_VM && g->main_pid) {
 		json_object *th = json_object_new_object();
 		for (int t = 0; t < TG_COUNT; t++)

@@ -143,6 +143,17 @@ int main(void)
 	z->cg_user_ns = S(10);
 	z->cg_system_ns = S(6);
 
+	/* a plain QEMU whose clock-tick counters say 9 s of CPU in 2 s on a
+	 * 4-CPU host: scaled to the 400% that 4 CPUs allow, marked capped */
+	struct guest_sample *t = add(&a, RT_QEMU, "777", 17);
+	t->p_utime_ns = S(1);
+	t->p_stime_ns = S(1);
+	t->p_gtime_ns = 0;
+	t = add(&b, RT_QEMU, "777", 17);
+	t->p_utime_ns = S(8);
+	t->p_stime_ns = S(3);
+	t->p_gtime_ns = 0;
+
 	/* first frame: memory, no rates */
 	struct frame f;
 	model_compute(NULL, &b, &f);
@@ -217,6 +228,14 @@ int main(void)
 	CHECK_U64(gv->mem_tax, 88 * MiB);
 	CHECK(gv->mem_tax_lower_bound, "RSS-based tax is a lower bound");
 
+	CHECK(!gv->cpu_capped, "60%% on 4 CPUs is not capped");
+	gv = find(&f, "777");
+	CHECK(gv->cpu_capped, "450%% on 4 CPUs is capped");
+	CHECK_NEAR(gv->cpu_total, 400.0, 1e-6);
+	CHECK_NEAR(gv->cpu_usr, 400.0 * 7 / 9, 1e-6);
+	CHECK_NEAR(gv->cpu_sys, 400.0 * 2 / 9, 1e-6);
+	CHECK_NEAR(gv->cpu_tax, 400.0, 1e-6);
+
 	gv = find(&f, "skew");
 	CHECK_NEAR(gv->cpu_usr, 50.0, 1e-9);
 
@@ -226,15 +245,14 @@ int main(void)
 	CHECK_NEAR(gv->cpu_usr, 0.0, 1e-9);
 	CHECK_NEAR(gv->cpu_sys, 50.0, 1e-9);
 
-	/* sums: tax CPU 15 + 1 + 60 + 0 (podman: no helpers) */
-	CHECK_NEAR(f.host.tax_cpu, 76.0, 1e-6);
+	/* sums: tax CPU 15 + 1 + 60 + 400 + 0 (podman: no helpers) */
+	CHECK_NEAR(f.host.tax_cpu, 476.0, 1e-6);
 	CHECK_U64(f.host.guests_tax, (1521 + 2 + 88) * MiB);
-	CHECK_INT(f.host.n_kind[KIND_VM], 2);
+	CHECK_INT(f.host.n_kind[KIND_VM], 3);
 	CHECK_INT(f.host.n_kind[KIND_CT], 5); /* web, jumpy, abcabc, skew, def0 */
 	/* host own: total 8192 - free 2048 - cache 3072 = 3072 non-cache in use;
 	 * guests non-cache: VM 2011 + web 112 + qemu 600 */
 	CHECK_U64(f.host.host_own, (3072 - 2011 - 112 - 600) * MiB);
-	CHECK_NEAR(f.host.tax_cpu, 76.0, 1e-6);
 	frame_free(&f);
 
 	/* the focused guest's processes: CPU by pid and start time */
