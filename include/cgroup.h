@@ -52,11 +52,11 @@ struct cgfs {
 int cgfs_open(struct cgfs *c, const char *root, char **cause);
 void cgfs_close(struct cgfs *c);
 
-/* Fill the cg_* counters of g from the cgroup at rel ("/docker/ID").
- * Returns 0, -ENOENT if the cgroup vanished. Unreadable files leave their
- * fields VT_UNKNOWN. */
-int cgroup_read_guest(struct cgfs *c, const char *rel, uint64_t birth, struct guest_sample *g,
-		      bool limit);
+/* Fill the cg_* counters of g from the cgroup at rel ("/docker/ID"); its
+ * CPU from cpu_rel instead when that is not NULL. Returns 0, -ENOENT if
+ * the cgroup vanished. Unreadable files leave their fields VT_UNKNOWN. */
+int cgroup_read_guest(struct cgfs *c, const char *rel, const char *cpu_rel, uint64_t birth,
+		      struct guest_sample *g, bool limit);
 
 /* Bracket one refresh: files of cgroups not read in it are closed. */
 void cgroup_begin(struct cgfs *c);
@@ -68,6 +68,9 @@ int cgroup_read_helper(struct cgfs *c, const char *rel, uint64_t *cpu_ns, uint64
 
 /* Whether rel exists in the walked tree. */
 int cgroup_exists(struct cgfs *c, const char *rel);
+/* Whether rel exists in the unified (v2) tree of a hybrid host, where the
+ * walked tree is a v1 one; 0 on a pure v1 or v2 host. */
+int cgroup_exists_v2(struct cgfs *c, const char *rel);
 
 /* Tasks (threads included) in rel and below from pids.current, as
  * docker stats counts them; VT_UNKNOWN without a pids controller. */

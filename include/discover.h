@@ -16,6 +16,9 @@ struct guest_match {
 	char helper_cg[4096];  /* helper cgroup (lxc monitor, nspawn supervisor,
 				 podman conmon scope), "" if none */
 	uint64_t ino;          /* inode of the guest's cgroup directory (walk only) */
+	bool cpu_payload_v2;   /* nspawn on a v1/v2 hybrid: payload/ and supervisor/
+				 exist only in the unified tree; CPU is read from
+				 payload/ there, memory from the whole scope */
 };
 
 /* Classify one cgroup path ("/lxc.payload.web"). Returns 1 and fills m

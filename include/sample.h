@@ -76,6 +76,7 @@ struct guest_sample {
 	char *name;                /* display name, raw (sanitised at display) */
 	char *cgroup;              /* guest cgroup relative to the root, or NULL */
 	char *helper_cg;           /* helper cgroup (lxc monitor, ...), or NULL */
+	bool cpu_payload_v2;       /* CPU from cgroup/payload in the unified tree */
 	char *note;                /* why the guest's own view is missing, or NULL */
 	uint64_t birth;            /* identity: cgroup inode or main pid start ticks */
 	uint64_t nprocs;           /* processes in the guest */

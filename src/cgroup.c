@@ -336,13 +336,13 @@ static void read_mem(struct cgfs *c, const char *rel, struct guest_sample *g, bo
 	}
 }
 
-int cgroup_read_guest(struct cgfs *c, const char *rel, uint64_t birth, struct guest_sample *g,
-		      bool limit)
+int cgroup_read_guest(struct cgfs *c, const char *rel, const char *cpu_rel, uint64_t birth,
+		      struct guest_sample *g, bool limit)
 {
 	/* no existence check first: a vanished cgroup fails every read */
 	c->found = 0;
 	c->cur = handle_get(c, rel, birth);
-	read_cpu(c, rel, g);
+	read_cpu(c, cpu_rel ? cpu_rel : rel, g);
 	read_mem(c, rel, g, limit);
 	if (!c->found) {
 		c->cur = NULL;
@@ -369,7 +369,7 @@ int cgroup_read_guest(struct cgfs *c, const char *rel, uint64_t birth, struct gu
 int cgroup_read_helper(struct cgfs *c, const char *rel, uint64_t *cpu_ns, uint64_t *mem)
 {
 	/* helper cgroups are often absent: one stat beats seven failed opens */
-	if (!cgroup_exists(c, rel))
+	if (!cgroup_exists(c, rel) && !cgroup_exists_v2(c, rel))
 		return -ENOENT;
 	struct guest_sample g;
 	guest_sample_init(&g);
@@ -394,6 +394,16 @@ int cgroup_exists(struct cgfs *c, const char *rel)
 		return 1;
 	struct stat st;
 	return fstatat(c->fd_walk, rel, &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
+int cgroup_exists_v2(struct cgfs *c, const char *rel)
+{
+	if (c->fd_v2 < 0 || c->fd_v2 == c->fd_walk)
+		return 0;
+	while (*rel == '/')
+		rel++;
+	struct stat st;
+	return *rel && fstatat(c->fd_v2, rel, &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
 
 static uint64_t count_dir(struct cgfs *c, int dfd, int depth, int **pids, size_t *npids,

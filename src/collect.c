@@ -153,6 +153,7 @@ static void on_guest(const struct guest_match *m, void *arg)
 	g->cgroup = xstrdup(m->payload);
 	if (m->helper_cg[0])
 		g->helper_cg = xstrdup(m->helper_cg);
+	g->cpu_payload_v2 = m->cpu_payload_v2;
 	/* the directory's inode tells a recreated cgroup from the old one */
 	g->birth = m->ino;
 }
@@ -550,7 +551,13 @@ int collector_sample(struct collector *c, struct sample *s)
 		struct guest_sample *g = &s->guests[i];
 		g->at_ns = now_mono_ns();
 		const struct lim_ent *le = limit_cached(c, g, g->at_ns);
-		cgroup_read_guest(&c->cg, g->cgroup, g->birth, g, le == NULL);
+		char cpu_rel[4200];
+		const char *cr = NULL;
+		if (g->cpu_payload_v2) {
+			snprintf(cpu_rel, sizeof(cpu_rel), "%s/payload", g->cgroup);
+			cr = cpu_rel;
+		}
+		cgroup_read_guest(&c->cg, g->cgroup, cr, g->birth, g, le == NULL);
 		if (c->cg.cpu_at_ns)
 			g->at_ns = c->cg.cpu_at_ns;
 		if (le)

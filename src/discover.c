@@ -65,6 +65,7 @@ int discover_classify(const char *path, struct guest_match *m)
 	 * directory at every refresh */
 	m->rt = RT_PVE_QEMU;
 	m->id[0] = m->name[0] = m->payload[0] = m->helper_cg[0] = '\0';
+	m->cpu_payload_v2 = false;
 	m->ino = 0;
 	const char *base = strrchr(path, '/');
 	if (!base || !base[1])
@@ -195,12 +196,18 @@ static void walk_dir(struct walk *w, int dfd, size_t plen, int depth)
 			/* nspawn measures its payload child when there is one */
 			if (m.rt == RT_NSPAWN) {
 				char *sub = xasprintf("%s/payload", w->path);
+				char *sup = xasprintf("%s/supervisor", w->path);
 				if (cgroup_exists(w->c, sub)) {
 					str_copy(m.payload, sizeof(m.payload), sub);
-					char *sup = xasprintf("%s/supervisor", w->path);
 					str_copy(m.helper_cg, sizeof(m.helper_cg), sup);
-					free(sup);
+				} else if (cgroup_exists_v2(w->c, sub)) {
+					/* hybrid: the memory tree has the scope
+					 * alone, so memory stays whole while CPU
+					 * splits into payload and supervisor */
+					m.cpu_payload_v2 = true;
+					str_copy(m.helper_cg, sizeof(m.helper_cg), sup);
 				}
+				free(sup);
 				free(sub);
 			}
 			w->fn(&m, w->arg);

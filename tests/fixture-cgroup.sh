@@ -67,6 +67,30 @@ check "hybrid: LXC found with v1 memory numbers" pyjson "$tmp/hy.json" "guest(id
 check "hybrid: huge v1 limit is no limit" pyjson "$tmp/hy.json" "guest(id='web')['mem']['limit'] is None"
 check "hybrid: monitor cgroup is tax, not a guest" pyjson "$tmp/hy.json" "len([g for g in d['guests'] if g['runtime'] != 'qemu']) == 1 and guest(id='web')['mem']['tax'] == 1048576"
 
+# hybrid nspawn: payload/ and supervisor/ exist only in the unified tree,
+# the memory tree has the scope alone. CPU splits (payload is the guest's,
+# supervisor its tax); memory stays whole. Counters move between frames.
+ns="machine.slice/machine-build.scope"
+for h in memory cpuacct; do mkdir -p "$hy/$h/$ns"; done
+mkdir -p "$hy/unified/$ns/payload" "$hy/unified/$ns/supervisor"
+mk "$hy/memory/$ns/memory.usage_in_bytes" "62914560\n"
+mk "$hy/memory/$ns/memory.stat" "total_cache 10485760\ntotal_rss 52428800\ntotal_inactive_file 4194304\n"
+mk "$hy/cpuacct/$ns/cpuacct.usage" "1000000000\n"
+mk "$hy/unified/$ns/payload/cpu.stat" "usage_usec 800000\nuser_usec 600000\nsystem_usec 200000\n"
+mk "$hy/unified/$ns/supervisor/cpu.stat" "usage_usec 200000\nuser_usec 100000\nsystem_usec 100000\n"
+"$VTAX" --json -n 2 -d 1 --cgroup-root "$hy" >"$tmp/hyn.json" 2>"$tmp/err" &
+hp=$!
+sleep 0.5
+mk "$hy/cpuacct/$ns/cpuacct.usage" "1600000000\n"
+mk "$hy/unified/$ns/payload/cpu.stat" "usage_usec 1300000\nuser_usec 1000000\nsystem_usec 300000\n"
+mk "$hy/unified/$ns/supervisor/cpu.stat" "usage_usec 300000\nuser_usec 150000\nsystem_usec 150000\n"
+wait $hp || fail "vtax on the hybrid nspawn fixture ran"
+tail -1 "$tmp/hyn.json" >"$tmp/hyn1.json"
+check "hybrid nspawn: CPU of payload/ (0.5 s), supervisor/ (0.1 s) as CPU tax" pyjson "$tmp/hyn1.json" \
+	"abs(guest(runtime='nspawn')['cpu']['total'] - 50 / d['interval']) < 0.5 and abs(guest(runtime='nspawn')['cpu']['tax'] - 10 / d['interval']) < 0.5"
+check "hybrid nspawn: memory of the whole scope, no memory tax" pyjson "$tmp/hyn1.json" \
+	"guest(runtime='nspawn')['mem']['host'] == 62914560 and guest(runtime='nspawn')['mem']['tax'] == 0"
+
 # v1 only, with a combined cpu,cpuacct hierarchy and the old cpuacct.stat
 v1="$tmp/v1"
 mkdir -p "$v1/cpu,cpuacct/docker/$D" "$v1/memory/docker/$D"

@@ -265,7 +265,9 @@ for tag in tags:
             # hybrid host: nspawn makes payload/ and supervisor/ only in the
             # unified and name=systemd trees; memory has the scope alone
             out(T["helper_mem_cg"] == g["cgroup"] and v["mem"]["tax"] == 0,
-                "%s: supervisor (pid %s) charged to this guest inside its scope (memory cgroup %s; no supervisor/ in the memory tree, so vtax cannot tell it from the payload: tax %s)" % (tag, g["helper_pid"], T["helper_mem_cg"], fmt(v["mem"]["tax"])))
+                "%s: supervisor (pid %s) memory inside the guest's scope (memory cgroup %s; no supervisor/ in the memory tree, so vtax cannot tell it from the payload: memory tax %s)" % (tag, g["helper_pid"], T["helper_mem_cg"], fmt(v["mem"]["tax"])))
+            # CPU splits in the unified tree, where supervisor/ exists
+            out(near(ht, hr, 5), "%s: CPU tax %s%% within 5 points of the supervisor's ticks %s%% (unified supervisor/)" % (tag, fmt(ht), fmt(hr)))
     else:
         out(v["mem"]["tax"] == 0 and v["cpu"]["tax"] == 0, "%s: no helper, no tax" % tag)
 
