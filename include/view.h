@@ -78,6 +78,7 @@ struct ui {
 	bool detail;
 	bool frozen;
 	bool ended;              /* a replay has no more samples */
+	bool unprivileged;       /* watching the live host without root */
 	bool help;
 	int help_top;            /* first help line shown */
 	bool ascii;

@@ -386,24 +386,24 @@ int cgroup_read_helper(struct cgfs *c, const char *rel, uint64_t *cpu_ns, uint64
 	return 0;
 }
 
-int cgroup_exists(struct cgfs *c, const char *rel)
+static int dir_exists(int root, const char *rel)
 {
 	while (*rel == '/')
 		rel++;
 	if (!*rel)
 		return 1;
 	struct stat st;
-	return fstatat(c->fd_walk, rel, &st, 0) == 0 && S_ISDIR(st.st_mode);
+	return fstatat(root, rel, &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
+int cgroup_exists(struct cgfs *c, const char *rel)
+{
+	return dir_exists(c->fd_walk, rel);
 }
 
 int cgroup_exists_v2(struct cgfs *c, const char *rel)
 {
-	if (c->fd_v2 < 0 || c->fd_v2 == c->fd_walk)
-		return 0;
-	while (*rel == '/')
-		rel++;
-	struct stat st;
-	return *rel && fstatat(c->fd_v2, rel, &st, 0) == 0 && S_ISDIR(st.st_mode);
+	return c->fd_v2 >= 0 && c->fd_v2 != c->fd_walk && dir_exists(c->fd_v2, rel);
 }
 
 static uint64_t count_dir(struct cgfs *c, int dfd, int depth, int **pids, size_t *npids,

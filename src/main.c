@@ -305,6 +305,7 @@ static int interactive(struct opts *o, struct live_src *ls)
 		u.delay_ns = o->delay_ns;
 	if (o->cols_set)
 		memcpy(u.cols, o->ro.cols, sizeof(u.cols));
+	u.unprivileged = ls->col && geteuid() != 0;
 	struct screen_opts so = {
 		.ascii = o->ascii, .no_color = o->no_color, .snapshot_dir = o->snapshot_dir,
 		.notice = cause,

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "view.h"
 
@@ -928,7 +927,7 @@ void view_build(struct vscreen *vs, const struct frame *f, const struct ui *u,
 			if (r == 0 && nrows == 0)
 				line_text(vs, width, f->n ? "  (no guest matches the filter)" :
 					  "  (no guests found: no VM or container is running)", VA_DIM);
-			else if (r == 1 && nrows == 0 && !f->n && geteuid() != 0)
+			else if (r == 1 && nrows == 0 && !f->n && u->unprivileged)
 				line_text(vs, width, "  (vtax runs as a normal user: as root it may see more)",
 					  VA_DIM);
 			else
