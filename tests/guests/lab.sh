@@ -136,7 +136,9 @@ workload_script() {
 #!/bin/sh
 # lab workload: BURN loops, ANON MB of touched anonymous memory held by a
 # dd blocked on a fifo, CACHE MB written to a fresh file in DIR (page
-# cache charged to this cgroup); then READY.
+# cache charged to this cgroup); then READY. The file is read again every
+# 2 s, so that proactive reclaim (DAMON here) does not take its pages as
+# cold while the lab measures them.
 burn=$1 anon=$2 cache=$3 dir=$4 ready=$5
 mkdir -p "$dir"
 i=0
@@ -154,7 +156,10 @@ if [ "$anon" -gt 0 ]; then
 fi
 [ "$cache" -gt 0 ] && dd if=/dev/zero of="$dir/cache.bin" bs=1M count="$cache" 2>/dev/null
 touch "$ready"
-while :; do sleep 3600; done
+while :; do
+	[ "$cache" -gt 0 ] && cat "$dir/cache.bin" >/dev/null
+	sleep 2
+done
 EOF
 }
 
