@@ -24,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 ANON=32 CACHE=32 QUOTA=15 VMQUOTA=30
 # --vm-quota keeps two burning TCG guests from taking the whole machine
-bash "$lab" start --workload "burn,anon=$ANON,cache=$CACHE" --quota $QUOTA --vm-quota $VMQUOTA \
+bash "$lab" start --workload "burn,anon=$ANON,cache=$CACHE,hot" --quota $QUOTA --vm-quota $VMQUOTA \
 	--vm-mem 192 >"$work/start.log" 2>&1 || { cat "$work/start.log"; fail "lab started"; finish; }
 cat "$work/start.log"
 echo "[${SECONDS}s] lab started"

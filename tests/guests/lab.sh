@@ -5,8 +5,10 @@
 #
 #   lab.sh start [--workload SPEC] [--only TAGS] [--quota PCT] [--vm-quota PCT]
 #                [--vm-mem MB]
-#       SPEC: idle, or a comma list of burn, anon=MB, cache=MB (default
-#       idle). burn is one busy loop per guest, capped at --quota % of one
+#       SPEC: idle, or a comma list of burn, anon=MB, cache=MB, hot
+#       (default idle). hot: containers read their cache file every 2 s,
+#       keeping it from proactive reclaim (and in their working set).
+#       burn is one busy loop per guest, capped at --quota % of one
 #       CPU by CFS for containers (default 30) and at --vm-quota for VMs
 #       (default: not capped). TAGS: comma list of pvevm lvvm lxc pvect
 #       docker podman nspawn ns (default all). Installs missing packages
@@ -136,10 +138,11 @@ workload_script() {
 #!/bin/sh
 # lab workload: BURN loops, ANON MB of touched anonymous memory held by a
 # dd blocked on a fifo, CACHE MB written to a fresh file in DIR (page
-# cache charged to this cgroup); then READY. The file is read again every
-# 2 s, so that proactive reclaim (DAMON here) does not take its pages as
-# cold while the lab measures them.
-burn=$1 anon=$2 cache=$3 dir=$4 ready=$5
+# cache charged to this cgroup); then READY. With HOT 1 the file is read
+# again every 2 s, so that proactive reclaim (DAMON here) does not take
+# its pages as cold while the lab checks them (they count as active, in
+# the working set, then).
+burn=$1 anon=$2 cache=$3 hot=$4 dir=$5 ready=$6
 mkdir -p "$dir"
 i=0
 while [ "$i" -lt "$burn" ]; do sh -c 'while :; do :; done' & i=$((i + 1)); done
@@ -157,7 +160,7 @@ fi
 [ "$cache" -gt 0 ] && dd if=/dev/zero of="$dir/cache.bin" bs=1M count="$cache" 2>/dev/null
 touch "$ready"
 while :; do
-	[ "$cache" -gt 0 ] && cat "$dir/cache.bin" >/dev/null
+	[ "$cache" -gt 0 ] && [ "$hot" = 1 ] && cat "$dir/cache.bin" >/dev/null
 	sleep 2
 done
 EOF
@@ -177,22 +180,23 @@ make_rootfs() {  # $LAB/rootfs and $LAB/rootfs.tar, once
 
 # --- workload spec ----------------------------------------------------------
 
-BURN=0 ANON=0 CACHE=0
+BURN=0 ANON=0 CACHE=0 HOT=0
 parse_workload() {
 	local w
-	BURN=0 ANON=0 CACHE=0
+	BURN=0 ANON=0 CACHE=0 HOT=0
 	for w in ${1//,/ }; do
 		case $w in
 			idle) ;;
 			burn) BURN=1 ;;
 			anon=[0-9]*) ANON=${w#anon=} ;;
 			cache=[0-9]*) CACHE=${w#cache=} ;;
-			*) die "bad workload '$w' (idle, burn, anon=MB, cache=MB)" ;;
+			hot) HOT=1 ;;
+			*) die "bad workload '$w' (idle, burn, anon=MB, cache=MB, hot)" ;;
 		esac
 	done
 }
 vm_append() { echo "vtax.burn=$BURN vtax.anon_mb=$ANON vtax.cache_mb=$CACHE"; }
-ct_args() { echo "$BURN $ANON $CACHE"; }
+ct_args() { echo "$BURN $ANON $CACHE $HOT"; }
 
 # --- one start function per runtime --------------------------------------
 # Each returns 0 and writes its guest record, or prints why it skipped and
