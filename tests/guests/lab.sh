@@ -159,10 +159,10 @@ if [ "$anon" -gt 0 ]; then
 fi
 [ "$cache" -gt 0 ] && dd if=/dev/zero of="$dir/cache.bin" bs=1M count="$cache" 2>/dev/null
 touch "$ready"
-while :; do
-	[ "$cache" -gt 0 ] && [ "$hot" = 1 ] && cat "$dir/cache.bin" >/dev/null
-	sleep 2
-done
+if [ "$cache" -gt 0 ] && [ "$hot" = 1 ]; then
+	while :; do cat "$dir/cache.bin" >/dev/null; sleep 2; done
+fi
+while :; do sleep 3600; done
 EOF
 }
 
