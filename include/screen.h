@@ -22,6 +22,7 @@ struct screen_opts {
 	bool no_color;
 	const char *snapshot_dir; /* NULL: start directory, else $HOME */
 	const char *notice;       /* shown in the footer at start, or NULL */
+	bool replay;              /* samples come from a file: a bad one is exit 2 */
 };
 
 /* Run until the user quits or a signal asks to. Returns the exit code. */

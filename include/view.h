@@ -74,6 +74,8 @@ struct ui {
 	enum vmode mode;
 	char sel_key[200];       /* runtime/id of the selected guest */
 	int sel;                 /* selected row in the filtered list */
+	bool sel_chosen;         /* the admin moved the selection: follow that guest;
+	                          * until then it stays on the top row */
 	int top;                 /* first row shown */
 	bool detail;
 	bool frozen;

@@ -40,6 +40,7 @@ struct name_ent {
 	char id[80];
 	char name[256];
 	bool wanted;
+	bool listed;                  /* the API listed it; else asked and not listed */
 };
 
 struct api {
@@ -639,6 +640,7 @@ static void do_names(struct agent *a)
 				}
 				*e = l.fresh[j];
 				e->wanted = true;
+				e->listed = true;
 			}
 			a->apis[i].asked_ns = now_mono_ns();
 			a->apis[i].next_ns = 0;
@@ -736,6 +738,8 @@ void agent_begin(struct agent *a)
 	for (size_t i = 0; i < a->nvms; i++)
 		a->vms[i].wanted = false;
 	a->apis[0].used = a->apis[1].used = false;
+	for (size_t i = 0; i < a->nnames; i++)
+		a->names[i].wanted = false;
 }
 
 void agent_want_vm(struct agent *a, int pid, uint64_t start, const char *qmp_path)
@@ -764,9 +768,23 @@ void agent_want_container(struct agent *a, enum runtime rt, const char *id)
 	if (!api)
 		return;
 	api->used = true;
-	for (size_t i = 0; i < a->nnames; i++)
-		if (a->names[i].rt == rt && !strcmp(a->names[i].id, id))
+	for (size_t i = 0; i < a->nnames; i++) {
+		if (a->names[i].rt == rt && !strcmp(a->names[i].id, id)) {
+			a->names[i].wanted = true;
 			return;
+		}
+	}
+	/* ask once for it: an id the API does not list (a rootless Podman
+	 * container, say) waits for the periodic list, not every refresh */
+	if (a->nnames == a->capnames) {
+		a->capnames = a->capnames ? a->capnames * 2 : 32;
+		a->names = xrealloc(a->names, a->capnames * sizeof(*a->names));
+	}
+	struct name_ent *e = &a->names[a->nnames++];
+	memset(e, 0, sizeof(*e));
+	e->rt = rt;
+	str_copy(e->id, sizeof(e->id), id);
+	e->wanted = true;
 	api->need = true;
 }
 
@@ -782,6 +800,12 @@ void agent_commit(struct agent *a)
 		}
 	}
 	a->nvms = o;
+	/* forget names of containers that are gone */
+	o = 0;
+	for (size_t i = 0; i < a->nnames; i++)
+		if (a->names[i].wanted)
+			a->names[o++] = a->names[i];
+	a->nnames = o;
 	work = work || a->apis[0].used || a->apis[1].used;
 	bool wake = a->apis[0].need || a->apis[1].need;
 	if (work && !a->started) {
@@ -811,7 +835,8 @@ bool agent_container_name(struct agent *a, enum runtime rt, const char *id, char
 	bool have = false;
 	pthread_mutex_lock(&a->mu);
 	for (size_t i = 0; i < a->nnames && !have; i++) {
-		if (a->names[i].rt == rt && !strcmp(a->names[i].id, id)) {
+		if (a->names[i].rt == rt && !strcmp(a->names[i].id, id) && a->names[i].listed &&
+		    a->names[i].name[0]) {
 			str_copy(name, sz, a->names[i].name);
 			have = true;
 		}

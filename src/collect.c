@@ -547,6 +547,7 @@ int collector_sample(struct collector *c, struct sample *s)
 
 	/* counters of cgroup guests */
 	uint64_t *lim_read = xcalloc(ncg + 1, sizeof(*lim_read));
+	bool *gone = NULL;
 	for (size_t i = 0; i < ncg; i++) {
 		struct guest_sample *g = &s->guests[i];
 		g->at_ns = now_mono_ns();
@@ -557,7 +558,14 @@ int collector_sample(struct collector *c, struct sample *s)
 			snprintf(cpu_rel, sizeof(cpu_rel), "%s/payload", g->cgroup);
 			cr = cpu_rel;
 		}
-		cgroup_read_guest(&c->cg, g->cgroup, cr, g->birth, g, le == NULL);
+		if (cgroup_read_guest(&c->cg, g->cgroup, cr, g->birth, g, le == NULL) == -ENOENT &&
+		    !cgroup_exists(&c->cg, g->cgroup) && !cgroup_exists_v2(&c->cg, g->cgroup)) {
+			/* it went away after discovery: no row of dashes for it */
+			g->nprocs = 0;
+			gone = gone ? gone : xcalloc(ncg, sizeof(*gone));
+			gone[i] = true;
+			continue;
+		}
 		if (c->cg.cpu_at_ns)
 			g->at_ns = c->cg.cpu_at_ns;
 		if (le)
@@ -584,6 +592,26 @@ int collector_sample(struct collector *c, struct sample *s)
 			pve_name(c, g);
 		if (full && scan && runtime_kind(g->runtime) == KIND_CT)
 			cgroup_count_procs(&c->cg, g->cgroup, &skip, &nskip);
+	}
+	if (gone) {
+		size_t k = 0;
+		for (size_t i = 0; i < ncg; i++) {
+			struct guest_sample *g = &s->guests[i];
+			if (gone[i]) {
+				free(g->id);
+				free(g->name);
+				free(g->cgroup);
+				free(g->helper_cg);
+				free(g->note);
+				continue;
+			}
+			lim_read[k] = lim_read[i];
+			s->guests[k++] = *g;
+		}
+		/* only cgroup guests are in the sample yet */
+		s->nguests = k;
+		ncg = k;
+		free(gone);
 	}
 	/* guests[0..ncg) are still the cgroup guests here */
 	struct sample cg_only = *s;

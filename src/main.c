@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <locale.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,7 +309,7 @@ static int interactive(struct opts *o, struct live_src *ls)
 	u.unprivileged = ls->col && geteuid() != 0;
 	struct screen_opts so = {
 		.ascii = o->ascii, .no_color = o->no_color, .snapshot_dir = o->snapshot_dir,
-		.notice = cause,
+		.notice = cause, .replay = ls->rp != NULL,
 	};
 	struct source src = {src_next, src_focus, ls};
 	int rc = screen_run(&u, &so, &src);
@@ -337,6 +338,13 @@ static int run(struct opts *o)
 			free(cause);
 			return 1;
 		}
+	}
+	struct stat rst, pst;
+	if (o->record && rp && stat(o->record, &rst) == 0 && stat(o->replay, &pst) == 0 &&
+	    rst.st_dev == pst.st_dev && rst.st_ino == pst.st_ino) {
+		fprintf(stderr, "vtax: --record and --replay name the same file (%s)\n", o->record);
+		rc = 2;
+		goto out;
 	}
 	if (o->record) {
 		rec = fopen(o->record, "ae");

@@ -316,6 +316,23 @@ static int qemu_opt_find(const char *s, const char *key, char *out, size_t outsz
 	return -ENOENT;
 }
 
+/* Does a socket option list make QEMU listen ("server", "server=on")? */
+static int qemu_opt_server(const char *s)
+{
+	char v[16];
+	if (!qemu_opt_find(s, "server", v, sizeof(v)))
+		return !strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1");
+	/* a bare "server" flag */
+	for (const char *p = s; p && *p;) {
+		if (!strncmp(p, "server", 6) && (p[6] == ',' || p[6] == '\0'))
+			return 1;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
 void parse_qemu_args(const char *argv, size_t len, struct qemu_args *qa)
 {
 	memset(qa, 0, sizeof(*qa));
@@ -332,7 +349,12 @@ void parse_qemu_args(const char *argv, size_t len, struct qemu_args *qa)
 	/* the last arg may be unterminated if len was cut: drop it */
 	if (n && memchr(args[n - 1], '\0', len - (size_t)(args[n - 1] - argv)) == NULL)
 		n--;
-	char mon_chardev[64] = "";
+	/* Control monitors, in order.  Proxmox gives two: "qmp" (a socket
+	 * QEMU listens on) and "qmp-event" (QEMU connects out to qmeventd);
+	 * only a listening socket can be asked. */
+	char mon_chardev[4][64];
+	size_t nmon = 0;
+	int qmp_server = 0;
 	for (size_t i = 0; i + 1 < n; i++) {
 		const char *a = args[i];
 		const char *v = args[i + 1];
@@ -351,29 +373,43 @@ void parse_qemu_args(const char *argv, size_t len, struct qemu_args *qa)
 				qa->ram = b;
 			i++;
 		} else if (!strcmp(a, "-qmp")) {
-			if (!strncmp(v, "unix:", 5))
+			if (!strncmp(v, "unix:", 5) && !qmp_server) {
 				qemu_opt_value(v + 5, qa->qmp, sizeof(qa->qmp));
+				qmp_server = qemu_opt_server(v + 5);
+			}
 			i++;
 		} else if (!strcmp(a, "-mon")) {
 			char mode[16] = "", chr[64] = "";
 			qemu_opt_find(v, "mode", mode, sizeof(mode));
-			if (!qemu_opt_find(v, "chardev", chr, sizeof(chr)) && !strcmp(mode, "control"))
-				snprintf(mon_chardev, sizeof(mon_chardev), "%s", chr);
+			if (!qemu_opt_find(v, "chardev", chr, sizeof(chr)) && !strcmp(mode, "control") &&
+			    nmon < ARRAY_SIZE(mon_chardev))
+				snprintf(mon_chardev[nmon++], sizeof(mon_chardev[0]), "%s", chr);
 			i++;
 		}
 	}
-	if (qa->qmp[0] || !mon_chardev[0])
+	if (qmp_server)
 		return;
-	/* -chardev socket,id=X,path=P with a QMP monitor on X */
-	for (size_t i = 0; i + 1 < n; i++) {
-		const char *a = args[i];
-		if (a[0] == '-' && a[1] == '-')
-			a++;
-		if (strcmp(a, "-chardev") || strncmp(args[i + 1], "socket,", 7))
-			continue;
-		char id[64] = "";
-		if (!qemu_opt_find(args[i + 1] + 7, "id", id, sizeof(id)) && !strcmp(id, mon_chardev))
-			qemu_opt_find(args[i + 1] + 7, "path", qa->qmp, sizeof(qa->qmp));
+	/* -chardev socket,id=X,path=P with a QMP monitor on X: the first
+	 * listening one, else the first at all */
+	for (size_t m = 0; m < nmon; m++) {
+		for (size_t i = 0; i + 1 < n; i++) {
+			const char *a = args[i];
+			if (a[0] == '-' && a[1] == '-')
+				a++;
+			if (strcmp(a, "-chardev") || strncmp(args[i + 1], "socket,", 7))
+				continue;
+			const char *o = args[i + 1] + 7;
+			char id[64] = "", path[sizeof(qa->qmp)] = "";
+			if (qemu_opt_find(o, "id", id, sizeof(id)) || strcmp(id, mon_chardev[m]) ||
+			    qemu_opt_find(o, "path", path, sizeof(path)))
+				continue;
+			if (qemu_opt_server(o)) {
+				snprintf(qa->qmp, sizeof(qa->qmp), "%s", path);
+				return;
+			}
+			if (!qa->qmp[0])
+				snprintf(qa->qmp, sizeof(qa->qmp), "%s", path);
+		}
 	}
 }
 

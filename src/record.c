@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 
@@ -77,6 +78,7 @@ struct replay {
 	char *line;
 	size_t cap;
 	unsigned long lineno;
+	unsigned long samples;
 };
 
 struct replay *replay_open(const char *path, char **cause)
@@ -84,6 +86,12 @@ struct replay *replay_open(const char *path, char **cause)
 	FILE *fp = fopen(path, "re");
 	if (!fp) {
 		*cause = xasprintf("cannot open record file %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		*cause = xasprintf("cannot read record file %s: %s", path, strerror(EISDIR));
+		fclose(fp);
 		return NULL;
 	}
 	struct replay *r = xcalloc(1, sizeof(*r));
@@ -278,7 +286,18 @@ int record_parse_line(const char *line, struct sample *s, char **cause)
 int replay_next(struct replay *r, struct sample *s, char **cause)
 {
 	for (;;) {
+		errno = 0;
 		ssize_t n = getline(&r->line, &r->cap, r->fp);
+		if (n < 0 && ferror(r->fp)) {
+			*cause = xasprintf("cannot read record file %s: %s", r->path,
+					   strerror(errno ? errno : EIO));
+			return -1;
+		}
+		if (n < 0 && !r->samples) {
+			*cause = xasprintf("%s: no samples in the file (not a vtax --record file?)",
+					   r->path);
+			return -1;
+		}
 		if (n < 0)
 			return 0;
 		r->lineno++;
@@ -289,6 +308,7 @@ int replay_next(struct replay *r, struct sample *s, char **cause)
 			continue;
 		char *why = NULL;
 		if (record_parse_line(r->line, s, &why) == 0) {
+			r->samples++;
 			return 1;
 		}
 		if (!complete) {
@@ -296,7 +316,7 @@ int replay_next(struct replay *r, struct sample *s, char **cause)
 					   "probably stopped while recording)", r->path, r->lineno);
 			free(why);
 			sample_clear(s);
-			return 0;
+			return r->samples ? 0 : -1;
 		}
 		*cause = xasprintf("%s:%lu: %s", r->path, r->lineno, why);
 		free(why);

@@ -149,6 +149,10 @@ static void resync_selection(struct state *s)
 	size_t *idx;
 	size_t n = view_rows(&s->f, s->u, &idx);
 	int found = -1;
+	if (!s->u->sel_chosen) {
+		s->u->sel_key[0] = '\0';
+		s->u->sel = 0;
+	}
 	for (size_t i = 0; i < n && s->u->sel_key[0]; i++) {
 		char key[200];
 		guest_key(s->f.guests[idx[i]].g, key, sizeof(key));
@@ -227,6 +231,7 @@ static void move_sel(struct state *s, int delta, bool absolute)
 	if (sel < 0)
 		sel = 0;
 	s->u->sel = sel;
+	s->u->sel_chosen = true;
 	if (n)
 		guest_key(s->f.guests[idx[sel]].g, s->u->sel_key, sizeof(s->u->sel_key));
 	free(idx);
@@ -272,8 +277,15 @@ static void input_key(struct state *s, int ch)
 	struct ui *u = s->u;
 	size_t len = strlen(u->inbuf);
 	if (ch == 27) {
+		if (u->input == '/') {
+			/* Esc clears the filter, as the help says */
+			u->filter[0] = '\0';
+			resync_selection(s);
+			set_status(u, false, "filter cleared");
+		} else {
+			u->status[0] = '\0';
+		}
 		u->input = 0;
-		u->status[0] = '\0';
 	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 		if (u->input == '/') {
 			str_copy(u->filter, sizeof(u->filter), u->inbuf);
@@ -382,8 +394,7 @@ static void key(struct state *s, int ch)
 		if (ch == KEY_RESIZE || ch == KEY_MOUSE)
 			return;
 		u->help = false;
-		if (ch != 'q' && ch != KEY_F(10))
-			return;
+		return;
 	}
 	u->status[0] = '\0';
 	int page = s->vs.page > 1 ? s->vs.page - 1 : 1;
@@ -485,9 +496,10 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct source *src)
 		fprintf(stderr, "vtax: %s\n", cause ? cause : "no sample to show");
 		free(cause);
 		sample_free(&s.a);
-		return r < 0 ? 1 : 2;
+		return r < 0 && !o->replay ? 1 : 2;
 	}
 	model_compute(NULL, &s.a, &s.f);
+	s.have_prev = true;
 	resort(&s);
 
 	const char *cs = nl_langinfo(CODESET);

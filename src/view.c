@@ -825,7 +825,7 @@ static void footer(struct vscreen *vs, const struct ui *u, int width)
 		lb_put(&b, u->input == '/' ? "Filter: " : "Delay (seconds): ", VA_FKEY);
 		lb_put(&b, in, VA_NORMAL);
 		lb_put(&b, "_", VA_FKEY);
-		lb_put(&b, "   Enter apply, Esc cancel", VA_DIM);
+		lb_put(&b, "   Enter keep, Esc clear", VA_DIM);
 	} else if (u->status[0]) {
 		char st[512];
 		sanitize(st, sizeof(st), u->status);

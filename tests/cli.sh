@@ -20,6 +20,14 @@ check "unreadable replay file: message names it" grep -q "/nonexistent/file.json
 echo "not json" >"$tmp/bad.jsonl"
 "$VTAX" --replay "$tmp/bad.jsonl" >/dev/null 2>"$tmp/err"; rc=$?
 check "malformed replay file exits 2 with line number" sh -c "[ $rc -eq 2 ] && grep -q 'bad.jsonl:1:' '$tmp/err'"
+: >"$tmp/empty.jsonl"
+"$VTAX" -b --replay "$tmp/empty.jsonl" >/dev/null 2>"$tmp/err"; rc=$?
+check "empty replay file exits 2 with one line" sh -c "[ $rc -eq 2 ] && grep -q 'no samples' '$tmp/err' && [ \$(wc -l <'$tmp/err') -eq 1 ]"
+"$VTAX" -b --replay "$tmp" >/dev/null 2>"$tmp/err"; rc=$?
+check "a directory as replay file exits 2" sh -c "[ $rc -eq 2 ] && grep -q 'Is a directory' '$tmp/err'"
+cp "$SRCDIR/tests/fixtures/proxmox-node.jsonl" "$tmp/same.jsonl"
+timeout 10 "$VTAX" --json --replay "$tmp/same.jsonl" --record "$tmp/same.jsonl" >/dev/null 2>"$tmp/err"; rc=$?
+check "--record onto the --replay file is refused (exit 2), the file untouched" sh -c "[ $rc -eq 2 ] && cmp -s '$SRCDIR/tests/fixtures/proxmox-node.jsonl' '$tmp/same.jsonl'"
 "$VTAX" --cgroup-root /nonexistent -b -n 1 >/dev/null 2>"$tmp/err"; rc=$?
 check "missing cgroup root: exit 1 and a message" sh -c "[ $rc -eq 1 ] && grep -q '/nonexistent' '$tmp/err'"
 check "--list-columns lists cpu_tax" sh -c '"$VTAX" --list-columns | grep -q "^cpu_tax"'

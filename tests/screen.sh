@@ -42,6 +42,10 @@ T send-keys -t t I
 check "I inverts: the container comes first" wait_for '^101 +debian-ct' 
 sleep 0.2
 check "... and it is the first row" sh -c "echo '$(row 1)' | grep -q '^101 '"
+T send-keys -t t Enter
+check "until the admin moves it, the selection is the top row (detail of 101)" wait_for '── 101 debian-ct'
+T send-keys -t t Enter
+wait_for '^101 ' >/dev/null
 T send-keys -t t T
 check "T sorts by tax again, biggest first" wait_for '▾TAX%'
 sleep 0.2
@@ -112,7 +116,7 @@ click() {  # click X Y (0-based)
 	T send-keys -t t -l $'\e[M#'"$bx$by"
 }
 start 100 24 "$vt"
-wait_for 'tax CPU 1.6%' >/dev/null
+wait_for '\[ENDED\]' >/dev/null
 x=$(screen | sed -n 5p | awk '{print index($0, " MEM")}')
 click "$x" 4
 check "a click on the MEM header sorts by it" wait_for '▾MEM '

@@ -26,7 +26,7 @@ run_in() {  # run_in DIR: vtax on the replay, saving into DIR
 	tmux_end "$sock"
 	T -f /dev/null new-session -d -s t -x 100 -y 30 \
 		"env LANG=C.UTF-8 TZ=UTC '$VTAX' --replay '$fx' -d 0.2 --snapshot-dir '$1'; sleep 30"
-	wait_for 'tax CPU 1.6%' >/dev/null
+	wait_for '\[ENDED\]' >/dev/null
 }
 
 mkdir -p "$tmp/full" "$tmp/ro" "$tmp/dir"

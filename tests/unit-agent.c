@@ -2,7 +2,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "tap.h"
@@ -27,6 +33,72 @@ static int parse(const char *json, struct seen *s)
 {
 	memset(s, 0, sizeof(*s));
 	return parse_engine_containers(json, strlen(json), on, s);
+}
+
+/* A tiny Engine API on a unix socket that counts the requests it gets. */
+struct fake_api {
+	int fd;
+	int requests;
+	const char *body;
+};
+
+static void *serve(void *arg)
+{
+	struct fake_api *f = arg;
+	for (;;) {
+		int c = accept(f->fd, NULL, NULL);
+		if (c < 0)
+			break;
+		char req[4096];
+		if (read(c, req, sizeof(req)) > 0)
+			__atomic_add_fetch(&f->requests, 1, __ATOMIC_SEQ_CST);
+		char out[1024];
+		int n = snprintf(out, sizeof(out),
+				 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+				 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+				 strlen(f->body), f->body);
+		if (write(c, out, (size_t)n) != n)
+			break;
+		close(c);
+	}
+	return NULL;
+}
+
+/* Requests the agent makes over `refreshes` refreshes that each want `id`;
+ * -1 when the fake API cannot start or libcurl is missing. */
+static int count_asks(const char *id, int refreshes, char *name, size_t namesz)
+{
+	char path[] = "/tmp/vtax-unit-agent-XXXXXX";
+	if (!mkdtemp(path))
+		return -1;
+	char sock[sizeof(path) + 16];
+	snprintf(sock, sizeof(sock), "%s/api.sock", path);
+	struct fake_api f = {.body = "[{\"Id\":\"aaaa1111\",\"Names\":[\"/web\"]}]"};
+	f.fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	if (f.fd < 0 || bind(f.fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(f.fd, 8))
+		return -1;
+	pthread_t t;
+	if (pthread_create(&t, NULL, serve, &f))
+		return -1;
+	struct agent_opts o = {.docker_sock = sock, .podman_sock = "/nonexistent/podman.sock"};
+	struct agent *a = agent_new(&o);
+	name[0] = '\0';
+	for (int i = 0; i < refreshes; i++) {
+		agent_begin(a);
+		agent_want_container(a, RT_DOCKER, id);
+		agent_commit(a);
+		usleep(150000);
+		agent_container_name(a, RT_DOCKER, id, name, namesz);
+	}
+	agent_free(a);
+	shutdown(f.fd, SHUT_RDWR);
+	close(f.fd);
+	pthread_join(t, NULL);
+	unlink(sock);
+	rmdir(path);
+	return __atomic_load_n(&f.requests, __ATOMIC_SEQ_CST);
 }
 
 int main(void)
@@ -77,5 +149,18 @@ int main(void)
 	o = json_tokener_parse("{}");
 	CHECK_INT(parse_qmp_cpus(o, &f), -EINVAL);
 	json_object_put(o);
+
+	/* the Engine API is asked when an unknown id appears, not per refresh */
+	char name[64];
+	int n = count_asks("aaaa1111", 8, name, sizeof(name));
+	if (n < 0) {
+		CHECK(0, "the fake Engine API could not start");
+	} else {
+		CHECK_INT(n, 1);
+		CHECK_STR(name, "web");
+		n = count_asks("bbbb2222", 8, name, sizeof(name));
+		CHECK_INT(n, 1); /* an id the API never lists is asked for once */
+		CHECK_STR(name, "");
+	}
 	return t_done("unit-agent");
 }

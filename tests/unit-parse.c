@@ -147,6 +147,21 @@ static void test_qemu(void)
 	CHECK_STR(qa.name, "db,prod");
 	CHECK_U64(qa.ram, 4ull << 30);
 	CHECK_STR(qa.qmp, "/var/run/qemu-server/100.qmp");
+	/* Proxmox: a second control monitor connects out to qmeventd */
+	static const char a5[] = "/usr/bin/kvm\0-id\0" "101\0-name\0web,debug-threads=on\0"
+				 "-chardev\0socket,id=qmp,path=/var/run/qemu-server/101.qmp,server=on,wait=off\0"
+				 "-mon\0chardev=qmp,mode=control\0"
+				 "-chardev\0socket,id=qmp-event,path=/var/run/qmeventd.sock,reconnect=5\0"
+				 "-mon\0chardev=qmp-event,mode=control\0";
+	parse_qemu_args(a5, sizeof(a5), &qa);
+	CHECK_STR(qa.qmp, "/var/run/qemu-server/101.qmp");
+	static const char a6[] = "qemu\0-chardev\0socket,id=ev,path=/run/ev.sock\0-mon\0chardev=ev,mode=control\0"
+				 "-chardev\0socket,id=m,path=/run/m.sock,server,nowait\0-mon\0chardev=m,mode=control\0";
+	parse_qemu_args(a6, sizeof(a6), &qa);
+	CHECK_STR(qa.qmp, "/run/m.sock");
+	static const char a7[] = "qemu\0-qmp\0unix:/run/out.sock\0-qmp\0unix:/run/in.sock,server\0";
+	parse_qemu_args(a7, sizeof(a7), &qa);
+	CHECK_STR(qa.qmp, "/run/in.sock");
 	static const char a3[] = "qemu-system-aarch64\0-m\0";
 	parse_qemu_args(a3, sizeof(a3), &qa);
 	CHECK_STR(qa.name, "");
