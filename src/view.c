@@ -194,7 +194,8 @@ static bool passes(const struct guest_view *v, const struct ui *u)
 		return true;
 	const char *name = v->g->name ? v->g->name : "";
 	return strcasestr(name, u->filter) || strcasestr(v->g->id, u->filter) ||
-	       strcasestr(runtime_name(v->g->runtime), u->filter);
+	       strcasestr(runtime_name(v->g->runtime), u->filter) ||
+	       strcasestr(runtime_short(v->g->runtime), u->filter);
 }
 
 size_t view_rows(const struct frame *f, const struct ui *u, size_t **idx)
@@ -359,6 +360,17 @@ static void header(struct vscreen *vs, const struct frame *f, const struct ui *u
 
 	/* summary */
 	lb_new(vs, width, &b);
+	if (u->mode != MODE_ALL || u->filter[0]) {
+		/* first, so a narrow screen cannot cut it off */
+		char fl[80];
+		sanitize(fl, sizeof(fl), u->filter);
+		size_t shown = 0;
+		for (size_t i = 0; i < f->n; i++)
+			shown += passes(&f->guests[i], u);
+		lb_printf(&b, VA_WARN, "showing %zu of %zu: %s%s%s%s", shown, f->n, vmode_name(u->mode),
+			  fl[0] ? " matching \"" : "", fl, fl[0] ? "\"" : "");
+		lb_put(&b, " | ", VA_NORMAL);
+	}
 	lb_printf(&b, VA_LABEL, "%u", h->n_kind[KIND_VM]);
 	lb_printf(&b, VA_NORMAL, " VM%s ", h->n_kind[KIND_VM] == 1 ? "" : "s");
 	lb_printf(&b, VA_LABEL, "%u", h->n_kind[KIND_CT]);
@@ -367,19 +379,13 @@ static void header(struct vscreen *vs, const struct frame *f, const struct ui *u
 	if (isnan(h->tax_cpu))
 		lb_put(&b, "CPU -", VA_TAX);
 	else
-		lb_printf(&b, VA_TAX, "CPU %.1f%%", h->tax_cpu / (h->ncpus ? h->ncpus : 1));
+		lb_printf(&b, VA_TAX, "CPU %.1f%% of host", h->tax_cpu / (h->ncpus ? h->ncpus : 1));
 	fmt_bytes_short(tb, sizeof(tb), h->guests_tax);
 	lb_printf(&b, VA_TAX, " RAM %s", tb);
 	lb_printf(&b, VA_NORMAL, " | every %.1fs", (double)u->delay_ns / 1e9);
 	if (!isnan(h->psi_io))
 		lb_printf(&b, VA_NORMAL, " | stall cpu/io/mem %.0f/%.0f/%.0f%%", h->psi_cpu,
 			  h->psi_io, h->psi_mem);
-	if (u->mode != MODE_ALL || u->filter[0]) {
-		char fl[80];
-		sanitize(fl, sizeof(fl), u->filter);
-		lb_printf(&b, VA_WARN, " | showing %s%s%s", vmode_name(u->mode), fl[0] ? " matching " : "",
-			  fl);
-	}
 	lb_finish(vs, &b);
 }
 

@@ -85,7 +85,7 @@ T send-keys -t t Escape
 sleep 0.3
 check "Esc clears the filter" wait_for '^100 '
 T send-keys -t t v
-check "v shows only VMs" wait_for 'showing VMs'
+check "v shows only VMs" wait_for '^showing 1 of 2: VMs \| 1 VM'
 T send-keys -t t v v
 T send-keys -t t h
 check "h shows help" wait_for '^vtax help'

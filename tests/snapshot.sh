@@ -68,8 +68,8 @@ check "settings name columns, mode 0600" sh -c "grep -q '^sort=mem$' '$tmp/cfg/v
 tmux_end "$sock"
 T -f /dev/null new-session -d -s t -x 100 -y 30 \
 	"env LANG=C.UTF-8 XDG_CONFIG_HOME='$tmp/cfg' '$VTAX' --replay '$fx' -d 0.2; sleep 30"
-check "the next start reads them (sort by MEM, VMs only)" wait_for '▾MEM .*|showing VMs'
-check "... both" sh -c "tmux -S '$sock' capture-pane -p -t t | grep -q '▾MEM' && tmux -S '$sock' capture-pane -p -t t | grep -q 'showing VMs'"
+check "the next start reads them (sort by MEM, VMs only)" wait_for '▾MEM .*|showing 1 of 2: VMs'
+check "... both" sh -c "tmux -S '$sock' capture-pane -p -t t | grep -q '▾MEM' && tmux -S '$sock' capture-pane -p -t t | grep -q 'showing 1 of 2: VMs'"
 echo "columns=id,nosuch,cpu" >"$tmp/cfg/vtax/vtaxrc"
 tmux_end "$sock"
 T -f /dev/null new-session -d -s t -x 100 -y 30 \
