@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -242,6 +243,16 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
+/* Is the valid n-byte UTF-8 sequence at s one terminal column wide in
+ * the current locale? (Outside a UTF-8 locale nothing non-ASCII is.) */
+static bool one_column(const unsigned char *s, size_t n)
+{
+	uint32_t cp = s[0] & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
+	for (size_t i = 1; i < n; i++)
+		cp = (cp << 6) | (s[i] & 0x3f);
+	return wcwidth((wchar_t)cp) == 1;
+}
+
 char *sanitize(char *dst, size_t dstsz, const char *src)
 {
 	size_t o = 0;
@@ -256,6 +267,11 @@ char *sanitize(char *dst, size_t dstsz, const char *src)
 		} else if (n == 0) {
 			dst[o++] = '?';
 			s++;
+		} else if (n > 1 && !one_column(s, n)) {
+			/* zero-width, combining, bidi controls and double-width
+			 * characters would shift what follows: one '?' each */
+			dst[o++] = '?';
+			s += n;
 		} else {
 			if (o + n >= dstsz)
 				break;

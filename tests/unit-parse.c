@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <stdlib.h>
 
 #include "parse.h"
@@ -244,6 +245,8 @@ static void test_smaps(void)
 
 static void test_sanitize(void)
 {
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		CHECK(0, "the C.UTF-8 locale exists");
 	char out[64];
 	CHECK_STR(sanitize(out, sizeof(out), "web\x1b[31mred\x07"), "web?[31mred?");
 	CHECK_STR(sanitize(out, sizeof(out), "caf\xc3\xa9"), "caf\xc3\xa9");
@@ -251,6 +254,14 @@ static void test_sanitize(void)
 	CHECK_STR(sanitize(out, sizeof(out), "c1\xc2\x9b" "x"), "c1??x");
 	CHECK_STR(sanitize(out, sizeof(out), "line\nbreak"), "line?break");
 	CHECK_STR(sanitize(out, 5, "\xc3\xa9\xc3\xa9\xc3\xa9"), "\xc3\xa9\xc3\xa9");
+	/* one cell per character: what is not one column wide becomes '?' */
+	CHECK_STR(sanitize(out, sizeof(out), "a\xe2\x80\x8b" "b"), "a?b");          /* zero-width space */
+	CHECK_STR(sanitize(out, sizeof(out), "a\xe2\x80\xae" "b"), "a?b");          /* right-to-left override */
+	CHECK_STR(sanitize(out, sizeof(out), "e\xcc\x81"), "e?");                    /* combining accent */
+	CHECK_STR(sanitize(out, sizeof(out), "\xe5\x90\x8d" "x"), "?x");            /* double width */
+	setlocale(LC_CTYPE, "C");
+	CHECK_STR(sanitize(out, sizeof(out), "caf\xc3\xa9"), "caf?");                /* not a UTF-8 locale */
+	setlocale(LC_CTYPE, "C.UTF-8");
 	char *c = utf8_clean("a\xff" "b\x1b");
 	CHECK_STR(c, "a\xef\xbf\xbd" "b\x1b");
 	free(c);
