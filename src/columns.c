@@ -207,7 +207,16 @@ void column_cell(enum col_id c, const struct guest_view *v, char *buf, size_t bu
 		bytes += n;
 		chars++;
 	}
-	if (col->left)
+	if (col->left && c != COL_ID && raw[bytes] && width >= 2) {
+		/* cut: the last cell says so, so two names that share their
+		 * first letters do not look the same */
+		size_t b2 = 0;
+		for (int k = 0; k < width - 1; k++) {
+			unsigned char ch = (unsigned char)raw[b2];
+			b2 += ch < 0x80 ? 1 : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
+		}
+		snprintf(buf, bufsz, "%.*s~", (int)b2, raw);
+	} else if (col->left)
 		snprintf(buf, bufsz, "%.*s%*s", (int)bytes, raw, width - chars, "");
 	else
 		snprintf(buf, bufsz, "%*s%.*s", width - chars, "", (int)bytes, raw);

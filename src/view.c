@@ -381,7 +381,7 @@ static void header(struct vscreen *vs, const struct frame *f, const struct ui *u
 	else
 		lb_printf(&b, VA_TAX, "CPU %.1f%% of host", h->tax_cpu / (h->ncpus ? h->ncpus : 1));
 	fmt_bytes_short(tb, sizeof(tb), h->guests_tax);
-	lb_printf(&b, VA_TAX, " RAM %s", tb);
+	lb_printf(&b, VA_TAX, ", RAM %s", tb);
 	lb_printf(&b, VA_NORMAL, " | every %.1fs", (double)u->delay_ns / 1e9);
 	if (!isnan(h->psi_io))
 		lb_printf(&b, VA_NORMAL, " | stall cpu/io/mem %.0f/%.0f/%.0f%%", h->psi_cpu,
@@ -517,11 +517,18 @@ void view_explain(const struct guest_view *v, char *buf, size_t sz)
 			int n = snprintf(buf, sz, "Memory tax %s: guest page cache %s held in host RAM",
 					 a, b2);
 			if (hc >= (1u << 20) && n >= 0 && (size_t)n < sz)
-				n += snprintf(buf + n, sz - (size_t)n, ", host page cache %s of its files", c2);
+				n += snprintf(buf + n, sz - (size_t)n, ", host cache %s", c2);
 			if (rest >= (1u << 20) && n >= 0 && (size_t)n < sz)
-				n += snprintf(buf + n, sz - (size_t)n, ", %s QEMU and free guest pages", c3);
+				n += snprintf(buf + n, sz - (size_t)n, ", QEMU and free guest pages %s", c3);
 			if (n >= 0 && (size_t)n < sz)
-				snprintf(buf + n, sz - (size_t)n, ".");
+				n += snprintf(buf + n, sz - (size_t)n, ".");
+			if (!isnan(v->cpu_tax) && v->cpu_tax >= 0.05 && n >= 0 && (size_t)n < sz) {
+				bool tcg = !isnan(v->cpu_guest) && v->cpu_guest < 0.05;
+				snprintf(buf + n, sz - (size_t)n,
+					 tcg ? " CPU tax %.1f%%: all QEMU (TCG)."
+					     : " CPU tax %.1f%%: QEMU outside guest mode.",
+					 v->cpu_tax);
+			}
 		} else if (!isnan(v->cpu_guest) && v->cpu_guest < 0.05 && !isnan(v->cpu_usr) &&
 			   v->cpu_usr > 5) {
 			snprintf(buf, sz, "No guest time: the guest runs emulated (TCG), so all %.1f%% "
@@ -544,6 +551,19 @@ void view_explain(const struct guest_view *v, char *buf, size_t sz)
 		snprintf(buf, sz, "No helper process found: the host pays only for the container's "
 				  "own work.");
 	}
+}
+
+/* The largest finite value of the last min(n, cols) entries. */
+static float hist_top(const float *v, int n, int head, int cols)
+{
+	int take = n < cols ? n : cols;
+	float max = 0;
+	for (int i = 0; i < take; i++) {
+		float x = v[(head - take + i + HIST_N) % HIST_N];
+		if (isfinite(x) && x > max)
+			max = x;
+	}
+	return max;
 }
 
 static void spark(struct lb *b, const float *v, int n, int head, int cols, bool ascii, enum vattr a)
@@ -730,15 +750,19 @@ static void detail(struct vscreen *vs, const struct frame *f, const struct guest
 	char key[200];
 	guest_key(g, key, sizeof(key));
 	const struct hist_ent *e = h ? hist_find(h, key) : NULL;
-	int sw = (width - 30) / 2;
+	int sw = (width - 46) / 2;
 	if (sw < 4)
 		sw = 4;
 	lb_new(vs, width, &b);
 	lb_put(&b, " tax   ", VA_LABEL);
-	lb_put(&b, "CPU ", VA_NORMAL);
+	/* each sparkline is scaled to its own top, which is printed before it */
+	float cmax = e ? hist_top(e->cpu_tax, e->n, e->head, sw) : 0;
+	char rb[16];
+	fmt_bytes_short(rb, sizeof(rb), e ? (uint64_t)hist_top(e->mem_tax, e->n, e->head, sw) : 0);
+	lb_printf(&b, VA_NORMAL, "CPU (top %5.1f%%) ", (double)cmax);
 	if (e)
 		spark(&b, e->cpu_tax, e->n, e->head, sw, u->ascii, VA_TAX);
-	lb_put(&b, "  RAM ", VA_NORMAL);
+	lb_printf(&b, VA_NORMAL, "  RAM (top %5s) ", rb);
 	if (e)
 		spark(&b, e->mem_tax, e->n, e->head, sw, u->ascii, VA_TAX);
 	lb_finish(vs, &b);

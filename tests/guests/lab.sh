@@ -206,7 +206,7 @@ start_vm() {  # start_vm TAG CGROUP NAME
 	local tag=$1 cg=$2 name=$3 pid bal=() rc=0
 	need_pkgs qemu-system-x86 busybox-static cpio xz-utils ||
 		{ skipped "$tag" "apt-get install qemu-system-x86 failed (see $LAB/apt.log)"; return 1; }
-	[ "$tag" = pvevm ] && bal=(--balloon)
+	[ "$tag" = pvevm ] && bal=(--balloon --proxmox-monitors)
 	VTAX_GUEST_RUNDIR=$LAB/vm VTAX_INSTALL_DEPS=1 bash "$LIB/qemu-guest.sh" start "$name" \
 		--mem "$VM_MEM" "${bal[@]}" --cgroup "$cg" --qmp "$LAB/$tag.qmp" --log "$LAB/$tag.log" \
 		--pidfile "$LAB/$tag.pid" --append "$(vm_append)" >"$LAB/$tag.start" 2>&1 || rc=$?

@@ -5,11 +5,14 @@
 #
 #   qemu-guest.sh start NAME --mem MB [--cpus N] [--balloon] [--cgroup REL]
 #                 [--qmp PATH] [--log F] [--pidfile F] [--append "ARGS"]
+#                 [--proxmox-monitors]
 #       Boots the guest daemonized; prints QEMU's pid.  With --cgroup REL
 #       (e.g. /qemu.slice/100.scope) the directory REL is created in every
 #       mounted cgroup hierarchy (v1 and v2) and QEMU runs in it in each,
 #       from before its first instruction.  Defaults: --cpus 1,
 #       --log/--pidfile/--qmp RUNDIR/NAME.{log,pid,qmp}.
+#       --proxmox-monitors: QMP as Proxmox gives it (-chardev and -mon,
+#       then a second control monitor that connects out to qmeventd).
 #       Guest parameters go in --append: vtax.anon_mb=N vtax.cache_mb=N
 #       vtax.burn=1.  State for `stop` is kept in PIDFILE.state.
 #   qemu-guest.sh wait-ready LOG [TIMEOUT_S]
@@ -166,7 +169,7 @@ ensure_qemu() {
 # subcommands
 
 cmd_start() {
-    local name mem="" cpus=1 balloon=0 cgroup="" qmp="" log="" pidfile="" append=""
+    local name mem="" cpus=1 balloon=0 cgroup="" qmp="" log="" pidfile="" append="" pvemon=0
     [ $# -ge 1 ] || usage
     name=$1
     shift
@@ -176,6 +179,7 @@ cmd_start() {
             --mem) mem=${2?--mem needs MB}; shift 2 ;;
             --cpus) cpus=${2?--cpus needs N}; shift 2 ;;
             --balloon) balloon=1; shift ;;
+            --proxmox-monitors) pvemon=1; shift ;;
             --cgroup) cgroup=${2?--cgroup needs REL}; shift 2 ;;
             --qmp) qmp=${2?--qmp needs PATH}; shift 2 ;;
             --log) log=${2?--log needs FILE}; shift 2 ;;
@@ -246,9 +250,19 @@ cmd_start() {
         -kernel "$CACHE/vmlinux" -initrd "$CACHE/initramfs.cpio.gz"
         -append "console=ttyS0 quiet panic=-1${append:+ $append}"
         -serial "file:$log"
-        -qmp "unix:$qmp,server=on,wait=off"
         -pidfile "$pidfile"
     )
+    if [ "$pvemon" = 1 ]; then
+        # as Proxmox starts a VM: the QMP socket QEMU listens on, then a
+        # second control monitor that connects out to qmeventd (absent
+        # here: QEMU keeps retrying)
+        args+=(-chardev "socket,id=qmp,path=$qmp,server=on,wait=off"
+               -mon "chardev=qmp,mode=control"
+               -chardev "socket,id=qmp-event,path=${qmp%.qmp}.qmeventd.sock,reconnect=5"
+               -mon "chardev=qmp-event,mode=control")
+    else
+        args+=(-qmp "unix:$qmp,server=on,wait=off")
+    fi
     [ "$balloon" = 0 ] || args+=(-device "virtio-balloon-pci,id=balloon0")
 
     # The subshell joins the cgroups, then becomes QEMU: QEMU and all its
