@@ -37,6 +37,9 @@ struct guest_view {
 	bool has_rates;                /* a matching previous sample existed */
 	/* CPU, % of one CPU over the interval; NAN when unknown */
 	double cpu_usr, cpu_sys, cpu_guest, cpu_iowait, cpu_total, cpu_tax;
+	/* % of the interval in which some task of the guest's cgroup waited
+	 * for CPU, I/O or memory (cgroup PSI "some"); NAN when unknown */
+	double stall_cpu, stall_io, stall_mem;
 	bool cpu_capped;               /* counters said more than every CPU: scaled to it */
 	enum iow_src iow_src;
 	double tg_pct[TG_COUNT];       /* per QEMU thread group */

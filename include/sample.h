@@ -93,6 +93,8 @@ struct guest_sample {
 	uint64_t cg_mem_shmem;     /* bytes */
 	uint64_t cg_mem_limit;     /* bytes, VT_UNKNOWN when unlimited */
 	uint64_t cg_io_some_us;    /* us: io.pressure some total */
+	uint64_t cg_cpu_some_us;   /* us: cpu.pressure some total */
+	uint64_t cg_mem_some_us;   /* us: memory.pressure some total */
 	uint64_t cg_io_rbytes, cg_io_wbytes; /* bytes: io.stat / blkio, all devices */
 
 	/* process counters (the QEMU process of a VM; for a VM without its

@@ -160,6 +160,13 @@ static void guest_cpu(const struct guest_sample *p, const struct guest_sample *g
 	else
 		v->cpu_tax = helpers;
 
+	v->stall_cpu = v->stall_io = v->stall_mem = VT_NAN;
+	if (g->cg_cpu_some_us != VT_UNKNOWN && p->cg_cpu_some_us != VT_UNKNOWN)
+		v->stall_cpu = stall_pct(g->cg_cpu_some_us, p->cg_cpu_some_us, dt);
+	if (g->cg_mem_some_us != VT_UNKNOWN && p->cg_mem_some_us != VT_UNKNOWN)
+		v->stall_mem = stall_pct(g->cg_mem_some_us, p->cg_mem_some_us, dt);
+	if (g->cg_io_some_us != VT_UNKNOWN && p->cg_io_some_us != VT_UNKNOWN)
+		v->stall_io = stall_pct(g->cg_io_some_us, p->cg_io_some_us, dt);
 	if (g->cg_io_some_us != VT_UNKNOWN && p->cg_io_some_us != VT_UNKNOWN) {
 		v->cpu_iowait = stall_pct(g->cg_io_some_us, p->cg_io_some_us, dt);
 		v->iow_src = IOW_PSI;
@@ -338,6 +345,7 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 		v->g = g;
 		v->kind = runtime_kind(g->runtime);
 		v->cpu_usr = v->cpu_sys = v->cpu_guest = v->cpu_iowait = v->cpu_total = v->cpu_tax = VT_NAN;
+		v->stall_cpu = v->stall_io = v->stall_mem = VT_NAN;
 		v->io_read_bps = v->io_write_bps = v->kvm_exits_ps = VT_NAN;
 		for (int t = 0; t < TG_COUNT; t++)
 			v->tg_pct[t] = VT_NAN;

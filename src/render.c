@@ -216,6 +216,11 @@ static json_object *guest_json(const struct guest_view *v)
 	put(cpu, "total", jnum(v->cpu_total, 2));
 	put(cpu, "tax", jnum(v->cpu_tax, 2));
 	put(cpu, "capped", json_object_new_boolean(v->cpu_capped));
+	json_object *st = json_object_new_object();
+	put(st, "cpu", jnum(v->stall_cpu, 2));
+	put(st, "io", jnum(v->stall_io, 2));
+	put(st, "memory", jnum(v->stall_mem, 2));
+	put(o, "pressure", st);
 	if (v->kind == KIND_VM && g->main_pid) {
 		json_object *th = json_object_new_object();
 		for (int t = 0; t < TG_COUNT; t++)

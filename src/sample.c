@@ -79,7 +79,7 @@ const size_t host_u64_nfields = ARRAY_SIZE(host_u64_fields);
 const struct u64_field guest_u64_fields[] = {
 	GF(birth), GF(nprocs), GF(main_pid), GF(at_ns), GF(cg_usage_ns), GF(cg_user_ns), GF(cg_system_ns),
 	GF(cg_mem_current), GF(cg_mem_anon), GF(cg_mem_file), GF(cg_mem_inactive_file),
-	GF(cg_mem_shmem), GF(cg_mem_limit), GF(cg_io_some_us), GF(cg_io_rbytes), GF(cg_io_wbytes), GF(p_utime_ns), GF(p_stime_ns),
+	GF(cg_mem_shmem), GF(cg_mem_limit), GF(cg_io_some_us), GF(cg_cpu_some_us), GF(cg_mem_some_us), GF(cg_io_rbytes), GF(cg_io_wbytes), GF(p_utime_ns), GF(p_stime_ns),
 	GF(p_gtime_ns), GF(p_blkio_ns), GF(p_rss), GF(p_hugetlb), GF(h_cpu_ns), GF(h_mem), GF(h_count),
 	GF(vm_ram_size), GF(vm_ram_rss), GF(kvm_exits),
 	GFA(tg_cpu_ns, TG_VCPU, "tg_vcpu_ns"), GFA(tg_cpu_ns, TG_EMU, "tg_emu_ns"),

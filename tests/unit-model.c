@@ -65,11 +65,15 @@ int main(void)
 	v->cg_system_ns = S(1);
 	v->p_gtime_ns = S(8);
 	v->cg_io_some_us = 1000000;
+	v->cg_cpu_some_us = 5000000;
+	v->cg_mem_some_us = 0;
 	v = add(&b, RT_PVE_QEMU, "100", 7);
 	v->cg_user_ns = S(11.2);
 	v->cg_system_ns = S(1.1);
 	v->p_gtime_ns = S(9);
 	v->cg_io_some_us = 1200000;
+	v->cg_cpu_some_us = 5500000;
+	v->cg_mem_some_us = 20000;
 	v->cg_mem_current = 2031 * MiB;
 	v->cg_mem_file = 20 * MiB;
 	v->g_total = 1974 * MiB;
@@ -190,6 +194,10 @@ int main(void)
 	CHECK_NEAR(gv->cpu_tax, 15.0, 1e-9);
 	CHECK_NEAR(gv->cpu_iowait, 10.0, 1e-9);
 	CHECK(gv->iow_src == IOW_PSI, "VM iowait from PSI");
+	/* cgroup PSI "some": 0.5 s, 0.2 s and 0.02 s stalled in 2 s */
+	CHECK_NEAR(gv->stall_cpu, 25.0, 1e-9);
+	CHECK_NEAR(gv->stall_io, 10.0, 1e-9);
+	CHECK_NEAR(gv->stall_mem, 1.0, 1e-9);
 	CHECK_U64(gv->mem_host, 2031 * MiB);
 	CHECK_U64(gv->mem_ws, 510 * MiB);
 	CHECK_U64(gv->mem_tax, 1521 * MiB);
@@ -205,6 +213,7 @@ int main(void)
 	CHECK_NEAR(gv->cpu_total, 30.0, 1e-9);
 	CHECK_NEAR(gv->cpu_tax, 1.0, 1e-6);
 	CHECK(isnan(gv->cpu_iowait) && gv->iow_src == IOW_NONE, "no iowait source: unknown");
+	CHECK(isnan(gv->stall_cpu) && isnan(gv->stall_mem), "no pressure files: stalls unknown");
 	CHECK_U64(gv->mem_host, 1963 * MiB);
 	CHECK_U64(gv->mem_ws, 211 * MiB);
 	CHECK_U64(gv->mem_cache, 1851 * MiB);
