@@ -31,6 +31,7 @@ struct proc_ent {
 	/* refreshed by procs_update() */
 	uint64_t utime_ns, stime_ns, gtime_ns, blkio_ns; /* ns */
 	uint64_t rss;              /* bytes */
+	uint64_t rss_anon, rss_file, rss_shmem; /* bytes: RssAnon, RssFile, RssShmem */
 	int alive;
 };
 

@@ -102,6 +102,8 @@ struct guest_sample {
 	uint64_t p_utime_ns, p_stime_ns, p_gtime_ns;    /* ns, utime includes gtime */
 	uint64_t p_blkio_ns;       /* ns: delay-accounting blkio, summed */
 	uint64_t p_rss;            /* bytes: RSS of the guest's processes */
+	uint64_t p_rss_anon, p_rss_file, p_rss_shmem; /* bytes: of that, anonymous,
+	                            * file-backed and shared memory (QEMU of a VM) */
 	uint64_t p_hugetlb;        /* bytes: hugetlb pages mapped by QEMU (not in RSS
 				      nor in memory.current) */
 

@@ -248,6 +248,9 @@ static void attach_qemu(struct collector *c, struct sample *s, struct proc_ent *
 	g->p_gtime_ns = e->gtime_ns;
 	g->p_blkio_ns = c->delayacct ? e->blkio_ns : VT_UNKNOWN;
 	g->p_rss = e->rss;
+	g->p_rss_anon = e->rss_anon;
+	g->p_rss_file = e->rss_file;
+	g->p_rss_shmem = e->rss_shmem;
 }
 
 /* Guest-RAM RSS from smaps. smaps is the costliest file vtax reads (the

@@ -31,11 +31,12 @@ static enum pids_item detail_items[D_NITEMS] = {
 	[D_CMDLINE] = PIDS_CMDLINE_V, [D_CGROUP] = PIDS_CGROUP_V,
 };
 
-enum { C_PID, C_BEGAN, C_UTIME, C_STIME, C_GTIME, C_BLKIO, C_RES, C_NITEMS };
+enum { C_PID, C_BEGAN, C_UTIME, C_STIME, C_GTIME, C_BLKIO, C_RES, C_ANON, C_FILE, C_SHMEM, C_NITEMS };
 static enum pids_item count_items[C_NITEMS] = {
 	[C_PID] = PIDS_ID_PID, [C_BEGAN] = PIDS_TICS_BEGAN, [C_UTIME] = PIDS_TICS_USER,
 	[C_STIME] = PIDS_TICS_SYSTEM, [C_GTIME] = PIDS_TICS_GUEST, [C_BLKIO] = PIDS_TICS_BLKIO,
-	[C_RES] = PIDS_MEM_RES,
+	[C_RES] = PIDS_MEM_RES, [C_ANON] = PIDS_VM_RSS_ANON, [C_FILE] = PIDS_VM_RSS_FILE,
+	[C_SHMEM] = PIDS_VM_RSS_SHARED,
 };
 
 /* No TGID item: every thread a PID_THREADS select of one pid returns is
@@ -181,6 +182,7 @@ static struct proc_ent *add_ent(struct procs *p)
 	struct proc_ent *e = &p->ents[p->nents++];
 	memset(e, 0, sizeof(*e));
 	e->utime_ns = e->stime_ns = e->gtime_ns = e->blkio_ns = e->rss = VT_UNKNOWN;
+	e->rss_anon = e->rss_file = e->rss_shmem = VT_UNKNOWN;
 	return e;
 }
 
@@ -230,6 +232,7 @@ static void classify_detail(struct procs *p, struct pids_stack *st)
 	e->pid = pid;
 	e->start = st->head[D_BEGAN].result.ull_int;
 	e->utime_ns = e->stime_ns = e->gtime_ns = e->blkio_ns = e->rss = VT_UNKNOWN;
+	e->rss_anon = e->rss_file = e->rss_shmem = VT_UNKNOWN;
 	join(&p->buf, st->head[D_CGROUP].result.strv, '\n');
 	char path[4096];
 	if (!parse_proc_cgroup(p->buf.s, p->proc_ctl, path, sizeof(path)))
@@ -353,6 +356,9 @@ static void read_counters(struct procs *p)
 			e->gtime_ns = tick_ns(p, r[C_GTIME].result.ull_int);
 			e->blkio_ns = tick_ns(p, r[C_BLKIO].result.ull_int);
 			e->rss = (uint64_t)r[C_RES].result.ul_int * 1024;
+			e->rss_anon = (uint64_t)r[C_ANON].result.ul_int * 1024;
+			e->rss_file = (uint64_t)r[C_FILE].result.ul_int * 1024;
+			e->rss_shmem = (uint64_t)r[C_SHMEM].result.ul_int * 1024;
 		}
 	}
 	free(ids);

@@ -239,6 +239,14 @@ static json_object *guest_json(const struct guest_view *v)
 	put(mem, "guest_cache", jx_u64(v->g_cache));
 	put(mem, "limit", jx_u64(g->cg_mem_limit));
 	put(mem, "helpers", jx_u64(g->h_mem));
+	if (v->kind == KIND_VM && g->main_pid) {
+		json_object *q = json_object_new_object();
+		put(q, "rss", jx_u64(g->p_rss));
+		put(q, "anon", jx_u64(g->p_rss_anon));
+		put(q, "file", jx_u64(g->p_rss_file));
+		put(q, "shmem", jx_u64(g->p_rss_shmem));
+		put(mem, "qemu", q);
+	}
 	put(o, "mem", mem);
 	json_object *io = json_object_new_object();
 	put(io, "read", jnum(v->io_read_bps, 0));

@@ -80,7 +80,7 @@ const struct u64_field guest_u64_fields[] = {
 	GF(birth), GF(nprocs), GF(main_pid), GF(at_ns), GF(cg_usage_ns), GF(cg_user_ns), GF(cg_system_ns),
 	GF(cg_mem_current), GF(cg_mem_anon), GF(cg_mem_file), GF(cg_mem_inactive_file),
 	GF(cg_mem_shmem), GF(cg_mem_limit), GF(cg_io_some_us), GF(cg_cpu_some_us), GF(cg_mem_some_us), GF(cg_io_rbytes), GF(cg_io_wbytes), GF(p_utime_ns), GF(p_stime_ns),
-	GF(p_gtime_ns), GF(p_blkio_ns), GF(p_rss), GF(p_hugetlb), GF(h_cpu_ns), GF(h_mem), GF(h_count),
+	GF(p_gtime_ns), GF(p_blkio_ns), GF(p_rss), GF(p_rss_anon), GF(p_rss_file), GF(p_rss_shmem), GF(p_hugetlb), GF(h_cpu_ns), GF(h_mem), GF(h_count),
 	GF(vm_ram_size), GF(vm_ram_rss), GF(kvm_exits),
 	GFA(tg_cpu_ns, TG_VCPU, "tg_vcpu_ns"), GFA(tg_cpu_ns, TG_EMU, "tg_emu_ns"),
 	GFA(tg_cpu_ns, TG_IO, "tg_io_ns"), GFA(tg_cpu_ns, TG_VHOST, "tg_vhost_ns"),
