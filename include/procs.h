@@ -56,10 +56,11 @@ void procs_skip(struct procs *p, int *pids, size_t n);
 /* Tracked processes; valid until the next procs_update(). */
 struct proc_ent *procs_list(struct procs *p, size_t *n);
 
-/* Thread-group CPU (ns) and thread counts of a QEMU process. Threads
- * whose ids are in vcpu (from QMP) are vCPUs whatever their name. */
+/* Thread-group CPU (ns) and thread counts of a QEMU process, and the
+ * sum of its threads' delay-accounting blkio time (ns). Threads whose
+ * ids are in vcpu (from QMP) are vCPUs whatever their name. */
 void procs_qemu_threads(struct procs *p, int pid, const int *vcpu, int nvcpu,
-			uint64_t cpu_ns[TG_COUNT], uint64_t threads[TG_COUNT]);
+			uint64_t cpu_ns[TG_COUNT], uint64_t threads[TG_COUNT], uint64_t *blkio_ns);
 
 /* Read up to max of the given pids into out; returns how many. */
 size_t procs_read_list(struct procs *p, const int *pids, size_t n, struct proc_sample *out,

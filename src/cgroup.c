@@ -411,11 +411,17 @@ int cgroup_exists_v2(struct cgfs *c, const char *rel)
 }
 
 static uint64_t count_dir(struct cgfs *c, int dfd, int depth, int **pids, size_t *npids,
-			  size_t *cap)
+			  size_t *cap, bool threads)
 {
 	uint64_t n = 0;
-	/* one record per pid: read to the end, not just the first page */
-	if (read_file_at(dfd, "cgroup.procs", &c->buf, 0) == 0) {
+	/* one record per pid: read to the end, not just the first page.
+	 * threads: every thread's id (v2 cgroup.threads, v1 tasks) */
+	int r = threads ? read_file_at(dfd, "cgroup.threads", &c->buf, 0) : -1;
+	if (r && threads)
+		r = read_file_at(dfd, "tasks", &c->buf, 0);
+	if (r)
+		r = read_file_at(dfd, "cgroup.procs", &c->buf, 0);
+	if (r == 0) {
 		for (char *p = c->buf.s; *p;) {
 			char *e;
 			long v = strtol(p, &e, 10);
@@ -453,7 +459,7 @@ static uint64_t count_dir(struct cgfs *c, int dfd, int depth, int **pids, size_t
 		int sub = open_dir(dfd, de->d_name);
 		if (sub < 0)
 			continue;
-		n += count_dir(c, sub, depth + 1, pids, npids, cap);
+		n += count_dir(c, sub, depth + 1, pids, npids, cap, threads);
 		close(sub);
 	}
 	closedir(d);
@@ -470,7 +476,8 @@ uint64_t cgroup_count_tasks(struct cgfs *c, const char *rel)
 	return VT_UNKNOWN;
 }
 
-uint64_t cgroup_count_procs(struct cgfs *c, const char *rel, int **pids, size_t *npids)
+static uint64_t count_tree(struct cgfs *c, const char *rel, int **pids, size_t *npids,
+			   bool threads)
 {
 	while (*rel == '/')
 		rel++;
@@ -478,7 +485,17 @@ uint64_t cgroup_count_procs(struct cgfs *c, const char *rel, int **pids, size_t 
 	if (dfd < 0)
 		return 0;
 	size_t cap = pids ? *npids : 0;
-	uint64_t n = count_dir(c, dfd, 0, pids, npids, &cap);
+	uint64_t n = count_dir(c, dfd, 0, pids, npids, &cap, threads);
 	close(dfd);
 	return n;
+}
+
+uint64_t cgroup_count_procs(struct cgfs *c, const char *rel, int **pids, size_t *npids)
+{
+	return count_tree(c, rel, pids, npids, false);
+}
+
+uint64_t cgroup_list_threads(struct cgfs *c, const char *rel, int **tids, size_t *ntids)
+{
+	return count_tree(c, rel, tids, ntids, true);
 }

@@ -379,8 +379,11 @@ static void agent_facts(struct collector *c, struct guest_sample *g)
 		return;
 	uint64_t start = main_start(c, g);
 	bool have = agent_vm(c->agent, (int)g->main_pid, start, &f);
+	uint64_t blk;
 	procs_qemu_threads(c->procs, (int)g->main_pid, have ? f.vcpu_tids : NULL, have ? f.nvcpu : 0,
-			   g->tg_cpu_ns, g->tg_threads);
+			   g->tg_cpu_ns, g->tg_threads, &blk);
+	if (c->delayacct && blk != VT_UNKNOWN)
+		g->p_blkio_ns = blk; /* every thread's, not only the main one's */
 	if (!have)
 		return;
 	g->g_total = f.total;
@@ -580,10 +583,14 @@ int collector_sample(struct collector *c, struct sample *s)
 		size_t np = 0;
 		/* pids.current is one read; counting cgroup.procs walks the subtree */
 		g->nprocs = want_pids ? VT_UNKNOWN : cgroup_count_tasks(&c->cg, g->cgroup);
-		if (g->nprocs == VT_UNKNOWN)
-			g->nprocs = cgroup_count_procs(&c->cg, g->cgroup, want_pids ? &c->pidbuf : NULL, &np);
-		if (want_pids && runtime_kind(g->runtime) == KIND_CT)
-			g->p_blkio_ns = procs_blkio_sum(c->procs, c->pidbuf, np);
+		if (want_pids) {
+			/* delay accounting counts each thread apart: list them all */
+			g->nprocs = cgroup_list_threads(&c->cg, g->cgroup, &c->pidbuf, &np);
+			if (runtime_kind(g->runtime) == KIND_CT)
+				g->p_blkio_ns = procs_blkio_sum(c->procs, c->pidbuf, np);
+		} else if (g->nprocs == VT_UNKNOWN) {
+			g->nprocs = cgroup_count_procs(&c->cg, g->cgroup, NULL, &np);
+		}
 		if (g->helper_cg) {
 			uint64_t cpu, mem;
 			if (!cgroup_read_helper(&c->cg, g->helper_cg, &cpu, &mem)) {

@@ -39,12 +39,16 @@ static enum pids_item count_items[C_NITEMS] = {
 	[C_SHMEM] = PIDS_VM_RSS_SHARED,
 };
 
+/* delay-accounting blkio ticks of single tasks (one stat read each) */
+enum { B_BLKIO, B_NITEMS };
+static enum pids_item blkio_items[B_NITEMS] = {[B_BLKIO] = PIDS_TICS_BLKIO};
+
 /* No TGID item: every thread a PID_THREADS select of one pid returns is
  * that pid's, and asking for TGID would read each thread's status file. */
-enum { T_TID, T_CMD, T_UTIME, T_STIME, T_NITEMS };
+enum { T_TID, T_CMD, T_UTIME, T_STIME, T_BLKIO, T_NITEMS };
 static enum pids_item thread_items[T_NITEMS] = {
 	[T_TID] = PIDS_ID_TID, [T_CMD] = PIDS_CMD, [T_UTIME] = PIDS_TICS_USER,
-	[T_STIME] = PIDS_TICS_SYSTEM,
+	[T_STIME] = PIDS_TICS_SYSTEM, [T_BLKIO] = PIDS_TICS_BLKIO,
 };
 
 enum { L_PID, L_BEGAN, L_CMD, L_UTIME, L_STIME, L_RES, L_NITEMS };
@@ -55,7 +59,7 @@ static enum pids_item list_items[L_NITEMS] = {
 
 struct procs {
 	int proc_fd;               /* /proc, for the cheap comm reads */
-	struct pids_info *scan, *detail, *count, *thread, *list;
+	struct pids_info *scan, *detail, *count, *thread, *list, *blkio;
 	const char *proc_ctl;
 	uint64_t hz;
 	int *seen;                 /* sorted pids already classified */
@@ -88,7 +92,8 @@ struct procs *procs_new(const char *proc_ctl)
 	    procps_pids_new(&p->detail, detail_items, D_NITEMS) < 0 ||
 	    procps_pids_new(&p->count, count_items, C_NITEMS) < 0 ||
 	    procps_pids_new(&p->thread, thread_items, T_NITEMS) < 0 ||
-	    procps_pids_new(&p->list, list_items, L_NITEMS) < 0) {
+	    procps_pids_new(&p->list, list_items, L_NITEMS) < 0 ||
+	    procps_pids_new(&p->blkio, blkio_items, B_NITEMS) < 0) {
 		procs_free(p);
 		return NULL;
 	}
@@ -111,6 +116,8 @@ void procs_free(struct procs *p)
 		procps_pids_unref(&p->thread);
 	if (p->list)
 		procps_pids_unref(&p->list);
+	if (p->blkio)
+		procps_pids_unref(&p->blkio);
 	for (size_t i = 0; i < p->nents; i++)
 		free(p->ents[i].cgroup);
 	free(p->ents);
@@ -510,16 +517,20 @@ enum tgroup qemu_thread_group(const char *comm)
 }
 
 void procs_qemu_threads(struct procs *p, int pid, const int *vcpu, int nvcpu,
-			uint64_t cpu_ns[TG_COUNT], uint64_t threads[TG_COUNT])
+			uint64_t cpu_ns[TG_COUNT], uint64_t threads[TG_COUNT], uint64_t *blkio_ns)
 {
 	for (int g = 0; g < TG_COUNT; g++)
 		cpu_ns[g] = threads[g] = VT_UNKNOWN;
+	*blkio_ns = VT_UNKNOWN;
 	unsigned id = (unsigned)pid;
 	struct pids_fetch *f = procps_pids_select(p->thread, &id, 1, PIDS_SELECT_PID_THREADS);
 	if (!f || f->counts->total == 0)
 		return;
 	for (int g = 0; g < TG_COUNT; g++)
 		cpu_ns[g] = threads[g] = 0;
+	/* delay accounting's blkio ticks are each thread's own, the main
+	 * thread's too: their sum is the process's */
+	uint64_t blk = 0;
 	/* libproc2 reports the main thread (tid == pid) with the process's
 	 * totals: its own share is what the other threads do not account for
 	 * (which also gives it the CPU of threads that have exited) */
@@ -533,6 +544,7 @@ void procs_qemu_threads(struct procs *p, int pid, const int *vcpu, int nvcpu,
 			if (vcpu[k] == r[T_TID].result.s_int)
 				g = TG_VCPU;
 		uint64_t ns = tick_ns(p, r[T_UTIME].result.ull_int + r[T_STIME].result.ull_int);
+		blk += r[T_BLKIO].result.ull_int;
 		threads[g]++;
 		if (r[T_TID].result.s_int == pid) {
 			total = ns;
@@ -543,6 +555,7 @@ void procs_qemu_threads(struct procs *p, int pid, const int *vcpu, int nvcpu,
 		others += ns;
 	}
 	cpu_ns[main_group] += sat_sub(total, others);
+	*blkio_ns = tick_ns(p, blk);
 }
 
 size_t procs_read_list(struct procs *p, const int *pids, size_t n, struct proc_sample *out,
@@ -575,12 +588,12 @@ uint64_t procs_blkio_sum(struct procs *p, const int *pids, size_t n)
 	uint64_t sum = 0;
 	for (size_t off = 0; off < n; off += SELECT_CHUNK) {
 		size_t k = n - off < SELECT_CHUNK ? n - off : SELECT_CHUNK;
-		struct pids_fetch *f = procps_pids_select(p->count, (unsigned *)(uintptr_t)(pids + off),
+		struct pids_fetch *f = procps_pids_select(p->blkio, (unsigned *)(uintptr_t)(pids + off),
 							  (int)k, PIDS_SELECT_PID);
 		if (!f)
 			continue;
 		for (int i = 0; i < f->counts->total; i++)
-			sum += tick_ns(p, f->stacks[i]->head[C_BLKIO].result.ull_int);
+			sum += tick_ns(p, f->stacks[i]->head[B_BLKIO].result.ull_int);
 	}
 	return sum;
 }
