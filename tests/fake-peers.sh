@@ -1,6 +1,7 @@
 #!/bin/bash
 # Peers that misbehave: an Engine API and a QMP socket that send 10 MB of
-# JSON, malformed JSON, or one byte a second. vtax must stay small, time
+# JSON, malformed JSON, or one byte a second, and an Engine API killed
+# while it holds a request. vtax must stay small, time
 # out, say so once, and keep refreshing on time. No root needed: the guests
 # are a fixture cgroup tree and a fake "qemu-system-x86_64" process.
 . "$(dirname "$0")/lib/common.sh"
@@ -31,6 +32,9 @@ while True:
             if mode == "huge":
                 body = huge_engine
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            elif mode == "die":
+                # the daemon is killed while it holds the request
+                os._exit(9)
             elif mode == "bad":
                 body = b'[{"Id":"abc","Names":["/x"]'
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
@@ -88,6 +92,7 @@ run_case() {  # run_case KIND MODE EXPECT
 run_case engine huge "reply larger than 8 MiB"
 run_case engine bad "malformed JSON reply"
 run_case engine drip "Timeout was reached"
+run_case engine die "Server returned nothing"
 if ! PYTHONHOME=$pyhome "$tmp/qemu-system-x86_64" -c 'import sys' 2>/dev/null; then
 	echo "note: a renamed python cannot start here; QMP cases not run"
 else
