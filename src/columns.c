@@ -16,7 +16,7 @@ const struct column columns[COL_COUNT] = {
 	[COL_NAME] = {"name", "NAME", 8, UNIT_TEXT, true, true, "name",
 		      "guest name: Proxmox config, QEMU -name, cgroup name"},
 	[COL_RUNTIME] = {"runtime", "RUNTIME", 7, UNIT_TEXT, true, true, "runtime",
-			 "proxmox-vm, proxmox-ct, libvirt, qemu, lxc, docker, podman, nspawn"},
+			 "proxmox-vm (pve-vm), proxmox-ct (pve-ct), libvirt, qemu, lxc, docker, podman, nspawn"},
 	[COL_PIDS] = {"pids", "PIDS", 5, UNIT_COUNT, false, false, "pids",
 		      "tasks in the guest (pids.current, threads too), else processes"},
 	[COL_CPU] = {"cpu", "CPU%", 4, UNIT_PCT, false, true, "cpu.total",

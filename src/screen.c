@@ -381,8 +381,8 @@ static void key(struct state *s, int ch)
 	if (u->help) {
 		if (ch == KEY_DOWN || ch == 'j' || ch == KEY_NPAGE) {
 			u->help_top += ch == KEY_NPAGE ? 10 : 1;
-			if (u->help_top > 40)
-				u->help_top = 40;
+			if (u->help_top > 120)
+				u->help_top = 120;
 			return;
 		}
 		if (ch == KEY_UP || ch == 'k' || ch == KEY_PPAGE) {

@@ -121,6 +121,37 @@ static void line_text(struct vscreen *vs, int width, const char *s, enum vattr a
 	lb_finish(vs, &b);
 }
 
+/* s over as many lines as it needs, cut at spaces; lines after the
+ * first start with indent spaces. */
+static void line_wrap(struct vscreen *vs, int width, const char *s, int indent, enum vattr a)
+{
+	char buf[1024];
+	int first = 1;
+	while (*s) {
+		int room = width - (first ? 0 : indent);
+		if (room < 10)
+			room = 10;
+		/* take up to room characters, back to the last space if cut */
+		int chars = 0, cut = -1;
+		size_t bytes = 0;
+		while (s[bytes] && chars < room) {
+			unsigned char ch = (unsigned char)s[bytes];
+			if (ch == ' ')
+				cut = (int)bytes;
+			bytes += ch < 0x80 ? 1 : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
+			chars++;
+		}
+		if (s[bytes] && s[bytes] != ' ' && cut > 0)
+			bytes = (size_t)cut;
+		snprintf(buf, sizeof(buf), "%*s%.*s", first ? 0 : indent, "", (int)bytes, s);
+		line_text(vs, width, buf, a);
+		s += bytes;
+		while (*s == ' ')
+			s++;
+		first = 0;
+	}
+}
+
 void vscreen_free(struct vscreen *vs)
 {
 	for (int i = 0; i < vs->n; i++) {
@@ -780,7 +811,8 @@ static void detail(struct vscreen *vs, const struct frame *f, const struct guest
 static const char *const help_keys[] = {
 	"Up/Down j/k PgUp/PgDn Home/End  move the selection",
 	"Enter or Tab     details of the selected guest (threads, memory, why, history)",
-	"< >  F6          previous / next sort column     P CPU  M memory  T tax (default)",
+	"< >              previous / next sort column     F6 choose columns",
+	"P M T            sort by CPU, memory, tax (T: the default)",
 	"I                invert the sort order           v  all / VMs / containers",
 	"/                filter by name, id or runtime   Esc clears the filter",
 	"d                set the refresh delay           Space  freeze / unfreeze",
@@ -795,14 +827,14 @@ static void help(struct vscreen *vs, const struct ui *u, int width, int height)
 	/* the help text, then the window of it that fits, from help_top */
 	struct vscreen all = {0};
 	for (int i = 0; help_keys[i]; i++)
-		line_text(&all, width, help_keys[i], VA_NORMAL);
+		line_wrap(&all, width, help_keys[i], 17, VA_NORMAL);
 	line_text(&all, width, "", VA_NORMAL);
 	line_text(&all, width, "Columns (CPU in % of one CPU, memory in bytes; - = unknown):", VA_LABEL);
 	for (int c = 0; c < COL_COUNT; c++) {
 		char l[512];
 		snprintf(l, sizeof(l), "%-8s %s%s", columns[c].title, columns[c].help,
 			 columns[c].def ? "" : " [hidden by default]");
-		line_text(&all, width, l, VA_NORMAL);
+		line_wrap(&all, width, l, 9, VA_NORMAL);
 	}
 	line_text(vs, width, "vtax help - Up/Down scroll, any other key returns", VA_TITLE);
 	int room = height - 1;
