@@ -6,6 +6,7 @@
 # are a fixture cgroup tree and a fake "qemu-system-x86_64" process.
 . "$(dirname "$0")/lib/common.sh"
 need_cmd python3 python3
+balloon_lock -s
 tmp=$(mktemp -d)
 cleanup() { [ -n "${peer:-}" ] && kill "$peer" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT

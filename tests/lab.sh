@@ -29,6 +29,7 @@ bash "$lab" start --workload "burn,anon=$ANON,cache=$CACHE,hot" --quota $QUOTA -
 cat "$work/start.log"
 echo "[${SECONDS}s] lab started"
 [ -s "$VTAX_LAB_DIR/tags" ] || { fail "at least one guest started"; finish; }
+balloon_lock -s
 opts=$(bash "$lab" vtax-opts)
 LAB=$VTAX_LAB_DIR
 sleep 2  # past the workloads' first steps

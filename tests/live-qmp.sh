@@ -19,6 +19,7 @@ cleanup() {
 trap cleanup EXIT
 bash "$lib/guest-image.sh" >/dev/null 2>"$work/img.err" || {
 	rc=$?; cat "$work/img.err"; [ $rc -eq 77 ] && skip "no guest image"; fail "guest image"; finish; }
+balloon_lock -x
 bash "$lib/qemu-guest.sh" start qmpvm --mem 256 --balloon --qmp "$work/g.qmp" --pidfile "$work/g.pid" \
 	--log "$work/g.log" --append "vtax.cache_mb=64 vtax.anon_mb=32" >/dev/null || { fail "QEMU started"; finish; }
 bash "$lib/qemu-guest.sh" wait-ready "$work/g.log" 120 >/dev/null 2>&1 || { fail "guest booted"; finish; }
@@ -34,6 +35,7 @@ f.readline(); f.write(json.dumps({'execute': 'qmp_capabilities'}) + '\n'); f.flu
 f.write(json.dumps({'execute': 'qom-get', 'arguments': {'path': '/machine/peripheral/balloon0', 'property': 'guest-stats-polling-interval'}}) + '\n'); f.flush()
 sys.exit(0 if json.loads(f.readline())['return'] == 0 else 1)
 PY"
+balloon_unlock
 
 "$VTAX" --json -n 6 -d 1 --enable-balloon-stats >"$work/on.jsonl" 2>"$work/err"
 read -r total avail cached < <(bash "$lib/qemu-guest.sh" meminfo "$work/g.log" |

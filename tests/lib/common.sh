@@ -133,3 +133,13 @@ no_own_output() {
 	awk -v w="$2" '!((/QMP socket \// || / API at \//) && index($0, w) == 0)' "$1" >"$1.own"
 	no_output "$1.own"
 }
+# A vtax run with --enable-balloon-stats sets the balloon polling interval
+# of every VM it sees, the VMs of tests running beside it too; live-qmp.sh
+# checks that a vtax without the option leaves its VM alone. So tests that
+# pass the option hold this lock shared while they run, and live-qmp.sh
+# holds it exclusive from its VM's start to that check.
+balloon_lock() {  # balloon_lock -s|-x
+	exec 8>>/tmp/vtax-tests-balloon.lock
+	flock "$1" 8
+}
+balloon_unlock() { flock -u 8 2>/dev/null; exec 8>&-; }
