@@ -60,5 +60,7 @@ int parse_engine_containers(const char *json, size_t len, engine_fn fn, void *ar
 int parse_qmp_guest_stats(json_object *ret, struct vm_facts *f);
 /* A query-cpus-fast "return" array into f->vcpu_tids. */
 int parse_qmp_cpus(json_object *ret, struct vm_facts *f);
+/* The first virtio balloon in a qom-list reply of parent: out = its path. */
+int parse_qom_balloon(json_object *list, const char *parent, char *out, size_t outsz);
 
 #endif

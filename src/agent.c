@@ -462,6 +462,45 @@ static int qmp_connect(const char *path, uint64_t deadline)
 
 /* One short QMP session: greeting, capabilities, balloon statistics.
  * Never holds the socket beyond this call. */
+int parse_qom_balloon(json_object *list, const char *parent, char *out, size_t outsz)
+{
+	if (!json_object_is_type(list, json_type_array))
+		return -EINVAL;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *e = json_object_array_get_idx(list, i), *n, *t;
+		if (!json_object_object_get_ex(e, "name", &n) || !json_object_object_get_ex(e, "type", &t))
+			continue;
+		const char *name = json_object_get_string(n), *type = json_object_get_string(t);
+		/* "child<virtio-balloon-pci>", -ccw, -device; names QEMU made
+		 * ("device[3]") or the admin gave: no quote or backslash */
+		if (!name || !type || strncmp(type, "child<virtio-balloon", 20) ||
+		    strpbrk(name, "\"\\") || strlen(parent) + strlen(name) + 2 > outsz)
+			continue;
+		snprintf(out, outsz, "%s/%s", parent, name);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Any virtio balloon among the devices QOM lists. */
+static int find_balloon(int fd, struct sb *buf, uint64_t deadline, char *out, size_t outsz)
+{
+	static const char *const parents[] = {"/machine/peripheral", "/machine/peripheral-anon"};
+	for (size_t i = 0; i < ARRAY_SIZE(parents); i++) {
+		char cmd[160], err[160];
+		json_object *ret = NULL;
+		snprintf(cmd, sizeof(cmd), "{\"execute\":\"qom-list\",\"arguments\":{\"path\":\"%s\"}}\n",
+			 parents[i]);
+		int r = qmp_cmd(fd, buf, cmd, deadline, &ret, err, sizeof(err));
+		if (!r)
+			r = parse_qom_balloon(ret, parents[i], out, outsz);
+		json_object_put(ret);
+		if (!r)
+			return 0;
+	}
+	return -ENOENT;
+}
+
 static int qmp_query(struct agent *a, const char *path, struct vm_facts *f)
 {
 	uint64_t deadline = now_mono_ns() + (uint64_t)a->timeout_ms * 1000000ull * 2;
@@ -498,13 +537,21 @@ static int qmp_query(struct agent *a, const char *path, struct vm_facts *f)
 		parse_qmp_cpus(ret, f);
 	json_object_put(ret);
 	ret = NULL;
-	const char *dev = "/machine/peripheral/balloon0";
-	r = qmp_cmd(fd, &buf,
-		    "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/balloon0\","
-		    "\"property\":\"guest-stats-polling-interval\"}}\n",
-		    deadline, &ret, err, sizeof(err));
+	/* the balloon: balloon0 as Proxmox and libvirt name it, else any
+	 * virtio-balloon device QOM lists (one added without an id, say) */
+	char dev[128] = "/machine/peripheral/balloon0", cmd[512];
+	snprintf(cmd, sizeof(cmd), "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"%s\","
+		 "\"property\":\"guest-stats-polling-interval\"}}\n", dev);
+	r = qmp_cmd(fd, &buf, cmd, deadline, &ret, err, sizeof(err));
+	if (r == -EPROTO && !find_balloon(fd, &buf, deadline, dev, sizeof(dev))) {
+		json_object_put(ret);
+		ret = NULL;
+		snprintf(cmd, sizeof(cmd), "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"%s\","
+			 "\"property\":\"guest-stats-polling-interval\"}}\n", dev);
+		r = qmp_cmd(fd, &buf, cmd, deadline, &ret, err, sizeof(err));
+	}
 	if (r == -EPROTO) {
-		snprintf(f->note, sizeof(f->note), "no virtio balloon device (balloon0): the guest "
+		snprintf(f->note, sizeof(f->note), "no virtio balloon device: the guest "
 						   "cannot report its memory");
 		r = -ENOENT;
 		goto out;
@@ -521,20 +568,17 @@ static int qmp_query(struct agent *a, const char *path, struct vm_facts *f)
 			r = -ENOENT;
 			goto out;
 		}
-		r = qmp_cmd(fd, &buf,
-			    "{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"/machine/peripheral/balloon0\","
-			    "\"property\":\"guest-stats-polling-interval\",\"value\":2}}\n",
-			    deadline, &ret, err, sizeof(err));
+		snprintf(cmd, sizeof(cmd), "{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"%s\","
+			 "\"property\":\"guest-stats-polling-interval\",\"value\":2}}\n", dev);
+		r = qmp_cmd(fd, &buf, cmd, deadline, &ret, err, sizeof(err));
 		json_object_put(ret);
 		ret = NULL;
 		if (r)
 			goto failed;
 	}
-	(void)dev;
-	r = qmp_cmd(fd, &buf,
-		    "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/balloon0\","
-		    "\"property\":\"guest-stats\"}}\n",
-		    deadline, &ret, err, sizeof(err));
+	snprintf(cmd, sizeof(cmd), "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"%s\","
+		 "\"property\":\"guest-stats\"}}\n", dev);
+	r = qmp_cmd(fd, &buf, cmd, deadline, &ret, err, sizeof(err));
 	if (r)
 		goto failed;
 	r = parse_qmp_guest_stats(ret, f);

@@ -20,7 +20,8 @@ trap cleanup EXIT
 bash "$lib/guest-image.sh" >/dev/null 2>"$work/img.err" || {
 	rc=$?; cat "$work/img.err"; [ $rc -eq 77 ] && skip "no guest image"; fail "guest image"; finish; }
 balloon_lock -x
-bash "$lib/qemu-guest.sh" start qmpvm --mem 256 --balloon --qmp "$work/g.qmp" --pidfile "$work/g.pid" \
+# the balloon has no id: vtax must find it through qom-list
+bash "$lib/qemu-guest.sh" start qmpvm --mem 256 --balloon-noid --qmp "$work/g.qmp" --pidfile "$work/g.pid" \
 	--log "$work/g.log" --append "vtax.cache_mb=64 vtax.anon_mb=32" >/dev/null || { fail "QEMU started"; finish; }
 bash "$lib/qemu-guest.sh" wait-ready "$work/g.log" 120 >/dev/null 2>&1 || { fail "guest booted"; finish; }
 pid=$(cat "$work/g.pid")
@@ -32,7 +33,9 @@ check "statistics off: vtax did not change the VM" sh -c "python3 - '$work/g.qmp
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile('rw')
 f.readline(); f.write(json.dumps({'execute': 'qmp_capabilities'}) + '\n'); f.flush(); f.readline()
-f.write(json.dumps({'execute': 'qom-get', 'arguments': {'path': '/machine/peripheral/balloon0', 'property': 'guest-stats-polling-interval'}}) + '\n'); f.flush()
+f.write(json.dumps({'execute': 'qom-list', 'arguments': {'path': '/machine/peripheral-anon'}}) + '\n'); f.flush()
+dev = [d['name'] for d in json.loads(f.readline())['return'] if 'virtio-balloon' in d['type']][0]
+f.write(json.dumps({'execute': 'qom-get', 'arguments': {'path': '/machine/peripheral-anon/' + dev, 'property': 'guest-stats-polling-interval'}}) + '\n'); f.flush()
 sys.exit(0 if json.loads(f.readline())['return'] == 0 else 1)
 PY"
 balloon_unlock

@@ -150,6 +150,21 @@ int main(void)
 	CHECK_INT(parse_qmp_cpus(o, &f), -EINVAL);
 	json_object_put(o);
 
+	/* a balloon added without an id is found through qom-list */
+	char bp[128];
+	o = json_tokener_parse("[{\"name\":\"type\",\"type\":\"string\"},"
+			       "{\"name\":\"device[0]\",\"type\":\"child<virtio-net-pci>\"},"
+			       "{\"name\":\"device[1]\",\"type\":\"child<virtio-balloon-pci>\"}]");
+	CHECK_INT(parse_qom_balloon(o, "/machine/peripheral-anon", bp, sizeof(bp)), 0);
+	CHECK_STR(bp, "/machine/peripheral-anon/device[1]");
+	json_object_put(o);
+	o = json_tokener_parse("[{\"name\":\"x\\\"y\",\"type\":\"child<virtio-balloon-pci>\"}]");
+	CHECK_INT(parse_qom_balloon(o, "/machine/peripheral", bp, sizeof(bp)), -ENOENT);
+	json_object_put(o);
+	o = json_tokener_parse("{\"error\":1}");
+	CHECK_INT(parse_qom_balloon(o, "/machine/peripheral", bp, sizeof(bp)), -EINVAL);
+	json_object_put(o);
+
 	/* the Engine API is asked when an unknown id appears, not per refresh */
 	char name[64];
 	int n = count_asks("aaaa1111", 8, name, sizeof(name));

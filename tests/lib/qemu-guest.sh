@@ -11,6 +11,8 @@
 #       mounted cgroup hierarchy (v1 and v2) and QEMU runs in it in each,
 #       from before its first instruction.  Defaults: --cpus 1,
 #       --log/--pidfile/--qmp RUNDIR/NAME.{log,pid,qmp}.
+#       --balloon-noid: the balloon without an id, as a hand-written QEMU
+#       command line often has it (QOM names it device[N]).
 #       --proxmox-monitors: QMP as Proxmox gives it (-chardev and -mon,
 #       then a second control monitor that connects out to qmeventd).
 #       Guest parameters go in --append: vtax.anon_mb=N vtax.cache_mb=N
@@ -179,6 +181,7 @@ cmd_start() {
             --mem) mem=${2?--mem needs MB}; shift 2 ;;
             --cpus) cpus=${2?--cpus needs N}; shift 2 ;;
             --balloon) balloon=1; shift ;;
+            --balloon-noid) balloon=2; shift ;;
             --proxmox-monitors) pvemon=1; shift ;;
             --cgroup) cgroup=${2?--cgroup needs REL}; shift 2 ;;
             --qmp) qmp=${2?--qmp needs PATH}; shift 2 ;;
@@ -263,7 +266,8 @@ cmd_start() {
     else
         args+=(-qmp "unix:$qmp,server=on,wait=off")
     fi
-    [ "$balloon" = 0 ] || args+=(-device "virtio-balloon-pci,id=balloon0")
+    [ "$balloon" = 1 ] && args+=(-device "virtio-balloon-pci,id=balloon0")
+    [ "$balloon" = 2 ] && args+=(-device "virtio-balloon-pci")
 
     # The subshell joins the cgroups, then becomes QEMU: QEMU and all its
     # threads run in them from the start.  -daemonize returns once the QMP
