@@ -35,6 +35,7 @@ struct cgfs {
 	int fd_blkio;       /* v1 blkio root, or -1 */
 	int fd_pids;        /* v1 pids root, or -1 */
 	int found;          /* a read of the current cgroup found its file */
+	bool pressure;      /* guests: read cpu.pressure and memory.pressure */
 	uint64_t cpu_at_ns; /* ns, CLOCK_MONOTONIC: when the last guest's CPU
 			       counter was read, within 1 ms; 0 if it was not */
 	struct cg_handle *handles; /* sorted by rel */

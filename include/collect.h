@@ -12,6 +12,8 @@ struct collect_opts {
 	const char *pve_dir;       /* default /etc/pve */
 	const char *kvm_dir;       /* default /sys/kernel/debug/kvm */
 	struct agent_opts agent;   /* Engine API and QMP */
+	bool guest_pressure;       /* read each guest's cpu.pressure and
+	                            * memory.pressure too (only JSON shows them) */
 };
 
 struct collector;

@@ -351,9 +351,11 @@ int cgroup_read_guest(struct cgfs *c, const char *rel, const char *cpu_rel, uint
 	uint64_t v;
 	if (!cg_read(c, c->fd_v2, rel, "io.pressure") && !parse_pressure(c->buf.s, "some", &v))
 		g->cg_io_some_us = v;
-	if (!cg_read(c, c->fd_v2, rel, "cpu.pressure") && !parse_pressure(c->buf.s, "some", &v))
+	if (c->pressure && !cg_read(c, c->fd_v2, rel, "cpu.pressure") &&
+	    !parse_pressure(c->buf.s, "some", &v))
 		g->cg_cpu_some_us = v;
-	if (!cg_read(c, c->fd_v2, rel, "memory.pressure") && !parse_pressure(c->buf.s, "some", &v))
+	if (c->pressure && !cg_read(c, c->fd_v2, rel, "memory.pressure") &&
+	    !parse_pressure(c->buf.s, "some", &v))
 		g->cg_mem_some_us = v;
 	uint64_t r, w;
 	if (c->version == 2) {

@@ -95,6 +95,7 @@ struct collector *collector_new(const struct collect_opts *o, char **cause)
 		free(c);
 		return NULL;
 	}
+	c->cg.pressure = o->guest_pressure;
 	c->host = host_reader_new(cause);
 	if (!c->host) {
 		collector_free(c);

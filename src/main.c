@@ -332,6 +332,8 @@ static int run(struct opts *o)
 			return 2;
 		}
 	} else {
+		/* two more files per guest and refresh, shown only in JSON */
+		o->co.guest_pressure = o->json || o->record;
 		col = collector_new(&o->co, &cause);
 		if (!col) {
 			fprintf(stderr, "vtax: %s\n", cause);
