@@ -152,6 +152,8 @@ struct sample {
 
 /* A guest with every counter VT_UNKNOWN and no strings. */
 void guest_sample_init(struct guest_sample *g);
+/* Free the strings a guest sample owns. */
+void guest_sample_release(struct guest_sample *g);
 struct guest_sample *sample_add_guest(struct sample *s);
 void sample_clear(struct sample *s);   /* drop guests, keep capacity */
 void sample_free(struct sample *s);

@@ -53,6 +53,9 @@ int read_small_at(int dirfd, const char *path, struct sb *b, size_t max);
 
 /* Saturating a - b, for counters that may be reset or wrap. */
 static inline uint64_t sat_sub(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
+/* Bytes of the UTF-8 sequence that starts with byte c (text already
+ * sanitised: valid, so the lead byte tells). */
+static inline size_t u8_step(unsigned char c) { return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2; }
 
 /* a + b where either may be VT_UNKNOWN: unknown wins only if both are. */
 static inline uint64_t add_known(uint64_t a, uint64_t b)

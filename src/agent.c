@@ -460,8 +460,6 @@ static int qmp_connect(const char *path, uint64_t deadline)
 	return fd;
 }
 
-/* One short QMP session: greeting, capabilities, balloon statistics.
- * Never holds the socket beyond this call. */
 int parse_qom_balloon(json_object *list, const char *parent, char *out, size_t outsz)
 {
 	if (!json_object_is_type(list, json_type_array))
@@ -480,6 +478,18 @@ int parse_qom_balloon(json_object *list, const char *parent, char *out, size_t o
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/* qom-get (value NULL) or qom-set of property on the QOM object at path;
+ * path and value come from QEMU or vtax itself, never from the guest. */
+static int qom(int fd, struct sb *buf, uint64_t deadline, const char *path, const char *property,
+	       const char *value, json_object **ret, char *err, size_t errsz)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd),
+		 "{\"execute\":\"qom-%s\",\"arguments\":{\"path\":\"%s\",\"property\":\"%s\"%s%s}}\n",
+		 value ? "set" : "get", path, property, value ? ",\"value\":" : "", value ? value : "");
+	return qmp_cmd(fd, buf, cmd, deadline, ret, err, errsz);
 }
 
 /* Any virtio balloon among the devices QOM lists. */
@@ -501,6 +511,8 @@ static int find_balloon(int fd, struct sb *buf, uint64_t deadline, char *out, si
 	return -ENOENT;
 }
 
+/* One short QMP session: greeting, capabilities, balloon statistics.
+ * Never holds the socket beyond this call. */
 static int qmp_query(struct agent *a, const char *path, struct vm_facts *f)
 {
 	uint64_t deadline = now_mono_ns() + (uint64_t)a->timeout_ms * 1000000ull * 2;
@@ -539,16 +551,13 @@ static int qmp_query(struct agent *a, const char *path, struct vm_facts *f)
 	ret = NULL;
 	/* the balloon: balloon0 as Proxmox and libvirt name it, else any
 	 * virtio-balloon device QOM lists (one added without an id, say) */
-	char dev[128] = "/machine/peripheral/balloon0", cmd[512];
-	snprintf(cmd, sizeof(cmd), "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"%s\","
-		 "\"property\":\"guest-stats-polling-interval\"}}\n", dev);
-	r = qmp_cmd(fd, &buf, cmd, deadline, &ret, err, sizeof(err));
+	static const char interval_prop[] = "guest-stats-polling-interval";
+	char dev[128] = "/machine/peripheral/balloon0";
+	r = qom(fd, &buf, deadline, dev, interval_prop, NULL, &ret, err, sizeof(err));
 	if (r == -EPROTO && !find_balloon(fd, &buf, deadline, dev, sizeof(dev))) {
 		json_object_put(ret);
 		ret = NULL;
-		snprintf(cmd, sizeof(cmd), "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"%s\","
-			 "\"property\":\"guest-stats-polling-interval\"}}\n", dev);
-		r = qmp_cmd(fd, &buf, cmd, deadline, &ret, err, sizeof(err));
+		r = qom(fd, &buf, deadline, dev, interval_prop, NULL, &ret, err, sizeof(err));
 	}
 	if (r == -EPROTO) {
 		snprintf(f->note, sizeof(f->note), "no virtio balloon device: the guest "
@@ -568,17 +577,13 @@ static int qmp_query(struct agent *a, const char *path, struct vm_facts *f)
 			r = -ENOENT;
 			goto out;
 		}
-		snprintf(cmd, sizeof(cmd), "{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"%s\","
-			 "\"property\":\"guest-stats-polling-interval\",\"value\":2}}\n", dev);
-		r = qmp_cmd(fd, &buf, cmd, deadline, &ret, err, sizeof(err));
+		r = qom(fd, &buf, deadline, dev, interval_prop, "2", &ret, err, sizeof(err));
 		json_object_put(ret);
 		ret = NULL;
 		if (r)
 			goto failed;
 	}
-	snprintf(cmd, sizeof(cmd), "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"%s\","
-		 "\"property\":\"guest-stats\"}}\n", dev);
-	r = qmp_cmd(fd, &buf, cmd, deadline, &ret, err, sizeof(err));
+	r = qom(fd, &buf, deadline, dev, "guest-stats", NULL, &ret, err, sizeof(err));
 	if (r)
 		goto failed;
 	r = parse_qmp_guest_stats(ret, f);
@@ -645,6 +650,25 @@ static void do_vms(struct agent *a)
 	free(todo);
 }
 
+/* The name entry of a container, found or made (zeroed but for rt, id). */
+static struct name_ent *name_entry(struct agent *a, enum runtime rt, const char *id, bool *made)
+{
+	*made = false;
+	for (size_t i = 0; i < a->nnames; i++)
+		if (a->names[i].rt == rt && !strcmp(a->names[i].id, id))
+			return &a->names[i];
+	if (a->nnames == a->capnames) {
+		a->capnames = a->capnames ? a->capnames * 2 : 32;
+		a->names = xrealloc(a->names, a->capnames * sizeof(*a->names));
+	}
+	struct name_ent *e = &a->names[a->nnames++];
+	memset(e, 0, sizeof(*e));
+	e->rt = rt;
+	str_copy(e->id, sizeof(e->id), id);
+	*made = true;
+	return e;
+}
+
 static void do_names(struct agent *a)
 {
 	for (int i = 0; i < 2 && !a->stop; i++) {
@@ -671,17 +695,8 @@ static void do_names(struct agent *a)
 		} else {
 			cleared(a, key);
 			for (size_t j = 0; j < l.n; j++) {
-				struct name_ent *e = NULL;
-				for (size_t m = 0; m < a->nnames; m++)
-					if (a->names[m].rt == l.fresh[j].rt && !strcmp(a->names[m].id, l.fresh[j].id))
-						e = &a->names[m];
-				if (!e) {
-					if (a->nnames == a->capnames) {
-						a->capnames = a->capnames ? a->capnames * 2 : 32;
-						a->names = xrealloc(a->names, a->capnames * sizeof(*a->names));
-					}
-					e = &a->names[a->nnames++];
-				}
+				bool made;
+				struct name_ent *e = name_entry(a, l.fresh[j].rt, l.fresh[j].id, &made);
 				*e = l.fresh[j];
 				e->wanted = true;
 				e->listed = true;
@@ -812,24 +827,12 @@ void agent_want_container(struct agent *a, enum runtime rt, const char *id)
 	if (!api)
 		return;
 	api->used = true;
-	for (size_t i = 0; i < a->nnames; i++) {
-		if (a->names[i].rt == rt && !strcmp(a->names[i].id, id)) {
-			a->names[i].wanted = true;
-			return;
-		}
-	}
-	/* ask once for it: an id the API does not list (a rootless Podman
-	 * container, say) waits for the periodic list, not every refresh */
-	if (a->nnames == a->capnames) {
-		a->capnames = a->capnames ? a->capnames * 2 : 32;
-		a->names = xrealloc(a->names, a->capnames * sizeof(*a->names));
-	}
-	struct name_ent *e = &a->names[a->nnames++];
-	memset(e, 0, sizeof(*e));
-	e->rt = rt;
-	str_copy(e->id, sizeof(e->id), id);
-	e->wanted = true;
-	api->need = true;
+	bool made;
+	name_entry(a, rt, id, &made)->wanted = true;
+	/* a new id is asked for once: one the API does not list (a rootless
+	 * Podman container, say) then waits for the periodic list */
+	if (made)
+		api->need = true;
 }
 
 void agent_commit(struct agent *a)
@@ -879,9 +882,9 @@ bool agent_container_name(struct agent *a, enum runtime rt, const char *id, char
 	bool have = false;
 	pthread_mutex_lock(&a->mu);
 	for (size_t i = 0; i < a->nnames && !have; i++) {
-		if (a->names[i].rt == rt && !strcmp(a->names[i].id, id) && a->names[i].listed &&
-		    a->names[i].name[0]) {
-			str_copy(name, sz, a->names[i].name);
+		const struct name_ent *e = &a->names[i];
+		if (e->rt == rt && !strcmp(e->id, id) && e->listed && e->name[0]) {
+			str_copy(name, sz, e->name);
 			have = true;
 		}
 	}

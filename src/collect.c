@@ -609,11 +609,7 @@ int collector_sample(struct collector *c, struct sample *s)
 		for (size_t i = 0; i < ncg; i++) {
 			struct guest_sample *g = &s->guests[i];
 			if (gone[i]) {
-				free(g->id);
-				free(g->name);
-				free(g->cgroup);
-				free(g->helper_cg);
-				free(g->note);
+				guest_sample_release(g);
 				continue;
 			}
 			lim_read[k] = lim_read[i];

@@ -199,23 +199,17 @@ void column_cell(enum col_id c, const struct guest_view *v, char *buf, size_t bu
 		return;
 	}
 	/* cut to width in characters, keeping UTF-8 sequences whole */
-	size_t bytes = 0;
+	size_t bytes = 0, before_last = 0;
 	int chars = 0;
 	while (raw[bytes] && chars < width) {
-		unsigned char ch = (unsigned char)raw[bytes];
-		size_t n = ch < 0x80 ? 1 : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
-		bytes += n;
+		before_last = bytes;
+		bytes += u8_step((unsigned char)raw[bytes]);
 		chars++;
 	}
 	if (col->left && c != COL_ID && raw[bytes] && width >= 2) {
 		/* cut: the last cell says so, so two names that share their
 		 * first letters do not look the same */
-		size_t b2 = 0;
-		for (int k = 0; k < width - 1; k++) {
-			unsigned char ch = (unsigned char)raw[b2];
-			b2 += ch < 0x80 ? 1 : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
-		}
-		snprintf(buf, bufsz, "%.*s~", (int)b2, raw);
+		snprintf(buf, bufsz, "%.*s~", (int)before_last, raw);
 	} else if (col->left)
 		snprintf(buf, bufsz, "%.*s%*s", (int)bytes, raw, width - chars, "");
 	else

@@ -160,15 +160,12 @@ static void guest_cpu(const struct guest_sample *p, const struct guest_sample *g
 	else
 		v->cpu_tax = helpers;
 
-	v->stall_cpu = v->stall_io = v->stall_mem = VT_NAN;
-	if (g->cg_cpu_some_us != VT_UNKNOWN && p->cg_cpu_some_us != VT_UNKNOWN)
-		v->stall_cpu = stall_pct(g->cg_cpu_some_us, p->cg_cpu_some_us, dt);
-	if (g->cg_mem_some_us != VT_UNKNOWN && p->cg_mem_some_us != VT_UNKNOWN)
-		v->stall_mem = stall_pct(g->cg_mem_some_us, p->cg_mem_some_us, dt);
-	if (g->cg_io_some_us != VT_UNKNOWN && p->cg_io_some_us != VT_UNKNOWN)
-		v->stall_io = stall_pct(g->cg_io_some_us, p->cg_io_some_us, dt);
-	if (g->cg_io_some_us != VT_UNKNOWN && p->cg_io_some_us != VT_UNKNOWN) {
-		v->cpu_iowait = stall_pct(g->cg_io_some_us, p->cg_io_some_us, dt);
+	/* stall_pct is unknown when either counter is */
+	v->stall_cpu = stall_pct(g->cg_cpu_some_us, p->cg_cpu_some_us, dt);
+	v->stall_mem = stall_pct(g->cg_mem_some_us, p->cg_mem_some_us, dt);
+	v->stall_io = stall_pct(g->cg_io_some_us, p->cg_io_some_us, dt);
+	if (!isnan(v->stall_io)) {
+		v->cpu_iowait = v->stall_io;
 		v->iow_src = IOW_PSI;
 	} else {
 		uint64_t blk = counter_delta(g->p_blkio_ns, p->p_blkio_ns);

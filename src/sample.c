@@ -122,15 +122,19 @@ struct guest_sample *sample_add_guest(struct sample *s)
 	return g;
 }
 
+void guest_sample_release(struct guest_sample *g)
+{
+	free(g->id);
+	free(g->name);
+	free(g->cgroup);
+	free(g->helper_cg);
+	free(g->note);
+}
+
 void sample_clear(struct sample *s)
 {
-	for (size_t i = 0; i < s->nguests; i++) {
-		free(s->guests[i].id);
-		free(s->guests[i].name);
-		free(s->guests[i].cgroup);
-		free(s->guests[i].helper_cg);
-		free(s->guests[i].note);
-	}
+	for (size_t i = 0; i < s->nguests; i++)
+		guest_sample_release(&s->guests[i]);
 	s->nguests = 0;
 	free(s->focus);
 	s->focus = NULL;

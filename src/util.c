@@ -209,12 +209,14 @@ int64_t now_real_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Length of a valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s)
+/* Length of a valid UTF-8 sequence at s (1..4), or 0 if invalid; *cpp
+ * is its code point. */
+static size_t utf8_len(const unsigned char *s, uint32_t *cpp)
 {
 	unsigned char c = s[0];
 	size_t n;
 	uint32_t cp;
+	*cpp = c;
 	if (c < 0x80)
 		return 1;
 	if (c >= 0xc2 && c <= 0xdf) {
@@ -240,17 +242,8 @@ static size_t utf8_len(const unsigned char *s)
 	/* C1 controls (U+0080..U+009F) act as escapes on some terminals. */
 	if (cp >= 0x80 && cp <= 0x9f)
 		return 0;
+	*cpp = cp;
 	return n;
-}
-
-/* Is the valid n-byte UTF-8 sequence at s one terminal column wide in
- * the current locale? (Outside a UTF-8 locale nothing non-ASCII is.) */
-static bool one_column(const unsigned char *s, size_t n)
-{
-	uint32_t cp = s[0] & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
-	for (size_t i = 1; i < n; i++)
-		cp = (cp << 6) | (s[i] & 0x3f);
-	return wcwidth((wchar_t)cp) == 1;
 }
 
 char *sanitize(char *dst, size_t dstsz, const char *src)
@@ -260,16 +253,18 @@ char *sanitize(char *dst, size_t dstsz, const char *src)
 	if (!dstsz)
 		return dst;
 	while (*s && o + 1 < dstsz) {
-		size_t n = utf8_len(s);
+		uint32_t cp;
+		size_t n = utf8_len(s, &cp);
 		if (n == 1 && (*s < 0x20 || *s == 0x7f)) {
 			dst[o++] = '?';
 			s++;
 		} else if (n == 0) {
 			dst[o++] = '?';
 			s++;
-		} else if (n > 1 && !one_column(s, n)) {
+		} else if (n > 1 && wcwidth((wchar_t)cp) != 1) {
 			/* zero-width, combining, bidi controls and double-width
-			 * characters would shift what follows: one '?' each */
+			 * characters would shift what follows (and outside a
+			 * UTF-8 locale nothing non-ASCII is one column): '?' */
 			dst[o++] = '?';
 			s += n;
 		} else {
@@ -301,7 +296,8 @@ char *utf8_clean(const char *src)
 	const unsigned char *s = (const unsigned char *)src;
 	sb_reserve(&b, strlen(src));
 	while (*s) {
-		size_t n = utf8_len(s);
+		uint32_t cp;
+		size_t n = utf8_len(s, &cp);
 		if (n == 0) {
 			sb_adds(&b, "\xef\xbf\xbd");
 			s++;

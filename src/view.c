@@ -76,7 +76,7 @@ static void lb_put(struct lb *b, const char *s, enum vattr a)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p && b->x < b->width) {
-		size_t n = *p < 0x80 ? 1 : *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
+		size_t n = u8_step(*p);
 		size_t k = 0;
 		while (k < n && p[k])
 			k++;
@@ -121,34 +121,34 @@ static void line_text(struct vscreen *vs, int width, const char *s, enum vattr a
 	lb_finish(vs, &b);
 }
 
-/* s over as many lines as it needs, cut at spaces; lines after the
- * first start with indent spaces. */
+/* Bytes of s that make its first line of at most room characters: cut
+ * at the last space in the second half of the line, else at room. */
+static size_t wrap_cut(const char *s, int room)
+{
+	int chars = 0;
+	size_t bytes = 0, space = 0;
+	while (s[bytes] && chars < room) {
+		if (s[bytes] == ' ' && chars > room / 2)
+			space = bytes;
+		bytes += u8_step((unsigned char)s[bytes]);
+		chars++;
+	}
+	return s[bytes] && s[bytes] != ' ' && space ? space : bytes;
+}
+
+/* s over as many lines as it needs; lines after the first start with
+ * indent spaces. */
 static void line_wrap(struct vscreen *vs, int width, const char *s, int indent, enum vattr a)
 {
 	char buf[1024];
-	int first = 1;
-	while (*s) {
+	for (int first = 1; *s; first = 0) {
 		int room = width - (first ? 0 : indent);
-		if (room < 10)
-			room = 10;
-		/* take up to room characters, back to the last space if cut */
-		int chars = 0, cut = -1;
-		size_t bytes = 0;
-		while (s[bytes] && chars < room) {
-			unsigned char ch = (unsigned char)s[bytes];
-			if (ch == ' ')
-				cut = (int)bytes;
-			bytes += ch < 0x80 ? 1 : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
-			chars++;
-		}
-		if (s[bytes] && s[bytes] != ' ' && cut > 0)
-			bytes = (size_t)cut;
-		snprintf(buf, sizeof(buf), "%*s%.*s", first ? 0 : indent, "", (int)bytes, s);
+		size_t n = wrap_cut(s, room < 10 ? 10 : room);
+		snprintf(buf, sizeof(buf), "%*s%.*s", first ? 0 : indent, "", (int)n, s);
 		line_text(vs, width, buf, a);
-		s += bytes;
+		s += n;
 		while (*s == ' ')
 			s++;
-		first = 0;
 	}
 }
 
@@ -757,16 +757,13 @@ static void detail(struct vscreen *vs, const struct frame *f, const struct guest
 	const char *rest = NULL;
 	lb_new(vs, width, &b);
 	lb_put(&b, " why   ", VA_LABEL);
-	if (ww > 10 && (int)strlen(why) > ww) {
-		int cut = ww;
-		while (cut > ww / 2 && why[cut] != ' ')
-			cut--;
-		if (why[cut] != ' ')
-			cut = ww;
+	size_t cut = ww > 10 ? wrap_cut(why, ww) : strlen(why);
+	if (why[cut]) {
 		char first[512];
-		snprintf(first, sizeof(first), "%.*s", cut, why);
+		snprintf(first, sizeof(first), "%.*s", (int)cut, why);
 		lb_put(&b, first, VA_NORMAL);
-		rest = why + cut + (why[cut] == ' ');
+		for (rest = why + cut; *rest == ' '; rest++)
+			;
 	} else {
 		lb_put(&b, why, VA_NORMAL);
 	}
