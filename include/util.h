@@ -22,6 +22,9 @@
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
+/* Room for one more element in an array of n elements of size elsz:
+ * doubles *cap (from first) when n has reached it. */
+void *xgrow(void *p, size_t n, size_t *cap, size_t elsz, size_t first);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -237,10 +237,7 @@ static void on_container(void *arg, const char *id, const char *name, const char
 	(void)image;
 	(void)state;
 	struct list_ctx *l = arg;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 32;
-		l->fresh = xrealloc(l->fresh, l->cap * sizeof(*l->fresh));
-	}
+	l->fresh = xgrow(l->fresh, l->n, &l->cap, sizeof(*l->fresh), 32);
 	struct name_ent *e = &l->fresh[l->n++];
 	memset(e, 0, sizeof(*e));
 	e->rt = l->rt;
@@ -657,10 +654,7 @@ static struct name_ent *name_entry(struct agent *a, enum runtime rt, const char 
 	for (size_t i = 0; i < a->nnames; i++)
 		if (a->names[i].rt == rt && !strcmp(a->names[i].id, id))
 			return &a->names[i];
-	if (a->nnames == a->capnames) {
-		a->capnames = a->capnames ? a->capnames * 2 : 32;
-		a->names = xrealloc(a->names, a->capnames * sizeof(*a->names));
-	}
+	a->names = xgrow(a->names, a->nnames, &a->capnames, sizeof(*a->names), 32);
 	struct name_ent *e = &a->names[a->nnames++];
 	memset(e, 0, sizeof(*e));
 	e->rt = rt;
@@ -809,10 +803,7 @@ void agent_want_vm(struct agent *a, int pid, uint64_t start, const char *qmp_pat
 			return;
 		}
 	}
-	if (a->nvms == a->capvms) {
-		a->capvms = a->capvms ? a->capvms * 2 : 8;
-		a->vms = xrealloc(a->vms, a->capvms * sizeof(*a->vms));
-	}
+	a->vms = xgrow(a->vms, a->nvms, &a->capvms, sizeof(*a->vms), 8);
 	struct vm_ent *e = &a->vms[a->nvms++];
 	memset(e, 0, sizeof(*e));
 	e->pid = pid;

@@ -43,6 +43,14 @@ void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+void *xgrow(void *p, size_t n, size_t *cap, size_t elsz, size_t first)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? *cap * 2 : first;
+	return xrealloc(p, *cap * elsz);
+}
+
 char *xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));
