@@ -100,6 +100,29 @@ static void lb_printf(struct lb *b, enum vattr a, const char *fmt, ...)
 	lb_put(b, buf, a);
 }
 
+static int text_width(const char *s)
+{
+	int n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += (*p & 0xc0) != 0x80;
+	return n;
+}
+
+/* A field that is shown whole or not at all (the end of a line that a
+ * narrow screen would cut mid-number). */
+static void lb_field(struct lb *b, enum vattr a, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void lb_field(struct lb *b, enum vattr a, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (b->x + text_width(buf) <= b->width)
+		lb_put(b, buf, a);
+}
+
 static void lb_fill(struct lb *b, const char *ch, int n, enum vattr a)
 {
 	for (int i = 0; i < n && b->x < b->width; i++)
@@ -413,22 +436,14 @@ static void header(struct vscreen *vs, const struct frame *f, const struct ui *u
 		lb_printf(&b, VA_TAX, "CPU %.1f%% of host", h->tax_cpu / (h->ncpus ? h->ncpus : 1));
 	fmt_bytes_short(tb, sizeof(tb), h->guests_tax);
 	lb_printf(&b, VA_TAX, ", RAM %s", tb);
-	lb_printf(&b, VA_NORMAL, " | every %.1fs", (double)u->delay_ns / 1e9);
+	lb_field(&b, VA_NORMAL, " | every %.1fs", (double)u->delay_ns / 1e9);
 	if (!isnan(h->psi_io))
-		lb_printf(&b, VA_NORMAL, " | stall cpu/io/mem %.0f/%.0f/%.0f%%", h->psi_cpu,
-			  h->psi_io, h->psi_mem);
+		lb_field(&b, VA_NORMAL, " | stall cpu/io/mem %.0f/%.0f/%.0f%%", h->psi_cpu,
+			 h->psi_io, h->psi_mem);
 	lb_finish(vs, &b);
 }
 
 /* ---- table ------------------------------------------------------------- */
-
-static int text_width(const char *s)
-{
-	int n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		n += (*p & 0xc0) != 0x80;
-	return n;
-}
 
 static void layout(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
 {
