@@ -154,6 +154,8 @@ struct sample {
 void guest_sample_init(struct guest_sample *g);
 /* Free the strings a guest sample owns. */
 void guest_sample_release(struct guest_sample *g);
+/* A guest's identity as text: "runtime/id" (the id cut at 180 bytes). */
+void guest_sample_key(const struct guest_sample *g, char *buf, size_t sz);
 struct guest_sample *sample_add_guest(struct sample *s);
 void sample_clear(struct sample *s);   /* drop guests, keep capacity */
 void sample_free(struct sample *s);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "columns.h"
+#include "history.h"
 #include "model.h"
 #include "util.h"
 
@@ -48,23 +49,6 @@ struct vscreen {
 enum vmode { MODE_ALL, MODE_VMS, MODE_CTS, MODE_COUNT };
 const char *vmode_name(enum vmode m);
 
-#define HIST_N 120
-
-/* Per-guest history of CPU and memory tax for the sparklines. */
-struct hist_ent {
-	char key[200];
-	float cpu_tax[HIST_N];
-	float mem_tax[HIST_N];   /* bytes */
-	int n;                   /* samples held, <= HIST_N */
-	int head;                /* next write position */
-	bool seen;
-};
-struct history {
-	struct hist_ent *e;
-	size_t n, cap;
-};
-void history_update(struct history *h, const struct frame *f);
-void history_free(struct history *h);
 
 struct ui {
 	enum col_id sort;
@@ -93,9 +77,6 @@ struct ui {
 	char inbuf[64];
 };
 void ui_init(struct ui *u);
-
-/* Guest key "runtime/id". */
-void guest_key(const struct guest_sample *g, char *buf, size_t sz);
 
 /* Indexes into f->guests of the rows that pass the filter and mode, in
  * display order. Returns the count; *idx is owned by the caller. */

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collect.h"
+#include "driver.h"
 #include "columns.h"
 #include "model.h"
 #include "record.h"
@@ -249,50 +249,13 @@ static void sleep_until(uint64_t deadline)
 	}
 }
 
-struct live_src {
-	struct collector *col;
-	struct replay *rp;
-	FILE *rec;
-	const char *rec_path;
-	struct sb buf;
-	int started;
-	uint64_t interval_ns;
-};
-
-/* One sample from the collector or the replay file, recorded if asked. */
-static int src_next(void *ctx, struct sample *s, char **cause)
+/* The exit status of a failed step: a bad replay file is 2, else 1. */
+static int step_status(const struct pipeline *p)
 {
-	struct live_src *ls = ctx;
-	if (ls->rp) {
-		int r = replay_next(ls->rp, s, cause);
-		if (r <= 0)
-			return r;
-	} else {
-		int err = collector_sample(ls->col, s);
-		if (err) {
-			*cause = xasprintf("cannot read the host: %s", strerror(-err));
-			return -1;
-		}
-	}
-	if (ls->rec) {
-		sb_clear(&ls->buf);
-		record_sample(&ls->buf, s);
-		if (fwrite(ls->buf.s, 1, ls->buf.len, ls->rec) != ls->buf.len || fflush(ls->rec)) {
-			*cause = xasprintf("cannot write %s: %s", ls->rec_path, strerror(errno));
-			return -1;
-		}
-	}
-	return 1;
+	return p->src->replay && !p->rec_failed ? 2 : 1;
 }
 
-static void src_focus(void *ctx, const char *key)
-{
-	struct live_src *ls = ctx;
-	if (ls->col)
-		collector_set_focus(ls->col, key);
-}
-
-static int interactive(struct opts *o, struct live_src *ls)
+static int interactive(struct opts *o, struct pipeline *p)
 {
 	struct ui u;
 	ui_init(&u);
@@ -306,130 +269,65 @@ static int interactive(struct opts *o, struct live_src *ls)
 		u.delay_ns = o->delay_ns;
 	if (o->cols_set)
 		memcpy(u.cols, o->ro.cols, sizeof(u.cols));
-	u.unprivileged = ls->col && geteuid() != 0;
+	u.unprivileged = !p->src->replay && geteuid() != 0;
+	char *why = NULL;
+	int r = pipeline_step(p, u.sort, u.desc, &why);
+	if (r <= 0) {
+		fprintf(stderr, "vtax: %s\n", why ? why : "no sample to show");
+		free(why);
+		free(cause);
+		return r < 0 ? step_status(p) : 2;
+	}
 	struct screen_opts so = {
 		.ascii = o->ascii, .no_color = o->no_color, .snapshot_dir = o->snapshot_dir,
-		.notice = cause, .replay = ls->rp != NULL,
+		.notice = cause,
 	};
-	struct source src = {src_next, src_focus, ls};
-	int rc = screen_run(&u, &so, &src);
+	int rc = screen_run(&u, &so, p);
 	free(cause);
 	return rc;
 }
 
-static int run(struct opts *o)
+/* Frames as text or JSON until the count, the end of a replay or a signal. */
+static int batch(struct opts *o, struct pipeline *p)
 {
-	char *cause = NULL;
-	struct collector *col = NULL;
-	struct replay *rp = NULL;
-	FILE *rec = NULL;
-	int rc = 0;
-	if (o->replay) {
-		rp = replay_open(o->replay, &cause);
-		if (!rp) {
-			fprintf(stderr, "vtax: %s\n", cause);
-			free(cause);
-			return 2;
-		}
-	} else {
-		/* two more files per guest and refresh, shown only in JSON */
-		o->co.guest_pressure = o->json || o->record;
-		col = collector_new(&o->co, &cause);
-		if (!col) {
-			fprintf(stderr, "vtax: %s\n", cause);
-			free(cause);
-			return 1;
-		}
-	}
-	struct stat rst, pst;
-	if (o->record && rp && stat(o->record, &rst) == 0 && stat(o->replay, &pst) == 0 &&
-	    rst.st_dev == pst.st_dev && rst.st_ino == pst.st_ino) {
-		fprintf(stderr, "vtax: --record and --replay name the same file (%s)\n", o->record);
-		rc = 2;
-		goto out;
-	}
-	if (o->record) {
-		rec = fopen(o->record, "ae");
-		if (!rec) {
-			fprintf(stderr, "vtax: cannot open %s for recording: %s\n", o->record,
-				strerror(errno));
-			rc = 2;
-			goto out;
-		}
-	}
-	if (!o->batch) {
-		struct live_src ls = {.col = col, .rp = rp, .rec = rec, .rec_path = o->record};
-		rc = interactive(o, &ls);
-		sb_free(&ls.buf);
-		goto out;
-	}
-	struct sample a = {0}, b = {0};
-	struct sample *prev = NULL, *cur = &a;
 	struct sb out = {0};
 	uint64_t next = now_mono_ns();
-	if (o->batch) {
-		/* a dropped SSH session or ^C ends batch output cleanly, status 0 */
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_stop;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-	}
+	int rc = 0;
+	/* a dropped SSH session or ^C ends batch output cleanly, status 0 */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	for (long i = 0; (!o->iterations || i < o->iterations) && !stop_batch; i++) {
-		if (rp) {
-			int r = replay_next(rp, cur, &cause);
-			if (r <= 0) {
-				if (cause) {
-					fprintf(stderr, "vtax: %s\n", cause);
-					free(cause);
-					cause = NULL;
-					if (r < 0)
-						rc = 2;
-				}
-				break;
-			}
-		} else {
-			int err = collector_sample(col, cur);
-			if (err) {
-				fprintf(stderr, "vtax: cannot read the host: %s\n", strerror(-err));
-				rc = 1;
-				break;
-			}
+		char *cause = NULL;
+		int r = pipeline_step(p, o->ro.sort, o->ro.desc, &cause);
+		if (r <= 0) {
+			if (cause)
+				fprintf(stderr, "vtax: %s\n", cause);
+			free(cause);
+			rc = r < 0 ? step_status(p) : 0;
+			break;
 		}
-		if (rec) {
-			sb_clear(&out);
-			record_sample(&out, cur);
-			if (write_out(rec, &out)) {
-				fprintf(stderr, "vtax: cannot write %s: %s\n", o->record, strerror(errno));
-				rc = 1;
-				break;
-			}
-		}
-		if (cur->notice)
-			fprintf(stderr, "vtax: %s\n", cur->notice);
-		struct frame f;
-		model_compute(prev, cur, &f);
-		columns_sort(&f, o->ro.sort, o->ro.desc);
+		if (p->cur->notice)
+			fprintf(stderr, "vtax: %s\n", p->cur->notice);
 		sb_clear(&out);
 		if (o->json) {
-			render_json(&out, &f);
+			render_json(&out, &p->f);
 			sb_addc(&out, '\n');
 		} else {
 			if (i)
 				sb_addc(&out, '\n');
-			render_text(&out, &f, &o->ro);
+			render_text(&out, &p->f, &o->ro);
 		}
-		frame_free(&f);
 		if (write_out(stdout, &out)) {
 			fprintf(stderr, "vtax: cannot write output: %s\n", strerror(errno));
 			rc = 1;
 			break;
 		}
-		prev = cur;
-		cur = cur == &a ? &b : &a;
-		if (!rp && (!o->iterations || i + 1 < o->iterations)) {
+		if (!p->src->replay && (!o->iterations || i + 1 < o->iterations)) {
 			next += o->delay_ns;
 			uint64_t now = now_mono_ns();
 			if (next < now)
@@ -438,13 +336,54 @@ static int run(struct opts *o)
 		}
 	}
 	sb_free(&out);
-	sample_free(&a);
-	sample_free(&b);
-out:
+	return rc;
+}
+
+/* The record file, refused when it is the replayed one. */
+static int open_record(const struct opts *o, FILE **rec)
+{
+	struct stat rst, pst;
+	if (o->replay && stat(o->record, &rst) == 0 && stat(o->replay, &pst) == 0 &&
+	    rst.st_dev == pst.st_dev && rst.st_ino == pst.st_ino) {
+		fprintf(stderr, "vtax: --record and --replay name the same file (%s)\n", o->record);
+		return 2;
+	}
+	*rec = fopen(o->record, "ae");
+	if (!*rec) {
+		fprintf(stderr, "vtax: cannot open %s for recording: %s\n", o->record,
+			strerror(errno));
+		return 2;
+	}
+	return 0;
+}
+
+static int run(struct opts *o)
+{
+	char *cause = NULL;
+	struct source *src;
+	if (o->replay) {
+		src = source_replay(o->replay, &cause);
+	} else {
+		/* two more files per guest and refresh, shown only in JSON */
+		o->co.guest_pressure = o->json || o->record;
+		src = source_live(&o->co, &cause);
+	}
+	if (!src) {
+		fprintf(stderr, "vtax: %s\n", cause);
+		free(cause);
+		return o->replay ? 2 : 1;
+	}
+	FILE *rec = NULL;
+	int rc = o->record ? open_record(o, &rec) : 0;
+	if (!rc) {
+		struct pipeline p;
+		pipeline_init(&p, src, rec, o->record);
+		rc = o->batch ? batch(o, &p) : interactive(o, &p);
+		pipeline_free(&p);
+	}
 	if (rec)
 		fclose(rec);
-	replay_close(rp);
-	collector_free(col);
+	source_free(src);
 	return rc;
 }
 

@@ -2,6 +2,7 @@
  * record and replay walk. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,4 +152,9 @@ void sample_free(struct sample *s)
 	free(s->guests);
 	s->guests = NULL;
 	s->cap = 0;
+}
+
+void guest_sample_key(const struct guest_sample *g, char *buf, size_t sz)
+{
+	snprintf(buf, sz, "%s/%.180s", runtime_name(g->runtime), g->id);
 }

@@ -120,12 +120,7 @@ static void paint(const struct vscreen *vs)
 struct state {
 	struct ui *u;
 	const struct screen_opts *o;
-	struct source *src;
-	struct sample a, b;
-	struct sample *cur;
-	bool have_prev;
-	struct frame f;
-	struct history hist;
+	struct pipeline *p;
 	struct vscreen vs;
 	bool ended;
 	bool quit;
@@ -147,7 +142,7 @@ static void set_status(struct ui *u, bool err, const char *fmt, ...)
 static void resync_selection(struct state *s)
 {
 	size_t *idx;
-	size_t n = view_rows(&s->f, s->u, &idx);
+	size_t n = view_rows(&s->p->f, s->u, &idx);
 	int found = -1;
 	if (!s->u->sel_chosen) {
 		s->u->sel_key[0] = '\0';
@@ -155,7 +150,7 @@ static void resync_selection(struct state *s)
 	}
 	for (size_t i = 0; i < n && s->u->sel_key[0]; i++) {
 		char key[200];
-		guest_key(s->f.guests[idx[i]].g, key, sizeof(key));
+		guest_sample_key(s->p->f.guests[idx[i]].g, key, sizeof(key));
 		if (!strcmp(key, s->u->sel_key))
 			found = (int)i;
 	}
@@ -166,7 +161,7 @@ static void resync_selection(struct state *s)
 	if (s->u->sel < 0)
 		s->u->sel = 0;
 	if (n)
-		guest_key(s->f.guests[idx[s->u->sel]].g, s->u->sel_key, sizeof(s->u->sel_key));
+		guest_sample_key(s->p->f.guests[idx[s->u->sel]].g, s->u->sel_key, sizeof(s->u->sel_key));
 	free(idx);
 }
 
@@ -183,7 +178,7 @@ static void keep_visible(struct state *s)
 
 static void resort(struct state *s)
 {
-	columns_sort(&s->f, s->u->sort, s->u->desc);
+	pipeline_sort(s->p, s->u->sort, s->u->desc);
 	resync_selection(s);
 	keep_visible(s);
 }
@@ -191,11 +186,9 @@ static void resort(struct state *s)
 /* Take the next sample and recompute the frame. */
 static int advance(struct state *s)
 {
-	struct sample *next = s->cur == &s->a ? &s->b : &s->a;
 	char *cause = NULL;
-	if (s->src->focus)
-		s->src->focus(s->src->ctx, s->u->detail ? s->u->sel_key : NULL);
-	int r = s->src->next(s->src->ctx, next, &cause);
+	pipeline_focus(s->p, s->u->detail ? s->u->sel_key : NULL);
+	int r = pipeline_step(s->p, s->u->sort, s->u->desc, &cause);
 	if (r <= 0) {
 		if (r < 0) {
 			set_status(s->u, true, "%s", cause ? cause : "cannot read the host");
@@ -210,21 +203,17 @@ static int advance(struct state *s)
 		free(cause);
 		return r;
 	}
-	if (next->notice)
-		set_status(s->u, true, "%s", next->notice);
-	frame_free(&s->f);
-	model_compute(s->have_prev ? s->cur : NULL, next, &s->f);
-	s->have_prev = true;
-	s->cur = next;
-	history_update(&s->hist, &s->f);
-	resort(s);
+	if (s->p->cur->notice)
+		set_status(s->u, true, "%s", s->p->cur->notice);
+	resync_selection(s);
+	keep_visible(s);
 	return 1;
 }
 
 static void move_sel(struct state *s, int delta, bool absolute)
 {
 	size_t *idx;
-	size_t n = view_rows(&s->f, s->u, &idx);
+	size_t n = view_rows(&s->p->f, s->u, &idx);
 	int sel = absolute ? delta : s->u->sel + delta;
 	if (sel >= (int)n)
 		sel = (int)n - 1;
@@ -233,7 +222,7 @@ static void move_sel(struct state *s, int delta, bool absolute)
 	s->u->sel = sel;
 	s->u->sel_chosen = true;
 	if (n)
-		guest_key(s->f.guests[idx[sel]].g, s->u->sel_key, sizeof(s->u->sel_key));
+		guest_sample_key(s->p->f.guests[idx[sel]].g, s->u->sel_key, sizeof(s->u->sel_key));
 	free(idx);
 	keep_visible(s);
 }
@@ -264,7 +253,7 @@ static void save_snapshot(struct state *s)
 {
 	char *dir = snapshot_dir(s->o->snapshot_dir);
 	char path[4096], *cause = NULL;
-	if (snapshot_save(dir, &s->f, s->u, &s->hist, COLS, path, sizeof(path), &cause) == 0)
+	if (snapshot_save(dir, &s->p->f, s->u, &s->p->hist, COLS, path, sizeof(path), &cause) == 0)
 		set_status(s->u, false, "snapshot saved: %s (and .json)", path);
 	else
 		set_status(s->u, true, "%s", cause);
@@ -482,24 +471,13 @@ static int ms_until(uint64_t deadline)
 	return ms > 60000 ? 60000 : (int)ms;
 }
 
-int screen_run(struct ui *u, const struct screen_opts *o, struct source *src)
+int screen_run(struct ui *u, const struct screen_opts *o, struct pipeline *p)
 {
 	struct state s;
 	memset(&s, 0, sizeof(s));
 	s.u = u;
 	s.o = o;
-	s.src = src;
-	s.cur = &s.a;
-	char *cause = NULL;
-	int r = src->next(src->ctx, &s.a, &cause);
-	if (r <= 0) {
-		fprintf(stderr, "vtax: %s\n", cause ? cause : "no sample to show");
-		free(cause);
-		sample_free(&s.a);
-		return r < 0 && !o->replay ? 1 : 2;
-	}
-	model_compute(NULL, &s.a, &s.f);
-	s.have_prev = true;
+	s.p = p;
 	resort(&s);
 
 	const char *cs = nl_langinfo(CODESET);
@@ -519,8 +497,6 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct source *src)
 	if (!scr) {
 		fprintf(stderr, "vtax: cannot use this terminal (TERM=%s); try -b for batch output\n",
 			getenv("TERM") ? getenv("TERM") : "");
-		frame_free(&s.f);
-		sample_free(&s.a);
 		return 1;
 	}
 	cbreak();
@@ -534,12 +510,12 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct source *src)
 	setup_attrs(color && has_colors());
 	if (o->notice)
 		set_status(u, true, "%s", o->notice);
-	else if (s.a.notice)
-		set_status(u, true, "%s", s.a.notice);
+	else if (p->cur->notice)
+		set_status(u, true, "%s", p->cur->notice);
 
 	uint64_t deadline = now_mono_ns() + u->delay_ns;
 	while (!s.quit && !got_signal) {
-		view_build(&s.vs, &s.f, u, &s.hist, COLS, LINES);
+		view_build(&s.vs, &p->f, u, &p->hist, COLS, LINES);
 		keep_visible(&s);
 		paint(&s.vs);
 		/* sleep in the input wait: no CPU until a key or the deadline */
@@ -563,9 +539,5 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct source *src)
 	endwin();
 	delscreen(scr);
 	vscreen_free(&s.vs);
-	frame_free(&s.f);
-	history_free(&s.hist);
-	sample_free(&s.a);
-	sample_free(&s.b);
 	return s.rc;
 }

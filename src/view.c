@@ -27,11 +27,6 @@ void ui_init(struct ui *u)
 	u->delay_ns = 2000000000ull;
 }
 
-void guest_key(const struct guest_sample *g, char *buf, size_t sz)
-{
-	snprintf(buf, sz, "%s/%.180s", runtime_name(g->runtime), g->id);
-}
-
 /* ---- line builder ------------------------------------------------------ */
 
 struct lb {
@@ -183,57 +178,6 @@ void vscreen_free(struct vscreen *vs)
 	}
 	free(vs->lines);
 	memset(vs, 0, sizeof(*vs));
-}
-
-/* ---- history ----------------------------------------------------------- */
-
-static struct hist_ent *hist_find(const struct history *h, const char *key)
-{
-	for (size_t i = 0; i < h->n; i++)
-		if (!strcmp(h->e[i].key, key))
-			return &h->e[i];
-	return NULL;
-}
-
-void history_update(struct history *h, const struct frame *f)
-{
-	if (!f->has_rates)
-		return;
-	for (size_t i = 0; i < h->n; i++)
-		h->e[i].seen = false;
-	for (size_t i = 0; i < f->n; i++) {
-		const struct guest_view *v = &f->guests[i];
-		char key[200];
-		guest_key(v->g, key, sizeof(key));
-		struct hist_ent *e = hist_find(h, key);
-		if (!e) {
-			if (h->n == h->cap) {
-				h->cap = h->cap ? h->cap * 2 : 16;
-				h->e = xrealloc(h->e, h->cap * sizeof(*h->e));
-			}
-			e = &h->e[h->n++];
-			memset(e, 0, sizeof(*e));
-			str_copy(e->key, sizeof(e->key), key);
-		}
-		e->seen = true;
-		e->cpu_tax[e->head] = isnan(v->cpu_tax) ? 0.0f : (float)v->cpu_tax;
-		e->mem_tax[e->head] = v->mem_tax == VT_UNKNOWN ? 0.0f : (float)v->mem_tax;
-		e->head = (e->head + 1) % HIST_N;
-		if (e->n < HIST_N)
-			e->n++;
-	}
-	/* guests gone from the host leave the history too */
-	size_t o = 0;
-	for (size_t i = 0; i < h->n; i++)
-		if (h->e[i].seen)
-			h->e[o++] = h->e[i];
-	h->n = o;
-}
-
-void history_free(struct history *h)
-{
-	free(h->e);
-	memset(h, 0, sizeof(*h));
 }
 
 /* ---- rows -------------------------------------------------------------- */
@@ -599,19 +543,6 @@ void view_explain(const struct guest_view *v, char *buf, size_t sz)
 	}
 }
 
-/* The largest finite value of the last min(n, cols) entries. */
-static float hist_top(const float *v, int n, int head, int cols)
-{
-	int take = n < cols ? n : cols;
-	float max = 0;
-	for (int i = 0; i < take; i++) {
-		float x = v[(head - take + i + HIST_N) % HIST_N];
-		if (isfinite(x) && x > max)
-			max = x;
-	}
-	return max;
-}
-
 static void spark(struct lb *b, const float *v, int n, int head, int cols, bool ascii, enum vattr a)
 {
 	static const char *const uni[] = {" ", "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
@@ -742,7 +673,7 @@ static void detail(struct vscreen *vs, const struct frame *f, const struct guest
 	} else {
 		/* a container has no view of its own: show its busiest processes */
 		char key[200];
-		guest_key(g, key, sizeof(key));
+		guest_sample_key(g, key, sizeof(key));
 		b.x = 0;
 		lb_put(&b, " top   ", VA_LABEL);
 		if (!f || !f->cur->focus || strcmp(f->cur->focus, key))
@@ -791,17 +722,17 @@ static void detail(struct vscreen *vs, const struct frame *f, const struct guest
 	}
 
 	char key[200];
-	guest_key(g, key, sizeof(key));
-	const struct hist_ent *e = h ? hist_find(h, key) : NULL;
+	guest_sample_key(g, key, sizeof(key));
+	const struct hist_ent *e = h ? history_find(h, key) : NULL;
 	int sw = (width - 46) / 2;
 	if (sw < 4)
 		sw = 4;
 	lb_new(vs, width, &b);
 	lb_put(&b, " tax   ", VA_LABEL);
 	/* each sparkline is scaled to its own top, which is printed before it */
-	float cmax = e ? hist_top(e->cpu_tax, e->n, e->head, sw) : 0;
+	float cmax = e ? history_top(e->cpu_tax, e->n, e->head, sw) : 0;
 	char rb[16];
-	fmt_bytes_short(rb, sizeof(rb), e ? (uint64_t)hist_top(e->mem_tax, e->n, e->head, sw) : 0);
+	fmt_bytes_short(rb, sizeof(rb), e ? (uint64_t)history_top(e->mem_tax, e->n, e->head, sw) : 0);
 	lb_printf(&b, VA_NORMAL, "CPU (top %5.1f%%) ", (double)cmax);
 	if (e)
 		spark(&b, e->cpu_tax, e->n, e->head, sw, u->ascii, VA_TAX);

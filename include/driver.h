@@ -1,0 +1,56 @@
+/* One driver for every output: a source of samples (the live host or a
+ * replay file) and the one frame step (sample, record, model, sort,
+ * history) that batch text, JSON and the screen all run. */
+#ifndef VTAX_DRIVER_H
+#define VTAX_DRIVER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "collect.h"
+#include "columns.h"
+#include "history.h"
+#include "model.h"
+#include "sample.h"
+#include "util.h"
+
+/* Where samples come from. next() fills s and returns 1, 0 at the end,
+ * -1 with *cause (caller frees) on failure. */
+struct source {
+	int (*next)(struct source *src, struct sample *s, char **cause);
+	/* which guest's processes to read ("runtime/id"), NULL for none */
+	void (*focus)(struct source *src, const char *key);
+	void (*free)(struct source *src);
+	bool replay;              /* a file, not the live host: failures exit 2 */
+};
+
+/* NULL with *cause (caller frees) when it cannot be opened. */
+struct source *source_live(const struct collect_opts *o, char **cause);
+struct source *source_replay(const char *path, char **cause);
+void source_free(struct source *src);
+
+struct pipeline {
+	struct source *src;        /* not owned */
+	FILE *rec;                 /* --record file, or NULL; not owned */
+	const char *rec_path;
+	struct sb recbuf;
+	struct sample a, b;
+	struct sample *cur;        /* the newest sample (a or b) */
+	bool have_frame;
+	struct frame f;            /* of cur and the sample before it */
+	struct history hist;
+	bool rec_failed;           /* the last failure was the record file's */
+};
+
+void pipeline_init(struct pipeline *p, struct source *src, FILE *rec, const char *rec_path);
+/* Take the next sample, record it, compute and sort its frame and add it
+ * to the history. Returns 1, 0 at the end of a replay, -1 with *cause
+ * (caller frees). At 0 or -1 the last frame stays. */
+int pipeline_step(struct pipeline *p, enum col_id sort, bool desc, char **cause);
+/* Sort the current frame again. */
+void pipeline_sort(struct pipeline *p, enum col_id sort, bool desc);
+/* The guest ("runtime/id") whose processes the next sample should carry. */
+void pipeline_focus(struct pipeline *p, const char *key);
+void pipeline_free(struct pipeline *p);
+
+#endif
