@@ -31,6 +31,27 @@ enum hcpu {
 };
 const char *hcpu_name(enum hcpu c);
 
+/* What the detail pane's "why" sentence says of a guest: which case it
+ * is, and the parts of the memory tax (bytes). */
+enum why_case {
+	WHY_VM_SPLIT,      /* the guest reports its memory: tax split in parts */
+	WHY_VM_TCG,        /* no guest time while busy: emulated */
+	WHY_VM_CPU,        /* CPU tax, memory view unknown */
+	WHY_VM_LOWER,      /* memory tax a lower bound, nothing else to say */
+	WHY_CT_HELPERS,    /* a container with runtime helpers */
+	WHY_CT_ALONE,      /* a container without helpers */
+};
+struct why {
+	enum why_case c;
+	uint64_t tax;              /* the memory tax */
+	uint64_t guest_cache;      /* of it: the guest's page cache held in host RAM */
+	uint64_t host_cache;       /* of it: host page cache charged to the guest */
+	uint64_t rest;             /* of it: QEMU and guest pages the guest does not use */
+	double cpu_tax;            /* % of one CPU; NAN unknown */
+	bool cpu_shown;            /* the CPU tax is worth a clause (>= 0.05%) */
+	bool tcg;                  /* no guest time: QEMU does all the work */
+};
+
 struct guest_view {
 	const struct guest_sample *g;  /* into the current sample */
 	enum guest_kind kind;
@@ -49,6 +70,17 @@ struct guest_view {
 	uint64_t mem_host, mem_ws, mem_cache, mem_tax;
 	bool mem_tax_lower_bound;      /* VM without the guest's own report */
 	uint64_t g_total, g_used, g_cache;
+	struct why why;                /* the explanation's case and parts */
+};
+
+/* The MEM bar: a partition of the host's RAM, bytes. */
+enum mem_part {
+	MP_GUESTS,      /* guests' memory outside page cache, less their tax */
+	MP_TAX,         /* the guests' memory tax outside page cache */
+	MP_CACHE,       /* all page cache, the guests' included */
+	MP_ARC,         /* ZFS ARC */
+	MP_OWN,         /* the host's own, outside ARC */
+	MP_COUNT
 };
 
 struct host_view {
@@ -58,6 +90,10 @@ struct host_view {
 		ksm_shared, huge_total, huge_free;  /* bytes */
 	uint64_t guests_ws, guests_tax, guests_host, guests_cache, host_own; /* bytes */
 	double tax_cpu;                /* % of one CPU, sum over guests */
+	double tax_cpu_host;           /* the same as % of all CPUs */
+	double cpu_usr_nice;           /* HC_USER + HC_NICE, the CPU bar's first part */
+	double cpu_irq_all;            /* HC_IRQ + HC_SOFTIRQ */
+	uint64_t mem_bar[MP_COUNT];    /* VT_UNKNOWN where unknown */
 	double guests_cpu;             /* % of one CPU, sum of guests' totals */
 	unsigned n_kind[KIND_COUNT];
 	double psi_cpu, psi_io, psi_mem; /* % of the interval some task stalled */

@@ -1,4 +1,5 @@
-/* The guest column table and the cell formatter every view shares. */
+/* The guest value table, the cell formatter and the comparator every view
+ * shares. */
 #include "config.h"
 
 #include <math.h>
@@ -8,50 +9,97 @@
 #include <strings.h>
 
 #include "columns.h"
+#include "jsonx.h"
 #include "util.h"
 
+static const char *kind_text(const struct guest_view *v) { return kind_name(v->kind); }
+static const char *id_text(const struct guest_view *v) { return v->g->id ? v->g->id : ""; }
+static const char *name_text(const struct guest_view *v) { return v->g->name ? v->g->name : ""; }
+static const char *name_json(const struct guest_view *v) { return v->g->name; }
+static const char *rt_text(const struct guest_view *v) { return runtime_short(v->g->runtime); }
+static const char *rt_json(const struct guest_view *v) { return runtime_name(v->g->runtime); }
+static const char *cgroup_text(const struct guest_view *v) { return v->g->cgroup; }
+static const char *iow_src_text(const struct guest_view *v) { return iow_src_name(v->iow_src); }
+static const char *note_text(const struct guest_view *v) { return v->g->note; }
+
+#define TEXT(fn) .unit = UNIT_TEXT, .left = true, .text = fn
+#define PCT(f) .unit = UNIT_PCT, .src = SRC_VIEW, .off = offsetof(struct guest_view, f), .decimals = 2
+#define VBYTES(f) .unit = UNIT_BYTES, .src = SRC_VIEW, .off = offsetof(struct guest_view, f)
+#define SBYTES(f) .unit = UNIT_BYTES, .src = SRC_SAMPLE, .off = offsetof(struct guest_sample, f)
+#define SCOUNT(f) .unit = UNIT_COUNT, .src = SRC_SAMPLE, .off = offsetof(struct guest_sample, f)
+#define VBOOL(f) .unit = UNIT_BOOL, .src = SRC_VIEW, .off = offsetof(struct guest_view, f)
+
 const struct column columns[COL_COUNT] = {
-	[COL_ID] = {"id", "ID", 3, UNIT_TEXT, true, true, "id",
-		    "vmid, container id (12 shown), machine name or QEMU pid"},
-	[COL_NAME] = {"name", "NAME", 8, UNIT_TEXT, true, true, "name",
-		      "guest name: Proxmox config, QEMU -name, cgroup name"},
-	[COL_RUNTIME] = {"runtime", "RUNTIME", 7, UNIT_TEXT, true, true, "runtime",
-			 "proxmox-vm (pve-vm), proxmox-ct (pve-ct), libvirt, qemu, lxc, docker, podman, nspawn"},
-	[COL_PIDS] = {"pids", "PIDS", 5, UNIT_COUNT, false, false, "pids",
-		      "tasks in the guest (pids.current, threads too), else processes"},
-	[COL_CPU] = {"cpu", "CPU%", 4, UNIT_PCT, false, true, "cpu.total",
-		     "usr + sys + guest, % of one CPU"},
-	[COL_USR] = {"usr", "USR", 4, UNIT_PCT, false, true, "cpu.usr",
-		     "user time outside guest mode, % of one CPU"},
-	[COL_SYS] = {"sys", "SYS", 4, UNIT_PCT, false, true, "cpu.sys",
-		     "kernel time, % of one CPU"},
-	[COL_GUEST] = {"guest", "GUEST", 5, UNIT_PCT, false, true, "cpu.guest",
-		       "time the CPU ran guest code (VMs; /proc/PID/stat field 43)"},
-	[COL_IOW] = {"iowait", "IOW", 4, UNIT_PCT, false, true, "cpu.iowait",
-		     "share of the interval the guest's tasks stalled on I/O"},
-	[COL_TAX] = {"cpu_tax", "TAX%", 4, UNIT_PCT, false, true, "cpu.tax",
-		     "host CPU beyond the guest's own work: VM all but guest time, "
-		     "container its helpers"},
-	[COL_MEM] = {"mem", "MEM", 4, UNIT_BYTES, false, true, "mem.host",
-		     "host RAM held for the guest (cgroup usage or RSS, plus helpers)"},
-	[COL_WSET] = {"wset", "WSET", 4, UNIT_BYTES, false, true, "mem.working_set",
-		      "working set: container usage - inactive file; VM guest used or RAM RSS"},
-	[COL_CACHE] = {"cache", "CACHE", 5, UNIT_BYTES, false, true, "mem.page_cache",
-		       "host page cache charged to the guest"},
-	[COL_MTAX] = {"mem_tax", "MTAX", 5, UNIT_BYTES, false, true, "mem.tax",
-		      "host RAM beyond the working set (\">\": a lower bound)"},
-	[COL_GTOTAL] = {"guest_total", "GTOTAL", 4, UNIT_BYTES, false, false, "mem.guest_total",
-			"guest's own total memory (balloon statistics)"},
-	[COL_GUSED] = {"guest_used", "GUSED", 4, UNIT_BYTES, false, false, "mem.guest_used",
-		       "guest's own used memory: total - available"},
-	[COL_GCACHE] = {"guest_cache", "GCACHE", 4, UNIT_BYTES, false, false, "mem.guest_cache",
-			"guest's own page cache"},
-	[COL_READ] = {"read", "READ/s", 6, UNIT_RATE, false, false, "io.read",
-		      "bytes read per second through the block layer (io.stat, blkio)"},
-	[COL_WRITE] = {"write", "WRITE/s", 7, UNIT_RATE, false, false, "io.write",
-		       "bytes written per second through the block layer"},
-	[COL_EXITS] = {"exits", "EXITS/s", 7, UNIT_PER_S, false, false, "kvm_exits",
-		       "KVM exits per second, all vCPUs (debugfs kvm/PID-FD/exits; root, KVM only)"},
+	[COL_KIND] = {TEXT(kind_text), .json = "kind"},
+	[COL_ID] = {"id", "ID", 3, TEXT(id_text), .def = true, .json = "id", .hint = HINT_DIM,
+		    .help = "vmid, container id (12 shown), machine name or QEMU pid"},
+	[COL_NAME] = {"name", "NAME", 8, TEXT(name_text), .json_text = name_json, .def = true,
+		      .json = "name", .help = "guest name: Proxmox config, QEMU -name, cgroup name"},
+	[COL_RUNTIME] = {"runtime", "RUNTIME", 7, TEXT(rt_text), .json_text = rt_json, .def = true,
+			 .json = "runtime", .hint = HINT_DIM,
+			 .help = "proxmox-vm (pve-vm), proxmox-ct (pve-ct), libvirt, qemu, lxc, docker, podman, nspawn"},
+	[COL_CGROUP] = {TEXT(cgroup_text), .json = "cgroup"},
+	[COL_PIDS] = {"pids", "PIDS", 5, SCOUNT(nprocs), .json = "pids",
+		      .help = "tasks in the guest (pids.current, threads too), else processes"},
+	[COL_MAIN_PID] = {SCOUNT(main_pid), .json = "main_pid", .zero_null = true},
+	[COL_STALL_CPU] = {PCT(stall_cpu), .json = "pressure.cpu"},
+	[COL_STALL_IO] = {PCT(stall_io), .json = "pressure.io"},
+	[COL_STALL_MEM] = {PCT(stall_mem), .json = "pressure.memory"},
+	[COL_CPU] = {"cpu", "CPU%", 4, PCT(cpu_total), .def = true, .json = "cpu.total",
+		     .help = "usr + sys + guest, % of one CPU"},
+	[COL_USR] = {"usr", "USR", 4, PCT(cpu_usr), .def = true, .json = "cpu.usr",
+		     .help = "user time outside guest mode, % of one CPU"},
+	[COL_SYS] = {"sys", "SYS", 4, PCT(cpu_sys), .def = true, .json = "cpu.sys",
+		     .help = "kernel time, % of one CPU"},
+	[COL_GUEST] = {"guest", "GUEST", 5, PCT(cpu_guest), .def = true, .json = "cpu.guest",
+		       .hint = HINT_GUEST,
+		       .help = "time the CPU ran guest code (VMs; /proc/PID/stat field 43)"},
+	[COL_IOW] = {"iowait", "IOW", 4, PCT(cpu_iowait), .def = true, .json = "cpu.iowait",
+		     .help = "share of the interval the guest's tasks stalled on I/O"},
+	[COL_IOW_SRC] = {TEXT(iow_src_text), .json = "cpu.iowait_source"},
+	[COL_TAX] = {"cpu_tax", "TAX%", 4, PCT(cpu_tax), .def = true, .json = "cpu.tax",
+		     .hint = HINT_TAX,
+		     .help = "host CPU beyond the guest's own work: VM all but guest time, "
+			     "container its helpers"},
+	[COL_CAPPED] = {VBOOL(cpu_capped), .json = "cpu.capped"},
+	[COL_TG_VCPU] = {PCT(tg_pct[TG_VCPU]), .json = "cpu.threads.vcpu", .when = WHEN_VM_PROC},
+	[COL_TG_EMU] = {PCT(tg_pct[TG_EMU]), .json = "cpu.threads.emulator", .when = WHEN_VM_PROC},
+	[COL_TG_IO] = {PCT(tg_pct[TG_IO]), .json = "cpu.threads.iothread", .when = WHEN_VM_PROC},
+	[COL_TG_VHOST] = {PCT(tg_pct[TG_VHOST]), .json = "cpu.threads.vhost", .when = WHEN_VM_PROC},
+	[COL_MEM] = {"mem", "MEM", 4, VBYTES(mem_host), .def = true, .json = "mem.host",
+		     .help = "host RAM held for the guest (cgroup usage or RSS, plus helpers)"},
+	[COL_WSET] = {"wset", "WSET", 4, VBYTES(mem_ws), .def = true, .json = "mem.working_set",
+		      .help = "working set: container usage - inactive file; VM guest used or RAM RSS"},
+	[COL_CACHE] = {"cache", "CACHE", 5, VBYTES(mem_cache), .def = true, .json = "mem.page_cache",
+		       .help = "host page cache charged to the guest"},
+	[COL_MTAX] = {"mem_tax", "MTAX", 5, VBYTES(mem_tax), .def = true, .json = "mem.tax",
+		      .lower_bound = true, .hint = HINT_TAX,
+		      .help = "host RAM beyond the working set (\">\": a lower bound)"},
+	[COL_MTAX_LB] = {VBOOL(mem_tax_lower_bound), .json = "mem.tax_lower_bound"},
+	[COL_GTOTAL] = {"guest_total", "GTOTAL", 4, VBYTES(g_total), .json = "mem.guest_total",
+			.help = "guest's own total memory (balloon statistics)"},
+	[COL_GUSED] = {"guest_used", "GUSED", 4, VBYTES(g_used), .json = "mem.guest_used",
+		       .help = "guest's own used memory: total - available"},
+	[COL_GCACHE] = {"guest_cache", "GCACHE", 4, VBYTES(g_cache), .json = "mem.guest_cache",
+			.help = "guest's own page cache"},
+	[COL_LIMIT] = {SBYTES(cg_mem_limit), .json = "mem.limit"},
+	[COL_HMEM] = {SBYTES(h_mem), .json = "mem.helpers"},
+	[COL_QRSS] = {SBYTES(p_rss), .json = "mem.qemu.rss", .when = WHEN_VM_PROC},
+	[COL_QANON] = {SBYTES(p_rss_anon), .json = "mem.qemu.anon", .when = WHEN_VM_PROC},
+	[COL_QFILE] = {SBYTES(p_rss_file), .json = "mem.qemu.file", .when = WHEN_VM_PROC},
+	[COL_QSHMEM] = {SBYTES(p_rss_shmem), .json = "mem.qemu.shmem", .when = WHEN_VM_PROC},
+	[COL_READ] = {"read", "READ/s", 6, .unit = UNIT_RATE, .off = offsetof(struct guest_view, io_read_bps),
+		      .json = "io.read",
+		      .help = "bytes read per second through the block layer (io.stat, blkio)"},
+	[COL_WRITE] = {"write", "WRITE/s", 7, .unit = UNIT_RATE,
+		       .off = offsetof(struct guest_view, io_write_bps), .json = "io.write",
+		       .help = "bytes written per second through the block layer"},
+	[COL_EXITS] = {"exits", "EXITS/s", 7, .unit = UNIT_PER_S,
+		       .off = offsetof(struct guest_view, kvm_exits_ps), .decimals = 1,
+		       .json = "kvm_exits",
+		       .help = "KVM exits per second, all vCPUs (debugfs kvm/PID-FD/exits; root, KVM only)"},
+	[COL_HELPERS] = {SCOUNT(h_count), .json = "helpers"},
+	[COL_NOTE] = {TEXT(note_text), .json = "note"},
 };
 
 _Static_assert(sizeof(columns) / sizeof(columns[0]) == COL_COUNT, "one entry per column");
@@ -59,7 +107,8 @@ _Static_assert(sizeof(columns) / sizeof(columns[0]) == COL_COUNT, "one entry per
 int column_find(const char *name)
 {
 	for (int i = 0; i < COL_COUNT; i++)
-		if (!strcasecmp(columns[i].name, name) || !strcasecmp(columns[i].title, name))
+		if (column_is_table(i) &&
+		    (!strcasecmp(columns[i].name, name) || !strcasecmp(columns[i].title, name)))
 			return i;
 	return -1;
 }
@@ -96,6 +145,14 @@ void fmt_bytes_short(char *buf, size_t sz, uint64_t v)
 	fmt_scaled(buf, sz, v, true);
 }
 
+void fmt_pct(char *buf, size_t sz, double v)
+{
+	if (isnan(v))
+		snprintf(buf, sz, "-");
+	else
+		snprintf(buf, sz, "%.1f%%", v);
+}
+
 /* A rate of events in at most 5 characters: "950", "12.3k", "4.1M", "-". */
 static void fmt_count(char *buf, size_t sz, double d)
 {
@@ -115,42 +172,84 @@ static void fmt_count(char *buf, size_t sz, double d)
 		snprintf(buf, sz, d < 9.95 ? "%.1f%c" : "%.0f%c", d, units[u]);
 }
 
-static double num(enum col_id c, const struct guest_view *v)
+static const void *base_of(const struct column *col, const struct guest_view *v)
 {
-	switch (c) {
-	case COL_PIDS: return (double)v->g->nprocs;
-	case COL_CPU: return v->cpu_total;
-	case COL_USR: return v->cpu_usr;
-	case COL_SYS: return v->cpu_sys;
-	case COL_GUEST: return v->cpu_guest;
-	case COL_IOW: return v->cpu_iowait;
-	case COL_TAX: return v->cpu_tax;
-	case COL_READ: return v->io_read_bps;
-	case COL_WRITE: return v->io_write_bps;
-	case COL_EXITS: return v->kvm_exits_ps;
-	default: break;
-	}
-	uint64_t b = VT_UNKNOWN;
-	switch (c) {
-	case COL_MEM: b = v->mem_host; break;
-	case COL_WSET: b = v->mem_ws; break;
-	case COL_CACHE: b = v->mem_cache; break;
-	case COL_MTAX: b = v->mem_tax; break;
-	case COL_GTOTAL: b = v->g_total; break;
-	case COL_GUSED: b = v->g_used; break;
-	case COL_GCACHE: b = v->g_cache; break;
-	default: break;
-	}
-	return b == VT_UNKNOWN ? VT_NAN : (double)b;
+	return col->src == SRC_VIEW ? (const void *)v : (const void *)v->g;
 }
 
-static const char *text(enum col_id c, const struct guest_view *v)
+/* The raw uint64 of a BYTES or COUNT column. */
+static uint64_t column_u64(const struct column *col, const struct guest_view *v)
 {
-	switch (c) {
-	case COL_ID: return v->g->id ? v->g->id : "";
-	case COL_NAME: return v->g->name ? v->g->name : "";
-	case COL_RUNTIME: return runtime_short(v->g->runtime);
-	default: return "";
+	const uint64_t *p = (const uint64_t *)(const void *)((const char *)base_of(col, v) + col->off);
+	return *p;
+}
+
+static bool column_bool(const struct column *col, const struct guest_view *v)
+{
+	return *(const bool *)(const void *)((const char *)base_of(col, v) + col->off);
+}
+
+double column_num(enum col_id c, const struct guest_view *v)
+{
+	const struct column *col = &columns[c];
+	switch (col->unit) {
+	case UNIT_PCT:
+	case UNIT_RATE:
+	case UNIT_PER_S:
+		return *(const double *)(const void *)((const char *)v + col->off);
+	case UNIT_BYTES:
+	case UNIT_COUNT: {
+		uint64_t u = column_u64(col, v);
+		return u == VT_UNKNOWN ? VT_NAN : (double)u;
+	}
+	case UNIT_BOOL:
+		return column_bool(col, v) ? 1.0 : 0.0;
+	case UNIT_TEXT:
+		break;
+	}
+	return VT_NAN;
+}
+
+/* The cell's text before it is fitted to a width. */
+static void cell_raw(enum col_id c, const struct guest_view *v, char *raw, size_t sz)
+{
+	const struct column *col = &columns[c];
+	double d = column_num(c, v);
+	switch (col->unit) {
+	case UNIT_TEXT: {
+		const char *t = col->text(v);
+		sanitize(raw, sz, t ? t : "");
+		break;
+	}
+	case UNIT_COUNT:
+	case UNIT_BOOL:
+		if (isnan(d))
+			snprintf(raw, sz, "-");
+		else
+			snprintf(raw, sz, "%llu", (unsigned long long)column_u64(col, v));
+		break;
+	case UNIT_PCT:
+		if (isnan(d))
+			snprintf(raw, sz, "-");
+		else
+			snprintf(raw, sz, d < 99.95 ? "%.1f" : "%.0f", d);
+		break;
+	case UNIT_RATE:
+		/* VT_UNKNOWN - 1: the largest that converts (rates of replayed
+		 * counters can be absurd) */
+		fmt_bytes_short(raw, sz, isnan(d) ? VT_UNKNOWN
+				: d + 0.5 >= 1.8e19 ? VT_UNKNOWN - 1 : (uint64_t)(d + 0.5));
+		break;
+	case UNIT_PER_S:
+		fmt_count(raw, sz, d);
+		break;
+	case UNIT_BYTES: {
+		char b[32];
+		fmt_bytes_short(b, sizeof(b), isnan(d) ? VT_UNKNOWN : (uint64_t)d);
+		snprintf(raw, sz, "%s%s",
+			 col->lower_bound && v->mem_tax_lower_bound && !isnan(d) ? ">" : "", b);
+		break;
+	}
 	}
 }
 
@@ -158,42 +257,7 @@ void column_cell(enum col_id c, const struct guest_view *v, char *buf, size_t bu
 {
 	char raw[512];
 	const struct column *col = &columns[c];
-	switch (col->unit) {
-	case UNIT_TEXT:
-		sanitize(raw, sizeof(raw), text(c, v));
-		break;
-	case UNIT_COUNT:
-		snprintf(raw, sizeof(raw), "%llu", (unsigned long long)v->g->nprocs);
-		break;
-	case UNIT_PCT: {
-		double d = num(c, v);
-		if (isnan(d))
-			snprintf(raw, sizeof(raw), "-");
-		else
-			snprintf(raw, sizeof(raw), d < 99.95 ? "%.1f" : "%.0f", d);
-		break;
-	}
-	case UNIT_RATE: {
-		double d = num(c, v);
-		/* VT_UNKNOWN - 1: the largest that converts (rates of replayed
-		 * counters can be absurd) */
-		fmt_bytes_short(raw, sizeof(raw), isnan(d) ? VT_UNKNOWN
-				: d + 0.5 >= 1.8e19 ? VT_UNKNOWN - 1 : (uint64_t)(d + 0.5));
-		break;
-	}
-	case UNIT_PER_S: {
-		double d = num(c, v);
-		fmt_count(raw, sizeof(raw), d);
-		break;
-	}
-	case UNIT_BYTES: {
-		double d = num(c, v);
-		char b[32];
-		fmt_bytes_short(b, sizeof(b), isnan(d) ? VT_UNKNOWN : (uint64_t)d);
-		snprintf(raw, sizeof(raw), "%s%s", (c == COL_MTAX && v->mem_tax_lower_bound && !isnan(d)) ? ">" : "", b);
-		break;
-	}
-	}
+	cell_raw(c, v, raw, sizeof(raw));
 	if (width <= 0) {
 		snprintf(buf, bufsz, "%s", raw);
 		return;
@@ -216,6 +280,40 @@ void column_cell(enum col_id c, const struct guest_view *v, char *buf, size_t bu
 		snprintf(buf, bufsz, "%*s%.*s", width - chars, "", (int)bytes, raw);
 }
 
+static json_object *json_num(double v, int decimals)
+{
+	if (isnan(v))
+		return NULL;
+	char b[64];
+	snprintf(b, sizeof(b), "%.*f", decimals, v);
+	return json_object_new_double_s(v, b);
+}
+
+json_object *column_json(enum col_id c, const struct guest_view *v, bool *skip)
+{
+	const struct column *col = &columns[c];
+	*skip = col->when == WHEN_VM_PROC && !(v->kind == KIND_VM && v->g->main_pid);
+	if (*skip)
+		return NULL;
+	switch (col->unit) {
+	case UNIT_TEXT:
+		return jx_str(col->json_text ? col->json_text(v) : col->text(v));
+	case UNIT_COUNT: {
+		uint64_t u = column_u64(col, v);
+		return (col->zero_null && !u) ? NULL : jx_u64(u);
+	}
+	case UNIT_BYTES:
+		return jx_u64(column_u64(col, v));
+	case UNIT_BOOL:
+		return json_object_new_boolean(column_bool(col, v));
+	case UNIT_PCT:
+	case UNIT_RATE:
+	case UNIT_PER_S:
+		return json_num(column_num(c, v), col->decimals);
+	}
+	return NULL;
+}
+
 static int tiebreak(const struct guest_view *a, const struct guest_view *b)
 {
 	if (a->kind != b->kind)
@@ -229,11 +327,12 @@ int column_compare(enum col_id c, bool desc, const struct guest_view *a, const s
 {
 	int r = 0;
 	if (columns[c].unit == UNIT_TEXT) {
-		r = strcmp(text(c, a), text(c, b));
+		const char *x = columns[c].text(a), *y = columns[c].text(b);
+		r = strcmp(x ? x : "", y ? y : "");
 		if (desc)
 			r = -r;
 	} else {
-		double x = num(c, a), y = num(c, b);
+		double x = column_num(c, a), y = column_num(c, b);
 		/* unknown values sort last either way */
 		if (isnan(x) != isnan(y))
 			return isnan(x) ? 1 : -1;

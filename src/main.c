@@ -199,7 +199,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_LISTCOLS:
 			for (int i = 0; i < COL_COUNT; i++)
-				printf("%-12s %-8s %s\n", columns[i].name, columns[i].title, columns[i].help);
+				if (column_is_table(i))
+					printf("%-12s %-8s %s\n", columns[i].name, columns[i].title, columns[i].help);
 			exit(0);
 		case 'h':
 			usage(stdout);

@@ -214,6 +214,37 @@ static void guest_mem(const struct guest_sample *g, struct guest_view *v)
 		v->mem_tax = VT_UNKNOWN;
 }
 
+/* The case and parts of the detail pane's explanation. */
+static void guest_why(const struct guest_view *v, struct why *w)
+{
+	const struct guest_sample *g = v->g;
+	memset(w, 0, sizeof(*w));
+	w->tax = v->mem_tax;
+	w->cpu_tax = v->cpu_tax;
+	w->cpu_shown = !isnan(v->cpu_tax) && v->cpu_tax >= 0.05;
+	w->tcg = !isnan(v->cpu_guest) && v->cpu_guest < 0.05;
+	if (v->kind != KIND_VM) {
+		bool helpers = g->h_count || (g->h_mem && g->h_mem != VT_UNKNOWN);
+		w->c = helpers ? WHY_CT_HELPERS : WHY_CT_ALONE;
+		return;
+	}
+	if (v->g_cache != VT_UNKNOWN && v->mem_tax != VT_UNKNOWN && !v->mem_tax_lower_bound) {
+		/* split the tax: guest cache, host cache charged to it, QEMU */
+		w->c = WHY_VM_SPLIT;
+		w->guest_cache = v->g_cache < v->mem_tax ? v->g_cache : v->mem_tax;
+		w->host_cache = v->mem_cache == VT_UNKNOWN ? 0 : v->mem_cache;
+		if (w->host_cache > v->mem_tax - w->guest_cache)
+			w->host_cache = v->mem_tax - w->guest_cache;
+		w->rest = v->mem_tax - w->guest_cache - w->host_cache;
+	} else if (w->tcg && !isnan(v->cpu_usr) && v->cpu_usr > 5) {
+		w->c = WHY_VM_TCG;
+	} else if (w->cpu_shown) {
+		w->c = WHY_VM_CPU;
+	} else {
+		w->c = WHY_VM_LOWER;
+	}
+}
+
 static void host_cpu(const struct host_sample *p, const struct host_sample *h, struct host_view *v)
 {
 	uint64_t d[10] = {
@@ -284,20 +315,10 @@ static void focus_procs(const struct sample *prev, const struct sample *cur, uin
 	qsort(f->procs, f->nprocs, sizeof(*f->procs), cmp_proc);
 }
 
-void model_compute(const struct sample *prev, const struct sample *cur, struct frame *f)
+/* Host counters: CPU split, pressure and memory (no guest sums yet). */
+static void host_view(const struct sample *prev, const struct host_sample *h, uint64_t dt,
+		      struct host_view *hv)
 {
-	memset(f, 0, sizeof(*f));
-	f->cur = cur;
-	f->time_ms = cur->host.real_ms;
-	const struct host_sample *h = &cur->host;
-	uint64_t dt = 0;
-	if (prev && prev->host.mono_ns != VT_UNKNOWN && h->mono_ns != VT_UNKNOWN &&
-	    h->mono_ns > prev->host.mono_ns)
-		dt = h->mono_ns - prev->host.mono_ns;
-	f->has_rates = dt > 0;
-	f->interval_s = dt ? (double)dt / 1e9 : VT_NAN;
-
-	struct host_view *hv = &f->host;
 	hv->ncpus = h->ncpus;
 	for (int i = 0; i < HC_COUNT; i++)
 		hv->cpu[i] = VT_NAN;
@@ -308,6 +329,8 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 		hv->psi_io = stall_pct(h->psi_io_some, prev->host.psi_io_some, dt);
 		hv->psi_mem = stall_pct(h->psi_mem_some, prev->host.psi_mem_some, dt);
 	}
+	hv->cpu_usr_nice = hv->cpu[HC_USER] + (isnan(hv->cpu[HC_NICE]) ? 0 : hv->cpu[HC_NICE]);
+	hv->cpu_irq_all = isnan(hv->cpu[HC_IRQ]) ? VT_NAN : hv->cpu[HC_IRQ] + hv->cpu[HC_SOFTIRQ];
 	hv->mem_total = h->mem_total;
 	hv->mem_available = h->mem_available;
 	hv->mem_free = h->mem_free;
@@ -326,6 +349,84 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 	hv->load[1] = h->load5;
 	hv->load[2] = h->load15;
 	hv->uptime_s = h->uptime_s;
+}
+
+/* Totals that need the guests: the host's own memory, the MEM bar. */
+static void host_totals(const struct host_sample *h, bool rates, struct host_view *hv)
+{
+	if (!rates) {
+		hv->tax_cpu = VT_NAN;
+		hv->guests_cpu = VT_NAN;
+	}
+	hv->tax_cpu_host = isnan(hv->tax_cpu) ? VT_NAN : hv->tax_cpu / (hv->ncpus ? hv->ncpus : 1);
+	/* memory in use that no guest accounts for: the host's own */
+	if (h->mem_total != VT_UNKNOWN && h->mem_free != VT_UNKNOWN && hv->page_cache != VT_UNKNOWN) {
+		uint64_t used = sat_sub(sat_sub(h->mem_total, h->mem_free), hv->page_cache);
+		uint64_t guests_noncache = sat_sub(hv->guests_host, hv->guests_cache);
+		hv->host_own = sat_sub(used, guests_noncache);
+	} else {
+		hv->host_own = VT_UNKNOWN;
+	}
+	uint64_t arc = hv->zfs_arc == VT_UNKNOWN ? 0 : hv->zfs_arc;
+	uint64_t gnc = sat_sub(hv->guests_host, hv->guests_cache);
+	uint64_t tax = hv->guests_tax > gnc ? gnc : hv->guests_tax;
+	hv->mem_bar[MP_GUESTS] = sat_sub(gnc, tax);
+	hv->mem_bar[MP_TAX] = tax;
+	hv->mem_bar[MP_CACHE] = hv->page_cache;
+	hv->mem_bar[MP_ARC] = arc;
+	hv->mem_bar[MP_OWN] = hv->host_own == VT_UNKNOWN ? VT_UNKNOWN : sat_sub(hv->host_own, arc);
+}
+
+/* One guest's view: rates against its previous sample p (or none). */
+static void guest_view(const struct guest_sample *p, const struct guest_sample *g, uint64_t dt,
+		       unsigned ncpus, struct guest_view *v)
+{
+	v->g = g;
+	v->kind = runtime_kind(g->runtime);
+	v->cpu_usr = v->cpu_sys = v->cpu_guest = v->cpu_iowait = v->cpu_total = v->cpu_tax = VT_NAN;
+	v->stall_cpu = v->stall_io = v->stall_mem = VT_NAN;
+	v->io_read_bps = v->io_write_bps = v->kvm_exits_ps = VT_NAN;
+	for (int t = 0; t < TG_COUNT; t++)
+		v->tg_pct[t] = VT_NAN;
+	if (p) {
+		v->has_rates = true;
+		/* the guest's own interval: its counters are read a little
+		 * after the host's, by a varying amount */
+		uint64_t gdt = dt;
+		if (g->at_ns != VT_UNKNOWN && p->at_ns != VT_UNKNOWN && g->at_ns > p->at_ns)
+			gdt = g->at_ns - p->at_ns;
+		guest_cpu(p, g, gdt, ncpus, v);
+	}
+	guest_mem(g, v);
+	guest_why(v, &v->why);
+}
+
+static void add_to_host(const struct guest_view *v, struct host_view *hv)
+{
+	hv->n_kind[v->kind]++;
+	hv->guests_ws = sum_known(hv->guests_ws, v->mem_ws);
+	hv->guests_tax = sum_known(hv->guests_tax, v->mem_tax);
+	hv->guests_host = sum_known(hv->guests_host, v->mem_host);
+	hv->guests_cache = sum_known(hv->guests_cache, v->mem_cache);
+	if (!isnan(v->cpu_tax))
+		hv->tax_cpu += v->cpu_tax;
+	if (!isnan(v->cpu_total))
+		hv->guests_cpu += v->cpu_total;
+}
+
+void model_compute(const struct sample *prev, const struct sample *cur, struct frame *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->cur = cur;
+	f->time_ms = cur->host.real_ms;
+	const struct host_sample *h = &cur->host;
+	uint64_t dt = 0;
+	if (prev && prev->host.mono_ns != VT_UNKNOWN && h->mono_ns != VT_UNKNOWN &&
+	    h->mono_ns > prev->host.mono_ns)
+		dt = h->mono_ns - prev->host.mono_ns;
+	f->has_rates = dt > 0;
+	f->interval_s = dt ? (double)dt / 1e9 : VT_NAN;
+	host_view(prev, h, dt, &f->host);
 
 	const struct guest_sample **idx = NULL;
 	if (prev && dt && prev->nguests) {
@@ -338,49 +439,13 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 	f->guests = xcalloc(f->n ? f->n : 1, sizeof(*f->guests));
 	for (size_t i = 0; i < cur->nguests; i++) {
 		const struct guest_sample *g = &cur->guests[i];
-		struct guest_view *v = &f->guests[i];
-		v->g = g;
-		v->kind = runtime_kind(g->runtime);
-		v->cpu_usr = v->cpu_sys = v->cpu_guest = v->cpu_iowait = v->cpu_total = v->cpu_tax = VT_NAN;
-		v->stall_cpu = v->stall_io = v->stall_mem = VT_NAN;
-		v->io_read_bps = v->io_write_bps = v->kvm_exits_ps = VT_NAN;
-		for (int t = 0; t < TG_COUNT; t++)
-			v->tg_pct[t] = VT_NAN;
 		const struct guest_sample *p = idx ? find_prev(idx, prev->nguests, g) : NULL;
-		if (p) {
-			v->has_rates = true;
-			/* the guest's own interval: its counters are read a little
-			 * after the host's, by a varying amount */
-			uint64_t gdt = dt;
-			if (g->at_ns != VT_UNKNOWN && p->at_ns != VT_UNKNOWN && g->at_ns > p->at_ns)
-				gdt = g->at_ns - p->at_ns;
-			guest_cpu(p, g, gdt, h->ncpus, v);
-		}
-		guest_mem(g, v);
-		hv->n_kind[v->kind]++;
-		hv->guests_ws = sum_known(hv->guests_ws, v->mem_ws);
-		hv->guests_tax = sum_known(hv->guests_tax, v->mem_tax);
-		hv->guests_host = sum_known(hv->guests_host, v->mem_host);
-		hv->guests_cache = sum_known(hv->guests_cache, v->mem_cache);
-		if (!isnan(v->cpu_tax))
-			hv->tax_cpu += v->cpu_tax;
-		if (!isnan(v->cpu_total))
-			hv->guests_cpu += v->cpu_total;
+		guest_view(p, g, dt, h->ncpus, &f->guests[i]);
+		add_to_host(&f->guests[i], &f->host);
 	}
 	free(idx);
 	focus_procs(prev, cur, dt, f);
-	if (!dt) {
-		hv->tax_cpu = VT_NAN;
-		hv->guests_cpu = VT_NAN;
-	}
-	/* memory in use that no guest accounts for: the host's own */
-	if (h->mem_total != VT_UNKNOWN && h->mem_free != VT_UNKNOWN && hv->page_cache != VT_UNKNOWN) {
-		uint64_t used = sat_sub(sat_sub(h->mem_total, h->mem_free), hv->page_cache);
-		uint64_t guests_noncache = sat_sub(hv->guests_host, hv->guests_cache);
-		hv->host_own = sat_sub(used, guests_noncache);
-	} else {
-		hv->host_own = VT_UNKNOWN;
-	}
+	host_totals(h, dt > 0, &f->host);
 }
 
 void frame_free(struct frame *f)

@@ -195,66 +195,39 @@ static void put(json_object *o, const char *k, json_object *v)
 	json_object_object_add(o, k, v);
 }
 
+/* The object at a dotted path below o, made when missing; *leaf is the
+ * last part of the path. */
+static json_object *parent_of(json_object *o, const char *path, const char **leaf)
+{
+	const char *dot;
+	while ((dot = strchr(path, '.'))) {
+		char key[64];
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		json_object *child;
+		if (!json_object_object_get_ex(o, key, &child)) {
+			child = json_object_new_object();
+			put(o, key, child);
+		}
+		o = child;
+		path = dot + 1;
+	}
+	*leaf = path;
+	return o;
+}
+
+/* A guest: every value of the column table at its JSON path. */
 static json_object *guest_json(const struct guest_view *v)
 {
-	const struct guest_sample *g = v->g;
 	json_object *o = json_object_new_object();
-	put(o, "kind", json_object_new_string(kind_name(v->kind)));
-	put(o, "runtime", json_object_new_string(runtime_name(g->runtime)));
-	put(o, "id", jx_str(g->id));
-	put(o, "name", jx_str(g->name));
-	put(o, "cgroup", jx_str(g->cgroup));
-	put(o, "pids", json_object_new_uint64(g->nprocs));
-	put(o, "main_pid", g->main_pid ? json_object_new_uint64(g->main_pid) : NULL);
-	json_object *cpu = json_object_new_object();
-	put(cpu, "usr", jnum(v->cpu_usr, 2));
-	put(cpu, "sys", jnum(v->cpu_sys, 2));
-	put(cpu, "guest", jnum(v->cpu_guest, 2));
-	put(cpu, "iowait", jnum(v->cpu_iowait, 2));
-	const char *src = iow_src_name(v->iow_src);
-	put(cpu, "iowait_source", src ? json_object_new_string(src) : NULL);
-	put(cpu, "total", jnum(v->cpu_total, 2));
-	put(cpu, "tax", jnum(v->cpu_tax, 2));
-	put(cpu, "capped", json_object_new_boolean(v->cpu_capped));
-	json_object *st = json_object_new_object();
-	put(st, "cpu", jnum(v->stall_cpu, 2));
-	put(st, "io", jnum(v->stall_io, 2));
-	put(st, "memory", jnum(v->stall_mem, 2));
-	put(o, "pressure", st);
-	if (v->kind == KIND_VM && g->main_pid) {
-		json_object *th = json_object_new_object();
-		for (int t = 0; t < TG_COUNT; t++)
-			put(th, tgroup_name((enum tgroup)t), jnum(v->tg_pct[t], 2));
-		put(cpu, "threads", th);
+	for (int c = 0; c < COL_COUNT; c++) {
+		bool skip;
+		json_object *val = column_json((enum col_id)c, v, &skip);
+		if (skip)
+			continue;
+		const char *leaf;
+		json_object *parent = parent_of(o, columns[c].json, &leaf);
+		put(parent, leaf, val);
 	}
-	put(o, "cpu", cpu);
-	json_object *mem = json_object_new_object();
-	put(mem, "host", jx_u64(v->mem_host));
-	put(mem, "working_set", jx_u64(v->mem_ws));
-	put(mem, "page_cache", jx_u64(v->mem_cache));
-	put(mem, "tax", jx_u64(v->mem_tax));
-	put(mem, "tax_lower_bound", json_object_new_boolean(v->mem_tax_lower_bound));
-	put(mem, "guest_total", jx_u64(v->g_total));
-	put(mem, "guest_used", jx_u64(v->g_used));
-	put(mem, "guest_cache", jx_u64(v->g_cache));
-	put(mem, "limit", jx_u64(g->cg_mem_limit));
-	put(mem, "helpers", jx_u64(g->h_mem));
-	if (v->kind == KIND_VM && g->main_pid) {
-		json_object *q = json_object_new_object();
-		put(q, "rss", jx_u64(g->p_rss));
-		put(q, "anon", jx_u64(g->p_rss_anon));
-		put(q, "file", jx_u64(g->p_rss_file));
-		put(q, "shmem", jx_u64(g->p_rss_shmem));
-		put(mem, "qemu", q);
-	}
-	put(o, "mem", mem);
-	json_object *io = json_object_new_object();
-	put(io, "read", jnum(v->io_read_bps, 0));
-	put(io, "write", jnum(v->io_write_bps, 0));
-	put(o, "io", io);
-	put(o, "kvm_exits", jnum(v->kvm_exits_ps, 1));
-	put(o, "helpers", json_object_new_uint64(g->h_count));
-	put(o, "note", jx_str(g->note));
 	return o;
 }
 

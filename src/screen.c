@@ -312,12 +312,18 @@ static void picker_key(struct state *s, int ch)
 	struct ui *u = s->u;
 	switch (ch) {
 	case KEY_UP: case 'k':
-		if (u->picker_sel > 0)
-			u->picker_sel--;
+		for (int c = u->picker_sel - 1; c >= 0; c--)
+			if (column_is_table(c)) {
+				u->picker_sel = c;
+				break;
+			}
 		break;
 	case KEY_DOWN: case 'j':
-		if (u->picker_sel < COL_COUNT - 1)
-			u->picker_sel++;
+		for (int c = u->picker_sel + 1; c < COL_COUNT; c++)
+			if (column_is_table(c)) {
+				u->picker_sel = c;
+				break;
+			}
 		break;
 	case ' ':
 		if (u->picker_sel != COL_ID)

@@ -28,7 +28,7 @@ variant() {
 		pass "$fx_name $name"
 	else
 		fail "$fx_name $name differs from $want:"
-		diff -u "$want" "$out" | head -40 | sed 's/^/  /'
+		diff -u "$want" "$out" | cut -c1-240 | head -40 | sed "s/^/  /"
 	fi
 }
 

@@ -1,0 +1,277 @@
+/* The detail pane of the selected guest and its explanation. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "lines.h"
+#include "view.h"
+#include "view-parts.h"
+
+void view_explain(const struct guest_view *v, char *buf, size_t sz)
+{
+	const struct guest_sample *g = v->g;
+	char a[16], b2[16];
+	if (v->kind == KIND_VM) {
+		if (v->g_cache != VT_UNKNOWN && v->mem_tax != VT_UNKNOWN && !v->mem_tax_lower_bound) {
+			/* split the tax: guest cache, host cache charged to it, QEMU */
+			uint64_t gc = v->g_cache < v->mem_tax ? v->g_cache : v->mem_tax;
+			uint64_t hc = v->mem_cache == VT_UNKNOWN ? 0 : v->mem_cache;
+			if (hc > v->mem_tax - gc)
+				hc = v->mem_tax - gc;
+			uint64_t rest = v->mem_tax - gc - hc;
+			char c2[16], c3[16];
+			fmt_bytes(a, sizeof(a), v->mem_tax);
+			fmt_bytes(b2, sizeof(b2), gc);
+			fmt_bytes(c2, sizeof(c2), hc);
+			fmt_bytes(c3, sizeof(c3), rest);
+			/* parts under 1 MiB are noise beside the others: left out */
+			int n = snprintf(buf, sz, "Memory tax %s: guest page cache %s held in host RAM",
+					 a, b2);
+			if (hc >= (1u << 20) && n >= 0 && (size_t)n < sz)
+				n += snprintf(buf + n, sz - (size_t)n, ", host cache %s", c2);
+			if (rest >= (1u << 20) && n >= 0 && (size_t)n < sz)
+				n += snprintf(buf + n, sz - (size_t)n, ", QEMU and free guest pages %s", c3);
+			if (n >= 0 && (size_t)n < sz)
+				n += snprintf(buf + n, sz - (size_t)n, ".");
+			if (!isnan(v->cpu_tax) && v->cpu_tax >= 0.05 && n >= 0 && (size_t)n < sz) {
+				bool tcg = !isnan(v->cpu_guest) && v->cpu_guest < 0.05;
+				snprintf(buf + n, sz - (size_t)n,
+					 tcg ? " CPU tax %.1f%%: all QEMU (TCG)."
+					     : " CPU tax %.1f%%: QEMU outside guest mode.",
+					 v->cpu_tax);
+			}
+		} else if (!isnan(v->cpu_guest) && v->cpu_guest < 0.05 && !isnan(v->cpu_usr) &&
+			   v->cpu_usr > 5) {
+			snprintf(buf, sz, "No guest time: the guest runs emulated (TCG), so all %.1f%% "
+					  "CPU is QEMU's work on the host.", v->cpu_total);
+		} else if (!isnan(v->cpu_tax) && v->cpu_tax >= 0.05) {
+			snprintf(buf, sz, "QEMU outside guest mode (emulation, I/O, exits) costs "
+					  "%.1f%% CPU; guest memory view unknown (no balloon stats).",
+				 v->cpu_tax);
+		} else {
+			snprintf(buf, sz, "Memory tax is QEMU's own memory outside guest RAM (a lower "
+					  "bound: the guest does not report its memory).");
+		}
+		return;
+	}
+	if (g->h_count || (g->h_mem && g->h_mem != VT_UNKNOWN)) {
+		fmt_bytes(a, sizeof(a), g->h_mem);
+		snprintf(buf, sz, "Runtime helpers cost %s RAM and %.1f%% CPU; the container's page "
+				  "cache is ordinary host cache.", a, isnan(v->cpu_tax) ? 0.0 : v->cpu_tax);
+	} else {
+		snprintf(buf, sz, "No helper process found: the host pays only for the container's "
+				  "own work.");
+	}
+}
+
+static void spark(struct lb *b, const float *v, int n, int head, int cols, bool ascii, enum vattr a)
+{
+	static const char *const uni[] = {" ", "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
+					  "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
+					  "\xe2\x96\x87", "\xe2\x96\x88"};
+	static const char *const asc[] = {" ", ".", ".", ":", ":", "-", "=", "+", "#"};
+	int take = n < cols ? n : cols;
+	float max = 0;
+	for (int i = 0; i < take; i++) {
+		float x = v[(head - take + i + HIST_N) % HIST_N];
+		if (x > max)
+			max = x;
+	}
+	lb_fill(b, " ", cols - take, VA_NORMAL);
+	for (int i = 0; i < take; i++) {
+		float x = v[(head - take + i + HIST_N) % HIST_N];
+		float r = max > 0 && isfinite(max) ? x / max : (x > 0 ? 1.0f : 0.0f);
+		if (!(r >= 0.0f))
+			r = 0.0f;
+		int lvl = (int)((r < 1.0f ? r : 1.0f) * 8.0f + 0.5f);
+		if (x > 0 && lvl == 0)
+			lvl = 1;
+		lb_put(b, ascii ? asc[lvl] : uni[lvl], a);
+	}
+}
+
+
+
+void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *v,
+		   const struct ui *u, const struct history *h, int width)
+{
+	struct lb b;
+	const struct guest_sample *g = v->g;
+	char name[128], id[80], cg[256];
+	sanitize(name, sizeof(name), g->name ? g->name : "");
+	sanitize(id, sizeof(id), g->id);
+	sanitize(cg, sizeof(cg), g->cgroup ? g->cgroup : "-");
+	lb_new(vs, width, &b);
+	lb_fill(&b, u->ascii ? "-" : "\xe2\x94\x80", 2, VA_DIM);
+	lb_printf(&b, VA_TITLE, " %s %s ", id, name);
+	lb_printf(&b, VA_DIM, "(%s %s", kind_name(v->kind), runtime_name(g->runtime));
+	if (g->main_pid)
+		lb_printf(&b, VA_DIM, ", pid %llu", (unsigned long long)g->main_pid);
+	lb_printf(&b, VA_DIM, ", %llu process%s, cgroup %s) ", (unsigned long long)g->nprocs,
+		  g->nprocs == 1 ? "" : "es", cg);
+	lb_fill(&b, u->ascii ? "-" : "\xe2\x94\x80", width, VA_DIM);
+	lb_finish(vs, &b);
+
+	lb_new(vs, width, &b);
+	if (v->kind == KIND_VM && g->main_pid) {
+		lb_put(&b, " threads ", VA_LABEL);
+		for (int t = 0; t < TG_COUNT; t++) {
+			uint64_t n = g->tg_threads[t];
+			if (isnan(v->tg_pct[t]))
+				lb_printf(&b, VA_NORMAL, " %s -", tgroup_name((enum tgroup)t));
+			else
+				lb_printf(&b, VA_NORMAL, " %s %.1f%%", tgroup_name((enum tgroup)t), v->tg_pct[t]);
+			if (n != VT_UNKNOWN)
+				lb_printf(&b, VA_DIM, " (%llu)", (unsigned long long)n);
+		}
+	} else {
+		char hm[16];
+		fmt_bytes(hm, sizeof(hm), g->h_mem);
+		lb_put(&b, " helpers ", VA_LABEL);
+		lb_printf(&b, VA_NORMAL, " %llu process%s", (unsigned long long)g->h_count,
+			  g->h_count == 1 ? "" : "es");
+		if (g->helper_cg) {
+			char hc[200];
+			sanitize(hc, sizeof(hc), g->helper_cg);
+			lb_printf(&b, VA_NORMAL, " + cgroup %s", hc);
+		}
+		lb_printf(&b, VA_NORMAL, ": RAM %s, CPU ", hm);
+		lb_printf(&b, VA_NORMAL, isnan(v->cpu_tax) ? "-" : "%.1f%%", isnan(v->cpu_tax) ? 0 : v->cpu_tax);
+	}
+	lb_finish(vs, &b);
+
+	/* host view and guest view of memory, two bars on one scale, as
+	 * wide as the longer text beside them leaves room for */
+	char m1[16], m2[16], m3[16], m4[16];
+	char htext[128], gtext[128] = "";
+	fmt_bytes(m1, sizeof(m1), v->mem_host);
+	fmt_bytes(m2, sizeof(m2), v->mem_ws);
+	fmt_bytes(m3, sizeof(m3), v->mem_cache);
+	fmt_bytes(m4, sizeof(m4), v->mem_tax);
+	snprintf(htext, sizeof(htext), " held %s: wset %s, tax %s%s, page cache %s", m1, m2,
+		 v->mem_tax_lower_bound ? ">" : "", m4, m3);
+	double scale = v->mem_host == VT_UNKNOWN ? 0 : (double)v->mem_host;
+	if (v->g_total != VT_UNKNOWN && (double)v->g_total > scale)
+		scale = (double)v->g_total;
+	if (v->g_total != VT_UNKNOWN && scale) {
+		fmt_bytes(m1, sizeof(m1), v->g_total);
+		fmt_bytes(m2, sizeof(m2), v->g_used);
+		fmt_bytes(m3, sizeof(m3), v->g_cache);
+		snprintf(gtext, sizeof(gtext), " total %s: used %s, cache %s", m1, m2, m3);
+	}
+	int textw = (int)(strlen(htext) > strlen(gtext) ? strlen(htext) : strlen(gtext));
+	int bw = width - 7 - 2 - textw - 1;
+	if (bw > 40)
+		bw = 40;
+	if (bw < 8)
+		bw = 8;
+	lb_new(vs, width, &b);
+	lb_put(&b, " host  ", VA_LABEL);
+	{
+		double ws = v->mem_ws == VT_UNKNOWN || !scale ? VT_NAN : (double)v->mem_ws * 100 / scale;
+		double tax = v->mem_tax == VT_UNKNOWN || !scale ? VT_NAN : (double)v->mem_tax * 100 / scale;
+		const struct seg s[] = {{ws, VA_WSET, "\xe2\x96\x88", "#", "wset"},
+					{tax, VA_TAX, "\xe2\x96\x93", "T", "tax"}};
+		bar(&b, s, 2, bw, u->ascii);
+	}
+	lb_put(&b, htext, VA_NORMAL);
+	lb_finish(vs, &b);
+
+	lb_new(vs, width, &b);
+	lb_put(&b, " guest ", VA_LABEL);
+	if (v->g_total != VT_UNKNOWN && scale) {
+		double used = v->g_used == VT_UNKNOWN ? VT_NAN : (double)v->g_used * 100 / scale;
+		double gc = v->g_cache == VT_UNKNOWN ? VT_NAN : (double)v->g_cache * 100 / scale;
+		const struct seg s[] = {{used, VA_WSET, "\xe2\x96\x88", "#", "used"},
+					{gc, VA_CACHE, "\xe2\x96\x92", "c", "cache"}};
+		bar(&b, s, 2, bw, u->ascii);
+		lb_put(&b, gtext, VA_NORMAL);
+	} else if (v->kind == KIND_VM) {
+		char note[256];
+		sanitize(note, sizeof(note), g->note ? g->note :
+			 "the guest does not report its memory (no QMP socket found)");
+		lb_put(&b, note, VA_DIM);
+	} else {
+		/* a container has no view of its own: show its busiest processes */
+		char key[200];
+		guest_sample_key(g, key, sizeof(key));
+		b.x = 0;
+		lb_put(&b, " top   ", VA_LABEL);
+		if (!f || !f->cur->focus || strcmp(f->cur->focus, key))
+			lb_put(&b, "processes appear at the next refresh", VA_DIM);
+		for (size_t i = 0; f && f->cur->focus && !strcmp(f->cur->focus, key) && i < f->nprocs; i++) {
+			const struct proc_view *pv = &f->procs[i];
+			char comm[64], rss[16];
+			sanitize(comm, sizeof(comm), pv->p->comm);
+			fmt_bytes_short(rss, sizeof(rss), pv->p->rss);
+			if (b.x + (int)strlen(comm) + 18 > width)
+				break;
+			lb_printf(&b, VA_NORMAL, "%s%s", i ? ", " : "", comm);
+			lb_printf(&b, VA_DIM, " %d", pv->p->pid);
+			if (isnan(pv->cpu))
+				lb_printf(&b, VA_NORMAL, " - %s", rss);
+			else
+				lb_printf(&b, VA_NORMAL, " %.1f%% %s", pv->cpu, rss);
+		}
+	}
+	lb_finish(vs, &b);
+
+	/* the why sentence takes a second line when it needs one; the
+	 * history caption then gives way, so the pane keeps its height */
+	char why[512];
+	view_explain(v, why, sizeof(why));
+	int ww = width - 7;
+	const char *rest = NULL;
+	lb_new(vs, width, &b);
+	lb_put(&b, " why   ", VA_LABEL);
+	size_t cut = ww > 10 ? wrap_cut(why, ww) : strlen(why);
+	if (why[cut]) {
+		char first[512];
+		snprintf(first, sizeof(first), "%.*s", (int)cut, why);
+		lb_put(&b, first, VA_NORMAL);
+		for (rest = why + cut; *rest == ' '; rest++)
+			;
+	} else {
+		lb_put(&b, why, VA_NORMAL);
+	}
+	lb_finish(vs, &b);
+	if (rest) {
+		lb_new(vs, width, &b);
+		lb_put(&b, "       ", VA_NORMAL);
+		lb_put(&b, rest, VA_NORMAL);
+		lb_finish(vs, &b);
+	}
+
+	char key[200];
+	guest_sample_key(g, key, sizeof(key));
+	const struct hist_ent *e = h ? history_find(h, key) : NULL;
+	int sw = (width - 46) / 2;
+	if (sw < 4)
+		sw = 4;
+	lb_new(vs, width, &b);
+	lb_put(&b, " tax   ", VA_LABEL);
+	/* each sparkline is scaled to its own top, which is printed before it */
+	float cmax = e ? history_top(e->cpu_tax, e->n, e->head, sw) : 0;
+	char rb[16];
+	fmt_bytes_short(rb, sizeof(rb), e ? (uint64_t)history_top(e->mem_tax, e->n, e->head, sw) : 0);
+	lb_printf(&b, VA_NORMAL, "CPU (top %5.1f%%) ", (double)cmax);
+	if (e)
+		spark(&b, e->cpu_tax, e->n, e->head, sw, u->ascii, VA_TAX);
+	lb_printf(&b, VA_NORMAL, "  RAM (top %5s) ", rb);
+	if (e)
+		spark(&b, e->mem_tax, e->n, e->head, sw, u->ascii, VA_TAX);
+	lb_finish(vs, &b);
+	if (rest)
+		return;
+	lb_new(vs, width, &b);
+	if (e)
+		lb_printf(&b, VA_DIM, "       last %d sample%s (%.1f s), newest on the right", e->n,
+			  e->n == 1 ? "" : "s", (double)e->n * (double)u->delay_ns / 1e9);
+	lb_finish(vs, &b);
+}
+

@@ -1,0 +1,134 @@
+/* Help, the column picker and the footer key bar. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "lines.h"
+#include "view.h"
+#include "view-parts.h"
+
+static const char *const help_keys[] = {
+	"Up/Down j/k PgUp/PgDn Home/End  move the selection",
+	"Enter or Tab     details of the selected guest (threads, memory, why, history)",
+	"< >              previous / next sort column     F6 choose columns",
+	"P M T            sort by CPU, memory, tax (T: the default)",
+	"I                invert the sort order           v  all / VMs / containers",
+	"/                filter by name, id or runtime   Esc clears the filter",
+	"d                set the refresh delay           Space  freeze / unfreeze",
+	"s                save a snapshot (.txt and .json) W  write settings (vtaxrc)",
+	"h ?              this help                       q F10 Ctrl-C  quit",
+	"Mouse: click a column header to sort by it, click a row to select it.",
+	NULL,
+};
+
+void help(struct vscreen *vs, const struct ui *u, int width, int height)
+{
+	/* the help text, then the window of it that fits, from help_top */
+	struct vscreen all = {0};
+	for (int i = 0; help_keys[i]; i++)
+		line_wrap(&all, width, help_keys[i], 17, VA_NORMAL);
+	line_text(&all, width, "", VA_NORMAL);
+	line_text(&all, width, "Columns (CPU in % of one CPU, memory in bytes; - = unknown):", VA_LABEL);
+	for (int c = 0; c < COL_COUNT; c++) {
+		if (!column_is_table(c))
+			continue;
+		char l[512];
+		snprintf(l, sizeof(l), "%-8s %s%s", columns[c].title, columns[c].help,
+			 columns[c].def ? "" : " [hidden by default]");
+		line_wrap(&all, width, l, 9, VA_NORMAL);
+	}
+	line_text(vs, width, "vtax help - Up/Down scroll, any other key returns", VA_TITLE);
+	int room = height - 1;
+	int top = u->help_top;
+	if (top > all.n - room)
+		top = all.n - room;
+	if (top < 0)
+		top = 0;
+	for (int i = top; i < all.n && vs->n < height; i++) {
+		line_text(vs, width, "", VA_NORMAL);
+		struct vline *dst = &vs->lines[vs->n - 1];
+		free(dst->text);
+		free(dst->attr);
+		*dst = all.lines[i];
+		all.lines[i].text = NULL;
+		all.lines[i].attr = NULL;
+	}
+	vscreen_free(&all);
+	while (vs->n < height)
+		line_text(vs, width, "", VA_NORMAL);
+}
+
+void picker(struct vscreen *vs, const struct ui *u, int width, int height)
+{
+	line_text(vs, width, "Columns - Up/Down choose, Space show/hide, Enter sort by it, "
+			     "Esc or F6 close", VA_TITLE);
+	line_text(vs, width, "", VA_NORMAL);
+	for (int c = 0; c < COL_COUNT; c++) {
+		if (!column_is_table(c))
+			continue;
+		char l[512];
+		snprintf(l, sizeof(l), " [%c] %-8s %s%s", u->cols[c] ? 'x' : ' ', columns[c].title,
+			 columns[c].help, (enum col_id)c == u->sort ? "  (sorted)" : "");
+		struct lb b;
+		lb_new(vs, width, &b);
+		lb_put(&b, l, VA_NORMAL);
+		if (c == u->picker_sel)
+			lb_attr_all(&b, VA_SELECTED);
+		lb_finish(vs, &b);
+	}
+	while (vs->n < height)
+		line_text(vs, width, "", VA_NORMAL);
+}
+
+void footer(struct vscreen *vs, const struct ui *u, int width)
+{
+	struct lb b;
+	lb_new(vs, width, &b);
+	if (u->input) {
+		char in[80];
+		sanitize(in, sizeof(in), u->inbuf);
+		lb_put(&b, u->input == '/' ? "Filter: " : "Delay (seconds): ", VA_FKEY);
+		lb_put(&b, in, VA_NORMAL);
+		lb_put(&b, "_", VA_FKEY);
+		lb_put(&b, "   Enter keep, Esc clear", VA_DIM);
+	} else if (u->status[0]) {
+		char st[512];
+		sanitize(st, sizeof(st), u->status);
+		lb_put(&b, st, u->status_err ? VA_WARN : VA_FTEXT);
+	} else {
+		/* drop: the order in which keys leave a narrow bar (0 stays);
+		 * Help, Save and Quit are always there */
+		static const struct {
+			const char *key, *label;
+			int drop;
+		} keys[] = {
+			{"h", "Help", 0}, {"Enter", "Detail", 8}, {"/", "Filter", 7},
+			{"v", "View", 5}, {"<>", "Sort", 9}, {"T", "Tax", 3}, {"P", "CPU", 2},
+			{"M", "Mem", 1}, {"I", "Invert", 4}, {"d", "Delay", 6},
+			{"Spc", "Freeze", 10}, {"s", "Save", 0}, {"q", "Quit", 0},
+		};
+		int total = 0, gone = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			total += (int)(strlen(keys[i].key) + strlen(keys[i].label)) + 1;
+		while (total > width && gone < 10) { /* the last cell stays free */
+			gone++;
+			for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+				if (keys[i].drop == gone)
+					total -= (int)(strlen(keys[i].key) + strlen(keys[i].label)) + 1;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+			if (keys[i].drop && keys[i].drop <= gone)
+				continue;
+			lb_put(&b, keys[i].key, VA_FKEY);
+			lb_put(&b, keys[i].label, VA_FTEXT);
+			lb_put(&b, " ", VA_NORMAL);
+		}
+	}
+	lb_finish(vs, &b);
+}
+
