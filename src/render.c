@@ -99,7 +99,7 @@ void render_header_lines(struct sb *out, const struct frame *f)
 	sb_addc(out, '\n');
 
 	char tc[16];
-	pct_str(tc, sizeof(tc), isnan(h->tax_cpu) ? VT_NAN : h->tax_cpu / (h->ncpus ? h->ncpus : 1));
+	pct_str(tc, sizeof(tc), h->tax_cpu_host);
 	fmt_bytes(a, sizeof(a), h->guests_tax);
 	sb_printf(out, "TAX  %u VM%s, %u container%s: virtualization tax CPU %s of host, RAM %s",
 		  h->n_kind[KIND_VM], h->n_kind[KIND_VM] == 1 ? "" : "s", h->n_kind[KIND_CT],
@@ -266,7 +266,7 @@ void render_json(struct sb *out, const struct frame *f)
 	put(host, "mem", mem);
 	json_object *tax = json_object_new_object();
 	put(tax, "cpu", jnum(h->tax_cpu, 2));
-	put(tax, "cpu_host_pct", jnum(h->tax_cpu / (h->ncpus ? h->ncpus : 1), 2));
+	put(tax, "cpu_host_pct", jnum(h->tax_cpu_host, 2));
 	put(tax, "mem", jx_u64(h->guests_tax));
 	put(host, "tax", tax);
 	json_object *psi = json_object_new_object();

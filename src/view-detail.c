@@ -12,61 +12,61 @@
 #include "view.h"
 #include "view-parts.h"
 
+/* The memory tax of a VM that reports its memory, in its parts; parts
+ * under 1 MiB are noise beside the others and are left out. */
+static void explain_split(const struct why *w, struct sb *out)
+{
+	char a[16], b[16];
+	fmt_bytes(a, sizeof(a), w->tax);
+	fmt_bytes(b, sizeof(b), w->guest_cache);
+	sb_printf(out, "Memory tax %s: guest page cache %s held in host RAM", a, b);
+	if (w->host_cache >= (1u << 20)) {
+		fmt_bytes(a, sizeof(a), w->host_cache);
+		sb_printf(out, ", host cache %s", a);
+	}
+	if (w->rest >= (1u << 20)) {
+		fmt_bytes(a, sizeof(a), w->rest);
+		sb_printf(out, ", QEMU and free guest pages %s", a);
+	}
+	sb_addc(out, '.');
+	if (w->cpu_shown)
+		sb_printf(out, w->tcg ? " CPU tax %.1f%%: all QEMU (TCG)."
+				      : " CPU tax %.1f%%: QEMU outside guest mode.", w->cpu_tax);
+}
+
 void view_explain(const struct guest_view *v, char *buf, size_t sz)
 {
-	const struct guest_sample *g = v->g;
-	char a[16], b2[16];
-	if (v->kind == KIND_VM) {
-		if (v->g_cache != VT_UNKNOWN && v->mem_tax != VT_UNKNOWN && !v->mem_tax_lower_bound) {
-			/* split the tax: guest cache, host cache charged to it, QEMU */
-			uint64_t gc = v->g_cache < v->mem_tax ? v->g_cache : v->mem_tax;
-			uint64_t hc = v->mem_cache == VT_UNKNOWN ? 0 : v->mem_cache;
-			if (hc > v->mem_tax - gc)
-				hc = v->mem_tax - gc;
-			uint64_t rest = v->mem_tax - gc - hc;
-			char c2[16], c3[16];
-			fmt_bytes(a, sizeof(a), v->mem_tax);
-			fmt_bytes(b2, sizeof(b2), gc);
-			fmt_bytes(c2, sizeof(c2), hc);
-			fmt_bytes(c3, sizeof(c3), rest);
-			/* parts under 1 MiB are noise beside the others: left out */
-			int n = snprintf(buf, sz, "Memory tax %s: guest page cache %s held in host RAM",
-					 a, b2);
-			if (hc >= (1u << 20) && n >= 0 && (size_t)n < sz)
-				n += snprintf(buf + n, sz - (size_t)n, ", host cache %s", c2);
-			if (rest >= (1u << 20) && n >= 0 && (size_t)n < sz)
-				n += snprintf(buf + n, sz - (size_t)n, ", QEMU and free guest pages %s", c3);
-			if (n >= 0 && (size_t)n < sz)
-				n += snprintf(buf + n, sz - (size_t)n, ".");
-			if (!isnan(v->cpu_tax) && v->cpu_tax >= 0.05 && n >= 0 && (size_t)n < sz) {
-				bool tcg = !isnan(v->cpu_guest) && v->cpu_guest < 0.05;
-				snprintf(buf + n, sz - (size_t)n,
-					 tcg ? " CPU tax %.1f%%: all QEMU (TCG)."
-					     : " CPU tax %.1f%%: QEMU outside guest mode.",
-					 v->cpu_tax);
-			}
-		} else if (!isnan(v->cpu_guest) && v->cpu_guest < 0.05 && !isnan(v->cpu_usr) &&
-			   v->cpu_usr > 5) {
-			snprintf(buf, sz, "No guest time: the guest runs emulated (TCG), so all %.1f%% "
-					  "CPU is QEMU's work on the host.", v->cpu_total);
-		} else if (!isnan(v->cpu_tax) && v->cpu_tax >= 0.05) {
-			snprintf(buf, sz, "QEMU outside guest mode (emulation, I/O, exits) costs "
-					  "%.1f%% CPU; guest memory view unknown (no balloon stats).",
-				 v->cpu_tax);
-		} else {
-			snprintf(buf, sz, "Memory tax is QEMU's own memory outside guest RAM (a lower "
-					  "bound: the guest does not report its memory).");
-		}
-		return;
+	const struct why *w = &v->why;
+	struct sb out = {0};
+	char a[16];
+	switch (w->c) {
+	case WHY_VM_SPLIT:
+		explain_split(w, &out);
+		break;
+	case WHY_VM_TCG:
+		sb_printf(&out, "No guest time: the guest runs emulated (TCG), so all %.1f%% CPU is "
+				"QEMU's work on the host.", v->cpu_total);
+		break;
+	case WHY_VM_CPU:
+		sb_printf(&out, "QEMU outside guest mode (emulation, I/O, exits) costs %.1f%% CPU; "
+				"guest memory view unknown (no balloon stats).", w->cpu_tax);
+		break;
+	case WHY_VM_LOWER:
+		sb_adds(&out, "Memory tax is QEMU's own memory outside guest RAM (a lower bound: the "
+			      "guest does not report its memory).");
+		break;
+	case WHY_CT_HELPERS:
+		fmt_bytes(a, sizeof(a), v->g->h_mem);
+		sb_printf(&out, "Runtime helpers cost %s RAM and %.1f%% CPU; the container's page "
+				"cache is ordinary host cache.", a, isnan(w->cpu_tax) ? 0.0 : w->cpu_tax);
+		break;
+	case WHY_CT_ALONE:
+		sb_adds(&out, "No helper process found: the host pays only for the container's own "
+			      "work.");
+		break;
 	}
-	if (g->h_count || (g->h_mem && g->h_mem != VT_UNKNOWN)) {
-		fmt_bytes(a, sizeof(a), g->h_mem);
-		snprintf(buf, sz, "Runtime helpers cost %s RAM and %.1f%% CPU; the container's page "
-				  "cache is ordinary host cache.", a, isnan(v->cpu_tax) ? 0.0 : v->cpu_tax);
-	} else {
-		snprintf(buf, sz, "No helper process found: the host pays only for the container's "
-				  "own work.");
-	}
+	snprintf(buf, sz, "%s", out.s ? out.s : "");
+	sb_free(&out);
 }
 
 static void spark(struct lb *b, const float *v, int n, int head, int cols, bool ascii, enum vattr a)
@@ -95,17 +95,14 @@ static void spark(struct lb *b, const float *v, int n, int head, int cols, bool 
 	}
 }
 
-
-
-void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *v,
-		   const struct ui *u, const struct history *h, int width)
+static void title_line(struct vscreen *vs, const struct guest_view *v, const struct ui *u, int width)
 {
-	struct lb b;
 	const struct guest_sample *g = v->g;
 	char name[128], id[80], cg[256];
 	sanitize(name, sizeof(name), g->name ? g->name : "");
 	sanitize(id, sizeof(id), g->id);
 	sanitize(cg, sizeof(cg), g->cgroup ? g->cgroup : "-");
+	struct lb b;
 	lb_new(vs, width, &b);
 	lb_fill(&b, u->ascii ? "-" : "\xe2\x94\x80", 2, VA_DIM);
 	lb_printf(&b, VA_TITLE, " %s %s ", id, name);
@@ -116,7 +113,13 @@ void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *
 		  g->nprocs == 1 ? "" : "es", cg);
 	lb_fill(&b, u->ascii ? "-" : "\xe2\x94\x80", width, VA_DIM);
 	lb_finish(vs, &b);
+}
 
+/* A VM's QEMU thread groups, or a container's helpers. */
+static void threads_line(struct vscreen *vs, const struct guest_view *v, int width)
+{
+	const struct guest_sample *g = v->g;
+	struct lb b;
 	lb_new(vs, width, &b);
 	if (v->kind == KIND_VM && g->main_pid) {
 		lb_put(&b, " threads ", VA_LABEL);
@@ -144,9 +147,45 @@ void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *
 		lb_printf(&b, VA_NORMAL, isnan(v->cpu_tax) ? "-" : "%.1f%%", isnan(v->cpu_tax) ? 0 : v->cpu_tax);
 	}
 	lb_finish(vs, &b);
+}
 
-	/* host view and guest view of memory, two bars on one scale, as
-	 * wide as the longer text beside them leaves room for */
+/* bytes as % of scale for a bar; NAN when unknown */
+static double share(uint64_t bytes, double scale)
+{
+	return bytes == VT_UNKNOWN || !scale ? VT_NAN : (double)bytes * 100 / scale;
+}
+
+/* A container has no view of its own: its busiest processes instead. */
+static void top_procs(struct lb *b, const struct frame *f, const struct guest_view *v, int width)
+{
+	char key[200];
+	guest_sample_key(v->g, key, sizeof(key));
+	bool mine = f && f->cur->focus && !strcmp(f->cur->focus, key);
+	b->x = 0;
+	lb_put(b, " top   ", VA_LABEL);
+	if (!mine)
+		lb_put(b, "processes appear at the next refresh", VA_DIM);
+	for (size_t i = 0; mine && i < f->nprocs; i++) {
+		const struct proc_view *pv = &f->procs[i];
+		char comm[64], rss[16];
+		sanitize(comm, sizeof(comm), pv->p->comm);
+		fmt_bytes_short(rss, sizeof(rss), pv->p->rss);
+		if (b->x + (int)strlen(comm) + 18 > width)
+			break;
+		lb_printf(b, VA_NORMAL, "%s%s", i ? ", " : "", comm);
+		lb_printf(b, VA_DIM, " %d", pv->p->pid);
+		if (isnan(pv->cpu))
+			lb_printf(b, VA_NORMAL, " - %s", rss);
+		else
+			lb_printf(b, VA_NORMAL, " %.1f%% %s", pv->cpu, rss);
+	}
+}
+
+/* Host view and guest view of memory, two bars on one scale, as wide as
+ * the longer text beside them leaves room for. */
+static void memory_lines(struct vscreen *vs, const struct frame *f, const struct guest_view *v,
+			 const struct ui *u, int width)
+{
 	char m1[16], m2[16], m3[16], m4[16];
 	char htext[128], gtext[128] = "";
 	fmt_bytes(m1, sizeof(m1), v->mem_host);
@@ -158,7 +197,8 @@ void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *
 	double scale = v->mem_host == VT_UNKNOWN ? 0 : (double)v->mem_host;
 	if (v->g_total != VT_UNKNOWN && (double)v->g_total > scale)
 		scale = (double)v->g_total;
-	if (v->g_total != VT_UNKNOWN && scale) {
+	bool guest = v->g_total != VT_UNKNOWN && scale;
+	if (guest) {
 		fmt_bytes(m1, sizeof(m1), v->g_total);
 		fmt_bytes(m2, sizeof(m2), v->g_used);
 		fmt_bytes(m3, sizeof(m3), v->g_cache);
@@ -166,67 +206,43 @@ void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *
 	}
 	int textw = (int)(strlen(htext) > strlen(gtext) ? strlen(htext) : strlen(gtext));
 	int bw = width - 7 - 2 - textw - 1;
-	if (bw > 40)
-		bw = 40;
-	if (bw < 8)
-		bw = 8;
+	bw = bw > 40 ? 40 : bw < 8 ? 8 : bw;
+	struct lb b;
 	lb_new(vs, width, &b);
 	lb_put(&b, " host  ", VA_LABEL);
-	{
-		double ws = v->mem_ws == VT_UNKNOWN || !scale ? VT_NAN : (double)v->mem_ws * 100 / scale;
-		double tax = v->mem_tax == VT_UNKNOWN || !scale ? VT_NAN : (double)v->mem_tax * 100 / scale;
-		const struct seg s[] = {{ws, VA_WSET, "\xe2\x96\x88", "#", "wset"},
-					{tax, VA_TAX, "\xe2\x96\x93", "T", "tax"}};
-		bar(&b, s, 2, bw, u->ascii);
-	}
+	const struct seg hs[] = {{share(v->mem_ws, scale), VA_WSET, "\xe2\x96\x88", "#", "wset"},
+				 {share(v->mem_tax, scale), VA_TAX, "\xe2\x96\x93", "T", "tax"}};
+	bar(&b, hs, 2, bw, u->ascii);
 	lb_put(&b, htext, VA_NORMAL);
 	lb_finish(vs, &b);
 
 	lb_new(vs, width, &b);
 	lb_put(&b, " guest ", VA_LABEL);
-	if (v->g_total != VT_UNKNOWN && scale) {
-		double used = v->g_used == VT_UNKNOWN ? VT_NAN : (double)v->g_used * 100 / scale;
-		double gc = v->g_cache == VT_UNKNOWN ? VT_NAN : (double)v->g_cache * 100 / scale;
-		const struct seg s[] = {{used, VA_WSET, "\xe2\x96\x88", "#", "used"},
-					{gc, VA_CACHE, "\xe2\x96\x92", "c", "cache"}};
-		bar(&b, s, 2, bw, u->ascii);
+	if (guest) {
+		const struct seg gs[] = {{share(v->g_used, scale), VA_WSET, "\xe2\x96\x88", "#", "used"},
+					 {share(v->g_cache, scale), VA_CACHE, "\xe2\x96\x92", "c", "cache"}};
+		bar(&b, gs, 2, bw, u->ascii);
 		lb_put(&b, gtext, VA_NORMAL);
 	} else if (v->kind == KIND_VM) {
 		char note[256];
-		sanitize(note, sizeof(note), g->note ? g->note :
+		sanitize(note, sizeof(note), v->g->note ? v->g->note :
 			 "the guest does not report its memory (no QMP socket found)");
 		lb_put(&b, note, VA_DIM);
 	} else {
-		/* a container has no view of its own: show its busiest processes */
-		char key[200];
-		guest_sample_key(g, key, sizeof(key));
-		b.x = 0;
-		lb_put(&b, " top   ", VA_LABEL);
-		if (!f || !f->cur->focus || strcmp(f->cur->focus, key))
-			lb_put(&b, "processes appear at the next refresh", VA_DIM);
-		for (size_t i = 0; f && f->cur->focus && !strcmp(f->cur->focus, key) && i < f->nprocs; i++) {
-			const struct proc_view *pv = &f->procs[i];
-			char comm[64], rss[16];
-			sanitize(comm, sizeof(comm), pv->p->comm);
-			fmt_bytes_short(rss, sizeof(rss), pv->p->rss);
-			if (b.x + (int)strlen(comm) + 18 > width)
-				break;
-			lb_printf(&b, VA_NORMAL, "%s%s", i ? ", " : "", comm);
-			lb_printf(&b, VA_DIM, " %d", pv->p->pid);
-			if (isnan(pv->cpu))
-				lb_printf(&b, VA_NORMAL, " - %s", rss);
-			else
-				lb_printf(&b, VA_NORMAL, " %.1f%% %s", pv->cpu, rss);
-		}
+		top_procs(&b, f, v, width);
 	}
 	lb_finish(vs, &b);
+}
 
-	/* the why sentence takes a second line when it needs one; the
-	 * history caption then gives way, so the pane keeps its height */
+/* The why sentence; a second line when it needs one. Returns whether it
+ * took two. */
+static bool why_lines(struct vscreen *vs, const struct guest_view *v, int width)
+{
 	char why[512];
 	view_explain(v, why, sizeof(why));
 	int ww = width - 7;
 	const char *rest = NULL;
+	struct lb b;
 	lb_new(vs, width, &b);
 	lb_put(&b, " why   ", VA_LABEL);
 	size_t cut = ww > 10 ? wrap_cut(why, ww) : strlen(why);
@@ -240,22 +256,29 @@ void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *
 		lb_put(&b, why, VA_NORMAL);
 	}
 	lb_finish(vs, &b);
-	if (rest) {
-		lb_new(vs, width, &b);
-		lb_put(&b, "       ", VA_NORMAL);
-		lb_put(&b, rest, VA_NORMAL);
-		lb_finish(vs, &b);
-	}
+	if (!rest)
+		return false;
+	lb_new(vs, width, &b);
+	lb_put(&b, "       ", VA_NORMAL);
+	lb_put(&b, rest, VA_NORMAL);
+	lb_finish(vs, &b);
+	return true;
+}
 
+/* Sparklines of the tax, each scaled to its own top, printed before it;
+ * the caption under them gives way to a two-line why sentence. */
+static void tax_lines(struct vscreen *vs, const struct guest_view *v, const struct ui *u,
+		      const struct history *h, int width, bool caption)
+{
 	char key[200];
-	guest_sample_key(g, key, sizeof(key));
+	guest_sample_key(v->g, key, sizeof(key));
 	const struct hist_ent *e = h ? history_find(h, key) : NULL;
 	int sw = (width - 46) / 2;
 	if (sw < 4)
 		sw = 4;
+	struct lb b;
 	lb_new(vs, width, &b);
 	lb_put(&b, " tax   ", VA_LABEL);
-	/* each sparkline is scaled to its own top, which is printed before it */
 	float cmax = e ? history_top(e->cpu_tax, e->n, e->head, sw) : 0;
 	char rb[16];
 	fmt_bytes_short(rb, sizeof(rb), e ? (uint64_t)history_top(e->mem_tax, e->n, e->head, sw) : 0);
@@ -266,7 +289,7 @@ void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *
 	if (e)
 		spark(&b, e->mem_tax, e->n, e->head, sw, u->ascii, VA_TAX);
 	lb_finish(vs, &b);
-	if (rest)
+	if (!caption)
 		return;
 	lb_new(vs, width, &b);
 	if (e)
@@ -275,3 +298,12 @@ void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *
 	lb_finish(vs, &b);
 }
 
+void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *v,
+	    const struct ui *u, const struct history *h, int width)
+{
+	title_line(vs, v, u, width);
+	threads_line(vs, v, width);
+	memory_lines(vs, f, v, u, width);
+	bool two = why_lines(vs, v, width);
+	tax_lines(vs, v, u, h, width, !two);
+}

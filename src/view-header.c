@@ -52,7 +52,7 @@ void legend(struct lb *b, const struct seg *s, int n, bool ascii, bool bytes,
 	}
 }
 
-void header(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
+static void title_line(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
 {
 	const struct host_view *h = &f->host;
 	struct lb b;
@@ -74,84 +74,84 @@ void header(struct vscreen *vs, const struct frame *f, const struct ui *u, int w
 	if (u->ended)
 		lb_put(&b, "  [ENDED]", VA_WARN);
 	lb_finish(vs, &b);
+}
 
-	/* CPU bar, % of all CPUs; zero segments stay out of the legend */
+/* Bar width: what the legend (llen columns) leaves, 10 to 50. */
+static int bar_width(int width, int llen)
+{
+	int barw = width - 9 - llen;
+	return barw > 50 ? 50 : barw < 10 ? 10 : barw;
+}
+
+/* CPU bar, % of all CPUs; zero segments stay out of the legend. */
+static void cpu_line(struct vscreen *vs, const struct host_view *h, const struct ui *u, int width)
+{
 	const struct seg cpu[] = {
-		{h->cpu[HC_USER] + (isnan(h->cpu[HC_NICE]) ? 0 : h->cpu[HC_NICE]), VA_USR, "\xe2\x96\x88", "#", "usr"},
+		{h->cpu_usr_nice, VA_USR, "\xe2\x96\x88", "#", "usr"},
 		{h->cpu[HC_SYSTEM], VA_SYS, "\xe2\x96\x93", "=", "sys"},
 		{h->cpu[HC_GUEST], VA_GUEST, "\xe2\x96\x92", "g", "guest"},
 		{h->cpu[HC_IOWAIT], VA_IOW, "\xe2\x96\x91", "w", "iow"},
 		{h->cpu[HC_STEAL], VA_STEAL, "!", "!", "steal"},
-		{(isnan(h->cpu[HC_IRQ]) ? VT_NAN : h->cpu[HC_IRQ] + h->cpu[HC_SOFTIRQ]), VA_IRQ, ":", ":", "irq"},
+		{h->cpu_irq_all, VA_IRQ, ":", ":", "irq"},
 	};
 	struct seg cleg[ARRAY_SIZE(cpu)];
 	int nc = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(cpu); i++)
 		if (i < 2 || (!isnan(cpu[i].v) && cpu[i].v >= 0.05))
 			cleg[nc++] = cpu[i];
-	int llen = 0;
+	int llen = 10; /* " idle 99.9" */
 	for (int i = 0; i < nc; i++)
 		llen += 2 + (int)strlen(cleg[i].label) + (isnan(cleg[i].v) ? 2 : 5);
-	llen += 10; /* " idle 99.9" */
-	int barw = width - 9 - llen;
-	if (barw > 50)
-		barw = 50;
-	if (barw < 10)
-		barw = 10;
+	struct lb b;
 	lb_new(vs, width, &b);
 	lb_printf(&b, VA_LABEL, "CPU%3u ", h->ncpus);
-	bar(&b, cpu, (int)ARRAY_SIZE(cpu), barw, u->ascii);
+	bar(&b, cpu, (int)ARRAY_SIZE(cpu), bar_width(width, llen), u->ascii);
 	legend(&b, cleg, nc, u->ascii, false, NULL);
 	if (isnan(h->cpu[HC_IDLE]))
 		lb_put(&b, " idle -", VA_NORMAL);
 	else
 		lb_printf(&b, VA_NORMAL, " idle %.1f", h->cpu[HC_IDLE]);
 	lb_finish(vs, &b);
+}
 
-	/* memory bar: a partition of RAM. guests = their memory outside page
-	 * cache less the tax; cache = all page cache (guests' included); arc;
-	 * host = the host's own outside ARC; the rest is free. */
-	double tot = h->mem_total == VT_UNKNOWN || !h->mem_total ? VT_NAN : (double)h->mem_total;
-	uint64_t arc = h->zfs_arc == VT_UNKNOWN ? 0 : h->zfs_arc;
-	uint64_t gnc = sat_sub(h->guests_host, h->guests_cache);
-	uint64_t tax = h->guests_tax > gnc ? gnc : h->guests_tax;
-	uint64_t own = h->host_own == VT_UNKNOWN ? VT_UNKNOWN : sat_sub(h->host_own, arc);
-	uint64_t raw[] = {sat_sub(gnc, tax), tax, h->page_cache, arc, own};
-	struct seg mem[] = {
-		{0, VA_WSET, "\xe2\x96\x88", "#", "guests"},
-		{0, VA_TAX, "\xe2\x96\x93", "T", "tax"},
-		{0, VA_CACHE, "\xe2\x96\x92", "c", "cache"},
-		{0, VA_ARC, "\xe2\x96\x91", "a", "arc"},
-		{0, VA_OWN, "\xe2\x96\x9a", "o", "host"},
+/* MEM bar: the model's partition of RAM (the rest is free). */
+static void mem_line(struct vscreen *vs, const struct host_view *h, const struct ui *u, int width)
+{
+	static const struct seg look[MP_COUNT] = {
+		[MP_GUESTS] = {0, VA_WSET, "\xe2\x96\x88", "#", "guests"},
+		[MP_TAX] = {0, VA_TAX, "\xe2\x96\x93", "T", "tax"},
+		[MP_CACHE] = {0, VA_CACHE, "\xe2\x96\x92", "c", "cache"},
+		[MP_ARC] = {0, VA_ARC, "\xe2\x96\x91", "a", "arc"},
+		[MP_OWN] = {0, VA_OWN, "\xe2\x96\x9a", "o", "host"},
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(mem); i++)
-		mem[i].v = raw[i] == VT_UNKNOWN ? VT_NAN : (double)raw[i] * 100.0 / tot;
-	struct seg leg[ARRAY_SIZE(mem)];
-	uint64_t lraw[ARRAY_SIZE(mem)];
-	int k = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(mem); i++) {
-		if (i == 3 && !arc)
-			continue;
+	double tot = h->mem_total == VT_UNKNOWN || !h->mem_total ? VT_NAN : (double)h->mem_total;
+	struct seg mem[MP_COUNT], leg[MP_COUNT];
+	uint64_t lraw[MP_COUNT];
+	int k = 0, llen = 0;
+	for (int i = 0; i < MP_COUNT; i++) {
+		uint64_t raw = h->mem_bar[i];
+		mem[i] = look[i];
+		mem[i].v = raw == VT_UNKNOWN ? VT_NAN : (double)raw * 100.0 / tot;
+		if (i == MP_ARC && !raw)
+			continue; /* no ZFS: no ARC in the legend */
 		leg[k] = mem[i];
-		lraw[k++] = raw[i];
+		lraw[k++] = raw;
+		llen += 2 + (int)strlen(look[i].label) + 5;
 	}
-	llen = 0;
-	for (int i = 0; i < k; i++)
-		llen += 2 + (int)strlen(leg[i].label) + 5;
-	barw = width - 9 - llen;
-	if (barw > 50)
-		barw = 50;
-	if (barw < 10)
-		barw = 10;
 	char tb[16];
 	fmt_bytes_short(tb, sizeof(tb), h->mem_total);
+	struct lb b;
 	lb_new(vs, width, &b);
 	lb_printf(&b, VA_LABEL, "MEM%4s", tb);
-	bar(&b, mem, (int)ARRAY_SIZE(mem), barw, u->ascii);
+	bar(&b, mem, MP_COUNT, bar_width(width, llen), u->ascii);
 	legend(&b, leg, k, u->ascii, true, lraw);
 	lb_finish(vs, &b);
+}
 
-	/* summary */
+static void summary_line(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
+{
+	const struct host_view *h = &f->host;
+	struct lb b;
 	lb_new(vs, width, &b);
 	if (u->mode != MODE_ALL || u->filter[0]) {
 		/* first, so a narrow screen cannot cut it off */
@@ -169,10 +169,11 @@ void header(struct vscreen *vs, const struct frame *f, const struct ui *u, int w
 	lb_printf(&b, VA_LABEL, "%u", h->n_kind[KIND_CT]);
 	lb_printf(&b, VA_NORMAL, " container%s", h->n_kind[KIND_CT] == 1 ? "" : "s");
 	lb_put(&b, " | tax ", VA_NORMAL);
-	if (isnan(h->tax_cpu))
+	if (isnan(h->tax_cpu_host))
 		lb_put(&b, "CPU -", VA_TAX);
 	else
-		lb_printf(&b, VA_TAX, "CPU %.1f%% of host", h->tax_cpu / (h->ncpus ? h->ncpus : 1));
+		lb_printf(&b, VA_TAX, "CPU %.1f%% of host", h->tax_cpu_host);
+	char tb[16];
 	fmt_bytes_short(tb, sizeof(tb), h->guests_tax);
 	lb_printf(&b, VA_TAX, ", RAM %s", tb);
 	lb_field(&b, VA_NORMAL, " | every %.1fs", (double)u->delay_ns / 1e9);
@@ -182,3 +183,10 @@ void header(struct vscreen *vs, const struct frame *f, const struct ui *u, int w
 	lb_finish(vs, &b);
 }
 
+void header(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
+{
+	title_line(vs, f, u, width);
+	cpu_line(vs, &f->host, u, width);
+	mem_line(vs, &f->host, u, width);
+	summary_line(vs, f, u, width);
+}
