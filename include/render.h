@@ -8,19 +8,11 @@
 #include "columns.h"
 #include "model.h"
 #include "util.h"
+#include "view.h"
 
-struct render_opts {
-	enum col_id sort;
-	bool desc;
-	bool cols[COL_COUNT];     /* shown columns */
-	int width;                /* 0: natural widths (batch), else fit to width */
-};
-
-void render_opts_default(struct render_opts *o);
-
-/* Header lines (host summary) and the guest table, as batch mode and the
- * snapshot file print them. */
-void render_text(struct sb *out, const struct frame *f, const struct render_opts *o);
+/* Batch text: the header lines (host summary) and the guest table,
+ * laid out by the screen's table code at natural widths. */
+void render_text(struct sb *out, const struct frame *f, const struct ui *u);
 
 /* The header lines alone; the screen draws the same text. */
 void render_header_lines(struct sb *out, const struct frame *f);

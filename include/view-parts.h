@@ -24,9 +24,11 @@ void header(struct vscreen *vs, const struct frame *f, const struct ui *u, int w
 
 /* Whether a guest passes the filter and the view mode. */
 bool passes(const struct guest_view *v, const struct ui *u);
-/* Column positions into vs->col_x/col_w for width columns. */
-void layout(struct vscreen *vs, const struct frame *f, const struct ui *u, int width);
-void table_header(struct vscreen *vs, const struct ui *u, int width);
+/* Column positions into vs->col_x/col_w: fitted to width columns, or
+ * at natural widths when width is 0. Returns the line width. */
+int layout(struct vscreen *vs, const struct frame *f, const struct ui *u, int width);
+/* arrows: mark the sort column (the screen; batch text does not) */
+void table_header(struct vscreen *vs, const struct ui *u, int width, bool arrows);
 void table_row(struct vscreen *vs, const struct guest_view *v, bool selected, int width);
 
 #define DETAIL_LINES 7

@@ -87,6 +87,11 @@ void view_build(struct vscreen *vs, const struct frame *f, const struct ui *u,
 		const struct history *h, int width, int height);
 void vscreen_free(struct vscreen *vs);
 
+/* The guest table alone, every guest in frame order, the columns at
+ * their natural widths: the table of batch text, laid out by the same
+ * code as the screen's. */
+void view_table_text(struct vscreen *vs, const struct frame *f, const struct ui *u);
+
 /* The explanation sentence of the detail pane for one guest. */
 void view_explain(const struct guest_view *v, char *buf, size_t sz);
 

@@ -28,7 +28,7 @@ struct opts {
 	uint64_t delay_ns;
 	const char *record;
 	const char *replay;
-	struct render_opts ro;
+	struct ui ui;               /* -s, -r, -o */
 	struct collect_opts co;
 	int sort_set, delay_set, cols_set;
 	int ascii, no_color;
@@ -137,19 +137,19 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			int col = column_find(optarg);
 			if (col < 0)
 				return fail_usage("unknown column (see --list-columns):", optarg);
-			o->ro.sort = (enum col_id)col;
+			o->ui.sort = (enum col_id)col;
 			o->sort_set = 1;
 			break;
 		}
 		case 'r':
-			o->ro.desc = false;
+			o->ui.desc = false;
 			o->sort_set = 1;
 			break;
 		case 'o': {
 			const char *list = optarg;
 			bool add = *list == '+';
 			for (int i = 0; i < COL_COUNT; i++)
-				o->ro.cols[i] = add && columns[i].def;
+				o->ui.cols[i] = add && columns[i].def;
 			char *copy = xstrdup(list + add), *save = NULL;
 			for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 				int col = column_find(t);
@@ -158,7 +158,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 					free(copy);
 					return rc;
 				}
-				o->ro.cols[col] = true;
+				o->ui.cols[col] = true;
 			}
 			free(copy);
 			o->cols_set = 1;
@@ -263,13 +263,13 @@ static int interactive(struct opts *o, struct pipeline *p)
 	char *cause = NULL;
 	settings_load(&u, &cause);
 	if (o->sort_set) {
-		u.sort = o->ro.sort;
-		u.desc = o->ro.desc;
+		u.sort = o->ui.sort;
+		u.desc = o->ui.desc;
 	}
 	if (o->delay_set)
 		u.delay_ns = o->delay_ns;
 	if (o->cols_set)
-		memcpy(u.cols, o->ro.cols, sizeof(u.cols));
+		memcpy(u.cols, o->ui.cols, sizeof(u.cols));
 	u.unprivileged = !p->src->replay && geteuid() != 0;
 	char *why = NULL;
 	int r = pipeline_step(p, u.sort, u.desc, &why);
@@ -304,7 +304,7 @@ static int batch(struct opts *o, struct pipeline *p)
 	sigaction(SIGHUP, &sa, NULL);
 	for (long i = 0; (!o->iterations || i < o->iterations) && !stop_batch; i++) {
 		char *cause = NULL;
-		int r = pipeline_step(p, o->ro.sort, o->ro.desc, &cause);
+		int r = pipeline_step(p, o->ui.sort, o->ui.desc, &cause);
 		if (r <= 0) {
 			if (cause)
 				fprintf(stderr, "vtax: %s\n", cause);
@@ -321,7 +321,7 @@ static int batch(struct opts *o, struct pipeline *p)
 		} else {
 			if (i)
 				sb_addc(&out, '\n');
-			render_text(&out, &p->f, &o->ro);
+			render_text(&out, &p->f, &o->ui);
 		}
 		if (write_out(stdout, &out)) {
 			fprintf(stderr, "vtax: cannot write output: %s\n", strerror(errno));
@@ -393,7 +393,7 @@ int main(int argc, char **argv)
 	struct opts o;
 	memset(&o, 0, sizeof(o));
 	o.delay_ns = 2000000000ull;
-	render_opts_default(&o.ro);
+	ui_init(&o.ui);
 	int r = parse_args(argc, argv, &o);
 	if (r)
 		return r;

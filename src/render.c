@@ -13,15 +13,6 @@
 #include "render.h"
 #include "sample.h"
 
-void render_opts_default(struct render_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->sort = COL_TAX;
-	o->desc = true;
-	for (int i = 0; i < COL_COUNT; i++)
-		o->cols[i] = columns[i].def;
-}
-
 static void pct_str(char *b, size_t n, double v)
 {
 	if (isnan(v))
@@ -114,68 +105,21 @@ void render_header_lines(struct sb *out, const struct frame *f)
 	sb_addc(out, '\n');
 }
 
-/* Natural width of a column over the frame (batch mode). */
-static int natural_width(enum col_id c, const struct frame *f)
-{
-	int w = (int)strlen(columns[c].title);
-	if (w < columns[c].width)
-		w = columns[c].width;
-	if (columns[c].unit != UNIT_TEXT)
-		return w;
-	for (size_t i = 0; i < f->n; i++) {
-		char cell[512];
-		column_cell(c, &f->guests[i], cell, sizeof(cell), 0);
-		int n = 0;
-		for (const unsigned char *p = (const unsigned char *)cell; *p; p++)
-			n += (*p & 0xc0) != 0x80;
-		if (c == COL_ID && n > 12)
-			n = 12;
-		if (c == COL_NAME && n > 32)
-			n = 32;
-		if (n > w)
-			w = n;
-	}
-	return w;
-}
-
-void render_text(struct sb *out, const struct frame *f, const struct render_opts *o)
+void render_text(struct sb *out, const struct frame *f, const struct ui *u)
 {
 	render_header_lines(out, f);
 	sb_addc(out, '\n');
-	int w[COL_COUNT];
-	for (int c = 0; c < COL_COUNT; c++)
-		w[c] = o->cols[c] ? natural_width((enum col_id)c, f) : 0;
-	int first = 1;
-	for (int c = 0; c < COL_COUNT; c++) {
-		if (!o->cols[c])
-			continue;
-		const char *title = columns[c].title;
-		if (!first)
-			sb_addc(out, ' ');
-		if (columns[c].left)
-			sb_printf(out, "%-*s", w[c], title);
-		else
-			sb_printf(out, "%*s", w[c], title);
-		first = 0;
-	}
-	sb_addc(out, '\n');
-	for (size_t i = 0; i < f->n; i++) {
-		first = 1;
-		for (int c = 0; c < COL_COUNT; c++) {
-			if (!o->cols[c])
-				continue;
-			char cell[1024];
-			column_cell((enum col_id)c, &f->guests[i], cell, sizeof(cell), w[c]);
-			if (!first)
-				sb_addc(out, ' ');
-			sb_adds(out, cell);
-			first = 0;
-		}
+	struct vscreen vs = {0};
+	view_table_text(&vs, f, u);
+	for (int i = 0; i < vs.n; i++) {
 		/* no trailing blanks */
-		while (out->len && out->s[out->len - 1] == ' ')
-			out->s[--out->len] = '\0';
+		size_t l = strlen(vs.lines[i].text);
+		while (l && vs.lines[i].text[l - 1] == ' ')
+			l--;
+		sb_add(out, vs.lines[i].text, l);
 		sb_addc(out, '\n');
 	}
+	vscreen_free(&vs);
 	if (!f->n)
 		sb_adds(out, "(no guests found)\n");
 }

@@ -38,18 +38,51 @@ size_t view_rows(const struct frame *f, const struct ui *u, size_t **idx)
 	return n;
 }
 
-void layout(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
+/* Widest cell of a text column over the frame, up to cap. */
+static int text_cells(enum col_id c, const struct frame *f, int w, int cap)
 {
-	int fixed = 0;
-	/* ID as wide as the longest id, up to 12 (8 on a narrow screen) */
-	int idw = columns[COL_ID].width, idcap = width < 100 ? 8 : 12;
 	for (size_t i = 0; i < f->n; i++) {
-		int l = text_width(f->guests[i].g->id);
-		if (l > idw)
-			idw = l;
+		char cell[512];
+		column_cell(c, &f->guests[i], cell, sizeof(cell), 0);
+		int n = text_width(cell);
+		if (n > cap)
+			n = cap;
+		if (n > w)
+			w = n;
 	}
-	if (idw > idcap)
-		idw = idcap;
+	return w;
+}
+
+/* Natural widths (batch text): every column as wide as its title, its
+ * width and (text) its widest cell, ID up to 12 and NAME up to 32.
+ * Returns the line width. */
+static int layout_natural(struct vscreen *vs, const struct frame *f, const struct ui *u)
+{
+	int x = 0;
+	for (int c = 0; c < COL_COUNT; c++) {
+		vs->col_x[c] = -1;
+		vs->col_w[c] = 0;
+		if (!u->cols[c])
+			continue;
+		int w = text_width(columns[c].title);
+		if (w < columns[c].width)
+			w = columns[c].width;
+		if (columns[c].unit == UNIT_TEXT)
+			w = text_cells((enum col_id)c, f, w, c == COL_ID ? 12 : c == COL_NAME ? 32 : 1 << 20);
+		vs->col_x[c] = x;
+		vs->col_w[c] = w;
+		x += w + 1;
+	}
+	return x > 0 ? x - 1 : 0;
+}
+
+/* Fitted to width: ID as wide as the longest id, up to 12 (8 on a narrow
+ * screen); NAME takes the room the others leave, 8 to 40; what does not
+ * fit is left out, not wrapped. */
+static void layout_fit(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
+{
+	int idw = text_cells(COL_ID, f, columns[COL_ID].width, width < 100 ? 8 : 12);
+	int fixed = 0;
 	for (int c = 0; c < COL_COUNT; c++) {
 		vs->col_x[c] = -1;
 		vs->col_w[c] = 0;
@@ -68,14 +101,22 @@ void layout(struct vscreen *vs, const struct frame *f, const struct ui *u, int w
 			continue;
 		int w = c == COL_NAME ? namew : c == COL_ID ? idw : columns[c].width;
 		if (x + w > width)
-			break; /* what does not fit is left out, not wrapped */
+			break;
 		vs->col_x[c] = x;
 		vs->col_w[c] = w;
 		x += w + 1;
 	}
 }
 
-void table_header(struct vscreen *vs, const struct ui *u, int width)
+int layout(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
+{
+	if (!width)
+		return layout_natural(vs, f, u);
+	layout_fit(vs, f, u, width);
+	return width;
+}
+
+void table_header(struct vscreen *vs, const struct ui *u, int width, bool arrows)
 {
 	struct lb b;
 	lb_new(vs, width, &b);
@@ -89,13 +130,13 @@ void table_header(struct vscreen *vs, const struct ui *u, int width)
 		int tl = text_width(columns[c].title);
 		if (columns[c].left) {
 			lb_put(&b, columns[c].title, a);
-			if (sorted)
+			if (sorted && arrows)
 				lb_put(&b, arrow, a);
 		} else {
 			/* right-aligned: the arrow goes into the gap on the left */
 			if (tl < vs->col_w[c])
 				b.x += vs->col_w[c] - tl;
-			if (sorted && b.x > 0) {
+			if (sorted && arrows && b.x > 0) {
 				b.x--;
 				lb_put(&b, arrow, a);
 			}
@@ -119,17 +160,26 @@ void table_row(struct vscreen *vs, const struct guest_view *v, bool selected, in
 		char cell[1024];
 		column_cell((enum col_id)c, v, cell, sizeof(cell), vs->col_w[c]);
 		b.x = vs->col_x[c];
-		enum vattr a = VA_NORMAL;
-		if (c == COL_TAX || c == COL_MTAX)
-			a = VA_TAX;
-		else if (c == COL_GUEST)
-			a = VA_GUEST;
-		else if (c == COL_RUNTIME || c == COL_ID)
-			a = VA_DIM;
-		lb_put(&b, cell, a);
+		static const enum vattr hint_attr[] = {
+			[HINT_NONE] = VA_NORMAL, [HINT_TAX] = VA_TAX, [HINT_GUEST] = VA_GUEST,
+			[HINT_DIM] = VA_DIM,
+		};
+		lb_put(&b, cell, hint_attr[columns[c].hint]);
 	}
 	if (selected)
 		lb_attr_all(&b, VA_SELECTED);
 	lb_finish(vs, &b);
 }
 
+
+void view_table_text(struct vscreen *vs, const struct frame *f, const struct ui *u)
+{
+	vscreen_free(vs);
+	vs->table_top = vs->header_row = -1;
+	int width = layout(vs, f, u, 0);
+	table_header(vs, u, width, false);
+	vs->table_top = vs->n;
+	for (size_t i = 0; i < f->n; i++)
+		table_row(vs, &f->guests[i], false, width);
+	vs->table_rows = (int)f->n;
+}

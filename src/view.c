@@ -60,7 +60,7 @@ void view_build(struct vscreen *vs, const struct frame *f, const struct ui *u,
 	}
 	header(vs, f, u, width);
 	layout(vs, f, u, width);
-	table_header(vs, u, width);
+	table_header(vs, u, width, true);
 	size_t *idx;
 	size_t nrows = view_rows(f, u, &idx);
 	int sel = u->sel;
