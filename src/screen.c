@@ -14,6 +14,7 @@
 
 #include "columns.h"
 #include "model.h"
+#include "keys.h"
 #include "screen.h"
 #include "settings.h"
 #include "snapshot.h"
@@ -117,7 +118,7 @@ static void paint(const struct vscreen *vs)
 	refresh();
 }
 
-struct state {
+struct screen_state {
 	struct ui *u;
 	const struct screen_opts *o;
 	struct pipeline *p;
@@ -139,7 +140,7 @@ static void set_status(struct ui *u, bool err, const char *fmt, ...)
 }
 
 /* Find the selected guest again after a re-sort or a new frame. */
-static void resync_selection(struct state *s)
+static void resync_selection(struct screen_state *s)
 {
 	size_t *idx;
 	size_t n = view_rows(&s->p->f, s->u, &idx);
@@ -165,7 +166,7 @@ static void resync_selection(struct state *s)
 	free(idx);
 }
 
-static void keep_visible(struct state *s)
+static void keep_visible(struct screen_state *s)
 {
 	int page = s->vs.page > 0 ? s->vs.page : 1;
 	if (s->u->sel < s->u->top)
@@ -176,7 +177,7 @@ static void keep_visible(struct state *s)
 		s->u->top = 0;
 }
 
-static void resort(struct state *s)
+static void resort(struct screen_state *s)
 {
 	pipeline_sort(s->p, s->u->sort, s->u->desc);
 	resync_selection(s);
@@ -184,7 +185,7 @@ static void resort(struct state *s)
 }
 
 /* Take the next sample and recompute the frame. */
-static int advance(struct state *s)
+static int advance(struct screen_state *s)
 {
 	char *cause = NULL;
 	pipeline_focus(s->p, s->u->detail ? s->u->sel_key : NULL);
@@ -210,7 +211,7 @@ static int advance(struct state *s)
 	return 1;
 }
 
-static void move_sel(struct state *s, int delta, bool absolute)
+static void move_sel(struct screen_state *s, int delta, bool absolute)
 {
 	size_t *idx;
 	size_t n = view_rows(&s->p->f, s->u, &idx);
@@ -227,7 +228,7 @@ static void move_sel(struct state *s, int delta, bool absolute)
 	keep_visible(s);
 }
 
-static void sort_by(struct state *s, enum col_id c, bool desc)
+static void sort_by(struct screen_state *s, enum col_id c, bool desc)
 {
 	s->u->sort = c;
 	s->u->desc = desc;
@@ -237,7 +238,7 @@ static void sort_by(struct state *s, enum col_id c, bool desc)
 }
 
 /* Next or previous shown column for < and >. */
-static void sort_step(struct state *s, int dir)
+static void sort_step(struct screen_state *s, int dir)
 {
 	int c = (int)s->u->sort;
 	for (int i = 0; i < COL_COUNT; i++) {
@@ -249,7 +250,7 @@ static void sort_step(struct state *s, int dir)
 	sort_by(s, (enum col_id)c, desc);
 }
 
-static void save_snapshot(struct state *s)
+static void save_snapshot(struct screen_state *s)
 {
 	char *dir = snapshot_dir(s->o->snapshot_dir);
 	char path[4096], *cause = NULL;
@@ -261,7 +262,7 @@ static void save_snapshot(struct state *s)
 	free(dir);
 }
 
-static void input_key(struct state *s, int ch)
+static void input_key(struct screen_state *s, int ch)
 {
 	struct ui *u = s->u;
 	size_t len = strlen(u->inbuf);
@@ -307,7 +308,7 @@ static void input_key(struct state *s, int ch)
 	}
 }
 
-static void picker_key(struct state *s, int ch)
+static void picker_key(struct screen_state *s, int ch)
 {
 	struct ui *u = s->u;
 	switch (ch) {
@@ -340,7 +341,7 @@ static void picker_key(struct state *s, int ch)
 	}
 }
 
-static void mouse_key(struct state *s)
+static void mouse_key(struct screen_state *s)
 {
 	MEVENT ev;
 	if (getmouse(&ev) != OK)
@@ -362,100 +363,186 @@ static void mouse_key(struct state *s)
 	}
 }
 
-static void key(struct state *s, int ch)
+/* ---- what the keys do (the table below names them) ---------------------- */
+
+static void k_quit(struct screen_state *s, int arg) { (void)arg; s->quit = true; }
+static void k_move(struct screen_state *s, int arg) { move_sel(s, arg, false); }
+static void k_page(struct screen_state *s, int dir)
+{
+	move_sel(s, dir * (s->vs.page > 1 ? s->vs.page - 1 : 1), false);
+}
+static void k_jump(struct screen_state *s, int end) { move_sel(s, end ? 1 << 30 : 0, true); }
+static void k_detail(struct screen_state *s, int arg)
+{
+	(void)arg;
+	s->u->detail = !s->u->detail;
+	keep_visible(s);
+}
+static void k_sort_step(struct screen_state *s, int dir) { sort_step(s, dir); }
+static void k_picker(struct screen_state *s, int arg)
+{
+	(void)arg;
+	s->u->picker = true;
+	s->u->picker_sel = (int)s->u->sort;
+}
+static void k_sort(struct screen_state *s, int col) { sort_by(s, (enum col_id)col, true); }
+static void k_invert(struct screen_state *s, int arg) { (void)arg; sort_by(s, s->u->sort, !s->u->desc); }
+static void k_prompt(struct screen_state *s, int which)
+{
+	struct ui *u = s->u;
+	u->input = which;
+	if (which == '/')
+		str_copy(u->inbuf, sizeof(u->inbuf), u->filter);
+	else
+		snprintf(u->inbuf, sizeof(u->inbuf), "%.3g", (double)u->delay_ns / 1e9);
+}
+static void k_unfilter(struct screen_state *s, int arg)
+{
+	(void)arg;
+	if (s->u->filter[0]) {
+		s->u->filter[0] = '\0';
+		resync_selection(s);
+		set_status(s->u, false, "filter cleared");
+	}
+}
+static void k_view(struct screen_state *s, int arg)
+{
+	struct ui *u = s->u;
+	(void)arg;
+	u->mode = (enum vmode)((u->mode + 1) % MODE_COUNT);
+	u->sel = 0;
+	u->top = 0;
+	resync_selection(s);
+	set_status(u, false, "showing %s", vmode_name(u->mode));
+}
+static void k_freeze(struct screen_state *s, int arg)
+{
+	(void)arg;
+	s->u->frozen = !s->u->frozen;
+	set_status(s->u, false, s->u->frozen ? "frozen: the view stays as it is; Space resumes"
+					     : "live again");
+}
+static void k_save(struct screen_state *s, int arg) { (void)arg; save_snapshot(s); }
+static void k_write(struct screen_state *s, int arg)
+{
+	char *where = NULL, *cause = NULL;
+	(void)arg;
+	if (settings_save(s->u, &where, &cause) == 0)
+		set_status(s->u, false, "settings written to %s", where);
+	else
+		set_status(s->u, true, "%s", cause);
+	free(where);
+	free(cause);
+}
+static void k_help(struct screen_state *s, int arg)
+{
+	(void)arg;
+	s->u->help = true;
+	s->u->help_top = 0;
+}
+static void k_mouse(struct screen_state *s, int arg) { (void)arg; mouse_key(s); }
+static void k_none(struct screen_state *s, int arg) { (void)s; (void)arg; }
+
+/* In table order: the help screen lists the keys so, and the footer's
+ * key bar shows those with a bar_key so. */
+const struct key_def key_table[] = {
+	{"Up k", "Up/Down j/k", "move the selection", .run = k_move, .arg = -1},
+	{"Down j", .run = k_move, .arg = 1},
+	{"PgUp", "PgUp/PgDn", "move the selection a page", .run = k_page, .arg = -1},
+	{"PgDn", .run = k_page, .arg = 1},
+	{"Home g", "Home/End g/G", "to the first or the last guest", .run = k_jump, .arg = 0},
+	{"End G", .run = k_jump, .arg = 1},
+	{"h ? F1", "h ? F1", "this help", "h", "Help", 0, k_help, 0},
+	{"Enter Return KEnter Tab", "Enter Tab", "details of the selected guest (threads, memory, "
+	 "why, history)", "Enter", "Detail", 8, k_detail, 0},
+	{"/", "/", "filter by name, id or runtime (Esc clears it)", "/", "Filter", 7, k_prompt, '/'},
+	{"Esc", "Esc", "clear the filter", .run = k_unfilter},
+	{"v", "v", "all guests / VMs / containers", "v", "View", 5, k_view, 0},
+	{"<", "< >", "previous / next sort column", "<>", "Sort", 9, k_sort_step, -1},
+	{">", .run = k_sort_step, .arg = 1},
+	{"F6", "F6", "choose columns", .run = k_picker},
+	{"T", "T", "sort by CPU tax (the default)", "T", "Tax", 3, k_sort, COL_TAX},
+	{"P", "P", "sort by CPU", "P", "CPU", 2, k_sort, COL_CPU},
+	{"M", "M", "sort by host memory", "M", "Mem", 1, k_sort, COL_MEM},
+	{"I", "I", "invert the sort order", "I", "Invert", 4, k_invert, 0},
+	{"d", "d", "set the refresh delay", "d", "Delay", 6, k_prompt, 'd'},
+	{"Space", "Space", "freeze / unfreeze the view", "Spc", "Freeze", 10, k_freeze, 0},
+	{"s", "s", "save a snapshot (.txt and .json)", "s", "Save", 0, k_save, 0},
+	{"W", "W", "write settings (vtaxrc)", .run = k_write},
+	{"q F10", "q F10 Ctrl-C", "quit", "q", "Quit", 0, k_quit, 0},
+	{"Mouse", "Mouse", "click a column header to sort by it, a row to select it",
+	 .run = k_mouse},
+	{"Resize", .run = k_none},
+};
+const size_t key_table_n = ARRAY_SIZE(key_table);
+
+/* What the terminal sends for a key name; a one-character name is that
+ * character. */
+static int key_code(const char *name, size_t len)
+{
+	static const struct {
+		const char *name;
+		int code;
+	} names[] = {
+		{"Up", KEY_UP}, {"Down", KEY_DOWN}, {"PgUp", KEY_PPAGE}, {"PgDn", KEY_NPAGE},
+		{"Home", KEY_HOME}, {"End", KEY_END}, {"Enter", '\n'}, {"Return", '\r'},
+		{"KEnter", KEY_ENTER}, {"Tab", '\t'}, {"Esc", 27}, {"Space", ' '},
+		{"F1", KEY_F(1)}, {"F6", KEY_F(6)}, {"F10", KEY_F(10)}, {"Mouse", KEY_MOUSE},
+		{"Resize", KEY_RESIZE},
+	};
+	if (len == 1)
+		return (unsigned char)name[0];
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strlen(names[i].name) == len && !strncmp(names[i].name, name, len))
+			return names[i].code;
+	return -1;
+}
+
+static const struct key_def *key_find(int ch)
+{
+	for (size_t i = 0; i < key_table_n; i++) {
+		const char *p = key_table[i].bind;
+		while (*p) {
+			size_t len = strcspn(p, " ");
+			if (key_code(p, len) == ch)
+				return &key_table[i];
+			p += len;
+			p += *p == ' ';
+		}
+	}
+	return NULL;
+}
+
+/* Keys while the help screen is open: scroll, anything else returns. */
+static void help_key(struct ui *u, int ch)
+{
+	if (ch == KEY_DOWN || ch == 'j' || ch == KEY_NPAGE) {
+		u->help_top += ch == KEY_NPAGE ? 10 : 1;
+		if (u->help_top > 120)
+			u->help_top = 120;
+	} else if (ch == KEY_UP || ch == 'k' || ch == KEY_PPAGE) {
+		u->help_top -= ch == KEY_PPAGE ? 10 : 1;
+		if (u->help_top < 0)
+			u->help_top = 0;
+	} else if (ch != KEY_RESIZE && ch != KEY_MOUSE) {
+		u->help = false;
+	}
+}
+
+static void key(struct screen_state *s, int ch)
 {
 	struct ui *u = s->u;
 	if (u->input) {
 		input_key(s, ch);
-		return;
-	}
-	if (u->picker) {
+	} else if (u->picker) {
 		picker_key(s, ch);
-		return;
-	}
-	if (u->help) {
-		if (ch == KEY_DOWN || ch == 'j' || ch == KEY_NPAGE) {
-			u->help_top += ch == KEY_NPAGE ? 10 : 1;
-			if (u->help_top > 120)
-				u->help_top = 120;
-			return;
-		}
-		if (ch == KEY_UP || ch == 'k' || ch == KEY_PPAGE) {
-			u->help_top -= ch == KEY_PPAGE ? 10 : 1;
-			if (u->help_top < 0)
-				u->help_top = 0;
-			return;
-		}
-		if (ch == KEY_RESIZE || ch == KEY_MOUSE)
-			return;
-		u->help = false;
-		return;
-	}
-	u->status[0] = '\0';
-	int page = s->vs.page > 1 ? s->vs.page - 1 : 1;
-	switch (ch) {
-	case 'q': case KEY_F(10):
-		s->quit = true;
-		break;
-	case KEY_UP: case 'k': move_sel(s, -1, false); break;
-	case KEY_DOWN: case 'j': move_sel(s, 1, false); break;
-	case KEY_PPAGE: move_sel(s, -page, false); break;
-	case KEY_NPAGE: move_sel(s, page, false); break;
-	case KEY_HOME: case 'g': move_sel(s, 0, true); break;
-	case KEY_END: case 'G': move_sel(s, 1 << 30, true); break;
-	case '\n': case '\r': case KEY_ENTER: case '\t':
-		u->detail = !u->detail;
-		keep_visible(s);
-		break;
-	case '<': sort_step(s, -1); break;
-	case '>': sort_step(s, 1); break;
-	case KEY_F(6): u->picker = true; u->picker_sel = (int)u->sort; break;
-	case 'P': sort_by(s, COL_CPU, true); break;
-	case 'M': sort_by(s, COL_MEM, true); break;
-	case 'T': sort_by(s, COL_TAX, true); break;
-	case 'I': sort_by(s, u->sort, !u->desc); break;
-	case '/':
-		u->input = '/';
-		str_copy(u->inbuf, sizeof(u->inbuf), u->filter);
-		break;
-	case 27:
-		if (u->filter[0]) {
-			u->filter[0] = '\0';
-			resync_selection(s);
-			set_status(u, false, "filter cleared");
-		}
-		break;
-	case 'v':
-		u->mode = (enum vmode)((u->mode + 1) % MODE_COUNT);
-		u->sel = 0;
-		u->top = 0;
-		resync_selection(s);
-		set_status(u, false, "showing %s", vmode_name(u->mode));
-		break;
-	case 'd':
-		u->input = 'd';
-		snprintf(u->inbuf, sizeof(u->inbuf), "%.3g", (double)u->delay_ns / 1e9);
-		break;
-	case ' ':
-		u->frozen = !u->frozen;
-		set_status(u, false, u->frozen ? "frozen: the view stays as it is; Space resumes"
-					       : "live again");
-		break;
-	case 's': save_snapshot(s); break;
-	case 'W': {
-		char *where = NULL, *cause = NULL;
-		if (settings_save(u, &where, &cause) == 0)
-			set_status(u, false, "settings written to %s", where);
-		else
-			set_status(u, true, "%s", cause);
-		free(where);
-		free(cause);
-		break;
-	}
-	case 'h': case '?': case KEY_F(1): u->help = true; u->help_top = 0; break;
-	case KEY_MOUSE: mouse_key(s); break;
-	case KEY_RESIZE: break;
-	default: break;
+	} else if (u->help) {
+		help_key(u, ch);
+	} else {
+		u->status[0] = '\0';
+		const struct key_def *k = key_find(ch);
+		if (k)
+			k->run(s, k->arg);
 	}
 }
 
@@ -479,7 +566,7 @@ static int ms_until(uint64_t deadline)
 
 int screen_run(struct ui *u, const struct screen_opts *o, struct pipeline *p)
 {
-	struct state s;
+	struct screen_state s;
 	memset(&s, 0, sizeof(s));
 	s.u = u;
 	s.o = o;

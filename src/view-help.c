@@ -8,30 +8,23 @@
 #include <strings.h>
 #include <time.h>
 
+#include "keys.h"
 #include "lines.h"
 #include "view.h"
 #include "view-parts.h"
-
-static const char *const help_keys[] = {
-	"Up/Down j/k PgUp/PgDn Home/End  move the selection",
-	"Enter or Tab     details of the selected guest (threads, memory, why, history)",
-	"< >              previous / next sort column     F6 choose columns",
-	"P M T            sort by CPU, memory, tax (T: the default)",
-	"I                invert the sort order           v  all / VMs / containers",
-	"/                filter by name, id or runtime   Esc clears the filter",
-	"d                set the refresh delay           Space  freeze / unfreeze",
-	"s                save a snapshot (.txt and .json) W  write settings (vtaxrc)",
-	"h ?              this help                       q F10 Ctrl-C  quit",
-	"Mouse: click a column header to sort by it, click a row to select it.",
-	NULL,
-};
 
 void help(struct vscreen *vs, const struct ui *u, int width, int height)
 {
 	/* the help text, then the window of it that fits, from help_top */
 	struct vscreen all = {0};
-	for (int i = 0; help_keys[i]; i++)
-		line_wrap(&all, width, help_keys[i], 17, VA_NORMAL);
+	for (size_t i = 0; i < key_table_n; i++) {
+		const struct key_def *k = &key_table[i];
+		if (!k->shown)
+			continue;
+		char l[512];
+		snprintf(l, sizeof(l), "%-16s %s", k->shown, k->help);
+		line_wrap(&all, width, l, 17, VA_NORMAL);
+	}
 	line_text(&all, width, "", VA_NORMAL);
 	line_text(&all, width, "Columns (CPU in % of one CPU, memory in bytes; - = unknown):", VA_LABEL);
 	for (int c = 0; c < COL_COUNT; c++) {
@@ -101,31 +94,25 @@ void footer(struct vscreen *vs, const struct ui *u, int width)
 		sanitize(st, sizeof(st), u->status);
 		lb_put(&b, st, u->status_err ? VA_WARN : VA_FTEXT);
 	} else {
-		/* drop: the order in which keys leave a narrow bar (0 stays);
-		 * Help, Save and Quit are always there */
-		static const struct {
-			const char *key, *label;
-			int drop;
-		} keys[] = {
-			{"h", "Help", 0}, {"Enter", "Detail", 8}, {"/", "Filter", 7},
-			{"v", "View", 5}, {"<>", "Sort", 9}, {"T", "Tax", 3}, {"P", "CPU", 2},
-			{"M", "Mem", 1}, {"I", "Invert", 4}, {"d", "Delay", 6},
-			{"Spc", "Freeze", 10}, {"s", "Save", 0}, {"q", "Quit", 0},
-		};
+		/* keys leave a narrow bar in their bar_drop order; those with
+		 * 0 always stay; the last cell stays free */
 		int total = 0, gone = 0;
-		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-			total += (int)(strlen(keys[i].key) + strlen(keys[i].label)) + 1;
-		while (total > width && gone < 10) { /* the last cell stays free */
+		for (size_t i = 0; i < key_table_n; i++)
+			if (key_table[i].bar_key)
+				total += (int)(strlen(key_table[i].bar_key) + strlen(key_table[i].bar_label)) + 1;
+		while (total > width && gone < 10) {
 			gone++;
-			for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-				if (keys[i].drop == gone)
-					total -= (int)(strlen(keys[i].key) + strlen(keys[i].label)) + 1;
+			for (size_t i = 0; i < key_table_n; i++)
+				if (key_table[i].bar_key && key_table[i].bar_drop == gone)
+					total -= (int)(strlen(key_table[i].bar_key) +
+						       strlen(key_table[i].bar_label)) + 1;
 		}
-		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-			if (keys[i].drop && keys[i].drop <= gone)
+		for (size_t i = 0; i < key_table_n; i++) {
+			const struct key_def *k = &key_table[i];
+			if (!k->bar_key || (k->bar_drop && k->bar_drop <= gone))
 				continue;
-			lb_put(&b, keys[i].key, VA_FKEY);
-			lb_put(&b, keys[i].label, VA_FTEXT);
+			lb_put(&b, k->bar_key, VA_FKEY);
+			lb_put(&b, k->bar_label, VA_FTEXT);
 			lb_put(&b, " ", VA_NORMAL);
 		}
 	}

@@ -12,8 +12,13 @@ trap cleanup EXIT
 fx="$SRCDIR/tests/fixtures/proxmox-node.jsonl"
 
 # start CMD in a fresh session of WxH, inside $tmp/run, printing its exit code
+# (a fresh tmux server each time: a new session on the socket of one that
+# is still shutting down can fail)
+nstart=0
 start() {
 	tmux_end "$sock"
+	nstart=$((nstart + 1))
+	sock="$tmp/tmux.$nstart.sock"
 	mkdir -p "$tmp/run"
 	T -f /dev/null new-session -d -s t -x "$1" -y "$2" \
 		"cd '$tmp/run' && $3; echo EXIT=\$?; stty -a >'$tmp/stty' 2>&1; sleep 60"
