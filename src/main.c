@@ -35,184 +35,209 @@ struct opts {
 	const char *snapshot_dir;
 };
 
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-		"Usage: vtax [OPTION]...\n"
-		"Show every VM and container on this host with the host resources each one\n"
-		"costs: CPU split into usr, sys, guest and iowait, memory split into working\n"
-		"set and page cache, and the virtualization tax.\n"
-		"\n"
-		"  -b, --batch            plain text frames, like top -b (the default when\n"
-		"                         standard output is not a terminal)\n"
-		"  -n, --iterations=N     stop after N frames\n"
-		"  -d, --delay=SECS       seconds between refreshes (default 2, fractions allowed)\n"
-		"  -j, --json             one JSON object per refresh (JSON Lines)\n"
-		"  -s, --sort=COLUMN      sort by COLUMN (default cpu_tax); see --list-columns\n"
-		"  -r, --reverse          sort ascending instead of descending\n"
-		"  -o, --columns=LIST     show these columns (comma-separated names), or\n"
-		"                         +LIST: the default ones and these\n"
-		"      --record=FILE      also append raw samples to FILE (JSON Lines)\n"
-		"      --replay=FILE      read samples from FILE instead of the live host\n"
-		"      --snapshot-dir=DIR where the s key saves snapshots (default: the\n"
-		"                         current directory if writable, else $HOME)\n"
-		"      --ascii            draw with ASCII only (default in a non-UTF-8 locale)\n"
-		"      --no-color         no colours (also when NO_COLOR is set)\n"
-		"      --enable-balloon-stats  turn on a VM's balloon statistics (QMP\n"
-		"                         guest-stats-polling-interval 2) when they are off\n"
-		"      --docker-socket=PATH   Docker API socket (default: DOCKER_HOST or\n"
-		"                         /var/run/docker.sock)\n"
-		"      --podman-socket=PATH   Podman API socket (default /run/podman/podman.sock)\n"
-		"      --cgroup-root=DIR  read cgroups below DIR (default /sys/fs/cgroup)\n"
-		"      --pve-dir=DIR      Proxmox configuration directory (default /etc/pve)\n"
-		"      --kvm-debugfs=DIR  KVM's debugfs directory, for exits/s (default\n"
-		"                         /sys/kernel/debug/kvm)\n"
-		"      --list-columns     list the columns and what they mean\n"
-		"  -h, --help             show this help and exit\n"
-		"  -V, --version          show the version and exit\n"
-		"\n"
-		"Full documentation: man vtax\n");
-}
-
 static int fail_usage(const char *what, const char *arg)
 {
 	fprintf(stderr, "vtax: %s '%s'\nTry 'vtax --help' for more information.\n", what, arg);
 	return 2;
 }
 
+/* ---- what each option does (the table below names them) ------------------ */
+
+static int o_batch(struct opts *o, const char *a) { (void)a; o->batch = 1; return 0; }
+static int o_json(struct opts *o, const char *a) { (void)a; o->json = 1; return 0; }
+static int o_record(struct opts *o, const char *a) { o->record = a; return 0; }
+static int o_replay(struct opts *o, const char *a) { o->replay = a; return 0; }
+static int o_cgroot(struct opts *o, const char *a) { o->co.cgroup_root = a; return 0; }
+static int o_pve(struct opts *o, const char *a) { o->co.pve_dir = a; return 0; }
+static int o_kvm(struct opts *o, const char *a) { o->co.kvm_dir = a; return 0; }
+static int o_snapdir(struct opts *o, const char *a) { o->snapshot_dir = a; return 0; }
+static int o_ascii(struct opts *o, const char *a) { (void)a; o->ascii = 1; return 0; }
+static int o_nocolor(struct opts *o, const char *a) { (void)a; o->no_color = 1; return 0; }
+static int o_docker(struct opts *o, const char *a) { o->co.agent.docker_sock = a; return 0; }
+static int o_podman(struct opts *o, const char *a) { o->co.agent.podman_sock = a; return 0; }
+
+static int o_balloon(struct opts *o, const char *a)
+{
+	(void)a;
+	o->co.agent.enable_balloon_stats = true;
+	return 0;
+}
+
+static int o_iterations(struct opts *o, const char *a)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(a, &end, 10);
+	if (errno || *end || v < 1)
+		return fail_usage("invalid number of iterations", a);
+	o->iterations = v;
+	return 0;
+}
+
+static int o_delay(struct opts *o, const char *a)
+{
+	if (parse_seconds(a, &o->delay_ns) || o->delay_ns < 10000000ull)
+		return fail_usage("invalid delay (seconds, at least 0.01):", a);
+	o->delay_set = 1;
+	return 0;
+}
+
+static int o_sort(struct opts *o, const char *a)
+{
+	int col = column_find(a);
+	if (col < 0)
+		return fail_usage("unknown column (see --list-columns):", a);
+	o->ui.sort = (enum col_id)col;
+	o->sort_set = 1;
+	return 0;
+}
+
+static int o_reverse(struct opts *o, const char *a)
+{
+	(void)a;
+	o->ui.desc = false;
+	o->sort_set = 1;
+	return 0;
+}
+
+static int o_columns(struct opts *o, const char *list)
+{
+	bool add = *list == '+';
+	for (int i = 0; i < COL_COUNT; i++)
+		o->ui.cols[i] = add && columns[i].def;
+	char *copy = xstrdup(list + add), *save = NULL;
+	int rc = 0;
+	for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+		int col = column_find(t);
+		if (col < 0)
+			rc = fail_usage("unknown column (see --list-columns):", t);
+		else
+			o->ui.cols[col] = true;
+	}
+	free(copy);
+	o->cols_set = 1;
+	return rc;
+}
+
+static int o_listcols(struct opts *o, const char *a)
+{
+	(void)o, (void)a;
+	for (int i = 0; i < COL_COUNT; i++)
+		if (column_is_table(i))
+			printf("%-12s %-8s %s\n", columns[i].name, columns[i].title, columns[i].help);
+	exit(0);
+}
+
+static void usage(FILE *fp);
+static int o_help(struct opts *o, const char *a) { (void)o, (void)a; usage(stdout); exit(0); }
+static int o_version(struct opts *o, const char *a)
+{
+	(void)o, (void)a;
+	printf("vtax %s\n", PACKAGE_VERSION);
+	exit(0);
+}
+
+/* The command line: getopt's tables and --help are made from this one. */
+static const struct opt_def {
+	const char *name;          /* long option */
+	char key;                  /* short option, or 0 */
+	const char *arg;           /* its argument's name, NULL: none */
+	const char *help;          /* NULL: not listed (an alias) */
+	int (*set)(struct opts *o, const char *arg); /* 0, or an exit status */
+} options[] = {
+	{"batch", 'b', NULL, "plain text frames, like top -b (the default when standard output "
+			     "is not a terminal)", o_batch},
+	{"iterations", 'n', "N", "stop after N frames", o_iterations},
+	{"delay", 'd', "SECS", "seconds between refreshes (default 2, fractions allowed)", o_delay},
+	{"json", 'j', NULL, "one JSON object per refresh (JSON Lines)", o_json},
+	{"sort", 's', "COLUMN", "sort by COLUMN (default cpu_tax); see --list-columns", o_sort},
+	{"reverse", 'r', NULL, "sort ascending instead of descending", o_reverse},
+	{"columns", 'o', "LIST", "show these columns (comma-separated names), or +LIST: the "
+				 "default ones and these", o_columns},
+	{"record", 0, "FILE", "also append raw samples to FILE (JSON Lines)", o_record},
+	{"replay", 0, "FILE", "read samples from FILE instead of the live host", o_replay},
+	{"snapshot-dir", 0, "DIR", "where the s key saves snapshots (default: the current "
+				   "directory if writable, else $HOME)", o_snapdir},
+	{"ascii", 0, NULL, "draw with ASCII only (default in a non-UTF-8 locale)", o_ascii},
+	{"no-color", 0, NULL, "no colours (also when NO_COLOR is set)", o_nocolor},
+	{"no-colour", 0, NULL, NULL, o_nocolor},
+	{"enable-balloon-stats", 0, NULL, "turn on a VM's balloon statistics (QMP "
+					  "guest-stats-polling-interval 2) when they are off", o_balloon},
+	{"docker-socket", 0, "PATH", "Docker API socket (default: DOCKER_HOST or "
+				     "/var/run/docker.sock)", o_docker},
+	{"podman-socket", 0, "PATH", "Podman API socket (default /run/podman/podman.sock)", o_podman},
+	{"cgroup-root", 0, "DIR", "read cgroups below DIR (default /sys/fs/cgroup)", o_cgroot},
+	{"pve-dir", 0, "DIR", "Proxmox configuration directory (default /etc/pve)", o_pve},
+	{"kvm-debugfs", 0, "DIR", "KVM's debugfs directory, for exits/s (default "
+				  "/sys/kernel/debug/kvm)", o_kvm},
+	{"list-columns", 0, NULL, "list the columns and what they mean", o_listcols},
+	{"help", 'h', NULL, "show this help and exit", o_help},
+	{"version", 'V', NULL, "show the version and exit", o_version},
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "Usage: vtax [OPTION]...\n"
+		    "Show every VM and container on this host with the host resources each one\n"
+		    "costs: CPU split into usr, sys, guest and iowait, memory split into working\n"
+		    "set and page cache, and the virtualization tax.\n\n");
+	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
+		const struct opt_def *d = &options[i];
+		if (!d->help)
+			continue;
+		char left[64];
+		snprintf(left, sizeof(left), "  %c%c%s--%s%s%s", d->key ? '-' : ' ',
+			 d->key ? d->key : ' ', d->key ? ", " : "  ", d->name, d->arg ? "=" : "",
+			 d->arg ? d->arg : "");
+		int col = fprintf(fp, "%-24s", left);
+		/* the help, wrapped at 79 columns under itself */
+		const char *h = d->help;
+		while (*h) {
+			int start = col < 25 ? 25 : col + 2;
+			size_t n = strlen(h) <= (size_t)(79 - start) ? strlen(h) : (size_t)(79 - start);
+			while (n < strlen(h) && n > 0 && h[n] != ' ')
+				n--;
+			fprintf(fp, "%*s%.*s\n", start - col, "", (int)n, h);
+			for (h += n; *h == ' '; h++)
+				;
+			col = 0;
+		}
+	}
+	fprintf(fp, "\nFull documentation: man vtax\n");
+}
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_RECORD = 256, OPT_REPLAY, OPT_CGROOT, OPT_PVE, OPT_LISTCOLS, OPT_SNAPDIR,
-	       OPT_ASCII, OPT_NOCOLOR, OPT_BALLOON, OPT_DOCKER, OPT_PODMAN, OPT_KVM };
-	static const struct option longopts[] = {
-		{"batch", no_argument, NULL, 'b'},
-		{"iterations", required_argument, NULL, 'n'},
-		{"delay", required_argument, NULL, 'd'},
-		{"json", no_argument, NULL, 'j'},
-		{"sort", required_argument, NULL, 's'},
-		{"reverse", no_argument, NULL, 'r'},
-		{"columns", required_argument, NULL, 'o'},
-		{"record", required_argument, NULL, OPT_RECORD},
-		{"replay", required_argument, NULL, OPT_REPLAY},
-		{"cgroup-root", required_argument, NULL, OPT_CGROOT},
-		{"pve-dir", required_argument, NULL, OPT_PVE},
-		{"kvm-debugfs", required_argument, NULL, OPT_KVM},
-		{"list-columns", no_argument, NULL, OPT_LISTCOLS},
-		{"snapshot-dir", required_argument, NULL, OPT_SNAPDIR},
-		{"enable-balloon-stats", no_argument, NULL, OPT_BALLOON},
-		{"docker-socket", required_argument, NULL, OPT_DOCKER},
-		{"podman-socket", required_argument, NULL, OPT_PODMAN},
-		{"ascii", no_argument, NULL, OPT_ASCII},
-		{"no-color", no_argument, NULL, OPT_NOCOLOR},
-		{"no-colour", no_argument, NULL, OPT_NOCOLOR},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
+	struct option longopts[ARRAY_SIZE(options) + 1];
+	char shorts[2 * ARRAY_SIZE(options) + 2] = ":";
+	size_t ns = 1;
+	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
+		longopts[i] = (struct option){options[i].name, options[i].arg ? required_argument
+									      : no_argument, NULL, 256 + (int)i};
+		if (options[i].key) {
+			shorts[ns++] = options[i].key;
+			if (options[i].arg)
+				shorts[ns++] = ':';
+		}
+	}
+	shorts[ns] = '\0';
+	longopts[ARRAY_SIZE(options)] = (struct option){NULL, 0, NULL, 0};
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":bn:d:js:ro:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			o->batch = 1;
-			break;
-		case 'n': {
-			char *end;
-			errno = 0;
-			long v = strtol(optarg, &end, 10);
-			if (errno || *end || v < 1)
-				return fail_usage("invalid number of iterations", optarg);
-			o->iterations = v;
-			break;
-		}
-		case 'd':
-			if (parse_seconds(optarg, &o->delay_ns) || o->delay_ns < 10000000ull)
-				return fail_usage("invalid delay (seconds, at least 0.01):", optarg);
-			o->delay_set = 1;
-			break;
-		case 'j':
-			o->json = 1;
-			break;
-		case 's': {
-			int col = column_find(optarg);
-			if (col < 0)
-				return fail_usage("unknown column (see --list-columns):", optarg);
-			o->ui.sort = (enum col_id)col;
-			o->sort_set = 1;
-			break;
-		}
-		case 'r':
-			o->ui.desc = false;
-			o->sort_set = 1;
-			break;
-		case 'o': {
-			const char *list = optarg;
-			bool add = *list == '+';
-			for (int i = 0; i < COL_COUNT; i++)
-				o->ui.cols[i] = add && columns[i].def;
-			char *copy = xstrdup(list + add), *save = NULL;
-			for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-				int col = column_find(t);
-				if (col < 0) {
-					int rc = fail_usage("unknown column (see --list-columns):", t);
-					free(copy);
-					return rc;
-				}
-				o->ui.cols[col] = true;
-			}
-			free(copy);
-			o->cols_set = 1;
-			break;
-		}
-		case OPT_RECORD:
-			o->record = optarg;
-			break;
-		case OPT_REPLAY:
-			o->replay = optarg;
-			break;
-		case OPT_CGROOT:
-			o->co.cgroup_root = optarg;
-			break;
-		case OPT_PVE:
-			o->co.pve_dir = optarg;
-			break;
-		case OPT_KVM:
-			o->co.kvm_dir = optarg;
-			break;
-		case OPT_BALLOON:
-			o->co.agent.enable_balloon_stats = true;
-			break;
-		case OPT_DOCKER:
-			o->co.agent.docker_sock = optarg;
-			break;
-		case OPT_PODMAN:
-			o->co.agent.podman_sock = optarg;
-			break;
-		case OPT_SNAPDIR:
-			o->snapshot_dir = optarg;
-			break;
-		case OPT_ASCII:
-			o->ascii = 1;
-			break;
-		case OPT_NOCOLOR:
-			o->no_color = 1;
-			break;
-		case OPT_LISTCOLS:
-			for (int i = 0; i < COL_COUNT; i++)
-				if (column_is_table(i))
-					printf("%-12s %-8s %s\n", columns[i].name, columns[i].title, columns[i].help);
-			exit(0);
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("vtax %s\n", PACKAGE_VERSION);
-			exit(0);
-		case ':':
+	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+		size_t i = ARRAY_SIZE(options);
+		if (c >= 256)
+			i = (size_t)c - 256;
+		for (size_t k = 0; c < 256 && k < ARRAY_SIZE(options); k++)
+			if (options[k].key == c)
+				i = k;
+		if (c == ':')
 			return fail_usage("option needs an argument:", argv[optind - 1]);
-		default:
+		if (i == ARRAY_SIZE(options))
 			return fail_usage("unknown option", argv[optind - 1]);
-		}
+		int rc = options[i].set(o, optarg);
+		if (rc)
+			return rc;
 	}
 	if (optind < argc)
 		return fail_usage("unexpected argument", argv[optind]);

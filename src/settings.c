@@ -12,6 +12,131 @@
 #include "settings.h"
 #include "snapshot.h"
 
+/* ---- one entry a setting: how it is read and how it is written -------- */
+
+/* Each parse returns NULL, or what is wrong with the value; *bad then
+ * names the offending part when it is not the whole value. */
+static const char *set_columns(struct ui *u, const char *v, char *bad, size_t badsz)
+{
+	bool cols[COL_COUNT] = {false};
+	char tmp[1024];
+	str_copy(tmp, sizeof(tmp), v);
+	char *save = NULL;
+	int any = 0;
+	const char *why = NULL;
+	for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int c = column_find(t);
+		if (c < 0) {
+			if (!why)
+				str_copy(bad, badsz, t);
+			why = "unknown column";
+			continue;
+		}
+		cols[c] = true;
+		any = 1;
+	}
+	if (any)
+		memcpy(u->cols, cols, sizeof(cols));
+	return why;
+}
+
+static void get_columns(struct sb *out, const struct ui *u)
+{
+	int first = 1;
+	for (int c = 0; c < COL_COUNT; c++) {
+		if (!u->cols[c])
+			continue;
+		sb_printf(out, "%s%s", first ? "" : ",", columns[c].name);
+		first = 0;
+	}
+}
+
+static const char *set_sort(struct ui *u, const char *v, char *bad, size_t badsz)
+{
+	(void)bad, (void)badsz;
+	int c = column_find(v);
+	if (c < 0)
+		return "unknown sort column";
+	u->sort = (enum col_id)c;
+	return NULL;
+}
+
+static void get_sort(struct sb *out, const struct ui *u) { sb_adds(out, columns[u->sort].name); }
+
+static const char *set_order(struct ui *u, const char *v, char *bad, size_t badsz)
+{
+	(void)bad, (void)badsz;
+	if (strcmp(v, "descending") && strcmp(v, "ascending"))
+		return "order must be ascending or descending";
+	u->desc = !strcmp(v, "descending");
+	return NULL;
+}
+
+static void get_order(struct sb *out, const struct ui *u)
+{
+	sb_adds(out, u->desc ? "descending" : "ascending");
+}
+
+static const char *set_delay(struct ui *u, const char *v, char *bad, size_t badsz)
+{
+	(void)bad, (void)badsz;
+	uint64_t ns;
+	if (parse_seconds(v, &ns) || ns < 100000000ull)
+		return "bad delay";
+	u->delay_ns = ns;
+	return NULL;
+}
+
+static void get_delay(struct sb *out, const struct ui *u)
+{
+	sb_printf(out, "%.3g", (double)u->delay_ns / 1e9);
+}
+
+static const char *set_filter(struct ui *u, const char *v, char *bad, size_t badsz)
+{
+	(void)bad, (void)badsz;
+	str_copy(u->filter, sizeof(u->filter), v);
+	return NULL;
+}
+
+static void get_filter(struct sb *out, const struct ui *u) { sb_adds(out, u->filter); }
+
+static const char *set_view(struct ui *u, const char *v, char *bad, size_t badsz)
+{
+	(void)bad, (void)badsz;
+	for (int i = 0; i < MODE_COUNT; i++)
+		if (!strcmp(v, vmode_name((enum vmode)i))) {
+			u->mode = (enum vmode)i;
+			return NULL;
+		}
+	return "unknown view";
+}
+
+static void get_view(struct sb *out, const struct ui *u) { sb_adds(out, vmode_name(u->mode)); }
+
+static const char *set_detail(struct ui *u, const char *v, char *bad, size_t badsz)
+{
+	(void)bad, (void)badsz;
+	u->detail = !strcmp(v, "1") || !strcasecmp(v, "yes");
+	return NULL;
+}
+
+static void get_detail(struct sb *out, const struct ui *u) { sb_adds(out, u->detail ? "1" : "0"); }
+
+static const struct setting {
+	const char *key;
+	const char *(*set)(struct ui *u, const char *v, char *bad, size_t badsz);
+	void (*get)(struct sb *out, const struct ui *u);
+} settings[] = {
+	{"columns", set_columns, get_columns},
+	{"sort", set_sort, get_sort},
+	{"order", set_order, get_order},
+	{"delay", set_delay, get_delay},
+	{"filter", set_filter, get_filter},
+	{"view", set_view, get_view},
+	{"detail", set_detail, get_detail},
+};
+
 static void problem(char **cause, int *n, const char *what, const char *line)
 {
 	if (!*cause) {
@@ -20,6 +145,27 @@ static void problem(char **cause, int *n, const char *what, const char *line)
 		*cause = xasprintf("%s: %s", what, clean);
 	}
 	(*n)++;
+}
+
+/* One "key=value" line (a copy it may cut). */
+static void parse_line(char *line, struct ui *u, char **cause, int *bad)
+{
+	char *eq = strchr(line, '=');
+	if (!eq) {
+		problem(cause, bad, "not key=value", line);
+		return;
+	}
+	*eq = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
+		if (strcmp(line, settings[i].key))
+			continue;
+		char what[256] = "";
+		const char *why = settings[i].set(u, eq + 1, what, sizeof(what));
+		if (why)
+			problem(cause, bad, why, what[0] ? what : eq + 1);
+		return;
+	}
+	problem(cause, bad, "unknown setting", line);
 }
 
 int settings_parse(const char *buf, struct ui *u, char **cause)
@@ -36,84 +182,20 @@ int settings_parse(const char *buf, struct ui *u, char **cause)
 		memcpy(line, p, len);
 		line[len] = '\0';
 		p = eol ? eol + 1 : NULL;
-		if (!line[0] || line[0] == '#')
-			continue;
-		char *eq = strchr(line, '=');
-		if (!eq) {
-			problem(cause, &bad, "not key=value", line);
-			continue;
-		}
-		*eq = '\0';
-		const char *k = line, *v = eq + 1;
-		if (!strcmp(k, "columns")) {
-			bool cols[COL_COUNT] = {false};
-			char tmp[1024];
-			str_copy(tmp, sizeof(tmp), v);
-			char *save = NULL;
-			int any = 0;
-			for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-				int c = column_find(t);
-				if (c < 0) {
-					problem(cause, &bad, "unknown column", t);
-					continue;
-				}
-				cols[c] = true;
-				any = 1;
-			}
-			if (any)
-				memcpy(u->cols, cols, sizeof(cols));
-		} else if (!strcmp(k, "sort")) {
-			int c = column_find(v);
-			if (c < 0)
-				problem(cause, &bad, "unknown sort column", v);
-			else
-				u->sort = (enum col_id)c;
-		} else if (!strcmp(k, "order")) {
-			if (!strcmp(v, "descending"))
-				u->desc = true;
-			else if (!strcmp(v, "ascending"))
-				u->desc = false;
-			else
-				problem(cause, &bad, "order must be ascending or descending", v);
-		} else if (!strcmp(k, "delay")) {
-			uint64_t ns;
-			if (parse_seconds(v, &ns) || ns < 100000000ull)
-				problem(cause, &bad, "bad delay", v);
-			else
-				u->delay_ns = ns;
-		} else if (!strcmp(k, "filter")) {
-			str_copy(u->filter, sizeof(u->filter), v);
-		} else if (!strcmp(k, "view")) {
-			int m = -1;
-			for (int i = 0; i < MODE_COUNT; i++)
-				if (!strcmp(v, vmode_name((enum vmode)i)))
-					m = i;
-			if (m < 0)
-				problem(cause, &bad, "unknown view", v);
-			else
-				u->mode = (enum vmode)m;
-		} else if (!strcmp(k, "detail")) {
-			u->detail = !strcmp(v, "1") || !strcasecmp(v, "yes");
-		} else {
-			problem(cause, &bad, "unknown setting", k);
-		}
+		if (line[0] && line[0] != '#')
+			parse_line(line, u, cause, &bad);
 	}
 	return bad;
 }
 
 void settings_format(struct sb *out, const struct ui *u)
 {
-	sb_adds(out, "# vtax settings, written by the W key; columns by name\ncolumns=");
-	int first = 1;
-	for (int c = 0; c < COL_COUNT; c++) {
-		if (!u->cols[c])
-			continue;
-		sb_printf(out, "%s%s", first ? "" : ",", columns[c].name);
-		first = 0;
+	sb_adds(out, "# vtax settings, written by the W key; columns by name\n");
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
+		sb_printf(out, "%s=", settings[i].key);
+		settings[i].get(out, u);
+		sb_addc(out, '\n');
 	}
-	sb_printf(out, "\nsort=%s\norder=%s\ndelay=%.3g\nfilter=%s\nview=%s\ndetail=%d\n",
-		  columns[u->sort].name, u->desc ? "descending" : "ascending",
-		  (double)u->delay_ns / 1e9, u->filter, vmode_name(u->mode), u->detail ? 1 : 0);
 }
 
 static char *config_dir(void)
