@@ -100,6 +100,10 @@ struct column {
 	bool zero_null;         /* JSON null for 0 (a pid) */
 	bool lower_bound;       /* the cell says ">" when the value is a lower bound */
 	enum col_hint hint;     /* how the screen colours its cells */
+	int prio;               /* shown columns that do not fit leave a narrow
+	                         * screen lowest priority (highest number) first */
+	int wide;               /* hidden by default, shown when a wide screen has
+	                         * room: in this order (1 first); 0 never */
 };
 
 extern const struct column columns[COL_COUNT];

@@ -80,6 +80,7 @@ enum mem_part {
 	MP_CACHE,       /* all page cache, the guests' included */
 	MP_ARC,         /* ZFS ARC */
 	MP_OWN,         /* the host's own, outside ARC */
+	MP_FREE,        /* the rest: total less the parts above */
 	MP_COUNT
 };
 

@@ -44,6 +44,9 @@ struct vscreen {
 	int header_row;        /* row of the table header, -1 if none */
 	int col_x[COL_COUNT];  /* header x of each shown column, -1 if hidden */
 	int col_w[COL_COUNT];
+	bool span;             /* a row whose id is its name shows it once,
+	                        * across ID and NAME (the screen; not batch text,
+	                        * whose columns scripts split) */
 };
 
 enum vmode { MODE_ALL, MODE_VMS, MODE_CTS, MODE_COUNT };
@@ -53,7 +56,9 @@ const char *vmode_name(enum vmode m);
 struct ui {
 	enum col_id sort;
 	bool desc;
-	bool cols[COL_COUNT];
+	bool cols[COL_COUNT];     /* columns the admin wants */
+	bool cols_chosen;        /* ... chosen (-o, settings, F6): a wide screen then
+	                          * adds no hidden column of its own */
 	char filter[64];
 	enum vmode mode;
 	char sel_key[200];       /* runtime/id of the selected guest */

@@ -293,8 +293,10 @@ static int interactive(struct opts *o, struct pipeline *p)
 	}
 	if (o->delay_set)
 		u.delay_ns = o->delay_ns;
-	if (o->cols_set)
+	if (o->cols_set) {
 		memcpy(u.cols, o->ui.cols, sizeof(u.cols));
+		u.cols_chosen = true;
+	}
 	u.unprivileged = !p->src->replay && geteuid() != 0;
 	char *why = NULL;
 	int r = pipeline_step(p, u.sort, u.desc, &why);

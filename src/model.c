@@ -375,6 +375,11 @@ static void host_totals(const struct host_sample *h, bool rates, struct host_vie
 	hv->mem_bar[MP_CACHE] = hv->page_cache;
 	hv->mem_bar[MP_ARC] = arc;
 	hv->mem_bar[MP_OWN] = hv->host_own == VT_UNKNOWN ? VT_UNKNOWN : sat_sub(hv->host_own, arc);
+	uint64_t rest = hv->mem_total;
+	for (int i = 0; i < MP_FREE; i++)
+		if (hv->mem_bar[i] != VT_UNKNOWN)
+			rest = sat_sub(rest, hv->mem_bar[i]);
+	hv->mem_bar[MP_FREE] = rest;
 }
 
 /* One guest's view: rates against its previous sample p (or none). */

@@ -36,8 +36,10 @@ static void setup_attrs(bool color)
 		attr_of[i] = A_NORMAL;
 	attr_of[VA_TITLE] = A_BOLD;
 	attr_of[VA_LABEL] = A_BOLD;
-	attr_of[VA_HEADER] = A_REVERSE;
-	attr_of[VA_SORTED] = A_REVERSE | A_BOLD;
+	/* without colour the table header is underlined and the selected row
+	 * reversed, so a selected first row cannot pass for the header */
+	attr_of[VA_HEADER] = A_BOLD | A_UNDERLINE;
+	attr_of[VA_SORTED] = A_REVERSE | A_BOLD | A_UNDERLINE;
 	attr_of[VA_SELECTED] = A_REVERSE;
 	attr_of[VA_WARN] = A_BOLD;
 	attr_of[VA_TAX] = A_BOLD;
@@ -329,9 +331,11 @@ static void picker_key(struct screen_state *s, int ch)
 	case ' ':
 		if (u->picker_sel != COL_ID)
 			u->cols[u->picker_sel] = !u->cols[u->picker_sel];
+		u->cols_chosen = true;
 		break;
 	case '\n': case '\r': case KEY_ENTER:
 		u->cols[u->picker_sel] = true;
+		u->cols_chosen = true;
 		u->picker = false;
 		sort_by(s, (enum col_id)u->picker_sel, columns[u->picker_sel].unit != UNIT_TEXT);
 		break;
@@ -444,7 +448,8 @@ static void k_mouse(struct screen_state *s, int arg) { (void)arg; mouse_key(s); 
 static void k_none(struct screen_state *s, int arg) { (void)s; (void)arg; }
 
 /* In table order: the help screen lists the keys so, and the footer's
- * key bar shows those with a bar_key so. */
+ * key bar shows those with a bar_key so. The sort keys T, P and M, help,
+ * save and quit never leave the bar. */
 const struct key_def key_table[] = {
 	{"Up k", "Up/Down j/k", "move the selection", .run = k_move, .arg = -1},
 	{"Down j", .run = k_move, .arg = 1},
@@ -454,19 +459,19 @@ const struct key_def key_table[] = {
 	{"End G", .run = k_jump, .arg = 1},
 	{"h ? F1", "h ? F1", "this help", "h", "Help", 0, k_help, 0},
 	{"Enter Return KEnter Tab", "Enter Tab", "details of the selected guest (threads, memory, "
-	 "why, history)", "Enter", "Detail", 8, k_detail, 0},
-	{"/", "/", "filter by name, id or runtime (Esc clears it)", "/", "Filter", 7, k_prompt, '/'},
+	 "why, history)", "Enter", "Detail", 7, k_detail, 0},
+	{"/", "/", "filter by name, id or runtime (Esc clears it)", "/", "Filter", 6, k_prompt, '/'},
 	{"Esc", "Esc", "clear the filter", .run = k_unfilter},
 	{"v", "v", "all guests / VMs / containers", "v", "View", 5, k_view, 0},
-	{"<", "< >", "previous / next sort column", "<>", "Sort", 9, k_sort_step, -1},
+	{"<", "< >", "previous / next sort column", "<>", "Sort", 4, k_sort_step, -1},
 	{">", .run = k_sort_step, .arg = 1},
 	{"F6", "F6", "choose columns", .run = k_picker},
-	{"T", "T", "sort by CPU tax (the default)", "T", "Tax", 3, k_sort, COL_TAX},
-	{"P", "P", "sort by CPU", "P", "CPU", 2, k_sort, COL_CPU},
-	{"M", "M", "sort by host memory", "M", "Mem", 1, k_sort, COL_MEM},
-	{"I", "I", "invert the sort order", "I", "Invert", 4, k_invert, 0},
-	{"d", "d", "set the refresh delay", "d", "Delay", 6, k_prompt, 'd'},
-	{"Space", "Space", "freeze / unfreeze the view", "Spc", "Freeze", 10, k_freeze, 0},
+	{"T", "T", "sort by CPU tax (the default)", "T", "Tax", 0, k_sort, COL_TAX},
+	{"P", "P", "sort by CPU", "P", "CPU", 0, k_sort, COL_CPU},
+	{"M", "M", "sort by host memory", "M", "Mem", 0, k_sort, COL_MEM},
+	{"I", "I", "invert the sort order", "I", "Invert", 2, k_invert, 0},
+	{"d", "d", "set the refresh delay", "d", "Delay", 3, k_prompt, 'd'},
+	{"Space", "Space", "freeze / unfreeze the view", "Spc", "Freeze", 1, k_freeze, 0},
 	{"s", "s", "save a snapshot (.txt and .json)", "s", "Save", 0, k_save, 0},
 	{"W", "W", "write settings (vtaxrc)", .run = k_write},
 	{"q F10", "q F10 Ctrl-C", "quit", "q", "Quit", 0, k_quit, 0},
@@ -555,6 +560,22 @@ static bool terminal_gone(void)
 	return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
+/* Whether the terminal can draw the bars' Unicode blocks: a UTF-8
+ * locale, and not a console whose font may lack them (the Linux
+ * console, a VT100-style terminal). */
+static bool unicode_terminal(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+	if (!cs || strcmp(cs, "UTF-8"))
+		return false;
+	const char *term = getenv("TERM");
+	static const char *const plain[] = {"linux", "vt1", "vt2", "vt52", "ansi", "dumb", "cons25"};
+	for (size_t i = 0; term && i < ARRAY_SIZE(plain); i++)
+		if (!strncmp(term, plain[i], strlen(plain[i])))
+			return false;
+	return true;
+}
+
 static int ms_until(uint64_t deadline)
 {
 	uint64_t now = now_mono_ns();
@@ -573,8 +594,7 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct pipeline *p)
 	s.p = p;
 	resort(&s);
 
-	const char *cs = nl_langinfo(CODESET);
-	u->ascii = o->ascii || !cs || strcmp(cs, "UTF-8");
+	u->ascii = o->ascii || !unicode_terminal();
 	const char *nc = getenv("NO_COLOR");
 	bool color = !o->no_color && !(nc && *nc);
 

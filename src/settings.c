@@ -35,8 +35,10 @@ static const char *set_columns(struct ui *u, const char *v, char *bad, size_t ba
 		cols[c] = true;
 		any = 1;
 	}
-	if (any)
+	if (any) {
 		memcpy(u->cols, cols, sizeof(cols));
+		u->cols_chosen = true;
+	}
 	return why;
 }
 

@@ -33,22 +33,27 @@ void bar(struct lb *b, const struct seg *s, int n, int cols, bool ascii)
 }
 
 void legend(struct lb *b, const struct seg *s, int n, bool ascii, bool bytes,
-		   const uint64_t *raw)
+	    const uint64_t *raw)
 {
 	for (int i = 0; i < n; i++) {
-		if (b->x + 4 >= b->width)
+		char v[64];
+		if (bytes) {
+			char sz[16];
+			fmt_bytes_short(sz, sizeof(sz), raw[i]);
+			snprintf(v, sizeof(v), "%s %s", s[i].label, sz);
+		} else if (isnan(s[i].v)) {
+			snprintf(v, sizeof(v), "%s -", s[i].label);
+		} else {
+			snprintf(v, sizeof(v), "%s %.1f", s[i].label, s[i].v);
+		}
+		/* an entry shows whole or not at all; a blank swatch is left out */
+		bool swatch = strcmp(s[i].uch, " ") != 0;
+		if (b->x + 1 + swatch + text_width(v) > b->width)
 			break;
 		lb_put(b, " ", VA_NORMAL);
-		lb_put(b, ascii ? s[i].ach : s[i].uch, s[i].a);
-		if (bytes) {
-			char v[16];
-			fmt_bytes_short(v, sizeof(v), raw[i]);
-			lb_printf(b, VA_NORMAL, "%s %s", s[i].label, v);
-		} else if (isnan(s[i].v)) {
-			lb_printf(b, VA_NORMAL, "%s -", s[i].label);
-		} else {
-			lb_printf(b, VA_NORMAL, "%s %.1f", s[i].label, s[i].v);
-		}
+		if (swatch)
+			lb_put(b, ascii ? s[i].ach : s[i].uch, s[i].a);
+		lb_put(b, v, VA_NORMAL);
 	}
 }
 
@@ -64,11 +69,12 @@ static void title_line(struct vscreen *vs, const struct frame *f, const struct u
 	sanitize(host, sizeof(host), f->cur->host.hostname);
 	lb_new(vs, width, &b);
 	lb_printf(&b, VA_TITLE, "vtax %s", PACKAGE_VERSION);
-	lb_printf(&b, VA_NORMAL, " - %s - %s", host, tbuf);
+	lb_printf(&b, VA_NORMAL, " - %s", host);
+	lb_field(&b, VA_NORMAL, " - %s", tbuf);
 	double ups = h->uptime_s < 1e12 ? h->uptime_s : 1e12;
 	unsigned long up = ups > 0 ? (unsigned long)ups : 0;
-	lb_printf(&b, VA_NORMAL, " - up %lud %lu:%02lu - load %.2f %.2f %.2f", up / 86400,
-		  up / 3600 % 24, up / 60 % 60, h->load[0], h->load[1], h->load[2]);
+	lb_field(&b, VA_NORMAL, " - up %lud %lu:%02lu", up / 86400, up / 3600 % 24, up / 60 % 60);
+	lb_field(&b, VA_NORMAL, " - load %.2f %.2f %.2f", h->load[0], h->load[1], h->load[2]);
 	if (u->frozen)
 		lb_put(&b, "  [FROZEN]", VA_WARN);
 	if (u->ended)
@@ -108,13 +114,16 @@ static void cpu_line(struct vscreen *vs, const struct host_view *h, const struct
 	bar(&b, cpu, (int)ARRAY_SIZE(cpu), bar_width(width, llen), u->ascii);
 	legend(&b, cleg, nc, u->ascii, false, NULL);
 	if (isnan(h->cpu[HC_IDLE]))
-		lb_put(&b, " idle -", VA_NORMAL);
+		lb_field(&b, VA_NORMAL, " idle -");
 	else
-		lb_printf(&b, VA_NORMAL, " idle %.1f", h->cpu[HC_IDLE]);
+		lb_field(&b, VA_NORMAL, " idle %.1f", h->cpu[HC_IDLE]);
 	lb_finish(vs, &b);
 }
 
-/* MEM bar: the model's partition of RAM (the rest is free). */
+/* MEM bar: the model's partition of RAM, free memory included, drawn on a
+ * square-root scale: each part takes cells in proportion to the square
+ * root of its size, so 1 GB of guests on a 24 GB host still shows, apart
+ * from its tax, while the order of sizes stays. The legend gives sizes. */
 static void mem_line(struct vscreen *vs, const struct host_view *h, const struct ui *u, int width)
 {
 	static const struct seg look[MP_COUNT] = {
@@ -123,20 +132,25 @@ static void mem_line(struct vscreen *vs, const struct host_view *h, const struct
 		[MP_CACHE] = {0, VA_CACHE, "\xe2\x96\x92", "c", "cache"},
 		[MP_ARC] = {0, VA_ARC, "\xe2\x96\x91", "a", "arc"},
 		[MP_OWN] = {0, VA_OWN, "\xe2\x96\x9a", "o", "host"},
+		[MP_FREE] = {0, VA_NORMAL, " ", " ", "free"},
 	};
-	double tot = h->mem_total == VT_UNKNOWN || !h->mem_total ? VT_NAN : (double)h->mem_total;
+	double roots = 0;
+	for (int i = 0; i < MP_COUNT; i++)
+		if (h->mem_bar[i] != VT_UNKNOWN)
+			roots += sqrt((double)h->mem_bar[i]);
 	struct seg mem[MP_COUNT], leg[MP_COUNT];
 	uint64_t lraw[MP_COUNT];
 	int k = 0, llen = 0;
 	for (int i = 0; i < MP_COUNT; i++) {
 		uint64_t raw = h->mem_bar[i];
 		mem[i] = look[i];
-		mem[i].v = raw == VT_UNKNOWN ? VT_NAN : (double)raw * 100.0 / tot;
-		if (i == MP_ARC && !raw)
+		mem[i].v = raw == VT_UNKNOWN || !roots ? VT_NAN : sqrt((double)raw) * 100.0 / roots;
+		if ((i == MP_ARC || i == MP_FREE) && !raw)
 			continue; /* no ZFS: no ARC in the legend */
 		leg[k] = mem[i];
 		lraw[k++] = raw;
-		llen += 2 + (int)strlen(look[i].label) + 5;
+		if (i != MP_FREE) /* "free" shows only where the bar leaves room */
+			llen += 2 + (int)strlen(look[i].label) + 5;
 	}
 	char tb[16];
 	fmt_bytes_short(tb, sizeof(tb), h->mem_total);
@@ -168,14 +182,21 @@ static void summary_line(struct vscreen *vs, const struct frame *f, const struct
 	lb_printf(&b, VA_NORMAL, " VM%s ", h->n_kind[KIND_VM] == 1 ? "" : "s");
 	lb_printf(&b, VA_LABEL, "%u", h->n_kind[KIND_CT]);
 	lb_printf(&b, VA_NORMAL, " container%s", h->n_kind[KIND_CT] == 1 ? "" : "s");
-	lb_put(&b, " | tax ", VA_NORMAL);
-	if (isnan(h->tax_cpu_host))
-		lb_put(&b, "CPU -", VA_TAX);
-	else
-		lb_printf(&b, VA_TAX, "CPU %.1f%% of host", h->tax_cpu_host);
-	char tb[16];
+	/* the tax whole, or in short on a narrow screen */
+	char tb[16], cpu[16] = "-";
 	fmt_bytes_short(tb, sizeof(tb), h->guests_tax);
-	lb_printf(&b, VA_TAX, ", RAM %s", tb);
+	if (!isnan(h->tax_cpu_host))
+		snprintf(cpu, sizeof(cpu), "%.1f%%", h->tax_cpu_host);
+	char full[64];
+	snprintf(full, sizeof(full), " | tax CPU %s%s, RAM %s", cpu,
+		 isnan(h->tax_cpu_host) ? "" : " of host", tb);
+	if (b.x + text_width(full) <= width) {
+		lb_put(&b, " | tax ", VA_NORMAL);
+		lb_put(&b, full + 7, VA_TAX);
+	} else {
+		lb_put(&b, " | tax ", VA_NORMAL);
+		lb_printf(&b, VA_TAX, "%s %s", cpu, tb);
+	}
 	lb_field(&b, VA_NORMAL, " | every %.1fs", (double)u->delay_ns / 1e9);
 	if (!isnan(h->psi_io))
 		lb_field(&b, VA_NORMAL, " | stall cpu/io/mem %.0f/%.0f/%.0f%%", h->psi_cpu,

@@ -76,35 +76,133 @@ static int layout_natural(struct vscreen *vs, const struct frame *f, const struc
 	return x > 0 ? x - 1 : 0;
 }
 
-/* Fitted to width: ID as wide as the longest id, up to 12 (8 on a narrow
- * screen); NAME takes the room the others leave, 8 to 40; what does not
- * fit is left out, not wrapped. */
+/* Whether a row shows its id and name as one: they are the same (an LXC
+ * container, an nspawn machine), so the name spans the ID column too. */
+static bool id_is_name(const struct guest_view *v)
+{
+	return v->g->name && v->g->id && !strcmp(v->g->name, v->g->id);
+}
+
+/* Width the ID column needs: the longest id of a row whose name differs,
+ * up to 12; 0 when every row's id is its name. */
+static int id_need(const struct frame *f)
+{
+	int w = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		if (id_is_name(&f->guests[i]))
+			continue;
+		char cell[512];
+		column_cell(COL_ID, &f->guests[i], cell, sizeof(cell), 0);
+		int n = text_width(cell);
+		w = n > w ? n : w;
+	}
+	return w > 12 ? 12 : w;
+}
+
+struct fit {
+	bool show[COL_COUNT];
+	int w[COL_COUNT];
+	int total;                 /* columns taken, gaps included */
+};
+
+static void fit_sum(struct fit *t)
+{
+	t->total = -1;
+	for (int c = 0; c < COL_COUNT; c++)
+		if (t->show[c])
+			t->total += t->w[c] + 1;
+}
+
+/* Narrow a column to at least min while the line is too wide. */
+static void fit_shrink(struct fit *t, enum col_id c, int min, int width)
+{
+	while (t->show[c] && t->total > width && t->w[c] > min) {
+		t->w[c]--;
+		t->total--;
+	}
+}
+
+/* Drop shown columns, lowest priority first, until the line fits; NAME,
+ * ID and the sort column stay. */
+static void fit_drop(struct fit *t, const struct ui *u, int width)
+{
+	while (t->total > width) {
+		int worst = -1;
+		for (int c = 0; c < COL_COUNT; c++)
+			if (t->show[c] && c != COL_NAME && c != COL_ID && c != (int)u->sort &&
+			    (worst < 0 || columns[c].prio > columns[worst].prio))
+				worst = c;
+		if (worst < 0)
+			return;
+		t->show[worst] = false;
+		fit_sum(t);
+	}
+}
+
+/* Whether any guest has a value in column c. */
+static bool any_known(enum col_id c, const struct frame *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!isnan(column_num(c, &f->guests[i])))
+			return true;
+	return false;
+}
+
+/* A wide screen shows the hidden-by-default columns that fit and say
+ * something (a column of dashes does not), in their order, unless the
+ * admin chose the columns. */
+static void fit_wide(struct fit *t, const struct frame *f, const struct ui *u, int width)
+{
+	for (int order = 1; !u->cols_chosen && order < COL_COUNT; order++)
+		for (int c = 0; c < COL_COUNT; c++)
+			if (columns[c].wide == order && !t->show[c] && t->total + t->w[c] + 1 <= width &&
+			    any_known((enum col_id)c, f)) {
+				t->show[c] = true;
+				fit_sum(t);
+			}
+}
+
+/* Fitted to width: ID and NAME as wide as their longest cells (ID up to
+ * 12, NAME 8 to 40); when the line is too wide the id is shortened first,
+ * then NAME to 16, then columns leave by priority, then NAME and ID go
+ * down to 8 and 4. A wide screen adds hidden columns instead of padding. */
 static void layout_fit(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
 {
-	int idw = text_cells(COL_ID, f, columns[COL_ID].width, width < 100 ? 8 : 12);
-	int fixed = 0;
+	struct fit t;
+	int name_need = 8;
+	for (size_t i = 0; i < f->n; i++) {
+		char cell[512];
+		column_cell(COL_NAME, &f->guests[i], cell, sizeof(cell), 0);
+		int n = text_width(cell);
+		name_need = n > name_need ? n : name_need;
+	}
+	for (int c = 0; c < COL_COUNT; c++) {
+		t.show[c] = column_is_table(c) && (u->cols[c] || c == (int)u->sort);
+		int tw = column_is_table(c) ? text_width(columns[c].title) : 0;
+		t.w[c] = columns[c].width > tw ? columns[c].width : tw;
+	}
+	t.w[COL_NAME] = name_need > 40 ? 40 : name_need;
+	int idw = id_need(f);
+	t.w[COL_ID] = idw > 2 ? idw : 2;
+	if (!idw && t.show[COL_NAME])
+		t.show[COL_ID] = false; /* every id is its name: NAME says it */
+	fit_sum(&t);
+	fit_shrink(&t, COL_ID, 8, width);
+	fit_shrink(&t, COL_NAME, 16, width);
+	fit_drop(&t, u, width);
+	fit_shrink(&t, COL_NAME, 8, width);
+	fit_shrink(&t, COL_ID, 4, width);
+	fit_wide(&t, f, u, width);
+	vs->span = true;
+	int x = 0;
 	for (int c = 0; c < COL_COUNT; c++) {
 		vs->col_x[c] = -1;
 		vs->col_w[c] = 0;
-		if (!u->cols[c] || c == COL_NAME)
-			continue;
-		fixed += (c == COL_ID ? idw : columns[c].width) + 1;
-	}
-	int namew = u->cols[COL_NAME] ? width - fixed - 1 : 0;
-	if (namew > 40)
-		namew = 40;
-	if (u->cols[COL_NAME] && namew < 8)
-		namew = 8;
-	int x = 0;
-	for (int c = 0; c < COL_COUNT; c++) {
-		if (!u->cols[c])
-			continue;
-		int w = c == COL_NAME ? namew : c == COL_ID ? idw : columns[c].width;
-		if (x + w > width)
-			break;
+		if (!t.show[c] || x + t.w[c] > width)
+			continue; /* what still does not fit is left out, not wrapped */
 		vs->col_x[c] = x;
-		vs->col_w[c] = w;
-		x += w + 1;
+		vs->col_w[c] = t.w[c];
+		x += t.w[c] + 1;
 	}
 }
 
@@ -158,7 +256,15 @@ void table_row(struct vscreen *vs, const struct guest_view *v, bool selected, in
 		if (vs->col_x[c] < 0)
 			continue;
 		char cell[1024];
-		column_cell((enum col_id)c, v, cell, sizeof(cell), vs->col_w[c]);
+		int w = vs->col_w[c];
+		bool span = vs->span && vs->col_x[COL_ID] >= 0 && vs->col_x[COL_NAME] >= 0 &&
+			    id_is_name(v);
+		if (c == COL_NAME && span)
+			continue; /* drawn across ID and NAME */
+		if (c == COL_ID && span)
+			w = vs->col_x[COL_NAME] + vs->col_w[COL_NAME] - vs->col_x[COL_ID];
+		column_cell(c == COL_ID && w != vs->col_w[c] ? COL_NAME : (enum col_id)c, v, cell,
+			    sizeof(cell), w);
 		b.x = vs->col_x[c];
 		static const enum vattr hint_attr[] = {
 			[HINT_NONE] = VA_NORMAL, [HINT_TAX] = VA_TAX, [HINT_GUEST] = VA_GUEST,

@@ -40,7 +40,7 @@ check "CPU and MEM bars with legends" sh -c "$(declare -f); T() { tmux -S '$sock
 wait_for 'tax CPU 1.6%' >/dev/null
 check "end of the replay: the header says [ENDED], the last frame stays" wait_for '^vtax .*\[ENDED\]'
 check "rates after the second sample; default sort by CPU tax puts the VM first" sh -c "[ \"\$(echo '$(row 1)' | awk '{print \$1}')\" = 100 ]"
-check "VM row: guest time, tax 6.0, MTAX 1.5G" sh -c "echo '$(row 1)' | grep -Eq '^100 +debian-vm +pve-vm +7\.0 +3\.0 +3\.0 +1\.0 +0\.0 +6\.0 +2\.0G +510M +12M +1\.5G$'"
+check "VM row: guest time, tax 6.0, MTAX 1.5G" sh -c "echo '$(row 1)' | grep -Eq '^100 +debian-vm +pve-vm +7\.0 +3\.0 +3\.0 +1\.0 +0\.0 +6\.0 +2\.0G +510M +12M +1\.5G( |$)'"
 T send-keys -t t '>'
 check "> moves the sort to MEM" wait_for ' ▾MEM '
 T send-keys -t t I
@@ -132,6 +132,65 @@ T send-keys -t t Enter
 check "a click on a row selects it (detail of the second row)" wait_for '── 100 debian-vm'
 T send-keys -t t q
 wait_for '^EXIT=0' >/dev/null
+
+# every size an admin really uses, on a host with 8 guests (the lab,
+# recorded) and one with 40: the tax columns, the sort column and the
+# sort keys always show; ID and NAME share their room; a wide screen
+# shows more columns instead of padding NAME
+for fx_sz in "lab-host:8" "big-host:40"; do
+	f="$SRCDIR/tests/fixtures/${fx_sz%%:*}.jsonl"
+	[ -f "$f" ] || { fail "fixture $f missing"; continue; }
+	for size in 40x10 60x20 80x24 120x40 200x50; do
+		w=${size%x*} h=${size#*x}
+		start "$w" "$h" "env LANG=C.UTF-8 '$VTAX' --replay '$f' -d 0.2"
+		wait_for '\[ENDED\]' 30 >/dev/null
+		T send-keys -t t Escape # any key: the key bar again instead of "end of the replay"
+		sleep 0.3
+		screen >"$tmp/size.txt"
+		at="${fx_sz%%:*} $size"
+		check "$at: TAX% and MTAX shown, sorted by TAX%" grep -Eq '^ID .*▾TAX%.*MTAX|^NAME .*▾TAX%.*MTAX' "$tmp/size.txt"
+		check "$at: the key bar has T, P and M" sh -c "tail -1 '$tmp/size.txt' | grep -q 'TTax PCPU MMem'"
+		check "$at: the summary says the tax" grep -q '| tax ' "$tmp/size.txt"
+		check "$at: nothing wider than the screen" python3 -c "import sys; sys.exit(max(len(l.rstrip('\n')) for l in open('$tmp/size.txt', encoding='utf-8')) > $w)"
+		T send-keys -t t q
+	done
+done
+# ID and NAME at 80 columns on the lab: the names whole, a name that is
+# its id once
+f="$SRCDIR/tests/fixtures/lab-host.jsonl"
+start 80 24 "env LANG=C.UTF-8 '$VTAX' --replay '$f' -d 0.2"
+wait_for '\[ENDED\]' 30 >/dev/null
+screen >"$tmp/lab80.txt"
+check "lab at 80: every name whole (no ~)" sh -c "! sed -n '/^ID /,/^\$/p' '$tmp/lab80.txt' | grep -q '~'"
+check "lab at 80: lab-lxc once, across ID and NAME" sh -c "grep -Eq '^lab-lxc +[a-z]' '$tmp/lab80.txt' && ! grep -q 'lab-lxc +lab-lxc' '$tmp/lab80.txt'"
+T send-keys -t t q
+# 200 columns: the 40-guest host's longest name whole, and more columns
+f="$SRCDIR/tests/fixtures/big-host.jsonl"
+start 200 50 "env LANG=C.UTF-8 '$VTAX' --replay '$f' -d 0.2"
+wait_for '\[ENDED\]' 30 >/dev/null
+check "200 columns: the 35-character name whole" wait_for 'customer-portal-staging-frontend-01 '
+check "200 columns: hidden columns shown instead of padding (READ/s, EXITS/s)" wait_for '^ID .*READ/s.*EXITS/s'
+T send-keys -t t q
+
+# NO_COLOR: the header and a selected first row look different
+start 80 24 "env NO_COLOR=1 LANG=C.UTF-8 '$VTAX' --replay '$fx' -d 0.2"
+wait_for '\[ENDED\]' >/dev/null
+T capture-pane -e -p -t t >"$tmp/attr.txt"
+hdr=$(grep -a 'NAME' "$tmp/attr.txt" | head -1 | grep -o $'\e\\[[0-9;]*m' | sort -u | tr -d '\n')
+sel=$(grep -a 'debian-vm' "$tmp/attr.txt" | head -1 | grep -o $'\e\\[[0-9;]*m' | sort -u | tr -d '\n')
+check "NO_COLOR: header underlined, selected row reversed, not alike ($(printf %q "$hdr") / $(printf %q "$sel"))" \
+	sh -c "printf %s '$hdr' | grep -q '4' && printf %s '$sel' | grep -q '7' && [ '$hdr' != '$sel' ]"
+T send-keys -t t q
+
+# the Linux console in a UTF-8 locale: ASCII only (its font may lack the blocks)
+start 80 24 "env TERM=linux NCURSES_GPM_TERMS= LANG=C.UTF-8 '$VTAX' --replay '$fx' -d 0.2"
+wait_for '\[ENDED\]' >/dev/null
+T send-keys -t t Enter
+sleep 0.3
+screen >"$tmp/linux.txt"
+check "TERM=linux, LANG=C.UTF-8: no byte outside ASCII" sh -c "! LC_ALL=C grep -q '[^ -~]' '$tmp/linux.txt'"
+check "TERM=linux: the bars in ASCII" grep -q '^CPU  4 \[.*\] #usr' "$tmp/linux.txt"
+T send-keys -t t q
 
 # every TERM an admin is likely to have over SSH
 for term in xterm xterm-256color screen tmux-256color linux vt100; do
