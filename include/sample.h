@@ -9,30 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum guest_kind {
-	KIND_VM,
-	KIND_CT,
-	KIND_COUNT
-};
-
-enum runtime {
-	RT_PVE_QEMU,    /* /qemu.slice/<vmid>.scope */
-	RT_PVE_LXC,     /* /lxc/<vmid> */
-	RT_LXC,         /* lxc.payload.<name>, legacy lxc/<name> */
-	RT_LIBVIRT,     /* machine-qemu\x2d<N>\x2d<name>.scope */
-	RT_NSPAWN,      /* machine-<name>.scope */
-	RT_DOCKER,      /* docker-<id>.scope, /docker/<id> */
-	RT_PODMAN,      /* libpod-<id>.scope, libpod_parent/libpod-<id> */
-	RT_QEMU,        /* a qemu-system-* process matched by nothing above */
-	RT_COUNT
-};
-
-/* Names used in JSON, records and the table ("proxmox-vm", ...). */
-const char *runtime_name(enum runtime rt);
-const char *runtime_short(enum runtime rt);    /* at most 7 chars: "pve-vm" */
-int runtime_from_name(const char *s);           /* -1 if unknown */
-enum guest_kind runtime_kind(enum runtime rt);
-const char *kind_name(enum guest_kind k);       /* "vm" / "container" */
+#include "runtime.h"
 
 /* Host-wide counters. */
 struct host_sample {

@@ -63,7 +63,8 @@ struct agent {
 	size_t nvms, capvms;
 	struct name_ent *names;
 	size_t nnames, capnames;
-	struct api apis[2];
+	struct api apis[RT_COUNT];    /* the runtimes with an Engine API */
+	size_t napis;
 	char **notices;
 	size_t nnot;
 	char **reported;              /* problems reported and not yet cleared */
@@ -665,7 +666,7 @@ static struct name_ent *name_entry(struct agent *a, enum runtime rt, const char 
 
 static void do_names(struct agent *a)
 {
-	for (int i = 0; i < 2 && !a->stop; i++) {
+	for (size_t i = 0; i < a->napis && !a->stop; i++) {
 		pthread_mutex_lock(&a->mu);
 		struct api api = a->apis[i];
 		uint64_t now = now_mono_ns();
@@ -744,12 +745,15 @@ struct agent *agent_new(const struct agent_opts *o)
 	struct agent *a = xcalloc(1, sizeof(*a));
 	a->enable = o->enable_balloon_stats;
 	a->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 300;
-	a->apis[0].rt = RT_DOCKER;
-	sock_from_env(a->apis[0].sock, sizeof(a->apis[0].sock), o->docker_sock, "DOCKER_HOST",
-		      "/var/run/docker.sock");
-	a->apis[1].rt = RT_PODMAN;
-	sock_from_env(a->apis[1].sock, sizeof(a->apis[1].sock), o->podman_sock, NULL,
-		      "/run/podman/podman.sock");
+	for (int rt = 0; rt < RT_COUNT; rt++) {
+		const struct runtime_def *d = &runtimes[rt];
+		if (!d->api.sock)
+			continue;
+		struct api *api = &a->apis[a->napis++];
+		api->rt = (enum runtime)rt;
+		sock_from_env(api->sock, sizeof(api->sock), d->api.option ? d->api.option(o) : NULL,
+			      d->api.env, d->api.sock);
+	}
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
 	/* libcurl (and its TLS stack) is set up only when a container API is
@@ -790,7 +794,8 @@ void agent_begin(struct agent *a)
 	pthread_mutex_lock(&a->mu);
 	for (size_t i = 0; i < a->nvms; i++)
 		a->vms[i].wanted = false;
-	a->apis[0].used = a->apis[1].used = false;
+	for (size_t i = 0; i < a->napis; i++)
+		a->apis[i].used = false;
 	for (size_t i = 0; i < a->nnames; i++)
 		a->names[i].wanted = false;
 }
@@ -814,7 +819,10 @@ void agent_want_vm(struct agent *a, int pid, uint64_t start, const char *qmp_pat
 
 void agent_want_container(struct agent *a, enum runtime rt, const char *id)
 {
-	struct api *api = rt == RT_DOCKER ? &a->apis[0] : rt == RT_PODMAN ? &a->apis[1] : NULL;
+	struct api *api = NULL;
+	for (size_t i = 0; i < a->napis; i++)
+		if (a->apis[i].rt == rt)
+			api = &a->apis[i];
 	if (!api)
 		return;
 	api->used = true;
@@ -844,8 +852,11 @@ void agent_commit(struct agent *a)
 		if (a->names[i].wanted)
 			a->names[o++] = a->names[i];
 	a->nnames = o;
-	work = work || a->apis[0].used || a->apis[1].used;
-	bool wake = a->apis[0].need || a->apis[1].need;
+	bool wake = false;
+	for (size_t i = 0; i < a->napis; i++) {
+		work = work || a->apis[i].used;
+		wake = wake || a->apis[i].need;
+	}
 	if (work && !a->started) {
 		a->started = pthread_create(&a->thr, NULL, agent_main, a) == 0;
 	} else if (wake) {

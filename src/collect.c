@@ -166,55 +166,21 @@ static int under(const char *path, const char *prefix)
 	return !strncmp(path, prefix, n) && (path[n] == '\0' || path[n] == '/');
 }
 
-/* The guest cgroup a payload belongs to (nspawn measures payload/ below
- * its scope; processes match the scope). */
-static int guest_owns_cgroup(const struct guest_sample *g, const char *path)
-{
-	if (!g->cgroup)
-		return 0;
-	if (under(path, g->cgroup))
-		return 1;
-	if (g->runtime == RT_NSPAWN) {
-		const char *slash = strrchr(g->cgroup, '/');
-		if (slash && !strcmp(slash, "/payload")) {
-			size_t n = (size_t)(slash - g->cgroup);
-			return !strncmp(path, g->cgroup, n) && (path[n] == '\0' || path[n] == '/');
-		}
-	}
-	return 0;
-}
-
 static struct guest_sample *find_guest_by_cgroup(struct sample *s, const char *path)
 {
 	if (!path)
 		return NULL;
 	for (size_t i = 0; i < s->nguests; i++)
-		if (guest_owns_cgroup(&s->guests[i], path))
+		if (runtime_owns_cgroup(s->guests[i].runtime, s->guests[i].cgroup, path))
 			return &s->guests[i];
 	return NULL;
 }
 
 static struct guest_sample *find_helper_owner(struct sample *s, const struct proc_ent *e)
 {
-	for (size_t i = 0; i < s->nguests; i++) {
-		struct guest_sample *g = &s->guests[i];
-		switch (e->htype) {
-		case HELPER_SHIM:
-			if (g->runtime == RT_DOCKER && !strncmp(g->id, e->key, strlen(g->id)))
-				return g;
-			break;
-		case HELPER_CONMON:
-			if (g->runtime == RT_PODMAN && !strncmp(g->id, e->key, strlen(g->id)))
-				return g;
-			break;
-		case HELPER_LXC_MONITOR:
-			if ((g->runtime == RT_LXC || g->runtime == RT_PVE_LXC) && !strcmp(g->id, e->key))
-				return g;
-			break;
-		case HELPER_NONE:
-			break;
-		}
-	}
+	for (size_t i = 0; i < s->nguests; i++)
+		if (runtime_helper_serves(s->guests[i].runtime, e->htype, e->key, s->guests[i].id))
+			return &s->guests[i];
 	return NULL;
 }
 
@@ -241,7 +207,8 @@ static void attach_qemu(struct collector *c, struct sample *s, struct proc_ent *
 		g->at_ns = procs_read_ns(c->procs);
 	}
 	g->main_pid = (uint64_t)e->pid;
-	set_name_once(g, e->qa.name);
+	if (runtimes[g->runtime].qemu_name)
+		set_name_once(g, e->qa.name);
 	agent_want_vm(c->agent, e->pid, e->start, e->qa.qmp);
 	g->vm_ram_size = e->qa.ram;
 	g->p_utime_ns = e->utime_ns;
@@ -365,14 +332,15 @@ static uint64_t main_start(struct collector *c, const struct guest_sample *g)
 	for (size_t i = 0; i < np; i++)
 		if (pe[i].pid == (int)g->main_pid)
 			return pe[i].start;
-	return g->runtime == RT_QEMU ? g->birth : VT_UNKNOWN;
+	/* a guest without a cgroup is its process, born when it started */
+	return !g->cgroup ? g->birth : VT_UNKNOWN;
 }
 
 /* What the agent learnt: container names, a VM's own memory view. */
 static void agent_facts(struct collector *c, struct guest_sample *g)
 {
 	char name[256];
-	if ((g->runtime == RT_DOCKER || g->runtime == RT_PODMAN) &&
+	if (runtimes[g->runtime].api.sock &&
 	    agent_container_name(c->agent, g->runtime, g->id, name, sizeof(name)))
 		set_name_once(g, name);
 	struct vm_facts f;
@@ -395,11 +363,14 @@ static void agent_facts(struct collector *c, struct guest_sample *g)
 		g->note = xstrdup(f.note);
 }
 
-/* Proxmox names, re-read only when the config file changes. */
-static void pve_name(struct collector *c, struct guest_sample *g)
+/* Names from a runtime's config file (Proxmox), re-read only when the
+ * file changes. */
+static void config_name(struct collector *c, struct guest_sample *g)
 {
-	const char *sub = g->runtime == RT_PVE_QEMU ? "qemu-server" : "lxc";
-	const char *key = g->runtime == RT_PVE_QEMU ? "name" : "hostname";
+	const char *sub = runtimes[g->runtime].config.subdir;
+	const char *key = runtimes[g->runtime].config.key;
+	if (!sub)
+		return;
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s/%s.conf", c->pve_dir, sub, g->id);
 	struct stat st;
@@ -562,7 +533,8 @@ int collector_sample(struct collector *c, struct sample *s)
 		char cpu_rel[4200];
 		const char *cr = NULL;
 		if (g->cpu_payload_v2) {
-			snprintf(cpu_rel, sizeof(cpu_rel), "%s/payload", g->cgroup);
+			snprintf(cpu_rel, sizeof(cpu_rel), "%s/%s", g->cgroup,
+				 runtimes[g->runtime].payload);
 			cr = cpu_rel;
 		}
 		if (cgroup_read_guest(&c->cg, g->cgroup, cr, g->birth, g, le == NULL) == -ENOENT &&
@@ -599,8 +571,7 @@ int collector_sample(struct collector *c, struct sample *s)
 				g->h_mem = add_known(g->h_mem, mem);
 			}
 		}
-		if (g->runtime == RT_PVE_QEMU || g->runtime == RT_PVE_LXC)
-			pve_name(c, g);
+		config_name(c, g);
 		if (full && scan && runtime_kind(g->runtime) == KIND_CT)
 			cgroup_count_procs(&c->cg, g->cgroup, &skip, &nskip);
 	}
@@ -671,9 +642,7 @@ int collector_sample(struct collector *c, struct sample *s)
 			read_kvm(c, g, read_vm(c, g, main_start(c, g)));
 		agent_facts(c, g);
 		if (!g->name)
-			g->name = g->runtime == RT_QEMU ? xasprintf("qemu-%s", g->id)
-				  : (g->runtime == RT_DOCKER || g->runtime == RT_PODMAN)
-				  ? xstrndup(g->id, 12) : xstrdup(g->id);
+			g->name = runtime_fallback_name(g->runtime, g->id);
 	}
 	/* vhost kernel threads (older kernels) serve the VM whose pid they name */
 	for (size_t i = 0; i < np; i++) {

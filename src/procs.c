@@ -170,16 +170,6 @@ static int list_pids(int **out, size_t *n)
 	return 0;
 }
 
-/* Whether a comm may be one of ours, so that its cmdline is worth a read. */
-static int candidate_comm(const char *comm)
-{
-	static const char *const pre[] = {"qemu", "kvm", "containerd-shim", "conmon", "lxc"};
-	for (size_t i = 0; i < ARRAY_SIZE(pre); i++)
-		if (!strncmp(comm, pre[i], strlen(pre[i])))
-			return 1;
-	return 0;
-}
-
 static struct proc_ent *add_ent(struct procs *p)
 {
 	if (p->nents == p->capents) {
@@ -277,7 +267,7 @@ static void classify(struct procs *p, const int *pids, size_t n)
 			continue;
 		if (!strncmp(p->buf.s, "vhost-", 6))
 			kt[nkt++] = (unsigned)pids[i];
-		else if (candidate_comm(p->buf.s))
+		else if (parse_candidate_comm(p->buf.s))
 			cand[ncand++] = (unsigned)pids[i];
 	}
 	/* vhost workers: confirm they are kernel threads (parent kthreadd) */

@@ -1,5 +1,5 @@
-/* Sample lifetime, the runtime names and the counter field tables that
- * record and replay walk. */
+/* Sample lifetime and the counter field tables that record and replay
+ * walk. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -7,53 +7,6 @@
 
 #include "sample.h"
 #include "util.h"
-
-static const struct {
-	const char *name;
-	enum guest_kind kind;
-} runtimes[RT_COUNT] = {
-	[RT_PVE_QEMU] = {"proxmox-vm", KIND_VM},
-	[RT_PVE_LXC] = {"proxmox-ct", KIND_CT},
-	[RT_LXC] = {"lxc", KIND_CT},
-	[RT_LIBVIRT] = {"libvirt", KIND_VM},
-	[RT_NSPAWN] = {"nspawn", KIND_CT},
-	[RT_DOCKER] = {"docker", KIND_CT},
-	[RT_PODMAN] = {"podman", KIND_CT},
-	[RT_QEMU] = {"qemu", KIND_VM},
-};
-
-const char *runtime_name(enum runtime rt)
-{
-	return (unsigned)rt < RT_COUNT ? runtimes[rt].name : "?";
-}
-
-const char *runtime_short(enum runtime rt)
-{
-	static const char *const s[RT_COUNT] = {
-		[RT_PVE_QEMU] = "pve-vm", [RT_PVE_LXC] = "pve-ct", [RT_LXC] = "lxc",
-		[RT_LIBVIRT] = "libvirt", [RT_NSPAWN] = "nspawn", [RT_DOCKER] = "docker",
-		[RT_PODMAN] = "podman", [RT_QEMU] = "qemu",
-	};
-	return (unsigned)rt < RT_COUNT ? s[rt] : "?";
-}
-
-int runtime_from_name(const char *s)
-{
-	for (int i = 0; i < RT_COUNT; i++)
-		if (!strcmp(runtimes[i].name, s))
-			return i;
-	return -1;
-}
-
-enum guest_kind runtime_kind(enum runtime rt)
-{
-	return (unsigned)rt < RT_COUNT ? runtimes[rt].kind : KIND_CT;
-}
-
-const char *kind_name(enum guest_kind k)
-{
-	return k == KIND_VM ? "vm" : "container";
-}
 
 const char *tgroup_name(enum tgroup g)
 {
