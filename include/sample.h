@@ -131,6 +131,12 @@ struct sample {
 void guest_sample_init(struct guest_sample *g);
 /* Free the strings a guest sample owns. */
 void guest_sample_release(struct guest_sample *g);
+/* "runtime/id" ("proxmox-vm/100"): a guest's name in settings, the
+ * focus and the selection. */
+void guest_sample_key(const struct guest_sample *g, char *buf, size_t sz);
+/* The one order of guests: kind, runtime, then id (numeric ids by
+ * value, so 99 comes before 100): negative, 0 or positive. */
+int guest_sample_cmp(const struct guest_sample *a, const struct guest_sample *b);
 struct guest_sample *sample_add_guest(struct sample *s);
 void sample_clear(struct sample *s);   /* drop guests, keep capacity */
 void sample_free(struct sample *s);

@@ -2,7 +2,6 @@
  * processes and helpers from the process table, counters for each. */
 #include "config.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -403,7 +402,7 @@ static void read_focus(struct collector *c, struct sample *s)
 	for (size_t i = 0; i < s->nguests; i++) {
 		struct guest_sample *g = &s->guests[i];
 		char key[200];
-		snprintf(key, sizeof(key), "%s/%.180s", runtime_name(g->runtime), g->id);
+		guest_sample_key(g, key, sizeof(key));
 		if (strcmp(key, c->focus))
 			continue;
 		size_t np = 0;
@@ -457,25 +456,9 @@ static void limit_remember(struct collector *c, const struct sample *s, const ui
 	qsort(c->lim, c->nlim, sizeof(*c->lim), cmp_lim);
 }
 
-static int numeric(const char *s)
-{
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
 static int cmp_guest(const void *a, const void *b)
 {
-	const struct guest_sample *x = a, *y = b;
-	if (x->runtime != y->runtime)
-		return (int)x->runtime - (int)y->runtime;
-	if (numeric(x->id) && numeric(y->id)) {
-		size_t lx = strlen(x->id), ly = strlen(y->id);
-		if (lx != ly)
-			return lx < ly ? -1 : 1;
-	}
-	return strcmp(x->id, y->id);
+	return guest_sample_cmp(a, b);
 }
 
 /* Whether a cgroup guest is new since the last refresh (the limit cache

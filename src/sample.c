@@ -1,7 +1,9 @@
-/* Sample lifetime and the counter field tables that record and replay
- * walk. */
+/* Sample lifetime, guest identity (key and order) and the counter field
+ * tables that record and replay walk. */
 #include "config.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,4 +106,32 @@ void sample_free(struct sample *s)
 	free(s->guests);
 	s->guests = NULL;
 	s->cap = 0;
+}
+
+void guest_sample_key(const struct guest_sample *g, char *buf, size_t sz)
+{
+	snprintf(buf, sz, "%s/%.180s", runtime_name(g->runtime), g->id);
+}
+
+static bool numeric(const char *s)
+{
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+int guest_sample_cmp(const struct guest_sample *a, const struct guest_sample *b)
+{
+	enum guest_kind ka = runtime_kind(a->runtime), kb = runtime_kind(b->runtime);
+	if (ka != kb)
+		return (int)ka - (int)kb;
+	if (a->runtime != b->runtime)
+		return (int)a->runtime - (int)b->runtime;
+	if (numeric(a->id) && numeric(b->id)) {
+		size_t la = strlen(a->id), lb = strlen(b->id);
+		if (la != lb)
+			return la < lb ? -1 : 1;
+	}
+	return strcmp(a->id, b->id);
 }

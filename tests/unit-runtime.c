@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "runtime.h"
+#include "sample.h"
 #include "tap.h"
 #include "util.h"
 
@@ -101,8 +102,45 @@ static void expand(void)
 	CHECK_STR(out, "/m/libp");
 }
 
+static int cmp(enum runtime ra, const char *ia, enum runtime rb, const char *ib)
+{
+	struct guest_sample a, b;
+	guest_sample_init(&a);
+	guest_sample_init(&b);
+	a.runtime = ra;
+	a.id = (char *)(uintptr_t)ia;
+	b.runtime = rb;
+	b.id = (char *)(uintptr_t)ib;
+	int r = guest_sample_cmp(&a, &b);
+	return (r > 0) - (r < 0);
+}
+
+static void identity(void)
+{
+	CHECK_INT(cmp(RT_QEMU, "5", RT_PVE_LXC, "1"), -1);      /* VMs first */
+	CHECK_INT(cmp(RT_PVE_QEMU, "9", RT_LIBVIRT, "1"), -1);  /* then by runtime */
+	CHECK_INT(cmp(RT_PVE_QEMU, "99", RT_PVE_QEMU, "100"), -1); /* numeric ids by value */
+	CHECK_INT(cmp(RT_PVE_QEMU, "100", RT_PVE_QEMU, "99"), 1);
+	CHECK_INT(cmp(RT_LXC, "b", RT_LXC, "ab"), 1);           /* others by bytes */
+	CHECK_INT(cmp(RT_LXC, "web", RT_LXC, "web"), 0);
+	struct guest_sample g;
+	guest_sample_init(&g);
+	g.runtime = RT_DOCKER;
+	g.id = (char *)(uintptr_t)"0123456789abcdef";
+	char key[200];
+	guest_sample_key(&g, key, sizeof(key));
+	CHECK_STR(key, "docker/0123456789abcdef");
+	char longid[300];
+	memset(longid, 'x', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = '\0';
+	g.id = longid;
+	guest_sample_key(&g, key, sizeof(key));
+	CHECK_INT(strlen(key), strlen("docker/") + 180);
+}
+
 int main(void)
 {
+	identity();
 	table_complete();
 	helpers();
 	payloads();
