@@ -49,6 +49,8 @@ struct pve_ent {
 };
 
 struct collector {
+	int proc_fd;               /* proc_root: what vtax reads of /proc itself */
+	int sys_fd;                /* sys_root, or -1 */
 	struct cgfs cg;
 	struct procs *procs;
 	struct host_reader *host;

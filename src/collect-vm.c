@@ -35,9 +35,9 @@ static struct vm_ent *read_vm(struct collector *c, struct guest_sample *g, uint6
 		return e;
 	}
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)g->main_pid);
+	snprintf(path, sizeof(path), "%d/smaps", (int)g->main_pid);
 	uint64_t ram_rss = VT_UNKNOWN, total, huge = VT_UNKNOWN;
-	if (!read_file_at(AT_FDCWD, path, &c->buf, 64u << 20) &&
+	if (!read_file_at(c->proc_fd, path, &c->buf, 64u << 20) &&
 	    !parse_smaps_guest_ram(c->buf.s, g->vm_ram_size, &ram_rss, &total, &huge)) {
 		g->vm_ram_rss = ram_rss;
 		g->p_hugetlb = huge;

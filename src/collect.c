@@ -3,6 +3,7 @@
  * lists them); host counters come from host.c. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,21 +22,38 @@ void collector_set_focus(struct collector *c, const char *key)
 	c->focus = key && *key ? xstrdup(key) : NULL;
 }
 
+static int open_dir(const char *path)
+{
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 struct collector *collector_new(const struct collect_opts *o, char **cause)
 {
 	struct collector *c = xcalloc(1, sizeof(*c));
+	const char *proc = o->proc_root ? o->proc_root : "/proc";
+	c->proc_fd = open_dir(proc);
+	if (c->proc_fd < 0) {
+		*cause = xasprintf("cannot open the proc root %s: %s", proc, strerror(errno));
+		free(c);
+		return NULL;
+	}
+	/* without /sys, KSM is unknown */
+	c->sys_fd = open_dir(o->sys_root ? o->sys_root : "/sys");
 	const char *root = o->cgroup_root ? o->cgroup_root : "/sys/fs/cgroup";
 	if (cgfs_open(&c->cg, root, cause) < 0) {
+		close(c->proc_fd);
+		if (c->sys_fd >= 0)
+			close(c->sys_fd);
 		free(c);
 		return NULL;
 	}
 	c->cg.pressure = o->guest_pressure;
-	c->host = host_reader_new(cause);
+	c->host = host_reader_new(c->proc_fd, c->sys_fd, cause);
 	if (!c->host) {
 		collector_free(c);
 		return NULL;
 	}
-	c->procs = procs_new(c->cg.proc_ctl);
+	c->procs = procs_new(c->cg.proc_ctl, c->proc_fd);
 	if (!c->procs) {
 		*cause = xstrdup("cannot set up libproc2 process reading");
 		collector_free(c);
@@ -44,7 +62,7 @@ struct collector *collector_new(const struct collect_opts *o, char **cause)
 	c->pve_dir = xstrdup(o->pve_dir ? o->pve_dir : "/etc/pve");
 	c->kvm_dir = xstrdup(o->kvm_dir ? o->kvm_dir : "/sys/kernel/debug/kvm");
 	c->pid_max = 32768;
-	if (!read_small_at(AT_FDCWD, "/proc/sys/kernel/pid_max", &c->buf, 64))
+	if (!read_small_at(c->proc_fd, "sys/kernel/pid_max", &c->buf, 64))
 		parse_u64(c->buf.s, &c->pid_max);
 	c->agent = agent_new(&o->agent);
 	return c;
@@ -58,6 +76,9 @@ void collector_free(struct collector *c)
 	cgfs_close(&c->cg);
 	procs_free(c->procs);
 	host_reader_free(c->host);
+	close(c->proc_fd);
+	if (c->sys_fd >= 0)
+		close(c->sys_fd);
 	free(c->pve_dir);
 	free(c->kvm_dir);
 	free(c->kvm);
@@ -79,7 +100,7 @@ static int read_host(struct collector *c, struct sample *s)
 		return err;
 	s->cg_version = (uint32_t)c->cg.version;
 	c->delayacct = 0;
-	if (!read_file_at(AT_FDCWD, "/proc/sys/kernel/task_delayacct", &c->buf, 16))
+	if (!read_file_at(c->proc_fd, "sys/kernel/task_delayacct", &c->buf, 16))
 		c->delayacct = c->buf.s[0] == '1';
 	s->delayacct = c->delayacct;
 	return 0;

@@ -64,6 +64,7 @@ static void usage(FILE *fp)
 		"                         /var/run/docker.sock)\n"
 		"      --podman-socket=PATH   Podman API socket (default /run/podman/podman.sock)\n"
 		"      --cgroup-root=DIR  read cgroups below DIR (default /sys/fs/cgroup)\n"
+		"      --proc-root=DIR    read vtax's own /proc files below DIR (default /proc)\n"
 		"      --pve-dir=DIR      Proxmox configuration directory (default /etc/pve)\n"
 		"      --kvm-debugfs=DIR  KVM's debugfs directory, for exits/s (default\n"
 		"                         /sys/kernel/debug/kvm)\n"
@@ -83,7 +84,7 @@ static int fail_usage(const char *what, const char *arg)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_RECORD = 256, OPT_REPLAY, OPT_CGROOT, OPT_PVE, OPT_LISTCOLS, OPT_SNAPDIR,
-	       OPT_ASCII, OPT_NOCOLOR, OPT_BALLOON, OPT_DOCKER, OPT_PODMAN, OPT_KVM };
+	       OPT_ASCII, OPT_NOCOLOR, OPT_BALLOON, OPT_DOCKER, OPT_PODMAN, OPT_KVM, OPT_PROCROOT };
 	static const struct option longopts[] = {
 		{"batch", no_argument, NULL, 'b'},
 		{"iterations", required_argument, NULL, 'n'},
@@ -95,6 +96,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"record", required_argument, NULL, OPT_RECORD},
 		{"replay", required_argument, NULL, OPT_REPLAY},
 		{"cgroup-root", required_argument, NULL, OPT_CGROOT},
+		{"proc-root", required_argument, NULL, OPT_PROCROOT},
 		{"pve-dir", required_argument, NULL, OPT_PVE},
 		{"kvm-debugfs", required_argument, NULL, OPT_KVM},
 		{"list-columns", no_argument, NULL, OPT_LISTCOLS},
@@ -172,6 +174,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_CGROOT:
 			o->co.cgroup_root = optarg;
+			break;
+		case OPT_PROCROOT:
+			o->co.proc_root = optarg;
 			break;
 		case OPT_PVE:
 			o->co.pve_dir = optarg;
