@@ -1,6 +1,8 @@
 /* The collector: reads the live host into a struct sample. The only
  * layer that touches /proc and cgroupfs (through host.c, cgroup.c,
- * procs.c and discover.c). */
+ * procs.c and discover.c). Its own reads go through directory fds opened
+ * once (proc_root, sys_root, cgroup_root), so tests point it at fixture
+ * trees. */
 #ifndef VTAX_COLLECT_H
 #define VTAX_COLLECT_H
 
@@ -9,6 +11,9 @@
 
 struct collect_opts {
 	const char *cgroup_root;   /* default /sys/fs/cgroup */
+	const char *proc_root;     /* default /proc: what vtax reads itself
+				      (libproc2 reads /proc) */
+	const char *sys_root;      /* default /sys (KSM) */
 	const char *pve_dir;       /* default /etc/pve */
 	const char *kvm_dir;       /* default /sys/kernel/debug/kvm */
 	struct agent_opts agent;   /* Engine API and QMP */

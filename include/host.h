@@ -1,5 +1,5 @@
 /* Host-wide collection: /proc/stat and /proc/meminfo through libproc2,
- * pressure, KSM, ZFS ARC, load and uptime. */
+ * pressure, KSM, ZFS ARC, load and uptime read below directory fds. */
 #ifndef VTAX_HOST_H
 #define VTAX_HOST_H
 
@@ -7,7 +7,10 @@
 
 struct host_reader;
 
-struct host_reader *host_reader_new(char **cause);
+/* proc_fd, sys_fd: /proc and /sys (or fixture trees), borrowed: the
+ * caller keeps them open while the reader lives; -1 leaves what is below
+ * them unknown. */
+struct host_reader *host_reader_new(int proc_fd, int sys_fd, char **cause);
 void host_reader_free(struct host_reader *h);
 
 /* Fill h. Unreadable parts stay VT_UNKNOWN. Returns 0 or -errno when

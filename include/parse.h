@@ -60,8 +60,13 @@ enum helper_type {
 	HELPER_LXC_MONITOR,        /* [lxc monitor] <path> <name> */
 };
 /* Classify argv (NUL-separated, len bytes); on a helper, write the guest
- * id or name it serves into id. */
+ * id or name it serves into id. A new kind of helper is one enum value
+ * above and one row of helper_procs[] in parse.c. */
 enum helper_type parse_helper(const char *argv, size_t len, char *id, size_t idsz);
+
+/* Whether a process whose comm (/proc/PID/comm) is this may be QEMU or a
+ * helper, so that its command line is worth a read. */
+int parse_candidate_comm(const char *comm);
 
 /* /proc/PID/smaps: RSS of the mappings that hold guest RAM. Guest RAM is
  * taken as the largest private, non-executable anonymous (or memfd /

@@ -37,8 +37,11 @@ struct proc_ent {
 
 struct procs;
 
-/* proc_ctl: the controller whose /proc/PID/cgroup path is kept ("" = v2). */
-struct procs *procs_new(const char *proc_ctl);
+/* proc_ctl: the controller whose /proc/PID/cgroup path is kept ("" = v2).
+ * proc_fd: /proc (or a fixture tree) for the listing, comm and
+ * ns_last_pid, borrowed: the caller keeps it open while p lives. libproc2
+ * reads the rest from /proc itself. */
+struct procs *procs_new(const char *proc_ctl, int proc_fd);
 void procs_free(struct procs *p);
 
 /* With scan, list /proc for new and vanished pids and classify the new

@@ -9,30 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum guest_kind {
-	KIND_VM,
-	KIND_CT,
-	KIND_COUNT
-};
-
-enum runtime {
-	RT_PVE_QEMU,    /* /qemu.slice/<vmid>.scope */
-	RT_PVE_LXC,     /* /lxc/<vmid> */
-	RT_LXC,         /* lxc.payload.<name>, legacy lxc/<name> */
-	RT_LIBVIRT,     /* machine-qemu\x2d<N>\x2d<name>.scope */
-	RT_NSPAWN,      /* machine-<name>.scope */
-	RT_DOCKER,      /* docker-<id>.scope, /docker/<id> */
-	RT_PODMAN,      /* libpod-<id>.scope, libpod_parent/libpod-<id> */
-	RT_QEMU,        /* a qemu-system-* process matched by nothing above */
-	RT_COUNT
-};
-
-/* Names used in JSON, records and the table ("proxmox-vm", ...). */
-const char *runtime_name(enum runtime rt);
-const char *runtime_short(enum runtime rt);    /* at most 7 chars: "pve-vm" */
-int runtime_from_name(const char *s);           /* -1 if unknown */
-enum guest_kind runtime_kind(enum runtime rt);
-const char *kind_name(enum guest_kind k);       /* "vm" / "container" */
+#include "runtime.h"
 
 /* Host-wide counters. */
 struct host_sample {
@@ -154,8 +131,12 @@ struct sample {
 void guest_sample_init(struct guest_sample *g);
 /* Free the strings a guest sample owns. */
 void guest_sample_release(struct guest_sample *g);
-/* A guest's identity as text: "runtime/id" (the id cut at 180 bytes). */
+/* "runtime/id" ("proxmox-vm/100"): a guest's name in settings, the
+ * focus and the selection. */
 void guest_sample_key(const struct guest_sample *g, char *buf, size_t sz);
+/* The one order of guests: kind, runtime, then id (numeric ids by
+ * value, so 99 comes before 100): negative, 0 or positive. */
+int guest_sample_cmp(const struct guest_sample *a, const struct guest_sample *b);
 struct guest_sample *sample_add_guest(struct sample *s);
 void sample_clear(struct sample *s);   /* drop guests, keep capacity */
 void sample_free(struct sample *s);

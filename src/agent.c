@@ -63,7 +63,8 @@ struct agent {
 	size_t nvms, capvms;
 	struct name_ent *names;
 	size_t nnames, capnames;
-	struct api apis[2];
+	struct api apis[RT_COUNT];    /* the runtimes with an Engine API */
+	size_t napis;
 	char **notices;
 	size_t nnot;
 	char **reported;              /* problems reported and not yet cleared */
@@ -508,103 +509,138 @@ static int find_balloon(int fd, struct sb *buf, uint64_t deadline, char *out, si
 	return -ENOENT;
 }
 
-/* One short QMP session: greeting, capabilities, balloon statistics.
- * Never holds the socket beyond this call. */
-static int qmp_query(struct agent *a, const char *path, struct vm_facts *f)
+/* One QMP session. */
+struct qmp {
+	const char *path;
+	int fd;
+	struct sb buf;                /* what was read past the last reply */
+	uint64_t deadline;
+	long timeout_ms;              /* of the whole session */
+	char err[160];                /* the last error reply's description */
+};
+
+/* The note for an exchange that failed with r. */
+static void qmp_failed(const struct qmp *q, int r, struct vm_facts *f)
 {
-	uint64_t deadline = now_mono_ns() + (uint64_t)a->timeout_ms * 1000000ull * 2;
-	f->total = f->avail = f->free = f->cache = VT_UNKNOWN;
-	f->note[0] = '\0';
-	f->nvcpu = 0;
-	int fd = qmp_connect(path, deadline);
-	if (fd < 0) {
-		snprintf(f->note, sizeof(f->note), "QMP socket %s: %s", path, strerror(-fd));
-		return fd;
+	if (r == -ETIMEDOUT)
+		snprintf(f->note, sizeof(f->note), "QMP socket %s: no complete answer within %ld ms",
+			 q->path, q->timeout_ms);
+	else if (r == -E2BIG)
+		snprintf(f->note, sizeof(f->note), "QMP socket %s: reply larger than 8 MiB, dropped",
+			 q->path);
+	else if (r == -EPROTO)
+		snprintf(f->note, sizeof(f->note), "QMP %s: %s", q->path, q->err);
+	else
+		snprintf(f->note, sizeof(f->note), "QMP socket %s: %s", q->path, strerror(-r));
+}
+
+/* The greeting, then capabilities negotiation. */
+static int qmp_start(struct qmp *q, struct vm_facts *f)
+{
+	struct sb line = {0};
+	int r = qmp_line(q->fd, &q->buf, &line, q->deadline);
+	bool greeted = !r && strstr(line.s, "\"QMP\"");
+	sb_free(&line);
+	if (r == -ETIMEDOUT && q->buf.len == 0) {
+		snprintf(f->note, sizeof(f->note), "QMP socket %s is busy (another client holds it)",
+			 q->path);
+		return r;
 	}
-	struct sb buf = {0}, line = {0};
-	char err[160] = "";
+	if (r == -ETIMEDOUT || r == -E2BIG) {
+		qmp_failed(q, r, f);
+		return r;
+	}
+	if (r || !greeted) {
+		snprintf(f->note, sizeof(f->note), "QMP socket %s: no QMP greeting", q->path);
+		return r ? r : -EPROTO;
+	}
 	json_object *ret = NULL;
-	int r = qmp_line(fd, &buf, &line, deadline);
-	if (r == -ETIMEDOUT && buf.len == 0) {
-		snprintf(f->note, sizeof(f->note), "QMP socket %s is busy (another client holds it)", path);
-		goto out;
-	}
-	if (r == -ETIMEDOUT || r == -E2BIG)
-		goto failed;
-	if (r || !strstr(line.s, "\"QMP\"")) {
-		snprintf(f->note, sizeof(f->note), "QMP socket %s: no QMP greeting", path);
-		r = r ? r : -EPROTO;
-		goto out;
-	}
-	r = qmp_cmd(fd, &buf, "{\"execute\":\"qmp_capabilities\"}\n", deadline, &ret, err, sizeof(err));
+	r = qmp_cmd(q->fd, &q->buf, "{\"execute\":\"qmp_capabilities\"}\n", q->deadline, &ret, q->err,
+		    sizeof(q->err));
 	json_object_put(ret);
-	ret = NULL;
 	if (r)
-		goto failed;
-	/* vCPU thread ids group threads right even without debug-threads=on */
-	if (!qmp_cmd(fd, &buf, "{\"execute\":\"query-cpus-fast\"}\n", deadline, &ret, err, sizeof(err)))
-		parse_qmp_cpus(ret, f);
-	json_object_put(ret);
-	ret = NULL;
-	/* the balloon: balloon0 as Proxmox and libvirt name it, else any
-	 * virtio-balloon device QOM lists (one added without an id, say) */
+		qmp_failed(q, r, f);
+	return r;
+}
+
+static int qom_get(struct qmp *q, const char *dev, const char *property, json_object **ret)
+{
+	return qom(q->fd, &q->buf, q->deadline, dev, property, NULL, ret, q->err, sizeof(q->err));
+}
+
+/* The guest's memory statistics from its virtio balloon, with their
+ * polling turned on when vtax may. */
+static int qmp_balloon(struct agent *a, struct qmp *q, struct vm_facts *f)
+{
+	/* balloon0 as Proxmox and libvirt name it, else any virtio-balloon
+	 * device QOM lists (one added without an id, say) */
 	static const char interval_prop[] = "guest-stats-polling-interval";
 	char dev[128] = "/machine/peripheral/balloon0";
-	r = qom(fd, &buf, deadline, dev, interval_prop, NULL, &ret, err, sizeof(err));
-	if (r == -EPROTO && !find_balloon(fd, &buf, deadline, dev, sizeof(dev))) {
-		json_object_put(ret);
-		ret = NULL;
-		r = qom(fd, &buf, deadline, dev, interval_prop, NULL, &ret, err, sizeof(err));
-	}
+	json_object *ret = NULL;
+	int r = qom_get(q, dev, interval_prop, &ret);
+	if (r == -EPROTO && !find_balloon(q->fd, &q->buf, q->deadline, dev, sizeof(dev)))
+		r = qom_get(q, dev, interval_prop, &ret);
 	if (r == -EPROTO) {
 		snprintf(f->note, sizeof(f->note), "no virtio balloon device: the guest "
 						   "cannot report its memory");
-		r = -ENOENT;
-		goto out;
+		return -ENOENT;
 	}
-	if (r)
-		goto failed;
-	int64_t interval = json_object_get_int64(ret);
+	int64_t interval = r ? 0 : json_object_get_int64(ret);
 	json_object_put(ret);
 	ret = NULL;
-	if (interval <= 0) {
+	if (!r && interval <= 0) {
 		if (!a->enable) {
 			snprintf(f->note, sizeof(f->note), "balloon statistics are off (polling "
 							   "interval 0); start vtax with --enable-balloon-stats");
-			r = -ENOENT;
-			goto out;
+			return -ENOENT;
 		}
-		r = qom(fd, &buf, deadline, dev, interval_prop, "2", &ret, err, sizeof(err));
+		r = qom(q->fd, &q->buf, q->deadline, dev, interval_prop, "2", &ret, q->err,
+			sizeof(q->err));
 		json_object_put(ret);
 		ret = NULL;
-		if (r)
-			goto failed;
 	}
-	r = qom(fd, &buf, deadline, dev, "guest-stats", NULL, &ret, err, sizeof(err));
-	if (r)
-		goto failed;
+	if (!r)
+		r = qom_get(q, dev, "guest-stats", &ret);
+	if (r) {
+		qmp_failed(q, r, f);
+		return r;
+	}
 	r = parse_qmp_guest_stats(ret, f);
+	json_object_put(ret);
 	if (r == -ENOENT)
 		snprintf(f->note, sizeof(f->note), "the guest has not reported its memory yet (is the "
 						   "virtio_balloon driver loaded in the guest?)");
 	else if (r)
-		snprintf(f->note, sizeof(f->note), "QMP %s: unexpected guest-stats reply", path);
-	goto out;
-failed:
-	if (r == -ETIMEDOUT)
-		snprintf(f->note, sizeof(f->note), "QMP socket %s: no complete answer within %ld ms",
-			 path, a->timeout_ms * 2);
-	else if (r == -E2BIG)
-		snprintf(f->note, sizeof(f->note), "QMP socket %s: reply larger than 8 MiB, dropped", path);
-	else if (r == -EPROTO)
-		snprintf(f->note, sizeof(f->note), "QMP %s: %s", path, err);
-	else
-		snprintf(f->note, sizeof(f->note), "QMP socket %s: %s", path, strerror(-r));
-out:
-	json_object_put(ret);
-	sb_free(&buf);
-	sb_free(&line);
-	close(fd);
+		snprintf(f->note, sizeof(f->note), "QMP %s: unexpected guest-stats reply", q->path);
+	return r;
+}
+
+/* One short QMP session: greeting, capabilities, vCPU threads, balloon
+ * statistics. Never holds the socket beyond this call. */
+static int qmp_query(struct agent *a, const char *path, struct vm_facts *f)
+{
+	struct qmp q = {.path = path, .timeout_ms = a->timeout_ms * 2};
+	q.deadline = now_mono_ns() + (uint64_t)q.timeout_ms * 1000000ull;
+	f->total = f->avail = f->free = f->cache = VT_UNKNOWN;
+	f->note[0] = '\0';
+	f->nvcpu = 0;
+	q.fd = qmp_connect(path, q.deadline);
+	if (q.fd < 0) {
+		snprintf(f->note, sizeof(f->note), "QMP socket %s: %s", path, strerror(-q.fd));
+		return q.fd;
+	}
+	int r = qmp_start(&q, f);
+	if (!r) {
+		/* vCPU thread ids group threads right even without debug-threads=on */
+		json_object *ret = NULL;
+		if (!qmp_cmd(q.fd, &q.buf, "{\"execute\":\"query-cpus-fast\"}\n", q.deadline, &ret,
+			     q.err, sizeof(q.err)))
+			parse_qmp_cpus(ret, f);
+		json_object_put(ret);
+		r = qmp_balloon(a, &q, f);
+	}
+	sb_free(&q.buf);
+	close(q.fd);
 	return r;
 }
 
@@ -665,7 +701,7 @@ static struct name_ent *name_entry(struct agent *a, enum runtime rt, const char 
 
 static void do_names(struct agent *a)
 {
-	for (int i = 0; i < 2 && !a->stop; i++) {
+	for (size_t i = 0; i < a->napis && !a->stop; i++) {
 		pthread_mutex_lock(&a->mu);
 		struct api api = a->apis[i];
 		uint64_t now = now_mono_ns();
@@ -744,12 +780,15 @@ struct agent *agent_new(const struct agent_opts *o)
 	struct agent *a = xcalloc(1, sizeof(*a));
 	a->enable = o->enable_balloon_stats;
 	a->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 300;
-	a->apis[0].rt = RT_DOCKER;
-	sock_from_env(a->apis[0].sock, sizeof(a->apis[0].sock), o->docker_sock, "DOCKER_HOST",
-		      "/var/run/docker.sock");
-	a->apis[1].rt = RT_PODMAN;
-	sock_from_env(a->apis[1].sock, sizeof(a->apis[1].sock), o->podman_sock, NULL,
-		      "/run/podman/podman.sock");
+	for (int rt = 0; rt < RT_COUNT; rt++) {
+		const struct runtime_def *d = &runtimes[rt];
+		if (!d->api.sock)
+			continue;
+		struct api *api = &a->apis[a->napis++];
+		api->rt = (enum runtime)rt;
+		sock_from_env(api->sock, sizeof(api->sock), d->api.option ? d->api.option(o) : NULL,
+			      d->api.env, d->api.sock);
+	}
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
 	/* libcurl (and its TLS stack) is set up only when a container API is
@@ -790,7 +829,8 @@ void agent_begin(struct agent *a)
 	pthread_mutex_lock(&a->mu);
 	for (size_t i = 0; i < a->nvms; i++)
 		a->vms[i].wanted = false;
-	a->apis[0].used = a->apis[1].used = false;
+	for (size_t i = 0; i < a->napis; i++)
+		a->apis[i].used = false;
 	for (size_t i = 0; i < a->nnames; i++)
 		a->names[i].wanted = false;
 }
@@ -814,7 +854,10 @@ void agent_want_vm(struct agent *a, int pid, uint64_t start, const char *qmp_pat
 
 void agent_want_container(struct agent *a, enum runtime rt, const char *id)
 {
-	struct api *api = rt == RT_DOCKER ? &a->apis[0] : rt == RT_PODMAN ? &a->apis[1] : NULL;
+	struct api *api = NULL;
+	for (size_t i = 0; i < a->napis; i++)
+		if (a->apis[i].rt == rt)
+			api = &a->apis[i];
 	if (!api)
 		return;
 	api->used = true;
@@ -844,8 +887,11 @@ void agent_commit(struct agent *a)
 		if (a->names[i].wanted)
 			a->names[o++] = a->names[i];
 	a->nnames = o;
-	work = work || a->apis[0].used || a->apis[1].used;
-	bool wake = a->apis[0].need || a->apis[1].need;
+	bool wake = false;
+	for (size_t i = 0; i < a->napis; i++) {
+		work = work || a->apis[i].used;
+		wake = wake || a->apis[i].need;
+	}
 	if (work && !a->started) {
 		a->started = pthread_create(&a->thr, NULL, agent_main, a) == 0;
 	} else if (wake) {

@@ -37,7 +37,7 @@ const struct column columns[COL_COUNT] = {
 		      .json = "name", .help = "guest name: Proxmox config, QEMU -name, cgroup name", .prio = 1},
 	[COL_RUNTIME] = {"runtime", "RUNTIME", 7, TEXT(rt_text), .json_text = rt_json, .def = true,
 			 .json = "runtime", .hint = HINT_DIM,
-			 .help = "proxmox-vm (pve-vm), proxmox-ct (pve-ct), libvirt, qemu, lxc, docker, podman, nspawn", .prio = 7},
+			 .help = "the guest's runtime (JSON name, and the short one shown):", .prio = 7},
 	[COL_CGROUP] = {TEXT(cgroup_text), .json = "cgroup"},
 	[COL_PIDS] = {"pids", "PIDS", 5, SCOUNT(nprocs), .json = "pids",
 		      .help = "tasks in the guest (pids.current, threads too), else processes", .prio = 19, .wide = 6},
@@ -314,14 +314,6 @@ json_object *column_json(enum col_id c, const struct guest_view *v, bool *skip)
 	return NULL;
 }
 
-static int tiebreak(const struct guest_view *a, const struct guest_view *b)
-{
-	if (a->kind != b->kind)
-		return (int)a->kind - (int)b->kind;
-	if (a->g->runtime != b->g->runtime)
-		return (int)a->g->runtime - (int)b->g->runtime;
-	return strcmp(a->g->id, b->g->id);
-}
 
 int column_compare(enum col_id c, bool desc, const struct guest_view *a, const struct guest_view *b)
 {
@@ -341,7 +333,7 @@ int column_compare(enum col_id c, bool desc, const struct guest_view *a, const s
 		if (desc)
 			r = -r;
 	}
-	return r ? r : tiebreak(a, b);
+	return r ? r : guest_sample_cmp(a->g, b->g);
 }
 
 static enum col_id sort_col;

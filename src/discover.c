@@ -1,4 +1,5 @@
-/* Guest discovery from cgroup paths: one table of runtime patterns. */
+/* Guest discovery from cgroup paths: a loop over the runtime table's
+ * cgroup patterns (runtime.c). */
 #include "config.h"
 
 #include <ctype.h>
@@ -12,35 +13,24 @@
 #include "discover.h"
 #include "parse.h"
 
-static int all_digits(const char *s, size_t n)
+static bool all_digits(const char *s, size_t n)
 {
 	if (!n)
-		return 0;
+		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!isdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
+			return false;
+	return true;
 }
 
-static int hex_id(const char *s, size_t n)
+static bool hex_id(const char *s, size_t n)
 {
 	if (n < 12 || n > 64)
-		return 0;
+		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!isxdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
-static int ends_with(const char *s, size_t n, const char *suf)
-{
-	size_t l = strlen(suf);
-	return n >= l && !memcmp(s + n - l, suf, l);
-}
-
-static int starts_with(const char *s, const char *pre)
-{
-	return !strncmp(s, pre, strlen(pre));
+			return false;
+	return true;
 }
 
 static void set(char *dst, size_t sz, const char *s, size_t n)
@@ -51,12 +41,94 @@ static void set(char *dst, size_t sz, const char *s, size_t n)
 	dst[n] = '\0';
 }
 
+/* A glob with at most a trailing '*' (helper_cgroups). */
+static bool glob_match(const char *glob, const char *s)
+{
+	size_t n = strlen(glob);
+	if (n && glob[n - 1] == '*')
+		return !strncmp(s, glob, n - 1);
+	return !strcmp(s, glob);
+}
+
 int discover_is_helper_cgroup(const char *path)
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	return starts_with(base, "lxc.monitor") || starts_with(base, "libpod-conmon-") ||
-	       !strcmp(base, "supervisor") || !strncmp(path, "/lxc.monitor/", 13);
+	for (int rt = 0; rt < RT_COUNT; rt++)
+		for (size_t i = 0; i < ARRAY_SIZE(runtimes[rt].helper_cgroups); i++) {
+			const char *glob = runtimes[rt].helper_cgroups[i];
+			if (glob && glob_match(glob, *glob == '/' ? path : base))
+				return 1;
+		}
+	return 0;
+}
+
+/* One cgroup path, cut up once for every rule to look at. */
+struct cg_path {
+	const char *path;
+	const char *base;          /* the directory's name */
+	size_t bl;
+	size_t plen;               /* the parent path's length */
+	const char *pbase;         /* the parent directory's name */
+	size_t pbl;
+};
+
+/* The id (and, for libvirt, the name) from a key of the given form;
+ * false when the key is not of that form. */
+static bool take_key(const char *form, size_t fl, const char *k, size_t kl, struct guest_match *m)
+{
+	if (!kl)
+		return false;
+	if (fl == 6 && !strncmp(form, "digits", 6)) {
+		if (!all_digits(k, kl))
+			return false;
+	} else if (fl == 3 && !strncmp(form, "hex", 3)) {
+		if (!hex_id(k, kl))
+			return false;
+	} else if (fl == 7 && !strncmp(form, "escaped", 7)) {
+		cg_unescape(k, kl, m->id, sizeof(m->id));
+		str_copy(m->name, sizeof(m->name), m->id);
+		return true;
+	} else if (fl == 7 && !strncmp(form, "libvirt", 7)) {
+		char un[256];
+		cg_unescape(k, kl, un, sizeof(un));
+		char *dash = strchr(un, '-');
+		if (dash && all_digits(un, (size_t)(dash - un))) {
+			set(m->id, sizeof(m->id), un, (size_t)(dash - un));
+			str_copy(m->name, sizeof(m->name), dash + 1);
+		} else {
+			str_copy(m->id, sizeof(m->id), un);
+			str_copy(m->name, sizeof(m->name), un);
+		}
+		return true;
+	} else if (!(fl == 4 && !strncmp(form, "text", 4))) {
+		return false;
+	}
+	set(m->id, sizeof(m->id), k, kl);
+	set(m->name, sizeof(m->name), k, kl);
+	return true;
+}
+
+/* Whether p matches one rule's pattern; fills m's id and name. */
+static bool rule_match(const char *pattern, const struct cg_path *p, struct guest_match *m)
+{
+	const char *name = pattern;
+	const char *slash = strrchr(pattern, '/');
+	if (slash) {
+		size_t n = (size_t)(slash - pattern);
+		if (*pattern == '/' ? (n != p->plen || strncmp(p->path, pattern, n))
+				    : (n != p->pbl || strncmp(p->pbase, pattern, n)))
+			return false;
+		name = slash + 1;
+	}
+	const char *open = strchr(name, '{'), *close = open ? strchr(open, '}') : NULL;
+	if (!close)
+		return false;
+	size_t pre = (size_t)(open - name), suf = strlen(close + 1);
+	if (p->bl < pre + suf || strncmp(p->base, name, pre) ||
+	    strcmp(p->base + p->bl - suf, close + 1))
+		return false;
+	return take_key(open + 1, (size_t)(close - open - 1), p->base + pre, p->bl - pre - suf, m);
 }
 
 int discover_classify(const char *path, struct guest_match *m)
@@ -67,98 +139,33 @@ int discover_classify(const char *path, struct guest_match *m)
 	m->id[0] = m->name[0] = m->payload[0] = m->helper_cg[0] = '\0';
 	m->cpu_payload_v2 = false;
 	m->ino = 0;
-	const char *base = strrchr(path, '/');
-	if (!base || !base[1])
+	struct cg_path p = {.path = path, .base = strrchr(path, '/')};
+	if (!p.base || !p.base[1])
 		return 0;
-	base++;
-	size_t bl = strlen(base);
-	size_t parent_len = (size_t)(base - 1 - path);
-	const char *pbase = path;
-	for (const char *p = path; p < base - 1; p++)
-		if (*p == '/')
-			pbase = p + 1;
-	size_t pbl = (size_t)(base - 1 - pbase);
-	str_copy(m->payload, sizeof(m->payload), path);
-
-	/* Proxmox VM: /qemu.slice/<vmid>.scope */
-	if (pbl == 10 && !strncmp(pbase, "qemu.slice", 10) && ends_with(base, bl, ".scope") &&
-	    all_digits(base, bl - 6)) {
-		m->rt = RT_PVE_QEMU;
-		set(m->id, sizeof(m->id), base, bl - 6);
-		return 1;
-	}
-	/* Proxmox CT: /lxc/<vmid>; legacy LXC: /lxc/<name> */
-	if (parent_len == 4 && !strncmp(path, "/lxc", 4)) {
-		if (all_digits(base, bl)) {
-			m->rt = RT_PVE_LXC;
-			snprintf(m->helper_cg, sizeof(m->helper_cg), "/lxc.monitor/%s", base);
-		} else {
-			m->rt = RT_LXC;
-		}
-		set(m->id, sizeof(m->id), base, bl);
-		return 1;
-	}
-	if (starts_with(base, "lxc.payload.") && bl > 12) {
-		m->rt = RT_LXC;
-		set(m->id, sizeof(m->id), base + 12, bl - 12);
-		snprintf(m->helper_cg, sizeof(m->helper_cg), "%.*s/lxc.monitor.%s", (int)parent_len,
-			 path, m->id);
-		return 1;
-	}
-	/* libvirt: machine-qemu\x2d<N>\x2d<name>.scope */
-	if (starts_with(base, "machine-qemu\\x2d") && ends_with(base, bl, ".scope")) {
-		char un[256];
-		cg_unescape(base + 16, bl - 16 - 6, un, sizeof(un));
-		char *dash = strchr(un, '-');
-		m->rt = RT_LIBVIRT;
-		if (dash && all_digits(un, (size_t)(dash - un))) {
-			set(m->id, sizeof(m->id), un, (size_t)(dash - un));
-			str_copy(m->name, sizeof(m->name), dash + 1);
-		} else {
-			str_copy(m->id, sizeof(m->id), un);
-			str_copy(m->name, sizeof(m->name), un);
-		}
-		return 1;
-	}
-	/* libvirt without systemd: /machine/<name>.libvirt-qemu */
-	if (ends_with(base, bl, ".libvirt-qemu")) {
-		m->rt = RT_LIBVIRT;
-		set(m->name, sizeof(m->name), base, bl - 13);
-		str_copy(m->id, sizeof(m->id), m->name);
-		return 1;
-	}
-	/* Docker: docker-<id>.scope (systemd driver), /docker/<id> (cgroupfs) */
-	if (starts_with(base, "docker-") && ends_with(base, bl, ".scope") &&
-	    hex_id(base + 7, bl - 13)) {
-		m->rt = RT_DOCKER;
-		set(m->id, sizeof(m->id), base + 7, bl - 13);
-		return 1;
-	}
-	if (pbl == 6 && !strncmp(pbase, "docker", 6) && hex_id(base, bl)) {
-		m->rt = RT_DOCKER;
-		set(m->id, sizeof(m->id), base, bl);
-		return 1;
-	}
-	/* Podman: libpod-<id>.scope, libpod_parent/libpod-<id> */
-	if (starts_with(base, "libpod-") && !starts_with(base, "libpod-conmon-")) {
-		size_t idl = ends_with(base, bl, ".scope") ? bl - 13 : bl - 7;
-		if (hex_id(base + 7, idl)) {
-			m->rt = RT_PODMAN;
-			set(m->id, sizeof(m->id), base + 7, idl);
-			if (ends_with(base, bl, ".scope"))
-				snprintf(m->helper_cg, sizeof(m->helper_cg),
-					 "%.*s/libpod-conmon-%s.scope", (int)parent_len, path, m->id);
+	p.base++;
+	p.bl = strlen(p.base);
+	p.plen = (size_t)(p.base - 1 - path);
+	p.pbase = path;
+	for (const char *c = path; c < p.base - 1; c++)
+		if (*c == '/')
+			p.pbase = c + 1;
+	p.pbl = (size_t)(p.base - 1 - p.pbase);
+	for (int rt = 0; rt < RT_COUNT; rt++) {
+		const struct runtime_def *d = &runtimes[rt];
+		for (size_t i = 0; i < ARRAY_SIZE(d->cgroups) && d->cgroups[i].pattern; i++) {
+			if (!rule_match(d->cgroups[i].pattern, &p, m))
+				continue;
+			m->rt = (enum runtime)rt;
+			if (!d->cgroup_names)
+				m->name[0] = '\0';
+			if (d->cgroups[i].helper)
+				runtime_expand(m->helper_cg, sizeof(m->helper_cg), d->cgroups[i].helper,
+					       path, p.plen, m->id);
+			str_copy(m->payload, sizeof(m->payload), path);
 			return 1;
 		}
 	}
-	/* systemd-nspawn: machine.slice/machine-<name>.scope */
-	if (pbl == 13 && !strncmp(pbase, "machine.slice", 13) && starts_with(base, "machine-") &&
-	    ends_with(base, bl, ".scope")) {
-		m->rt = RT_NSPAWN;
-		cg_unescape(base + 8, bl - 8 - 6, m->id, sizeof(m->id));
-		str_copy(m->name, sizeof(m->name), m->id);
-		return 1;
-	}
+	m->id[0] = m->name[0] = '\0';
 	return 0;
 }
 
@@ -168,6 +175,28 @@ struct walk {
 	void *arg;
 	char path[4096];
 };
+
+/* A guest that keeps its own work in a payload child (nspawn) is
+ * measured there when the child exists. */
+static void find_payload(struct walk *w, struct guest_match *m)
+{
+	const struct runtime_def *d = &runtimes[m->rt];
+	if (!d->payload)
+		return;
+	char *sub = xasprintf("%s/%s", w->path, d->payload);
+	char *sup = xasprintf("%s/%s", w->path, d->payload_helper);
+	if (cgroup_exists(w->c, sub)) {
+		str_copy(m->payload, sizeof(m->payload), sub);
+		str_copy(m->helper_cg, sizeof(m->helper_cg), sup);
+	} else if (cgroup_exists_v2(w->c, sub)) {
+		/* hybrid: the memory tree has the scope alone, so memory
+		 * stays whole while CPU splits into payload and helper */
+		m->cpu_payload_v2 = true;
+		str_copy(m->helper_cg, sizeof(m->helper_cg), sup);
+	}
+	free(sup);
+	free(sub);
+}
 
 static void walk_dir(struct walk *w, int dfd, size_t plen, int depth)
 {
@@ -193,23 +222,7 @@ static void walk_dir(struct walk *w, int dfd, size_t plen, int depth)
 		struct guest_match m;
 		if (discover_classify(w->path, &m)) {
 			m.ino = (uint64_t)de->d_ino;
-			/* nspawn measures its payload child when there is one */
-			if (m.rt == RT_NSPAWN) {
-				char *sub = xasprintf("%s/payload", w->path);
-				char *sup = xasprintf("%s/supervisor", w->path);
-				if (cgroup_exists(w->c, sub)) {
-					str_copy(m.payload, sizeof(m.payload), sub);
-					str_copy(m.helper_cg, sizeof(m.helper_cg), sup);
-				} else if (cgroup_exists_v2(w->c, sub)) {
-					/* hybrid: the memory tree has the scope
-					 * alone, so memory stays whole while CPU
-					 * splits into payload and supervisor */
-					m.cpu_payload_v2 = true;
-					str_copy(m.helper_cg, sizeof(m.helper_cg), sup);
-				}
-				free(sup);
-				free(sub);
-			}
+			find_payload(w, &m);
 			w->fn(&m, w->arg);
 		} else if (depth < 6 && !discover_is_helper_cgroup(w->path)) {
 			int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

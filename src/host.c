@@ -39,15 +39,18 @@ static enum meminfo_item mem_items[MI_N] = {
 };
 
 struct host_reader {
+	int proc_fd, sys_fd;       /* borrowed */
 	struct stat_info *stat;
 	struct meminfo_info *mem;
 	uint64_t page_size;
 	struct sb buf;
 };
 
-struct host_reader *host_reader_new(char **cause)
+struct host_reader *host_reader_new(int proc_fd, int sys_fd, char **cause)
 {
 	struct host_reader *r = xcalloc(1, sizeof(*r));
+	r->proc_fd = proc_fd;
+	r->sys_fd = sys_fd;
 	int e = procps_stat_new(&r->stat);
 	if (e < 0) {
 		*cause = xasprintf("cannot read /proc/stat: %s", strerror(-e));
@@ -79,7 +82,7 @@ void host_reader_free(struct host_reader *r)
 
 static void read_psi(struct host_reader *r, const char *file, uint64_t *some, uint64_t *full)
 {
-	if (read_small_at(AT_FDCWD, file, &r->buf, 4096))
+	if (read_small_at(r->proc_fd, file, &r->buf, 4096))
 		return;
 	uint64_t v;
 	if (some && !parse_pressure(r->buf.s, "some", &v))
@@ -122,22 +125,22 @@ int host_read(struct host_reader *r, struct host_sample *h)
 			*m[i] = (i == MI_HTOTAL || i == MI_HFREE) ? v : v * 1024;
 		}
 	}
-	read_psi(r, "/proc/pressure/cpu", &h->psi_cpu_some, NULL);
-	read_psi(r, "/proc/pressure/io", &h->psi_io_some, &h->psi_io_full);
-	read_psi(r, "/proc/pressure/memory", &h->psi_mem_some, &h->psi_mem_full);
+	read_psi(r, "pressure/cpu", &h->psi_cpu_some, NULL);
+	read_psi(r, "pressure/io", &h->psi_io_some, &h->psi_io_full);
+	read_psi(r, "pressure/memory", &h->psi_mem_some, &h->psi_mem_full);
 
 	uint64_t v;
-	if (!read_small_at(AT_FDCWD, "/sys/kernel/mm/ksm/pages_sharing", &r->buf, 64) &&
+	if (!read_small_at(r->sys_fd, "kernel/mm/ksm/pages_sharing", &r->buf, 64) &&
 	    !parse_u64(r->buf.s, &v))
 		h->ksm_sharing = v * r->page_size;
-	if (!read_file_at(AT_FDCWD, "/proc/spl/kstat/zfs/arcstats", &r->buf, 0) &&
+	if (!read_file_at(r->proc_fd, "spl/kstat/zfs/arcstats", &r->buf, 0) &&
 	    !parse_kv_u64(r->buf.s, "size", &v))
 		h->zfs_arc = v;
 	else
 		h->zfs_arc = VT_UNKNOWN;
-	if (!read_small_at(AT_FDCWD, "/proc/loadavg", &r->buf, 256))
+	if (!read_small_at(r->proc_fd, "loadavg", &r->buf, 256))
 		sscanf(r->buf.s, "%lf %lf %lf", &h->load1, &h->load5, &h->load15);
-	if (!read_small_at(AT_FDCWD, "/proc/uptime", &r->buf, 256))
+	if (!read_small_at(r->proc_fd, "uptime", &r->buf, 256))
 		sscanf(r->buf.s, "%lf", &h->uptime_s);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "model.h"
 #include "record.h"
 #include "render.h"
+#include "runtime.h"
 #include "screen.h"
 #include "settings.h"
 #include "util.h"
@@ -48,6 +49,8 @@ static int o_json(struct opts *o, const char *a) { (void)a; o->json = 1; return 
 static int o_record(struct opts *o, const char *a) { o->record = a; return 0; }
 static int o_replay(struct opts *o, const char *a) { o->replay = a; return 0; }
 static int o_cgroot(struct opts *o, const char *a) { o->co.cgroup_root = a; return 0; }
+static int o_procroot(struct opts *o, const char *a) { o->co.proc_root = a; return 0; }
+static int o_sysroot(struct opts *o, const char *a) { o->co.sys_root = a; return 0; }
 static int o_pve(struct opts *o, const char *a) { o->co.pve_dir = a; return 0; }
 static int o_kvm(struct opts *o, const char *a) { o->co.kvm_dir = a; return 0; }
 static int o_snapdir(struct opts *o, const char *a) { o->snapshot_dir = a; return 0; }
@@ -122,9 +125,14 @@ static int o_columns(struct opts *o, const char *list)
 static int o_listcols(struct opts *o, const char *a)
 {
 	(void)o, (void)a;
-	for (int i = 0; i < COL_COUNT; i++)
-		if (column_is_table(i))
-			printf("%-12s %-8s %s\n", columns[i].name, columns[i].title, columns[i].help);
+	for (int i = 0; i < COL_COUNT; i++) {
+		if (!column_is_table(i))
+			continue;
+		printf("%-12s %-8s %s\n", columns[i].name, columns[i].title, columns[i].help);
+		for (int r = 0; i == COL_RUNTIME && r < RT_COUNT; r++)
+			printf("%23s%-7s %-11s %s\n", "", runtimes[r].short_name, runtimes[r].name,
+			       runtimes[r].description);
+	}
 	exit(0);
 }
 
@@ -167,6 +175,8 @@ static const struct opt_def {
 				     "/var/run/docker.sock)", o_docker},
 	{"podman-socket", 0, "PATH", "Podman API socket (default /run/podman/podman.sock)", o_podman},
 	{"cgroup-root", 0, "DIR", "read cgroups below DIR (default /sys/fs/cgroup)", o_cgroot},
+	{"proc-root", 0, "DIR", "read vtax's own /proc files below DIR (default /proc)", o_procroot},
+	{"sys-root", 0, "DIR", "read vtax's own /sys files (KSM) below DIR (default /sys)", o_sysroot},
 	{"pve-dir", 0, "DIR", "Proxmox configuration directory (default /etc/pve)", o_pve},
 	{"kvm-debugfs", 0, "DIR", "KVM's debugfs directory, for exits/s (default "
 				  "/sys/kernel/debug/kvm)", o_kvm},

@@ -52,16 +52,9 @@ static double rate(uint64_t delta, uint64_t dt_ns)
 	return (double)delta * 1e9 / (double)dt_ns;
 }
 
-static int cmp_key(const struct guest_sample *a, const struct guest_sample *b)
-{
-	if (a->runtime != b->runtime)
-		return (int)a->runtime - (int)b->runtime;
-	return strcmp(a->id, b->id);
-}
-
 static int cmp_ptr(const void *a, const void *b)
 {
-	return cmp_key(*(const struct guest_sample *const *)a, *(const struct guest_sample *const *)b);
+	return guest_sample_cmp(*(const struct guest_sample *const *)a, *(const struct guest_sample *const *)b);
 }
 
 static const struct guest_sample *find_prev(const struct guest_sample *const *idx, size_t n,
@@ -70,7 +63,7 @@ static const struct guest_sample *find_prev(const struct guest_sample *const *id
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = cmp_key(idx[mid], g);
+		int c = guest_sample_cmp(idx[mid], g);
 		if (!c)
 			/* same name but born again (recreated cgroup, reused pid) */
 			return idx[mid]->birth == g->birth ? idx[mid] : NULL;

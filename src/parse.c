@@ -413,6 +413,66 @@ void parse_qemu_args(const char *argv, size_t len, struct qemu_args *qa)
 	}
 }
 
+/* Runtime helper processes, tried in order: what their comm starts with
+ * (the cheap first look, procs.c), what argv[0] is, and where the guest
+ * they serve is named. */
+static const struct helper_proc {
+	enum helper_type type;
+	const char *comm;          /* /proc/PID/comm starts with this */
+	const char *argv0;         /* argv[0]'s base name; a trailing '*': a prefix */
+	const char *flag;          /* the option whose value names the guest */
+	const char *title;         /* or: argv[0] is this title, the guest its last word */
+} helper_procs[] = {
+	{HELPER_SHIM, "containerd-shim", "containerd-shim*", "-id", NULL},
+	{HELPER_CONMON, "conmon", "conmon", "-c", NULL},
+	{HELPER_LXC_MONITOR, "lxc", NULL, NULL, "[lxc monitor] "},
+};
+
+int parse_candidate_comm(const char *comm)
+{
+	static const char *const qemu[] = {"qemu", "kvm"};
+	for (size_t i = 0; i < ARRAY_SIZE(qemu); i++)
+		if (!strncmp(comm, qemu[i], strlen(qemu[i])))
+			return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(helper_procs); i++)
+		if (!strncmp(comm, helper_procs[i].comm, strlen(helper_procs[i].comm)))
+			return 1;
+	return 0;
+}
+
+static int argv0_match(const struct helper_proc *h, const char *a0, const char *base)
+{
+	if (h->title)
+		return !strncmp(a0, h->title, strlen(h->title));
+	size_t n = strlen(h->argv0);
+	if (n && h->argv0[n - 1] == '*')
+		return !strncmp(base, h->argv0, n - 1);
+	return !strcmp(base, h->argv0);
+}
+
+/* The value of option flag ("-id", or "--id") in argv after argv[0]. */
+static int option_value(const char *argv, size_t len, size_t from, const char *flag, char *id,
+			size_t idsz)
+{
+	for (size_t i = from; i < len;) {
+		const char *a = argv + i;
+		size_t al = strnlen(a, len - i);
+		if (al == len - i)
+			break;
+		size_t next = i + al + 1;
+		if ((!strcmp(a, flag) || (a[0] == '-' && !strcmp(a + 1, flag))) && next < len) {
+			const char *v = argv + next;
+			size_t vl = strnlen(v, len - next);
+			if (vl == len - next || !vl)
+				break;
+			snprintf(id, idsz, "%.*s", (int)vl, v);
+			return 0;
+		}
+		i = next;
+	}
+	return -ENOENT;
+}
+
 enum helper_type parse_helper(const char *argv, size_t len, char *id, size_t idsz)
 {
 	if (!len || !idsz)
@@ -425,39 +485,19 @@ enum helper_type parse_helper(const char *argv, size_t len, char *id, size_t ids
 	for (const char *c = a0; *c; c++)
 		if (*c == '/')
 			base = c + 1;
-	enum helper_type t = HELPER_NONE;
-	const char *flag = NULL;
-	if (!strncmp(base, "containerd-shim", 15)) {
-		t = HELPER_SHIM;
-		flag = "-id";
-	} else if (!strcmp(base, "conmon")) {
-		t = HELPER_CONMON;
-		flag = "-c";
-	} else if (!strncmp(a0, "[lxc monitor] ", 14)) {
-		/* "[lxc monitor] /var/lib/lxc NAME" as one argv string */
-		const char *sp = strrchr(a0 + 14, ' ');
-		if (!sp || !sp[1])
-			return HELPER_NONE;
-		snprintf(id, idsz, "%s", sp + 1);
-		return HELPER_LXC_MONITOR;
-	} else {
-		return HELPER_NONE;
-	}
-	for (size_t i = l0 + 1; i < len;) {
-		const char *a = argv + i;
-		size_t al = strnlen(a, len - i);
-		if (al == len - i)
-			break;
-		size_t next = i + al + 1;
-		if ((!strcmp(a, flag) || (a[0] == '-' && !strcmp(a + 1, flag))) && next < len) {
-			const char *v = argv + next;
-			size_t vl = strnlen(v, len - next);
-			if (vl == len - next || !vl)
-				break;
-			snprintf(id, idsz, "%.*s", (int)vl, v);
-			return t;
+	for (size_t i = 0; i < ARRAY_SIZE(helper_procs); i++) {
+		const struct helper_proc *h = &helper_procs[i];
+		if (!argv0_match(h, a0, base))
+			continue;
+		if (h->title) {
+			/* "[lxc monitor] /var/lib/lxc NAME" as one argv string */
+			const char *sp = strrchr(a0 + strlen(h->title), ' ');
+			if (!sp || !sp[1])
+				return HELPER_NONE;
+			snprintf(id, idsz, "%s", sp + 1);
+			return h->type;
 		}
-		i = next;
+		return option_value(argv, len, l0 + 1, h->flag, id, idsz) ? HELPER_NONE : h->type;
 	}
 	return HELPER_NONE;
 }

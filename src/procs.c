@@ -58,7 +58,8 @@ static enum pids_item list_items[L_NITEMS] = {
 };
 
 struct procs {
-	int proc_fd;               /* /proc, for the cheap comm reads */
+	int proc_fd;               /* /proc, for the listing and the cheap comm
+				      reads; borrowed */
 	struct pids_info *scan, *detail, *count, *thread, *list, *blkio;
 	const char *proc_ctl;
 	uint64_t hz;
@@ -80,11 +81,11 @@ uint64_t procs_read_ns(const struct procs *p)
 	return p->read_ns;
 }
 
-struct procs *procs_new(const char *proc_ctl)
+struct procs *procs_new(const char *proc_ctl, int proc_fd)
 {
 	struct procs *p = xcalloc(1, sizeof(*p));
 	p->proc_ctl = proc_ctl;
-	p->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	p->proc_fd = proc_fd;
 	p->last_pid = -1;
 	long hz = sysconf(_SC_CLK_TCK);
 	p->hz = hz > 0 ? (uint64_t)hz : 100;
@@ -104,8 +105,6 @@ void procs_free(struct procs *p)
 {
 	if (!p)
 		return;
-	if (p->proc_fd >= 0)
-		close(p->proc_fd);
 	if (p->scan)
 		procps_pids_unref(&p->scan);
 	if (p->detail)
@@ -145,11 +144,16 @@ static int cmp_int(const void *a, const void *b)
 }
 
 /* Every numeric entry of /proc, sorted. */
-static int list_pids(int **out, size_t *n)
+static int list_pids(int proc_fd, int **out, size_t *n)
 {
-	DIR *d = opendir("/proc");
-	if (!d)
-		return -errno;
+	int fd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
 	size_t cap = *n > 64 ? *n : 1024;
 	int *v = xmalloc(cap * sizeof(*v));
 	size_t k = 0;
@@ -167,16 +171,6 @@ static int list_pids(int **out, size_t *n)
 	qsort(v, k, sizeof(*v), cmp_int);
 	*out = v;
 	*n = k;
-	return 0;
-}
-
-/* Whether a comm may be one of ours, so that its cmdline is worth a read. */
-static int candidate_comm(const char *comm)
-{
-	static const char *const pre[] = {"qemu", "kvm", "containerd-shim", "conmon", "lxc"};
-	for (size_t i = 0; i < ARRAY_SIZE(pre); i++)
-		if (!strncmp(comm, pre[i], strlen(pre[i])))
-			return 1;
 	return 0;
 }
 
@@ -277,7 +271,7 @@ static void classify(struct procs *p, const int *pids, size_t n)
 			continue;
 		if (!strncmp(p->buf.s, "vhost-", 6))
 			kt[nkt++] = (unsigned)pids[i];
-		else if (candidate_comm(p->buf.s))
+		else if (parse_candidate_comm(p->buf.s))
 			cand[ncand++] = (unsigned)pids[i];
 	}
 	/* vhost workers: confirm they are kernel threads (parent kthreadd) */
@@ -451,7 +445,7 @@ int procs_update(struct procs *p, bool scan, bool full)
 	p->last_pid = last;
 	int *cur = NULL;
 	size_t ncur = p->nseen;
-	int err = list_pids(&cur, &ncur);
+	int err = list_pids(p->proc_fd, &cur, &ncur);
 	if (err)
 		return err;
 	if (full) {

@@ -144,29 +144,9 @@ static double get_double(json_object *o, const char *k, double dflt)
 	return json_object_get_double(v);
 }
 
-static int parse_obj(json_object *root, struct sample *s, char **cause)
+static int parse_host(json_object *host, struct host_sample *h, char **cause)
 {
-	json_object *v, *host, *guests;
-	if (!json_object_is_type(root, json_type_object) ||
-	    !json_object_object_get_ex(root, "vtax_record", &v) || !json_object_is_type(v, json_type_int)) {
-		*cause = xstrdup("not a vtax record line");
-		return -1;
-	}
-	int ver = json_object_get_int(v);
-	if (ver != RECORD_VERSION) {
-		*cause = xasprintf("record format version %d is not supported (this vtax reads "
-				   "version %d)", ver, RECORD_VERSION);
-		return -1;
-	}
-	if (!json_object_object_get_ex(root, "host", &host) ||
-	    !json_object_is_type(host, json_type_object) ||
-	    !json_object_object_get_ex(root, "guests", &guests) ||
-	    !json_object_is_type(guests, json_type_array)) {
-		*cause = xstrdup("record line lacks \"host\" or \"guests\"");
-		return -1;
-	}
-	sample_clear(s);
-	struct host_sample *h = &s->host;
+	json_object *v;
 	host_sample_init(h);
 	for (size_t i = 0; i < host_u64_nfields; i++) {
 		if (get_u64(host, host_u64_fields[i].name, field_ptr(h, &host_u64_fields[i]))) {
@@ -190,6 +170,104 @@ static int parse_obj(json_object *root, struct sample *s, char **cause)
 		h->load15 = json_object_get_double(json_object_array_get_idx(v, 2));
 	}
 	h->uptime_s = get_double(host, "uptime_s", -1);
+	return 0;
+}
+
+/* Guest i of the record (o) into a new guest of s. */
+static int parse_guest(json_object *o, size_t i, struct sample *s, char **cause)
+{
+	json_object *rt;
+	int r = -1;
+	if (json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "runtime", &rt) &&
+	    json_object_is_type(rt, json_type_string))
+		r = runtime_from_name(json_object_get_string(rt));
+	if (r < 0) {
+		*cause = xasprintf("guest %zu has no known runtime", i);
+		return -1;
+	}
+	struct guest_sample *g = sample_add_guest(s);
+	g->runtime = (enum runtime)r;
+	g->id = get_str(o, "id");
+	g->name = get_str(o, "name");
+	g->cgroup = get_str(o, "cgroup");
+	g->helper_cg = get_str(o, "helper_cg");
+	g->note = get_str(o, "note");
+	if (!g->id) {
+		*cause = xasprintf("guest %zu has no id", i);
+		return -1;
+	}
+	for (size_t k = 0; k < guest_u64_nfields; k++) {
+		if (get_u64(o, guest_u64_fields[k].name, field_ptr(g, &guest_u64_fields[k]))) {
+			*cause = xasprintf("guest %s: field \"%s\" is not a counter", g->id,
+					   guest_u64_fields[k].name);
+			return -1;
+		}
+	}
+	/* counts default to zero, not unknown */
+	uint64_t *counts[] = {&g->nprocs, &g->main_pid, &g->h_count, &g->h_cpu_ns, &g->h_mem};
+	for (size_t k = 0; k < ARRAY_SIZE(counts); k++)
+		if (*counts[k] == VT_UNKNOWN)
+			*counts[k] = 0;
+	return 0;
+}
+
+/* The focused guest's processes, when the record has them. */
+static void parse_focus(json_object *root, struct sample *s)
+{
+	json_object *fp;
+	char *focus = get_str(root, "focus");
+	if (!focus || !json_object_object_get_ex(root, "focus_procs", &fp) ||
+	    !json_object_is_type(fp, json_type_array)) {
+		free(focus);
+		return;
+	}
+	size_t nf = json_object_array_length(fp);
+	if (nf > FOCUS_MAX)
+		nf = FOCUS_MAX;
+	s->focus = focus;
+	s->fprocs = xcalloc(nf + 1, sizeof(*s->fprocs));
+	for (size_t i = 0; i < nf; i++) {
+		json_object *o = json_object_array_get_idx(fp, i);
+		struct proc_sample *p = &s->fprocs[s->nfprocs];
+		json_object *pv;
+		uint64_t u;
+		if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "pid", &pv))
+			continue;
+		p->pid = json_object_get_int(pv);
+		p->start = !get_u64(o, "start", &u) ? u : 0;
+		p->cpu_ns = !get_u64(o, "cpu_ns", &u) ? u : VT_UNKNOWN;
+		p->rss = !get_u64(o, "rss", &u) ? u : VT_UNKNOWN;
+		char *comm = get_str(o, "comm");
+		str_copy(p->comm, sizeof(p->comm), comm ? comm : "?");
+		free(comm);
+		s->nfprocs++;
+	}
+}
+
+static int parse_obj(json_object *root, struct sample *s, char **cause)
+{
+	json_object *v, *host, *guests;
+	if (!json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "vtax_record", &v) || !json_object_is_type(v, json_type_int)) {
+		*cause = xstrdup("not a vtax record line");
+		return -1;
+	}
+	int ver = json_object_get_int(v);
+	if (ver != RECORD_VERSION) {
+		*cause = xasprintf("record format version %d is not supported (this vtax reads "
+				   "version %d)", ver, RECORD_VERSION);
+		return -1;
+	}
+	if (!json_object_object_get_ex(root, "host", &host) ||
+	    !json_object_is_type(host, json_type_object) ||
+	    !json_object_object_get_ex(root, "guests", &guests) ||
+	    !json_object_is_type(guests, json_type_array)) {
+		*cause = xstrdup("record line lacks \"host\" or \"guests\"");
+		return -1;
+	}
+	sample_clear(s);
+	if (parse_host(host, &s->host, cause))
+		return -1;
 	if (json_object_object_get_ex(root, "cg_version", &v))
 		s->cg_version = (uint32_t)json_object_get_int(v);
 	if (json_object_object_get_ex(root, "psi_guest", &v))
@@ -197,76 +275,10 @@ static int parse_obj(json_object *root, struct sample *s, char **cause)
 	if (json_object_object_get_ex(root, "delayacct", &v))
 		s->delayacct = json_object_get_boolean(v);
 	size_t n = json_object_array_length(guests);
-	for (size_t i = 0; i < n; i++) {
-		json_object *o = json_object_array_get_idx(guests, i);
-		json_object *rt;
-		int r = -1;
-		if (json_object_is_type(o, json_type_object) &&
-		    json_object_object_get_ex(o, "runtime", &rt) && json_object_is_type(rt, json_type_string))
-			r = runtime_from_name(json_object_get_string(rt));
-		if (r < 0) {
-			*cause = xasprintf("guest %zu has no known runtime", i);
+	for (size_t i = 0; i < n; i++)
+		if (parse_guest(json_object_array_get_idx(guests, i), i, s, cause))
 			return -1;
-		}
-		struct guest_sample *g = sample_add_guest(s);
-		g->runtime = (enum runtime)r;
-		g->id = get_str(o, "id");
-		g->name = get_str(o, "name");
-		g->cgroup = get_str(o, "cgroup");
-		g->helper_cg = get_str(o, "helper_cg");
-		g->note = get_str(o, "note");
-		if (!g->id) {
-			*cause = xasprintf("guest %zu has no id", i);
-			return -1;
-		}
-		for (size_t k = 0; k < guest_u64_nfields; k++) {
-			if (get_u64(o, guest_u64_fields[k].name, field_ptr(g, &guest_u64_fields[k]))) {
-				*cause = xasprintf("guest %s: field \"%s\" is not a counter", g->id,
-						   guest_u64_fields[k].name);
-				return -1;
-			}
-		}
-		/* counts default to zero, not unknown */
-		if (g->nprocs == VT_UNKNOWN)
-			g->nprocs = 0;
-		if (g->main_pid == VT_UNKNOWN)
-			g->main_pid = 0;
-		if (g->h_count == VT_UNKNOWN)
-			g->h_count = 0;
-		if (g->h_cpu_ns == VT_UNKNOWN)
-			g->h_cpu_ns = 0;
-		if (g->h_mem == VT_UNKNOWN)
-			g->h_mem = 0;
-	}
-	json_object *fp;
-	char *focus = get_str(root, "focus");
-	if (focus && json_object_object_get_ex(root, "focus_procs", &fp) &&
-	    json_object_is_type(fp, json_type_array)) {
-		size_t nf = json_object_array_length(fp);
-		if (nf > FOCUS_MAX)
-			nf = FOCUS_MAX;
-		s->focus = focus;
-		focus = NULL;
-		s->fprocs = xcalloc(nf + 1, sizeof(*s->fprocs));
-		for (size_t i = 0; i < nf; i++) {
-			json_object *o = json_object_array_get_idx(fp, i);
-			struct proc_sample *p = &s->fprocs[s->nfprocs];
-			json_object *pv;
-			uint64_t u;
-			if (!json_object_is_type(o, json_type_object) ||
-			    !json_object_object_get_ex(o, "pid", &pv))
-				continue;
-			p->pid = json_object_get_int(pv);
-			p->start = !get_u64(o, "start", &u) ? u : 0;
-			p->cpu_ns = !get_u64(o, "cpu_ns", &u) ? u : VT_UNKNOWN;
-			p->rss = !get_u64(o, "rss", &u) ? u : VT_UNKNOWN;
-			char *comm = get_str(o, "comm");
-			str_copy(p->comm, sizeof(p->comm), comm ? comm : "?");
-			free(comm);
-			s->nfprocs++;
-		}
-	}
-	free(focus);
+	parse_focus(root, s);
 	return 0;
 }
 

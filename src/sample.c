@@ -1,60 +1,14 @@
-/* Sample lifetime, the runtime names and the counter field tables that
- * record and replay walk. */
+/* Sample lifetime, guest identity (key and order) and the counter field
+ * tables that record and replay walk. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sample.h"
 #include "util.h"
-
-static const struct {
-	const char *name;
-	enum guest_kind kind;
-} runtimes[RT_COUNT] = {
-	[RT_PVE_QEMU] = {"proxmox-vm", KIND_VM},
-	[RT_PVE_LXC] = {"proxmox-ct", KIND_CT},
-	[RT_LXC] = {"lxc", KIND_CT},
-	[RT_LIBVIRT] = {"libvirt", KIND_VM},
-	[RT_NSPAWN] = {"nspawn", KIND_CT},
-	[RT_DOCKER] = {"docker", KIND_CT},
-	[RT_PODMAN] = {"podman", KIND_CT},
-	[RT_QEMU] = {"qemu", KIND_VM},
-};
-
-const char *runtime_name(enum runtime rt)
-{
-	return (unsigned)rt < RT_COUNT ? runtimes[rt].name : "?";
-}
-
-const char *runtime_short(enum runtime rt)
-{
-	static const char *const s[RT_COUNT] = {
-		[RT_PVE_QEMU] = "pve-vm", [RT_PVE_LXC] = "pve-ct", [RT_LXC] = "lxc",
-		[RT_LIBVIRT] = "libvirt", [RT_NSPAWN] = "nspawn", [RT_DOCKER] = "docker",
-		[RT_PODMAN] = "podman", [RT_QEMU] = "qemu",
-	};
-	return (unsigned)rt < RT_COUNT ? s[rt] : "?";
-}
-
-int runtime_from_name(const char *s)
-{
-	for (int i = 0; i < RT_COUNT; i++)
-		if (!strcmp(runtimes[i].name, s))
-			return i;
-	return -1;
-}
-
-enum guest_kind runtime_kind(enum runtime rt)
-{
-	return (unsigned)rt < RT_COUNT ? runtimes[rt].kind : KIND_CT;
-}
-
-const char *kind_name(enum guest_kind k)
-{
-	return k == KIND_VM ? "vm" : "container";
-}
 
 const char *tgroup_name(enum tgroup g)
 {
@@ -157,4 +111,27 @@ void sample_free(struct sample *s)
 void guest_sample_key(const struct guest_sample *g, char *buf, size_t sz)
 {
 	snprintf(buf, sz, "%s/%.180s", runtime_name(g->runtime), g->id);
+}
+
+static bool numeric(const char *s)
+{
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+int guest_sample_cmp(const struct guest_sample *a, const struct guest_sample *b)
+{
+	enum guest_kind ka = runtime_kind(a->runtime), kb = runtime_kind(b->runtime);
+	if (ka != kb)
+		return (int)ka - (int)kb;
+	if (a->runtime != b->runtime)
+		return (int)a->runtime - (int)b->runtime;
+	if (numeric(a->id) && numeric(b->id)) {
+		size_t la = strlen(a->id), lb = strlen(b->id);
+		if (la != lb)
+			return la < lb ? -1 : 1;
+	}
+	return strcmp(a->id, b->id);
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "keys.h"
+#include "runtime.h"
 #include "lines.h"
 #include "view.h"
 #include "view-parts.h"
@@ -34,6 +35,12 @@ void help(struct vscreen *vs, const struct ui *u, int width, int height)
 		snprintf(l, sizeof(l), "%-8s %s%s", columns[c].title, columns[c].help,
 			 columns[c].def ? "" : " [hidden by default]");
 		line_wrap(&all, width, l, 9, VA_NORMAL);
+		for (int r = 0; c == COL_RUNTIME && r < RT_COUNT; r++) {
+			/* the runtimes, from the runtime table */
+			snprintf(l, sizeof(l), "  %-7s %-11s %s", runtimes[r].short_name,
+				 runtimes[r].name, runtimes[r].description);
+			line_wrap(&all, width, l, 23, VA_NORMAL);
+		}
 	}
 	line_text(vs, width, "vtax help - Up/Down scroll, any other key returns", VA_TITLE);
 	int room = height - 1;

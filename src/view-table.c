@@ -184,7 +184,7 @@ static void layout_fit(struct vscreen *vs, const struct frame *f, const struct u
 	t.w[COL_NAME] = name_need > 40 ? 40 : name_need;
 	int idw = id_need(f);
 	t.w[COL_ID] = idw > 2 ? idw : 2;
-	if (!idw && t.show[COL_NAME])
+	if (!idw && f->n && t.show[COL_NAME])
 		t.show[COL_ID] = false; /* every id is its name: NAME says it */
 	fit_sum(&t);
 	fit_shrink(&t, COL_ID, 8, width);

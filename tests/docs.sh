@@ -10,7 +10,7 @@ json="$SRCDIR/doc/json.md"
 missing=""
 while read -r name title _; do
 	# groff writes a hyphen as \-
-	t=$(printf '%s' "$title" | sed 's/-/\\\\-/g')
+	t=$(printf '%s' "$title" | sed 's/-/\\-/g')
 	grep -qF -- "$title" "$man" || grep -qF -- "$t" "$man" || missing="$missing $title"
 done < <("$VTAX" --list-columns)
 check "the man page names every column of the table (missing:${missing:- none})" [ -z "$missing" ]

@@ -58,8 +58,18 @@ int main(void)
 	reject("/docker");
 	reject("/machine.slice/libpod-conmon-aaaabbbbccccddddeeeeffff0000111122223333444455556666777788889999.scope");
 	reject("/user.slice/user-0.slice");
+	/* an empty key names no guest */
+	reject("/machine.slice/machine-.scope");
+	reject("/lxc.payload.");
+	reject("/machine/.libvirt-qemu");
 	CHECK(discover_is_helper_cgroup("/lxc.monitor.web"), "lxc monitor cgroup is a helper");
 	CHECK(discover_is_helper_cgroup("/lxc.monitor/101"), "pve monitor cgroup is a helper");
 	CHECK(!discover_is_helper_cgroup("/lxc.payload.web"), "payload is not a helper");
+	CHECK(discover_is_helper_cgroup("/machine.slice/libpod-conmon-aaaabbbbccccddddeeeeffff0000111122223333444455556666777788889999.scope"),
+	      "conmon scope is a helper");
+	CHECK(discover_is_helper_cgroup("/machine.slice/machine-x.scope/supervisor"),
+	      "nspawn supervisor is a helper");
+	CHECK(!discover_is_helper_cgroup("/machine.slice/machine-x.scope/payload"),
+	      "nspawn payload is not a helper");
 	return t_done("unit-discover");
 }

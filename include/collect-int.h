@@ -1,0 +1,119 @@
+/* Inside the collector: its state and the steps of one refresh, shared
+ * by collect.c (the order of the steps, scan policy, host) and the files
+ * that do the steps: collect-cgroup.c (guests from the cgroup tree and
+ * their counters), collect-procs.c (QEMU, helpers and vhost threads from
+ * the process table), collect-vm.c (smaps, KVM exits, QEMU threads and
+ * balloon) and collect-names.c (where names come from). Nothing outside
+ * the collector includes this. */
+#ifndef VTAX_COLLECT_INT_H
+#define VTAX_COLLECT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent.h"
+#include "cgroup.h"
+#include "collect.h"
+#include "host.h"
+#include "procs.h"
+#include "util.h"
+
+/* collect-cgroup.c: a memory limit read in the last refresh. */
+struct lim_ent {
+	char *path;
+	uint64_t birth, limit, read_ns;
+};
+
+/* collect-vm.c: what is kept of a VM between refreshes. */
+struct vm_ent {
+	uint64_t pid, start;
+	uint64_t ram_rss, hugetlb;  /* bytes, from smaps */
+	uint64_t read_ns;           /* when smaps was read */
+	bool seen;
+	char kvm[32];               /* its debugfs kvm dir "PID-FD", "" if none */
+	uint64_t kvm_look_ns;       /* when it was last looked for */
+};
+
+/* collect-vm.c: one VM directory of KVM's debugfs. */
+struct kvm_ent {
+	int pid;
+	char name[32];
+};
+
+/* collect-names.c: a Proxmox config file's name, by path. */
+struct pve_ent {
+	char path[512];
+	uint64_t mtime_ns, size;
+	char name[256];
+};
+
+struct collector {
+	int proc_fd;               /* proc_root: what vtax reads of /proc itself */
+	int sys_fd;                /* sys_root, or -1 */
+	struct cgfs cg;
+	struct procs *procs;
+	struct host_reader *host;
+	struct agent *agent;
+	struct sb buf;             /* scratch for small reads */
+	int *pidbuf;               /* scratch for pid lists */
+	int delayacct;             /* kernel.task_delayacct, read each refresh */
+	char *focus;               /* "runtime/id" whose processes are wanted */
+	bool told_uid;             /* the non-root notice was given */
+
+	/* scan policy (collect.c) */
+	uint64_t last_scan_ns;     /* last /proc listing */
+	uint64_t forks_at_scan;    /* /proc/stat processes at that listing */
+	uint64_t forks_at_full;    /* ... and at the last full classification */
+	uint64_t pid_max;          /* kernel.pid_max */
+
+	/* collect-cgroup.c */
+	struct lim_ent *lim;       /* sorted by path, from the last refresh */
+	size_t nlim;
+
+	/* collect-vm.c */
+	struct vm_ent *vm;         /* smaps results per VM */
+	size_t nvm;
+	char *kvm_dir;             /* debugfs kvm directory */
+	struct kvm_ent *kvm;       /* its last listing */
+	size_t nkvm;
+	uint64_t kvm_list_ns;      /* when it was listed, 0 never */
+
+	/* collect-names.c */
+	char *pve_dir;
+	struct pve_ent *pve;       /* Proxmox config names by path */
+	size_t npve;
+};
+
+/* One refresh as it goes from step to step. */
+struct refresh {
+	struct sample *s;
+	size_t ncg;                /* guests[0..ncg) came from the cgroup tree */
+	bool appeared;             /* one of them is new since the last refresh */
+	bool scan;                 /* list /proc for new processes */
+	bool full;                 /* ... and classify every one again */
+};
+
+/* collect-cgroup.c */
+void collect_discover(struct collector *c, struct refresh *r);
+void collect_cgroup_guests(struct collector *c, struct refresh *r);
+
+/* collect-procs.c */
+void collect_processes(struct collector *c, struct refresh *r);
+void collect_attach_qemu(struct collector *c, struct refresh *r);
+void collect_attach_helpers(struct collector *c, struct refresh *r);
+void collect_vhost_threads(struct collector *c, struct refresh *r);
+void collect_focus(struct collector *c, struct sample *s);
+
+/* collect-vm.c */
+void collect_vm_facts(struct collector *c, struct refresh *r);
+
+/* collect-names.c: in the order the sources win (runtime.h) */
+void collect_config_names(struct collector *c, struct refresh *r);
+void collect_want_names(struct collector *c, struct refresh *r);
+void collect_api_names(struct collector *c, struct refresh *r);
+void collect_fallback_names(struct refresh *r);
+/* Give g this name unless it has one (the first source wins). */
+void collect_name_once(struct guest_sample *g, const char *name);
+
+#endif

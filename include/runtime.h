@@ -1,0 +1,138 @@
+/* The runtime table: every kind of guest vtax knows (Proxmox VMs and
+ * containers, LXC, libvirt, nspawn, Docker, Podman, plain QEMU) declared
+ * once, with how it is found, named and charged. Discovery, helper
+ * attribution and naming loop over it; adding a runtime is one entry. */
+#ifndef VTAX_RUNTIME_H
+#define VTAX_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "parse.h"
+
+enum guest_kind {
+	KIND_VM,
+	KIND_CT,
+	KIND_COUNT
+};
+
+/* Also the order discovery tries them in, and a tie-break of sorts. */
+enum runtime {
+	RT_PVE_QEMU,    /* /qemu.slice/<vmid>.scope */
+	RT_PVE_LXC,     /* /lxc/<vmid> */
+	RT_LXC,         /* lxc.payload.<name>, legacy lxc/<name> */
+	RT_LIBVIRT,     /* machine-qemu\x2d<N>\x2d<name>.scope */
+	RT_NSPAWN,      /* machine-<name>.scope */
+	RT_DOCKER,      /* docker-<id>.scope, /docker/<id> */
+	RT_PODMAN,      /* libpod-<id>.scope, libpod_parent/libpod-<id> */
+	RT_QEMU,        /* a qemu-system-* process matched by nothing above */
+	RT_COUNT
+};
+
+/* A cgroup directory that is a guest. pattern is the directory's name,
+ * "prefix{KEY}suffix", after an optional parent: "qemu.slice/" asks for
+ * a parent directory of that name, a leading '/' for that whole parent
+ * path ("/lxc/{digits}"). KEY says what the id is made of:
+ *   {digits}   a number (a Proxmox vmid)
+ *   {hex}      12 to 64 hex digits (a container id)
+ *   {text}     any non-empty text, as it is
+ *   {escaped}  systemd-escaped text ("\x2d" is "-")
+ *   {libvirt}  escaped "N-name": id N, name the rest (else both the whole)
+ * helper: the guest's helper cgroup, "{parent}" and "{id}" filled in
+ * ("{parent}/lxc.monitor.{id}"), or NULL. */
+struct cg_rule {
+	const char *pattern;
+	const char *helper;
+};
+
+/* How a helper process's key (parse_helper) names the guest it serves. */
+enum helper_match {
+	MATCH_EXACT,               /* the key is the guest id */
+	MATCH_PREFIX,              /* the key starts with the guest id */
+};
+
+struct agent_opts;
+
+struct runtime_def {
+	const char *name;          /* "proxmox-vm": JSON, records, the filter;
+				      never changes (records hold it) */
+	const char *short_name;    /* at most 7 chars, the RUNTIME column: "pve-vm" */
+	enum guest_kind kind;
+	const char *description;   /* one line, for the help and the man page */
+
+	/* Discovery. Runtimes are tried in enum order, their rules in
+	 * order; the first match wins and its subtree is not descended. */
+	struct cg_rule cgroups[2];
+	bool cgroup_names;         /* the cgroup's key is the display name too */
+	/* Cgroups of helpers, which discovery passes by: globs (a trailing
+	 * '*' only) on the directory name, or with a leading '/' on the
+	 * whole path. */
+	const char *helper_cgroups[2];
+	/* A child cgroup holding the guest's own work, measured instead of
+	 * the whole when it exists, and its sibling holding the helper;
+	 * processes anywhere in the guest's cgroup are the guest's. */
+	const char *payload;       /* "payload" */
+	const char *payload_helper; /* "supervisor" */
+
+	/* Helper processes charged to the guest (besides helper cgroups). */
+	enum helper_type helper;   /* what parse_helper() calls them; HELPER_NONE */
+	enum helper_match helper_match;
+
+	/* Names. The first source that gives one wins, in this order: the
+	 * cgroup (cgroup_names), the config file, QEMU's -name (qemu_name),
+	 * the Engine API, then the fallback. */
+	struct {
+		const char *subdir;    /* <pve-dir>/<subdir>/<id>.conf ("qemu-server") */
+		const char *key;       /* its "key:" line ("name") */
+	} config;
+	bool qemu_name;            /* a QEMU process in the guest names it (-name) */
+	struct {
+		const char *sock;      /* default Engine API socket, NULL: no API */
+		const char *env;       /* environment variable with unix://PATH, or NULL */
+		/* the command-line option's value (--docker-socket), or NULL */
+		const char *(*option)(const struct agent_opts *o);
+	} api;
+	struct {
+		const char *prefix;    /* "qemu-" */
+		int len;               /* then the first len bytes of the id; 0: all */
+	} fallback;
+
+	/* Room for later work; nothing reads these yet. */
+	const char *netif[2];      /* host-side network interfaces of the guest,
+				      "{id}" and "{n}" (its NIC index) filled in:
+				      "tap{id}i{n}" */
+	const char *qmp_sock;      /* QMP socket when not on QEMU's command line:
+				      "/var/run/qemu-server/{id}.qmp" */
+	const char *qga_sock;      /* QEMU guest agent socket:
+				      "/var/run/qemu-server/{id}.qga" */
+	bool libvirt_api;          /* libvirt manages it: its API can tell more */
+};
+
+extern const struct runtime_def runtimes[RT_COUNT];
+
+/* Names used in JSON, records and the table ("proxmox-vm", ...). */
+const char *runtime_name(enum runtime rt);
+const char *runtime_short(enum runtime rt);    /* at most 7 chars: "pve-vm" */
+int runtime_from_name(const char *s);           /* -1 if unknown */
+enum guest_kind runtime_kind(enum runtime rt);
+const char *kind_name(enum guest_kind k);       /* "vm" / "container" */
+
+/* Fill a template ("{parent}/lxc.monitor.{id}") into out (size sz,
+ * always NUL-terminated, cut to fit): {parent} is the first plen bytes
+ * of parent, {id} is id. Other text is copied as it is. */
+void runtime_expand(char *out, size_t sz, const char *tmpl, const char *parent, size_t plen,
+		    const char *id);
+
+/* Whether a helper process of type t whose key (parse_helper) is key
+ * serves the guest of runtime rt with this id. */
+bool runtime_helper_serves(enum runtime rt, enum helper_type t, const char *key, const char *id);
+
+/* Whether path (a process's cgroup) lies in the guest of runtime rt
+ * whose measured cgroup is cgroup (its payload child, where it has one). */
+bool runtime_owns_cgroup(enum runtime rt, const char *cgroup, const char *path);
+
+/* The name of a guest that no source named (malloc'd): "qemu-1234",
+ * the first 12 of a container id, the id. */
+char *runtime_fallback_name(enum runtime rt, const char *id);
+
+#endif

@@ -1,0 +1,162 @@
+/* Guests from the cgroup tree: discovery, and each one's counters from
+ * its cgroup (and its helper cgroup), with memory limits cached. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect-int.h"
+#include "discover.h"
+
+/* Memory limits change rarely: read each at most every LIMIT_EVERY_NS. */
+#define LIMIT_EVERY_NS (10000000000ull)
+
+static void on_guest(const struct guest_match *m, void *arg)
+{
+	struct guest_sample *g = sample_add_guest(arg);
+	g->runtime = m->rt;
+	g->id = xstrdup(m->id);
+	if (m->name[0])
+		g->name = xstrdup(m->name);
+	g->cgroup = xstrdup(m->payload);
+	if (m->helper_cg[0])
+		g->helper_cg = xstrdup(m->helper_cg);
+	g->cpu_payload_v2 = m->cpu_payload_v2;
+	/* the directory's inode tells a recreated cgroup from the old one */
+	g->birth = m->ino;
+}
+
+static int cmp_lim(const void *a, const void *b)
+{
+	return strcmp(((const struct lim_ent *)a)->path, ((const struct lim_ent *)b)->path);
+}
+
+/* The last refresh's entry for g's cgroup, or NULL. */
+static const struct lim_ent *limit_find(const struct collector *c, const struct guest_sample *g)
+{
+	struct lim_ent key = {.path = g->cgroup};
+	return c->nlim ? bsearch(&key, c->lim, c->nlim, sizeof(*c->lim), cmp_lim) : NULL;
+}
+
+/* A cached limit for g, or NULL when it must be read again. */
+static const struct lim_ent *limit_cached(const struct collector *c, const struct guest_sample *g,
+					  uint64_t now)
+{
+	const struct lim_ent *e = limit_find(c, g);
+	if (!e || e->birth != g->birth || now - e->read_ns > LIMIT_EVERY_NS)
+		return NULL;
+	return e;
+}
+
+/* Keep this refresh's limits for the next one. */
+static void limit_remember(struct collector *c, const struct sample *s, const uint64_t *read_ns)
+{
+	for (size_t i = 0; i < c->nlim; i++)
+		free(c->lim[i].path);
+	c->lim = xrealloc(c->lim, (s->nguests + 1) * sizeof(*c->lim));
+	c->nlim = 0;
+	for (size_t i = 0; i < s->nguests; i++) {
+		const struct guest_sample *g = &s->guests[i];
+		if (!g->cgroup)
+			continue;
+		c->lim[c->nlim++] = (struct lim_ent){xstrdup(g->cgroup), g->birth, g->cg_mem_limit,
+						     read_ns[i]};
+	}
+	qsort(c->lim, c->nlim, sizeof(*c->lim), cmp_lim);
+}
+
+/* Whether a cgroup guest is new since the last refresh (the limit cache
+ * holds the last refresh's guests). */
+static bool new_guests(const struct collector *c, const struct sample *s, size_t ncg)
+{
+	for (size_t i = 0; i < ncg; i++) {
+		const struct lim_ent *e = limit_find(c, &s->guests[i]);
+		if (!e || e->birth != s->guests[i].birth)
+			return true;
+	}
+	return false;
+}
+
+void collect_discover(struct collector *c, struct refresh *r)
+{
+	cgroup_begin(&c->cg);
+	discover_walk(&c->cg, on_guest, r->s);
+	r->ncg = r->s->nguests;
+	/* before the limit cache is replaced by this refresh's guests */
+	r->appeared = new_guests(c, r->s, r->ncg);
+}
+
+/* Tasks in the guest, and with delay accounting but no io.pressure the
+ * blkio time of a container's threads. */
+static void count_tasks(struct collector *c, struct guest_sample *g)
+{
+	bool want_pids = g->cg_io_some_us == VT_UNKNOWN && c->delayacct;
+	size_t np = 0;
+	/* pids.current is one read; counting cgroup.procs walks the subtree */
+	g->nprocs = want_pids ? VT_UNKNOWN : cgroup_count_tasks(&c->cg, g->cgroup);
+	if (want_pids) {
+		/* delay accounting counts each thread apart: list them all */
+		g->nprocs = cgroup_list_threads(&c->cg, g->cgroup, &c->pidbuf, &np);
+		if (runtime_kind(g->runtime) == KIND_CT)
+			g->p_blkio_ns = procs_blkio_sum(c->procs, c->pidbuf, np);
+	} else if (g->nprocs == VT_UNKNOWN) {
+		g->nprocs = cgroup_count_procs(&c->cg, g->cgroup, NULL, &np);
+	}
+}
+
+/* One cgroup guest's counters; *lim_read: when its limit was read.
+ * False when its cgroup went away after discovery. */
+static bool read_guest(struct collector *c, struct sample *s, struct guest_sample *g,
+		       uint64_t *lim_read)
+{
+	g->at_ns = now_mono_ns();
+	const struct lim_ent *le = limit_cached(c, g, g->at_ns);
+	char cpu_rel[4200];
+	const char *cr = NULL;
+	if (g->cpu_payload_v2) {
+		snprintf(cpu_rel, sizeof(cpu_rel), "%s/%s", g->cgroup, runtimes[g->runtime].payload);
+		cr = cpu_rel;
+	}
+	if (cgroup_read_guest(&c->cg, g->cgroup, cr, g->birth, g, le == NULL) == -ENOENT &&
+	    !cgroup_exists(&c->cg, g->cgroup) && !cgroup_exists_v2(&c->cg, g->cgroup))
+		return false;
+	if (c->cg.cpu_at_ns)
+		g->at_ns = c->cg.cpu_at_ns;
+	if (le)
+		g->cg_mem_limit = le->limit;
+	*lim_read = le ? le->read_ns : g->at_ns;
+	if (g->cg_io_some_us != VT_UNKNOWN)
+		s->psi_guest = 1;
+	count_tasks(c, g);
+	if (g->helper_cg) {
+		uint64_t cpu, mem;
+		if (!cgroup_read_helper(&c->cg, g->helper_cg, &cpu, &mem)) {
+			g->h_cpu_ns = add_known(g->h_cpu_ns, cpu);
+			g->h_mem = add_known(g->h_mem, mem);
+		}
+	}
+	return true;
+}
+
+void collect_cgroup_guests(struct collector *c, struct refresh *r)
+{
+	struct sample *s = r->s;
+	uint64_t *lim_read = xcalloc(r->ncg + 1, sizeof(*lim_read));
+	size_t k = 0;
+	for (size_t i = 0; i < r->ncg; i++) {
+		struct guest_sample *g = &s->guests[i];
+		if (!read_guest(c, s, g, &lim_read[k])) {
+			/* it went away after discovery: no row of dashes for it */
+			guest_sample_release(g);
+			continue;
+		}
+		s->guests[k++] = *g;
+	}
+	/* only cgroup guests are in the sample yet */
+	s->nguests = r->ncg = k;
+	limit_remember(c, s, lim_read);
+	free(lim_read);
+	cgroup_end(&c->cg);
+}

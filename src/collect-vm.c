@@ -1,0 +1,167 @@
+/* Facts about each VM's QEMU process: guest-RAM RSS from smaps, KVM exits
+ * from debugfs, CPU per thread group, and what the agent learnt over QMP
+ * (vCPU threads, the guest's own memory). Kept per VM between refreshes. */
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect-int.h"
+#include "parse.h"
+
+/* Guest-RAM RSS from smaps. smaps is the costliest file vtax reads (the
+ * kernel walks every mapping's pages), and guest RAM changes slowly: it
+ * is read again every SMAPS_EVERY_NS per VM. */
+#define SMAPS_EVERY_NS (5000000000ull)
+
+/* KVM VMs in debugfs: listed when a VM without a dir appears, and at
+ * most every KVM_LIST_EVERY_NS for the VMs that have none (TCG). */
+#define KVM_LIST_EVERY_NS (5000000000ull)
+
+static struct vm_ent *read_vm(struct collector *c, struct guest_sample *g, uint64_t start)
+{
+	uint64_t now = now_mono_ns();
+	struct vm_ent *e = NULL;
+	for (size_t i = 0; i < c->nvm; i++)
+		if (c->vm[i].pid == g->main_pid && c->vm[i].start == start)
+			e = &c->vm[i];
+	if (e && now - e->read_ns < SMAPS_EVERY_NS) {
+		e->seen = true;
+		g->vm_ram_rss = e->ram_rss;
+		g->p_hugetlb = e->hugetlb;
+		return e;
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "%d/smaps", (int)g->main_pid);
+	uint64_t ram_rss = VT_UNKNOWN, total, huge = VT_UNKNOWN;
+	if (!read_file_at(c->proc_fd, path, &c->buf, 64u << 20) &&
+	    !parse_smaps_guest_ram(c->buf.s, g->vm_ram_size, &ram_rss, &total, &huge)) {
+		g->vm_ram_rss = ram_rss;
+		g->p_hugetlb = huge;
+	}
+	if (!e) {
+		c->vm = xrealloc(c->vm, (c->nvm + 1) * sizeof(*c->vm));
+		e = &c->vm[c->nvm++];
+		*e = (struct vm_ent){.pid = g->main_pid, .start = start};
+	}
+	e->ram_rss = ram_rss;
+	e->hugetlb = huge;
+	e->read_ns = now;
+	e->seen = true;
+	return e;
+}
+
+static void kvm_list(struct collector *c, uint64_t now)
+{
+	c->kvm_list_ns = now ? now : 1;
+	c->nkvm = 0;
+	DIR *d = opendir(c->kvm_dir);
+	if (!d)
+		return; /* no debugfs, not root, or no KVM: exits stay unknown */
+	size_t cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int pid, fd, end = 0;
+		if (sscanf(de->d_name, "%d-%d%n", &pid, &fd, &end) != 2 || de->d_name[end] ||
+		    strlen(de->d_name) >= sizeof(c->kvm[0].name))
+			continue;
+		if (c->nkvm == cap) {
+			cap = cap ? 2 * cap : 8;
+			c->kvm = xrealloc(c->kvm, cap * sizeof(*c->kvm));
+		}
+		c->kvm[c->nkvm].pid = pid;
+		str_copy(c->kvm[c->nkvm].name, sizeof(c->kvm[c->nkvm].name), de->d_name);
+		c->nkvm++;
+	}
+	closedir(d);
+}
+
+/* KVM exits of a VM (e: its entry from read_vm): one small read of its
+ * debugfs "exits" file. */
+static void read_kvm(struct collector *c, struct guest_sample *g, struct vm_ent *e)
+{
+	uint64_t now = now_mono_ns();
+	if (!e->kvm[0]) {
+		if (e->kvm_look_ns && now - e->kvm_look_ns < KVM_LIST_EVERY_NS)
+			return;
+		/* a listing younger than the last look cannot hold it either */
+		if (!c->kvm_list_ns || c->kvm_list_ns <= e->kvm_look_ns ||
+		    now - c->kvm_list_ns >= KVM_LIST_EVERY_NS)
+			kvm_list(c, now);
+		e->kvm_look_ns = now;
+		for (size_t i = 0; i < c->nkvm; i++)
+			if (c->kvm[i].pid == (int)g->main_pid)
+				str_copy(e->kvm, sizeof(e->kvm), c->kvm[i].name);
+		if (!e->kvm[0])
+			return;
+	}
+	char path[600];
+	snprintf(path, sizeof(path), "%s/%s/exits", c->kvm_dir, e->kvm);
+	uint64_t v;
+	if (read_small_at(AT_FDCWD, path, &c->buf, 64) || parse_u64(c->buf.s, &v)) {
+		e->kvm[0] = '\0'; /* the VM went away, or its fd changed */
+		return;
+	}
+	g->kvm_exits = v;
+}
+
+/* Forget VMs not seen in this refresh. */
+static void vm_sweep(struct collector *c)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < c->nvm; i++)
+		if (c->vm[i].seen) {
+			c->vm[o] = c->vm[i];
+			c->vm[o++].seen = false;
+		}
+	c->nvm = o;
+}
+
+/* Start time of a VM's QEMU process (its identity with the pid). */
+static uint64_t main_start(struct collector *c, const struct guest_sample *g)
+{
+	size_t np;
+	const struct proc_ent *pe = procs_list(c->procs, &np);
+	for (size_t i = 0; i < np; i++)
+		if (pe[i].pid == (int)g->main_pid)
+			return pe[i].start;
+	/* a guest without a cgroup is its process, born when it started */
+	return !g->cgroup ? g->birth : VT_UNKNOWN;
+}
+
+/* CPU per thread group (vCPU threads as QMP named them), and what the
+ * guest said of its memory. */
+static void qemu_facts(struct collector *c, struct guest_sample *g, uint64_t start)
+{
+	struct vm_facts f;
+	bool have = agent_vm(c->agent, (int)g->main_pid, start, &f);
+	uint64_t blk;
+	procs_qemu_threads(c->procs, (int)g->main_pid, have ? f.vcpu_tids : NULL, have ? f.nvcpu : 0,
+			   g->tg_cpu_ns, g->tg_threads, &blk);
+	if (c->delayacct && blk != VT_UNKNOWN)
+		g->p_blkio_ns = blk; /* every thread's, not only the main one's */
+	if (!have)
+		return;
+	g->g_total = f.total;
+	g->g_avail = f.avail;
+	g->g_free = f.free;
+	g->g_cache = f.cache;
+	if (f.note[0])
+		g->note = xstrdup(f.note);
+}
+
+void collect_vm_facts(struct collector *c, struct refresh *r)
+{
+	for (size_t i = 0; i < r->s->nguests; i++) {
+		struct guest_sample *g = &r->s->guests[i];
+		if (!g->main_pid)
+			continue;
+		uint64_t start = main_start(c, g);
+		read_kvm(c, g, read_vm(c, g, start));
+		qemu_facts(c, g, start);
+	}
+	vm_sweep(c);
+}

@@ -1,0 +1,184 @@
+/* The runtime table, and the small rules that read it: names, helper
+ * attribution, payload cgroups, fallback names. */
+#include "config.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "runtime.h"
+#include "util.h"
+
+static const char *docker_option(const struct agent_opts *o)
+{
+	return o->docker_sock;
+}
+
+static const char *podman_option(const struct agent_opts *o)
+{
+	return o->podman_sock;
+}
+
+const struct runtime_def runtimes[] = {
+	[RT_PVE_QEMU] = {
+		.name = "proxmox-vm", .short_name = "pve-vm", .kind = KIND_VM,
+		.description = "Proxmox VE virtual machine (/qemu.slice/VMID.scope)",
+		.cgroups = {{"qemu.slice/{digits}.scope", NULL}},
+		.config = {"qemu-server", "name"},
+		.qemu_name = true,
+		.netif = {"tap{id}i{n}"},
+		.qmp_sock = "/var/run/qemu-server/{id}.qmp",
+		.qga_sock = "/var/run/qemu-server/{id}.qga",
+	},
+	[RT_PVE_LXC] = {
+		.name = "proxmox-ct", .short_name = "pve-ct", .kind = KIND_CT,
+		.description = "Proxmox VE container (/lxc/VMID)",
+		.cgroups = {{"/lxc/{digits}", "/lxc.monitor/{id}"}},
+		.helper_cgroups = {"/lxc.monitor/*"},
+		.helper = HELPER_LXC_MONITOR, .helper_match = MATCH_EXACT,
+		.config = {"lxc", "hostname"},
+		.netif = {"veth{id}i{n}"},
+	},
+	[RT_LXC] = {
+		.name = "lxc", .short_name = "lxc", .kind = KIND_CT,
+		.description = "LXC, LXD or Incus container (lxc.payload.NAME, legacy /lxc/NAME)",
+		.cgroups = {{"/lxc/{text}", NULL}, {"lxc.payload.{text}", "{parent}/lxc.monitor.{id}"}},
+		.helper_cgroups = {"lxc.monitor*"},
+		.helper = HELPER_LXC_MONITOR, .helper_match = MATCH_EXACT,
+	},
+	[RT_LIBVIRT] = {
+		.name = "libvirt", .short_name = "libvirt", .kind = KIND_VM,
+		.description = "libvirt QEMU domain (machine-qemu-N-NAME.scope, NAME.libvirt-qemu)",
+		.cgroups = {{"machine-qemu\\x2d{libvirt}.scope", NULL}, {"{text}.libvirt-qemu", NULL}},
+		.cgroup_names = true,
+		.qemu_name = true,
+		.libvirt_api = true,
+	},
+	[RT_NSPAWN] = {
+		.name = "nspawn", .short_name = "nspawn", .kind = KIND_CT,
+		.description = "systemd-nspawn container (machine.slice/machine-NAME.scope)",
+		.cgroups = {{"machine.slice/machine-{escaped}.scope", NULL}},
+		.cgroup_names = true,
+		.helper_cgroups = {"supervisor"},
+		.payload = "payload", .payload_helper = "supervisor",
+	},
+	[RT_DOCKER] = {
+		.name = "docker", .short_name = "docker", .kind = KIND_CT,
+		.description = "Docker container (docker-ID.scope, /docker/ID)",
+		.cgroups = {{"docker-{hex}.scope", NULL}, {"docker/{hex}", NULL}},
+		.helper = HELPER_SHIM, .helper_match = MATCH_PREFIX,
+		.api = {"/var/run/docker.sock", "DOCKER_HOST", docker_option},
+		.fallback = {"", 12},
+	},
+	[RT_PODMAN] = {
+		.name = "podman", .short_name = "podman", .kind = KIND_CT,
+		.description = "Podman container (libpod-ID.scope, libpod_parent/libpod-ID)",
+		.cgroups = {{"libpod-{hex}.scope", "{parent}/libpod-conmon-{id}.scope"},
+			    {"libpod-{hex}", NULL}},
+		.helper_cgroups = {"libpod-conmon-*"},
+		.helper = HELPER_CONMON, .helper_match = MATCH_PREFIX,
+		.api = {"/run/podman/podman.sock", NULL, podman_option},
+		.fallback = {"", 12},
+	},
+	[RT_QEMU] = {
+		.name = "qemu", .short_name = "qemu", .kind = KIND_VM,
+		.description = "QEMU process in no runtime's cgroup (id: its pid)",
+		.qemu_name = true,
+		.fallback = {"qemu-", 0},
+	},
+};
+_Static_assert(ARRAY_SIZE(runtimes) == RT_COUNT, "one runtimes[] entry per enum runtime");
+
+const char *runtime_name(enum runtime rt)
+{
+	return (unsigned)rt < RT_COUNT ? runtimes[rt].name : "?";
+}
+
+const char *runtime_short(enum runtime rt)
+{
+	return (unsigned)rt < RT_COUNT ? runtimes[rt].short_name : "?";
+}
+
+int runtime_from_name(const char *s)
+{
+	for (int i = 0; i < RT_COUNT; i++)
+		if (!strcmp(runtimes[i].name, s))
+			return i;
+	return -1;
+}
+
+enum guest_kind runtime_kind(enum runtime rt)
+{
+	return (unsigned)rt < RT_COUNT ? runtimes[rt].kind : KIND_CT;
+}
+
+const char *kind_name(enum guest_kind k)
+{
+	return k == KIND_VM ? "vm" : "container";
+}
+
+void runtime_expand(char *out, size_t sz, const char *tmpl, const char *parent, size_t plen,
+		    const char *id)
+{
+	size_t o = 0;
+	for (const char *t = tmpl; *t;) {
+		const char *s = t;
+		size_t n = 1;
+		if (!strncmp(t, "{parent}", 8)) {
+			s = parent;
+			n = plen;
+			t += 8;
+		} else if (!strncmp(t, "{id}", 4)) {
+			s = id;
+			n = strlen(id);
+			t += 4;
+		} else {
+			t++;
+		}
+		for (size_t i = 0; i < n && o + 1 < sz; i++)
+			out[o++] = s[i];
+	}
+	if (sz)
+		out[o] = '\0';
+}
+
+bool runtime_helper_serves(enum runtime rt, enum helper_type t, const char *key, const char *id)
+{
+	if ((unsigned)rt >= RT_COUNT || t == HELPER_NONE || runtimes[rt].helper != t)
+		return false;
+	if (runtimes[rt].helper_match == MATCH_PREFIX)
+		return !strncmp(id, key, strlen(id));
+	return !strcmp(id, key);
+}
+
+/* Whether path equals prefix (its first n bytes) or lies below it. */
+static bool under_n(const char *path, const char *prefix, size_t n)
+{
+	return !strncmp(path, prefix, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+bool runtime_owns_cgroup(enum runtime rt, const char *cgroup, const char *path)
+{
+	if (!cgroup)
+		return false;
+	if (under_n(path, cgroup, strlen(cgroup)))
+		return true;
+	/* a payload child is measured; the processes of the whole are the guest's */
+	const char *payload = (unsigned)rt < RT_COUNT ? runtimes[rt].payload : NULL;
+	const char *slash = strrchr(cgroup, '/');
+	if (!payload || !slash || strcmp(slash + 1, payload))
+		return false;
+	return under_n(path, cgroup, (size_t)(slash - cgroup));
+}
+
+char *runtime_fallback_name(enum runtime rt, const char *id)
+{
+	const char *prefix = "";
+	int len = 0;
+	if ((unsigned)rt < RT_COUNT) {
+		prefix = runtimes[rt].fallback.prefix ? runtimes[rt].fallback.prefix : "";
+		len = runtimes[rt].fallback.len;
+	}
+	return xasprintf("%s%.*s", prefix, len > 0 ? len : INT_MAX, id);
+}
