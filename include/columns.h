@@ -16,6 +16,7 @@
 
 enum col_id {
 	COL_KIND,      /* JSON only */
+	COL_NODE,      /* shown in a cluster view */
 	COL_ID,
 	COL_NAME,
 	COL_RUNTIME,
@@ -76,6 +77,7 @@ enum col_src { SRC_VIEW, SRC_SAMPLE };
 enum col_when {
 	WHEN_ALWAYS,
 	WHEN_VM_PROC,   /* VMs with a QEMU process */
+	WHEN_SET,       /* only when it has a value (a cluster view's node) */
 };
 
 /* How the screen colours a column's cells. */

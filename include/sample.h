@@ -78,6 +78,8 @@ struct guest_sample {
 	char *helper_cg;           /* helper cgroup (lxc monitor, ...), or NULL */
 	bool cpu_payload_v2;       /* CPU from cgroup/payload in the unified tree */
 	char *note;                /* why the guest's own view is missing, or NULL */
+	char *node;                /* the cluster node it runs on (a cluster view's
+				      sources), or NULL: this host */
 	uint64_t birth;            /* identity: cgroup inode or main pid start ticks */
 	uint64_t nprocs;           /* processes in the guest */
 	uint64_t main_pid;         /* QEMU pid, or 0 */

@@ -21,6 +21,8 @@ static const char *rt_json(const struct guest_view *v) { return runtime_name(v->
 static const char *cgroup_text(const struct guest_view *v) { return v->g->cgroup; }
 static const char *iow_src_text(const struct guest_view *v) { return iow_src_name(v->iow_src); }
 static const char *note_text(const struct guest_view *v) { return v->g->note; }
+static const char *node_text(const struct guest_view *v) { return v->g->node ? v->g->node : ""; }
+static const char *node_json(const struct guest_view *v) { return v->g->node; }
 
 #define TEXT(fn) .unit = UNIT_TEXT, .left = true, .text = fn
 #define PCT(f) .unit = UNIT_PCT, .src = SRC_VIEW, .off = offsetof(struct guest_view, f), .decimals = 2
@@ -31,6 +33,9 @@ static const char *note_text(const struct guest_view *v) { return v->g->note; }
 
 const struct column columns[COL_COUNT] = {
 	[COL_KIND] = {TEXT(kind_text), .json = "kind"},
+	[COL_NODE] = {"node", "NODE", 4, TEXT(node_text), .json_text = node_json, .json = "node",
+		      .when = WHEN_SET, .hint = HINT_DIM,
+		      .help = "cluster node the guest runs on (--remote, --prometheus)", .prio = 4},
 	[COL_ID] = {"id", "ID", 3, TEXT(id_text), .def = true, .json = "id", .hint = HINT_DIM,
 		    .help = "vmid, container id (12 shown), machine name or QEMU pid", .prio = 2},
 	[COL_NAME] = {"name", "NAME", 8, TEXT(name_text), .json_text = name_json, .def = true,
@@ -292,7 +297,8 @@ static json_object *json_num(double v, int decimals)
 json_object *column_json(enum col_id c, const struct guest_view *v, bool *skip)
 {
 	const struct column *col = &columns[c];
-	*skip = col->when == WHEN_VM_PROC && !(v->kind == KIND_VM && v->g->main_pid);
+	*skip = (col->when == WHEN_VM_PROC && !(v->kind == KIND_VM && v->g->main_pid)) ||
+		(col->when == WHEN_SET && col->unit == UNIT_TEXT && !col->json_text(v));
 	if (*skip)
 		return NULL;
 	switch (col->unit) {
@@ -320,7 +326,8 @@ static int tiebreak(const struct guest_view *a, const struct guest_view *b)
 		return (int)a->kind - (int)b->kind;
 	if (a->g->runtime != b->g->runtime)
 		return (int)a->g->runtime - (int)b->g->runtime;
-	return strcmp(a->g->id, b->g->id);
+	int r = strcmp(a->g->id, b->g->id);
+	return r ? r : strcmp(a->g->node ? a->g->node : "", b->g->node ? b->g->node : "");
 }
 
 int column_compare(enum col_id c, bool desc, const struct guest_view *a, const struct guest_view *b)

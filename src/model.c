@@ -54,6 +54,10 @@ static double rate(uint64_t delta, uint64_t dt_ns)
 
 static int cmp_key(const struct guest_sample *a, const struct guest_sample *b)
 {
+	/* guests of a cluster view are told apart by their node first */
+	int n = strcmp(a->node ? a->node : "", b->node ? b->node : "");
+	if (n)
+		return n;
 	if (a->runtime != b->runtime)
 		return (int)a->runtime - (int)b->runtime;
 	return strcmp(a->id, b->id);
