@@ -106,6 +106,11 @@ struct column {
 	                         * screen lowest priority (highest number) first */
 	int wide;               /* hidden by default, shown when a wide screen has
 	                         * room: in this order (1 first); 0 never */
+	/* exported as a gauge (doc/export.md): the Prometheus metric after
+	 * "vtax_guest_" (bytes as they are, % of one CPU as a ratio), and the
+	 * InfluxDB field; NULL: not exported that way */
+	const char *prom;
+	const char *influx;
 };
 
 extern const struct column columns[COL_COUNT];

@@ -136,8 +136,19 @@ struct proc_sample {
 	char comm[64];
 };
 
+/* A node of a cluster view, as its source last saw it. */
+struct node_state {
+	char *name;                /* its host name, or its address before it answers */
+	char *addr;                /* where it is asked */
+	bool up;                   /* answered lately */
+	double age_s;              /* seconds since its last sample; < 0 never */
+	char *error;               /* why it is down, or NULL */
+};
+
 struct sample {
 	struct host_sample host;
+	struct node_state *nodes;  /* a cluster view's nodes, or NULL */
+	size_t nnodes;
 	char *notice;              /* a socket problem to tell the user once, or NULL */
 	char *focus;               /* "runtime/id" of the focused guest, or NULL */
 	struct proc_sample *fprocs; /* its processes (at most FOCUS_MAX) */

@@ -145,6 +145,14 @@ void sample_clear(struct sample *s)
 	free(s->fprocs);
 	s->fprocs = NULL;
 	s->nfprocs = 0;
+	for (size_t i = 0; i < s->nnodes; i++) {
+		free(s->nodes[i].name);
+		free(s->nodes[i].addr);
+		free(s->nodes[i].error);
+	}
+	free(s->nodes);
+	s->nodes = NULL;
+	s->nnodes = 0;
 }
 
 void sample_free(struct sample *s)
