@@ -35,6 +35,7 @@ struct influx {
 	unsigned long dropped;          /* batches dropped since the last notice */
 	bool down;                      /* the last push failed */
 	bool stop;
+	uint64_t drain_until;           /* at stop: what is queued is sent until then */
 	char *notice;
 };
 
@@ -93,7 +94,7 @@ static void *influx_thread(void *arg)
 	for (;;) {
 		while (!x->qlen && !x->stop)
 			pthread_cond_wait(&x->cv, &x->mu);
-		if (x->stop)
+		if (x->stop && (!x->qlen || x->down || now_mono_ns() > x->drain_until))
 			break;
 		struct sb b = x->q[x->qhead];
 		x->q[x->qhead] = (struct sb){0};
@@ -168,6 +169,8 @@ static void influx_free(struct output *o)
 	struct influx *x = (struct influx *)o;
 	pthread_mutex_lock(&x->mu);
 	x->stop = true;
+	/* the last frames still go out, for a bounded time */
+	x->drain_until = now_mono_ns() + INFLUX_TIMEOUT_MS * 1000000ull;
 	pthread_cond_signal(&x->cv);
 	pthread_mutex_unlock(&x->mu);
 	/* a push under way ends within its timeout */

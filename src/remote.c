@@ -432,10 +432,9 @@ static void *prom_worker(void *arg)
 			n->have = n->have ? 2 : 1;
 			if (n->have == 2)
 				n->interval_s = (double)(n->cur.host.mono_ns - n->prev.host.mono_ns) / 1e9;
-			/* its age counts from the sample's own time */
-			int64_t age_ms = now_real_ms() - n->cur.host.real_ms;
-			uint64_t now = now_mono_ns(), age = age_ms > 0 ? (uint64_t)age_ms * 1000000ull : 0;
-			n->ok_ns = now > age ? now - age : 1;
+			/* its age counts from when Prometheus first had it: the
+			 * nodes' clocks need not agree with this one */
+			n->ok_ns = now_mono_ns();
 		}
 		for (size_t i = 0; i < npn; i++)
 			free(pns[i].g);
