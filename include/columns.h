@@ -16,6 +16,7 @@
 
 enum col_id {
 	COL_KIND,      /* JSON only */
+	COL_NODE,      /* shown in a cluster view */
 	COL_ID,
 	COL_NAME,
 	COL_RUNTIME,
@@ -76,6 +77,7 @@ enum col_src { SRC_VIEW, SRC_SAMPLE };
 enum col_when {
 	WHEN_ALWAYS,
 	WHEN_VM_PROC,   /* VMs with a QEMU process */
+	WHEN_SET,       /* only when it has a value (a cluster view's node) */
 };
 
 /* How the screen colours a column's cells. */
@@ -104,6 +106,11 @@ struct column {
 	                         * screen lowest priority (highest number) first */
 	int wide;               /* hidden by default, shown when a wide screen has
 	                         * room: in this order (1 first); 0 never */
+	/* exported as a gauge (doc/export.md): the Prometheus metric after
+	 * "vtax_guest_" (bytes as they are, % of one CPU as a ratio), and the
+	 * InfluxDB field; NULL: not exported that way */
+	const char *prom;
+	const char *influx;
 };
 
 extern const struct column columns[COL_COUNT];

@@ -21,6 +21,9 @@ struct source {
 	/* which guest's processes to read ("runtime/id"), NULL for none */
 	void (*focus)(struct source *src, const char *key);
 	void (*free)(struct source *src);
+	/* the sample to compute rates against, when the source keeps its own
+	 * (a cluster view: each node's previous sample); NULL: the one before */
+	const struct sample *(*prev)(struct source *src);
 	bool replay;              /* a file, not the live host: failures exit 2 */
 };
 
@@ -28,6 +31,27 @@ struct source {
 struct source *source_live(const struct collect_opts *o, char **cause);
 struct source *source_replay(const char *path, char **cause);
 void source_free(struct source *src);
+
+/* Cluster views (remote.c): samples whose guests carry their node. */
+struct remote_opts {
+	uint64_t delay_ns;         /* how often a node is asked */
+	const char *auth_file;     /* "user:password", or NULL */
+};
+/* list: "HOST:PORT,..." (http:// or https:// may lead an entry), or
+ * "pve[:PORT]" for every node of /etc/pve/.members; each node's --serve. */
+struct source *source_remote(const char *list, const struct remote_opts *o, char **cause);
+/* url: a Prometheus server scraping vtax --serve on each node. */
+struct source *source_prometheus(const char *url, const struct remote_opts *o, char **cause);
+
+/* An output beside the views, handed every new frame (the exporters).
+ * frame() runs in the refresh loop and must not block; notice() returns
+ * a message for the user (caller frees) or NULL. */
+struct output {
+	void (*frame)(struct output *o, const struct frame *f);
+	char *(*notice)(struct output *o);
+	void (*free)(struct output *o);
+	struct output *next;
+};
 
 struct pipeline {
 	struct source *src;        /* not owned */
@@ -40,6 +64,7 @@ struct pipeline {
 	struct frame f;            /* of cur and the sample before it */
 	struct history hist;
 	bool rec_failed;           /* the last failure was the record file's */
+	struct output *outputs;    /* owned */
 };
 
 void pipeline_init(struct pipeline *p, struct source *src, FILE *rec, const char *rec_path);
@@ -51,6 +76,9 @@ int pipeline_step(struct pipeline *p, enum col_id sort, bool desc, char **cause)
 void pipeline_sort(struct pipeline *p, enum col_id sort, bool desc);
 /* The guest ("runtime/id") whose processes the next sample should carry. */
 void pipeline_focus(struct pipeline *p, const char *key);
+/* Hand every new frame to o too, after the sort; p owns o from now on.
+ * Outputs' notices join the sample's notice. */
+void pipeline_add_output(struct pipeline *p, struct output *o);
 void pipeline_free(struct pipeline *p);
 
 #endif

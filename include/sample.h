@@ -55,6 +55,8 @@ struct guest_sample {
 	char *helper_cg;           /* helper cgroup (lxc monitor, ...), or NULL */
 	bool cpu_payload_v2;       /* CPU from cgroup/payload in the unified tree */
 	char *note;                /* why the guest's own view is missing, or NULL */
+	char *node;                /* the cluster node it runs on (a cluster view's
+				      sources), or NULL: this host */
 	uint64_t birth;            /* identity: cgroup inode or main pid start ticks */
 	uint64_t nprocs;           /* processes in the guest */
 	uint64_t main_pid;         /* QEMU pid, or 0 */
@@ -111,8 +113,19 @@ struct proc_sample {
 	char comm[64];
 };
 
+/* A node of a cluster view, as its source last saw it. */
+struct node_state {
+	char *name;                /* its host name, or its address before it answers */
+	char *addr;                /* where it is asked */
+	bool up;                   /* answered lately */
+	double age_s;              /* seconds since its last sample; < 0 never */
+	char *error;               /* why it is down, or NULL */
+};
+
 struct sample {
 	struct host_sample host;
+	struct node_state *nodes;  /* a cluster view's nodes, or NULL */
+	size_t nnodes;
 	char *notice;              /* a socket problem to tell the user once, or NULL */
 	char *focus;               /* "runtime/id" of the focused guest, or NULL */
 	struct proc_sample *fprocs; /* its processes (at most FOCUS_MAX) */

@@ -2,8 +2,6 @@
  * thread, with short timeouts, publishing under a mutex. */
 #include "config.h"
 
-#include <curl/curl.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -18,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "curlx.h"
 #include "util.h"
 
 #define MAX_REPLY (8u << 20)          /* bytes from one API or QMP reply */
@@ -69,64 +68,7 @@ struct agent {
 	size_t nnot;
 	char **reported;              /* problems reported and not yet cleared */
 	size_t nrep;
-	bool curl_ready;              /* curl_global_init done (agent thread) */
 };
-
-/* ---- libcurl, loaded on first use ------------------------------------------ */
-
-/* libcurl pulls in TLS, Kerberos and LDAP libraries whose constructors
- * alone cost megabytes of RSS; vtax only speaks HTTP over unix sockets,
- * and only when there are containers. So it is opened on first use. */
-static struct {
-	void *lib;
-	CURLcode (*global_init)(long);
-	void (*global_cleanup)(void);
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-	CURLcode (*easy_perform)(CURL *);
-	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-	void (*easy_cleanup)(CURL *);
-	const char *(*easy_strerror)(CURLcode);
-} curl;
-
-static int curl_load(char *err, size_t errsz)
-{
-	static const char *const sonames[] = {"libcurl.so.4", "libcurl-gnutls.so.4",
-					      "libcurl-nss.so.4"};
-	if (curl.lib)
-		return 0;
-	void *lib = NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(sonames) && !lib; i++)
-		lib = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		snprintf(err, errsz, "cannot load libcurl (%s)", dlerror());
-		return -ENOENT;
-	}
-	struct {
-		void **slot;
-		const char *name;
-	} syms[] = {
-		{(void **)&curl.global_init, "curl_global_init"},
-		{(void **)&curl.global_cleanup, "curl_global_cleanup"},
-		{(void **)&curl.easy_init, "curl_easy_init"},
-		{(void **)&curl.easy_setopt, "curl_easy_setopt"},
-		{(void **)&curl.easy_perform, "curl_easy_perform"},
-		{(void **)&curl.easy_getinfo, "curl_easy_getinfo"},
-		{(void **)&curl.easy_cleanup, "curl_easy_cleanup"},
-		{(void **)&curl.easy_strerror, "curl_easy_strerror"},
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(syms); i++) {
-		*syms[i].slot = dlsym(lib, syms[i].name);
-		if (!*syms[i].slot) {
-			snprintf(err, errsz, "libcurl lacks %s", syms[i].name);
-			dlclose(lib);
-			return -ENOENT;
-		}
-	}
-	curl.global_init(CURL_GLOBAL_NOTHING);
-	curl.lib = lib;
-	return 0;
-}
 
 /* ---- notices ------------------------------------------------------------- */
 
@@ -209,22 +151,6 @@ int parse_engine_containers(const char *json, size_t len, engine_fn fn, void *ar
 	return 0;
 }
 
-struct capped {
-	struct sb b;
-	bool over;
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct capped *c = arg;
-	if (c->b.len + size * n > MAX_REPLY) {
-		c->over = true;
-		return 0;
-	}
-	sb_add(&c->b, p, size * n);
-	return size * n;
-}
-
 struct list_ctx {
 	struct agent *a;
 	enum runtime rt;
@@ -256,29 +182,16 @@ static int list_containers(struct agent *a, const char *sock, enum runtime rt, s
 		snprintf(err, errsz, "%s", stat(sock, &st) < 0 ? "no such socket" : "not a socket");
 		return -ENOENT;
 	}
-	if (curl_load(err, errsz))
-		return -ENOENT;
-	a->curl_ready = true;
-	CURL *c = curl.easy_init();
-	if (!c) {
-		snprintf(err, errsz, "cannot start libcurl");
-		return -ENOMEM;
-	}
-	struct capped body = {0};
-	curl.easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
-	curl.easy_setopt(c, CURLOPT_URL, "http://localhost/containers/json");
-	curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, a->timeout_ms);
-	curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, a->timeout_ms * 2);
-	curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl.easy_setopt(c, CURLOPT_WRITEDATA, &body);
-	CURLcode rc = curl.easy_perform(c);
+	struct sb body = {0};
 	long status = 0;
-	curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl.easy_cleanup(c);
+	struct curlx_req req = {
+		.url = "http://localhost/containers/json", .unix_socket = sock,
+		.timeout_ms = a->timeout_ms * 2, .connect_timeout_ms = a->timeout_ms,
+		.max_reply = MAX_REPLY,
+	};
+	int rc = curlx_perform(&req, &body, &status, err, errsz);
 	int r = 0;
-	if (rc != CURLE_OK) {
-		snprintf(err, errsz, "%s", body.over ? "reply larger than 8 MiB" : curl.easy_strerror(rc));
+	if (rc) {
 		r = -EIO;
 	} else if (status != 200) {
 		snprintf(err, errsz, "HTTP status %ld", status);
@@ -286,12 +199,12 @@ static int list_containers(struct agent *a, const char *sock, enum runtime rt, s
 	} else {
 		l->a = a;
 		l->rt = rt;
-		if (parse_engine_containers(body.b.s ? body.b.s : "", body.b.len, on_container, l)) {
+		if (parse_engine_containers(body.s ? body.s : "", body.len, on_container, l)) {
 			snprintf(err, errsz, "malformed JSON reply");
 			r = -EINVAL;
 		}
 	}
-	sb_free(&body.b);
+	sb_free(&body);
 	return r;
 }
 
@@ -810,9 +723,6 @@ void agent_free(struct agent *a)
 	}
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
-	/* libcurl stays loaded: unloading it at exit gains nothing */
-	if (a->curl_ready)
-		curl.global_cleanup();
 	for (size_t i = 0; i < a->nnot; i++)
 		free(a->notices[i]);
 	for (size_t i = 0; i < a->nrep; i++)

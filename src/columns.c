@@ -21,6 +21,8 @@ static const char *rt_json(const struct guest_view *v) { return runtime_name(v->
 static const char *cgroup_text(const struct guest_view *v) { return v->g->cgroup; }
 static const char *iow_src_text(const struct guest_view *v) { return iow_src_name(v->iow_src); }
 static const char *note_text(const struct guest_view *v) { return v->g->note; }
+static const char *node_text(const struct guest_view *v) { return v->g->node ? v->g->node : ""; }
+static const char *node_json(const struct guest_view *v) { return v->g->node; }
 
 #define TEXT(fn) .unit = UNIT_TEXT, .left = true, .text = fn
 #define PCT(f) .unit = UNIT_PCT, .src = SRC_VIEW, .off = offsetof(struct guest_view, f), .decimals = 2
@@ -31,6 +33,9 @@ static const char *note_text(const struct guest_view *v) { return v->g->note; }
 
 const struct column columns[COL_COUNT] = {
 	[COL_KIND] = {TEXT(kind_text), .json = "kind"},
+	[COL_NODE] = {"node", "NODE", 4, TEXT(node_text), .json_text = node_json, .json = "node",
+		      .when = WHEN_SET, .hint = HINT_DIM,
+		      .help = "cluster node the guest runs on (--remote, --prometheus)", .prio = 4},
 	[COL_ID] = {"id", "ID", 3, TEXT(id_text), .def = true, .json = "id", .hint = HINT_DIM,
 		    .help = "vmid, container id (12 shown), machine name or QEMU pid", .prio = 2},
 	[COL_NAME] = {"name", "NAME", 8, TEXT(name_text), .json_text = name_json, .def = true,
@@ -39,7 +44,7 @@ const struct column columns[COL_COUNT] = {
 			 .json = "runtime", .hint = HINT_DIM,
 			 .help = "the guest's runtime (JSON name, and the short one shown):", .prio = 7},
 	[COL_CGROUP] = {TEXT(cgroup_text), .json = "cgroup"},
-	[COL_PIDS] = {"pids", "PIDS", 5, SCOUNT(nprocs), .json = "pids",
+	[COL_PIDS] = {"pids", "PIDS", 5, SCOUNT(nprocs), .json = "pids", .prom = "tasks",
 		      .help = "tasks in the guest (pids.current, threads too), else processes", .prio = 19, .wide = 6},
 	[COL_MAIN_PID] = {SCOUNT(main_pid), .json = "main_pid", .zero_null = true},
 	[COL_STALL_CPU] = {PCT(stall_cpu), .json = "pressure.cpu"},
@@ -57,7 +62,7 @@ const struct column columns[COL_COUNT] = {
 	[COL_IOW] = {"iowait", "IOW", 4, PCT(cpu_iowait), .def = true, .json = "cpu.iowait",
 		     .help = "share of the interval the guest's tasks stalled on I/O", .prio = 11},
 	[COL_IOW_SRC] = {TEXT(iow_src_text), .json = "cpu.iowait_source"},
-	[COL_TAX] = {"cpu_tax", "TAX%", 4, PCT(cpu_tax), .def = true, .json = "cpu.tax",
+	[COL_TAX] = {"cpu_tax", "TAX%", 4, PCT(cpu_tax), .def = true, .json = "cpu.tax", .prom = "cpu_tax_ratio", .influx = "tax_cpu",
 		     .hint = HINT_TAX,
 		     .help = "host CPU beyond the guest's own work: VM all but guest time, "
 			     "container its helpers", .prio = 3},
@@ -66,24 +71,31 @@ const struct column columns[COL_COUNT] = {
 	[COL_TG_EMU] = {PCT(tg_pct[TG_EMU]), .json = "cpu.threads.emulator", .when = WHEN_VM_PROC},
 	[COL_TG_IO] = {PCT(tg_pct[TG_IO]), .json = "cpu.threads.iothread", .when = WHEN_VM_PROC},
 	[COL_TG_VHOST] = {PCT(tg_pct[TG_VHOST]), .json = "cpu.threads.vhost", .when = WHEN_VM_PROC},
-	[COL_MEM] = {"mem", "MEM", 4, VBYTES(mem_host), .def = true, .json = "mem.host",
+	[COL_MEM] = {"mem", "MEM", 4, VBYTES(mem_host), .def = true, .json = "mem.host", .prom = "memory_host_bytes", .influx = "memhost",
 		     .help = "host RAM held for the guest (cgroup usage or RSS, plus helpers)", .prio = 6},
-	[COL_WSET] = {"wset", "WSET", 4, VBYTES(mem_ws), .def = true, .json = "mem.working_set",
+	[COL_WSET] = {"wset", "WSET", 4, VBYTES(mem_ws), .def = true, .json = "mem.working_set", .prom = "memory_working_set_bytes",
+		      .influx = "wset",
 		      .help = "working set: container usage - inactive file; VM guest used or RAM RSS", .prio = 8},
-	[COL_CACHE] = {"cache", "CACHE", 5, VBYTES(mem_cache), .def = true, .json = "mem.page_cache",
+	[COL_CACHE] = {"cache", "CACHE", 5, VBYTES(mem_cache), .def = true, .json = "mem.page_cache", .prom = "memory_page_cache_bytes",
+		       .influx = "page_cache",
 		       .help = "host page cache charged to the guest", .prio = 10},
-	[COL_MTAX] = {"mem_tax", "MTAX", 5, VBYTES(mem_tax), .def = true, .json = "mem.tax",
+	[COL_MTAX] = {"mem_tax", "MTAX", 5, VBYTES(mem_tax), .def = true, .json = "mem.tax", .prom = "memory_tax_bytes", .influx = "tax_mem",
 		      .lower_bound = true, .hint = HINT_TAX,
 		      .help = "host RAM beyond the working set (\">\": a lower bound)", .prio = 4},
 	[COL_MTAX_LB] = {VBOOL(mem_tax_lower_bound), .json = "mem.tax_lower_bound"},
 	[COL_GTOTAL] = {"guest_total", "GTOTAL", 4, VBYTES(g_total), .json = "mem.guest_total",
+			.prom = "memory_guest_total_bytes", .influx = "guest_total",
 			.help = "guest's own total memory (balloon statistics)", .prio = 17, .wide = 4},
 	[COL_GUSED] = {"guest_used", "GUSED", 4, VBYTES(g_used), .json = "mem.guest_used",
+		       .prom = "memory_guest_used_bytes", .influx = "guest_used",
 		       .help = "guest's own used memory: total - available", .prio = 16, .wide = 3},
 	[COL_GCACHE] = {"guest_cache", "GCACHE", 4, VBYTES(g_cache), .json = "mem.guest_cache",
+			.prom = "memory_guest_cache_bytes", .influx = "guest_cache",
 			.help = "guest's own page cache", .prio = 18, .wide = 5},
-	[COL_LIMIT] = {SBYTES(cg_mem_limit), .json = "mem.limit"},
-	[COL_HMEM] = {SBYTES(h_mem), .json = "mem.helpers"},
+	[COL_LIMIT] = {SBYTES(cg_mem_limit), .json = "mem.limit", .prom = "memory_limit_bytes",
+		       .help = "the guest cgroup's memory limit"},
+	[COL_HMEM] = {SBYTES(h_mem), .json = "mem.helpers", .prom = "memory_helpers_bytes",
+		      .help = "host RAM of the guest's runtime helpers (shim, conmon, lxc monitor)"},
 	[COL_QRSS] = {SBYTES(p_rss), .json = "mem.qemu.rss", .when = WHEN_VM_PROC},
 	[COL_QANON] = {SBYTES(p_rss_anon), .json = "mem.qemu.anon", .when = WHEN_VM_PROC},
 	[COL_QFILE] = {SBYTES(p_rss_file), .json = "mem.qemu.file", .when = WHEN_VM_PROC},
@@ -292,7 +304,8 @@ static json_object *json_num(double v, int decimals)
 json_object *column_json(enum col_id c, const struct guest_view *v, bool *skip)
 {
 	const struct column *col = &columns[c];
-	*skip = col->when == WHEN_VM_PROC && !(v->kind == KIND_VM && v->g->main_pid);
+	*skip = (col->when == WHEN_VM_PROC && !(v->kind == KIND_VM && v->g->main_pid)) ||
+		(col->when == WHEN_SET && col->unit == UNIT_TEXT && !col->json_text(v));
 	if (*skip)
 		return NULL;
 	switch (col->unit) {

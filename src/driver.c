@@ -110,14 +110,34 @@ int pipeline_step(struct pipeline *p, enum col_id sort, bool desc, char **cause)
 		return r;
 	if (p->rec && record(p, next, cause))
 		return -1;
-	struct sample *prev = p->have_frame ? p->cur : NULL;
+	const struct sample *prev = p->src->prev ? p->src->prev(p->src)
+			       : p->have_frame ? p->cur : NULL;
 	frame_free(&p->f);
 	model_compute(prev, next, &p->f);
 	p->cur = next;
 	p->have_frame = true;
 	columns_sort(&p->f, sort, desc);
 	history_update(&p->hist, &p->f);
+	for (struct output *o = p->outputs; o; o = o->next) {
+		o->frame(o, &p->f);
+		char *n = o->notice ? o->notice(o) : NULL;
+		if (!n)
+			continue;
+		if (next->notice) {
+			char *both = xasprintf("%s; %s", next->notice, n);
+			free(n);
+			n = both;
+		}
+		free(next->notice);
+		next->notice = n;
+	}
 	return 1;
+}
+
+void pipeline_add_output(struct pipeline *p, struct output *o)
+{
+	o->next = p->outputs;
+	p->outputs = o;
 }
 
 void pipeline_sort(struct pipeline *p, enum col_id sort, bool desc)
@@ -134,6 +154,11 @@ void pipeline_focus(struct pipeline *p, const char *key)
 
 void pipeline_free(struct pipeline *p)
 {
+	while (p->outputs) {
+		struct output *o = p->outputs;
+		p->outputs = o->next;
+		o->free(o);
+	}
 	frame_free(&p->f);
 	history_free(&p->hist);
 	sample_free(&p->a);

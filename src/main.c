@@ -14,6 +14,9 @@
 
 #include "driver.h"
 #include "columns.h"
+#include "curlx.h"
+#include "outputs.h"
+#include "serve.h"
 #include "model.h"
 #include "record.h"
 #include "render.h"
@@ -34,6 +37,10 @@ struct opts {
 	int sort_set, delay_set, cols_set;
 	int ascii, no_color;
 	const char *snapshot_dir;
+	int batch_set;              /* -b or --json given */
+	int exporting;              /* --serve, --textfile or --influx */
+	const char *serve, *web_config, *textfile, *influx, *influx_token;
+	const char *remote, *prometheus, *remote_auth;
 };
 
 static int fail_usage(const char *what, const char *arg)
@@ -44,8 +51,16 @@ static int fail_usage(const char *what, const char *arg)
 
 /* ---- what each option does (the table below names them) ------------------ */
 
-static int o_batch(struct opts *o, const char *a) { (void)a; o->batch = 1; return 0; }
-static int o_json(struct opts *o, const char *a) { (void)a; o->json = 1; return 0; }
+static int o_batch(struct opts *o, const char *a) { (void)a; o->batch = o->batch_set = 1; return 0; }
+static int o_json(struct opts *o, const char *a) { (void)a; o->json = o->batch_set = 1; return 0; }
+static int o_serve(struct opts *o, const char *a) { o->serve = a; return 0; }
+static int o_webcfg(struct opts *o, const char *a) { o->web_config = a; return 0; }
+static int o_textfile(struct opts *o, const char *a) { o->textfile = a; return 0; }
+static int o_influx(struct opts *o, const char *a) { o->influx = a; return 0; }
+static int o_influx_token(struct opts *o, const char *a) { o->influx_token = a; return 0; }
+static int o_remote(struct opts *o, const char *a) { o->remote = a; return 0; }
+static int o_prometheus(struct opts *o, const char *a) { o->prometheus = a; return 0; }
+static int o_remote_auth(struct opts *o, const char *a) { o->remote_auth = a; return 0; }
 static int o_record(struct opts *o, const char *a) { o->record = a; return 0; }
 static int o_replay(struct opts *o, const char *a) { o->replay = a; return 0; }
 static int o_cgroot(struct opts *o, const char *a) { o->co.cgroup_root = a; return 0; }
@@ -180,6 +195,23 @@ static const struct opt_def {
 	{"pve-dir", 0, "DIR", "Proxmox configuration directory (default /etc/pve)", o_pve},
 	{"kvm-debugfs", 0, "DIR", "KVM's debugfs directory, for exits/s (default "
 				  "/sys/kernel/debug/kvm)", o_kvm},
+	{"serve", 0, "[ADDR:]PORT", "serve /metrics (Prometheus), /json and /sample over HTTP "
+				    "(127.0.0.1 unless ADDR is given); runs without a screen", o_serve},
+	{"web-config", 0, "FILE", "TLS and basic auth for --serve (the Prometheus exporters' "
+				  "web configuration format)", o_webcfg},
+	{"textfile", 0, "DIR", "write DIR/vtax.prom each refresh, for node_exporter's textfile "
+			       "collector", o_textfile},
+	{"influx", 0, "URL", "push each refresh to InfluxDB in Proxmox's schema: "
+			     "http://HOST:8086/write?db=DB, .../api/v2/write?org=O&bucket=B or "
+			     "udp://HOST:PORT", o_influx},
+	{"influx-token-file", 0, "FILE", "the InfluxDB v2 token (default: $INFLUX_TOKEN)",
+	 o_influx_token},
+	{"remote", 0, "LIST", "a cluster view: the guests of other nodes' --serve "
+			      "(HOST:PORT,...; pve[:PORT]: every node in /etc/pve/.members)", o_remote},
+	{"prometheus", 0, "URL", "a cluster view: the guests of every node that the Prometheus "
+				 "server at URL scrapes", o_prometheus},
+	{"remote-auth", 0, "FILE", "user:password (one line) for --remote and --prometheus",
+	 o_remote_auth},
 	{"list-columns", 0, NULL, "list the columns and what they mean", o_listcols},
 	{"help", 'h', NULL, "show this help and exit", o_help},
 	{"version", 'V', NULL, "show the version and exit", o_version},
@@ -301,6 +333,8 @@ static int interactive(struct opts *o, struct pipeline *p)
 		u.sort = o->ui.sort;
 		u.desc = o->ui.desc;
 	}
+	if ((o->remote || o->prometheus) && !o->cols_set)
+		u.cols[COL_NODE] = true;
 	if (o->delay_set)
 		u.delay_ns = o->delay_ns;
 	if (o->cols_set) {
@@ -325,9 +359,22 @@ static int interactive(struct opts *o, struct pipeline *p)
 	return rc;
 }
 
-/* Frames as text or JSON until the count, the end of a replay or a signal. */
+/* After a replay's last frame, --serve keeps serving it until a signal. */
+static void hold(void)
+{
+	while (!stop_batch) {
+		struct timespec ts = {1, 0};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Frames as text or JSON until the count, the end of a replay or a signal;
+ * with only exporters, the same loop prints nothing (headless). */
 static int batch(struct opts *o, struct pipeline *p)
 {
+	bool print = !o->exporting || o->batch_set;
+	/* exporters see a replay at the pace it was recorded at: -d */
+	bool pace = !p->src->replay || o->exporting;
 	struct sb out = {0};
 	uint64_t next = now_mono_ns();
 	int rc = 0;
@@ -347,11 +394,15 @@ static int batch(struct opts *o, struct pipeline *p)
 				fprintf(stderr, "vtax: %s\n", cause);
 			free(cause);
 			rc = r < 0 ? step_status(p) : 0;
+			if (!r && o->serve && !o->iterations)
+				hold();
 			break;
 		}
 		if (p->cur->notice)
 			fprintf(stderr, "vtax: %s\n", p->cur->notice);
 		sb_clear(&out);
+		if (!print)
+			goto next;
 		if (o->json) {
 			render_json(&out, &p->f);
 			sb_addc(&out, '\n');
@@ -365,7 +416,8 @@ static int batch(struct opts *o, struct pipeline *p)
 			rc = 1;
 			break;
 		}
-		if (!p->src->replay && (!o->iterations || i + 1 < o->iterations)) {
+next:
+		if (pace && (!o->iterations || i + 1 < o->iterations)) {
 			next += o->delay_ns;
 			uint64_t now = now_mono_ns();
 			if (next < now)
@@ -395,11 +447,46 @@ static int open_record(const struct opts *o, FILE **rec)
 	return 0;
 }
 
+/* The exporters the options ask for; 0, or an exit status. */
+static int add_outputs(struct opts *o, struct pipeline *p)
+{
+	char *cause = NULL;
+	struct output *out;
+	if (o->serve) {
+		unsigned port = 0;
+		if (!(out = output_serve(o->serve, o->web_config, &port, &cause)))
+			goto fail;
+		pipeline_add_output(p, out);
+		fprintf(stderr, "vtax: serving /metrics, /json and /sample on port %u\n", port);
+	}
+	if (o->textfile) {
+		if (!(out = output_textfile(o->textfile, &cause)))
+			goto fail;
+		pipeline_add_output(p, out);
+	}
+	if (o->influx) {
+		if (!(out = output_influx(o->influx, o->influx_token, &cause)))
+			goto fail;
+		pipeline_add_output(p, out);
+	}
+	return 0;
+fail:
+	fprintf(stderr, "vtax: %s\n", cause);
+	free(cause);
+	return 2;
+}
+
 static int run(struct opts *o)
 {
 	char *cause = NULL;
 	struct source *src;
-	if (o->replay) {
+	if (o->remote || o->prometheus) {
+		struct remote_opts ro = {.delay_ns = o->delay_ns, .auth_file = o->remote_auth};
+		src = o->remote ? source_remote(o->remote, &ro, &cause)
+				: source_prometheus(o->prometheus, &ro, &cause);
+		if (!o->cols_set)
+			o->ui.cols[COL_NODE] = true;
+	} else if (o->replay) {
 		src = source_replay(o->replay, &cause);
 	} else {
 		/* two more files per guest and refresh, shown only in JSON */
@@ -409,19 +496,22 @@ static int run(struct opts *o)
 	if (!src) {
 		fprintf(stderr, "vtax: %s\n", cause);
 		free(cause);
-		return o->replay ? 2 : 1;
+		return o->replay || o->remote || o->prometheus ? 2 : 1;
 	}
 	FILE *rec = NULL;
 	int rc = o->record ? open_record(o, &rec) : 0;
 	if (!rc) {
 		struct pipeline p;
 		pipeline_init(&p, src, rec, o->record);
-		rc = o->batch ? batch(o, &p) : interactive(o, &p);
+		rc = add_outputs(o, &p);
+		if (!rc)
+			rc = o->batch ? batch(o, &p) : interactive(o, &p);
 		pipeline_free(&p);
 	}
 	if (rec)
 		fclose(rec);
 	source_free(src);
+	curlx_cleanup();
 	return rc;
 }
 
@@ -434,11 +524,19 @@ int main(int argc, char **argv)
 	int r = parse_args(argc, argv, &o);
 	if (r)
 		return r;
+	o.exporting = o.serve || o.textfile || o.influx;
+	if ((o.remote != NULL) + (o.prometheus != NULL) + (o.replay != NULL) > 1) {
+		fprintf(stderr, "vtax: --remote, --prometheus and --replay exclude each other\n");
+		return 2;
+	}
+	if (o.web_config && !o.serve)
+		return fail_usage("--web-config needs --serve:", o.web_config);
 	signal(SIGPIPE, SIG_IGN);
 	setlocale(LC_ALL, "");
 	/* numbers in text and JSON always use a decimal point */
 	setlocale(LC_NUMERIC, "C");
-	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO) || o.json)
+	/* --serve runs without a screen; the pushing exporters run beside it */
+	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO) || o.json || o.serve)
 		o.batch = 1;
 	return run(&o);
 }

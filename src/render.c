@@ -103,6 +103,20 @@ void render_header_lines(struct sb *out, const struct frame *f)
 		sb_printf(out, "; stalled cpu %s io %s mem %s", p1, p2, p3);
 	}
 	sb_addc(out, '\n');
+	if (f->cur->nnodes) {
+		sb_printf(out, "NODES %zu:", f->cur->nnodes);
+		for (size_t i = 0; i < f->cur->nnodes; i++) {
+			const struct node_state *n = &f->cur->nodes[i];
+			char name[128];
+			sanitize(name, sizeof(name), n->name);
+			sb_printf(out, "%s %s %s", i ? "," : "", name, n->up ? "up" : "DOWN");
+			if (n->age_s >= 0)
+				sb_printf(out, " %.0fs ago", n->age_s);
+			else if (!n->up)
+				sb_adds(out, " never answered");
+		}
+		sb_addc(out, '\n');
+	}
 }
 
 void render_text(struct sb *out, const struct frame *f, const struct ui *u)
@@ -228,6 +242,20 @@ void render_json(struct sb *out, const struct frame *f)
 	put(counts, "container", json_object_new_int((int)h->n_kind[KIND_CT]));
 	put(host, "guests", counts);
 	put(root, "host", host);
+	if (f->cur->nnodes) {
+		json_object *nodes = json_object_new_array();
+		for (size_t i = 0; i < f->cur->nnodes; i++) {
+			const struct node_state *n = &f->cur->nodes[i];
+			json_object *o = json_object_new_object();
+			put(o, "name", jx_str(n->name));
+			put(o, "address", jx_str(n->addr));
+			put(o, "up", json_object_new_boolean(n->up));
+			put(o, "age", jnum(n->age_s >= 0 ? n->age_s : VT_NAN, 1));
+			put(o, "error", jx_str(n->error));
+			json_object_array_add(nodes, o);
+		}
+		put(root, "nodes", nodes);
+	}
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < f->n; i++)
 		json_object_array_add(arr, guest_json(&f->guests[i]));

@@ -84,6 +84,7 @@ void guest_sample_release(struct guest_sample *g)
 	free(g->cgroup);
 	free(g->helper_cg);
 	free(g->note);
+	free(g->node);
 }
 
 void sample_clear(struct sample *s)
@@ -98,6 +99,14 @@ void sample_clear(struct sample *s)
 	free(s->fprocs);
 	s->fprocs = NULL;
 	s->nfprocs = 0;
+	for (size_t i = 0; i < s->nnodes; i++) {
+		free(s->nodes[i].name);
+		free(s->nodes[i].addr);
+		free(s->nodes[i].error);
+	}
+	free(s->nodes);
+	s->nodes = NULL;
+	s->nnodes = 0;
 }
 
 void sample_free(struct sample *s)
@@ -133,5 +142,7 @@ int guest_sample_cmp(const struct guest_sample *a, const struct guest_sample *b)
 		if (la != lb)
 			return la < lb ? -1 : 1;
 	}
-	return strcmp(a->id, b->id);
+	int r = strcmp(a->id, b->id);
+	/* guests of a cluster view are told apart by their node too */
+	return r ? r : strcmp(a->node ? a->node : "", b->node ? b->node : "");
 }

@@ -23,12 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		model_compute(&a, &b, &f);
 		columns_sort(&f, COL_TAX, true);
 		struct sb out = {0};
-		struct render_opts ro;
-		render_opts_default(&ro);
-		render_text(&out, &f, &ro);
-		render_json(&out, &f);
 		struct ui u;
 		ui_init(&u);
+		render_text(&out, &f, &u);
+		render_json(&out, &f);
 		u.detail = true;
 		struct vscreen vs = {0};
 		view_build(&vs, &f, &u, NULL, 80, 24);

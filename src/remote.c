@@ -1,0 +1,721 @@
+/* Cluster views: sources whose samples hold the guests of several nodes.
+ * Each node keeps its own last two samples, so rates come from one node's
+ * own counters over its own interval; next() merges them without waiting
+ * for anyone: threads ask the nodes (--remote: each node's /sample) or
+ * Prometheus (--prometheus: the vtax series it scraped). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "curlx.h"
+#include "driver.h"
+#include "record.h"
+
+struct node {
+	char *addr;                 /* as given, or the Prometheus node label */
+	char *url;                  /* its /sample, or NULL (Prometheus) */
+	struct sample prev, cur;    /* its last two samples (prev only when have == 2) */
+	int have;
+	uint64_t ok_ns;             /* monotonic time of its newest sample, 0 never */
+	double interval_s;          /* between its last two samples */
+	char err[200];              /* why the last ask failed; "" answered */
+	bool told;                  /* a notice said it is down */
+	bool asked;                 /* asked at least once */
+};
+
+struct cluster {
+	struct source base;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_cond_t answered;    /* a first ask ended */
+	bool started;               /* next() has run */
+	bool prom_asked;
+	bool stop;
+	struct node *nodes;         /* under mu */
+	size_t n, cap;
+	pthread_t *thr;
+	size_t nthr;
+	struct sample mprev;        /* the merged previous sample */
+	uint64_t delay_ns;
+	char *userpwd;
+	char *prom;                 /* Prometheus base URL, or NULL */
+	char prom_err[200];         /* under mu */
+	bool prom_told;
+	struct worker_arg {
+		struct cluster *c;
+		size_t i;
+	} *args;
+};
+
+/* A node is down when its last ask failed, or (Prometheus) when it has
+ * had no new sample for four of its intervals and at least 10 s. */
+static bool node_up(const struct node *n, uint64_t now)
+{
+	if (!n->have || n->err[0])
+		return false;
+	double age = (double)(now - n->ok_ns) / 1e9;
+	return n->url || age < fmax(10.0, 4 * n->interval_s);
+}
+
+/* Wait up to the delay, or until stopped; under mu. */
+static void pause_locked(struct cluster *c)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t ns = (uint64_t)ts.tv_nsec + c->delay_ns;
+	ts.tv_sec += (time_t)(ns / 1000000000ull);
+	ts.tv_nsec = (long)(ns % 1000000000ull);
+	if (!c->stop)
+		pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+}
+
+static long ask_timeout_ms(const struct cluster *c)
+{
+	uint64_t ms = c->delay_ns / 1000000ull;
+	return ms < 1000 ? 1000 : ms > 10000 ? 10000 : (long)ms;
+}
+
+/* ---- --remote: each node's /sample ------------------------------------------- */
+
+static void *remote_worker(void *arg)
+{
+	struct worker_arg *wa = arg;
+	struct cluster *c = wa->c;
+	struct sample a = {0}, b = {0};
+	struct sb reply = {0};
+	pthread_mutex_lock(&c->mu);
+	char *url = xstrdup(c->nodes[wa->i].url);
+	while (!c->stop) {
+		pthread_mutex_unlock(&c->mu);
+		char err[200] = "";
+		long status = 0;
+		struct curlx_req r = {.url = url, .userpwd = c->userpwd, .timeout_ms = ask_timeout_ms(c),
+				      .max_reply = 64u << 20};
+		int lines = 0;
+		if (!curlx_perform(&r, &reply, &status, err, sizeof(err))) {
+			if (status != 200) {
+				snprintf(err, sizeof(err), "HTTP status %ld", status);
+			} else {
+				/* one or two record lines: the previous sample and the newest */
+				char *save = NULL;
+				for (char *l = strtok_r(reply.s ? reply.s : (char *)(uintptr_t)"", "\n", &save);
+				     l && !err[0]; l = strtok_r(NULL, "\n", &save)) {
+					char *why = NULL;
+					struct sample *dst = lines == 0 ? &a : &b;
+					if (lines == 2) {
+						/* keep the last two */
+						struct sample t = a;
+						a = b;
+						b = t;
+						dst = &b;
+						lines = 1;
+					}
+					if (record_parse_line(l, dst, &why)) {
+						snprintf(err, sizeof(err), "bad /sample reply: %s", why);
+						free(why);
+					}
+					lines++;
+				}
+				if (!lines && !err[0])
+					snprintf(err, sizeof(err), "empty /sample reply");
+			}
+		}
+		pthread_mutex_lock(&c->mu);
+		struct node *n = &c->nodes[wa->i];
+		str_copy(n->err, sizeof(n->err), err);
+		n->asked = true;
+		pthread_cond_broadcast(&c->answered);
+		if (!err[0]) {
+			struct sample *newest = lines == 2 ? &b : &a;
+			if (!n->have || newest->host.mono_ns != n->cur.host.mono_ns) {
+				struct sample t = n->cur;
+				n->cur = *newest;
+				*newest = t;
+				n->ok_ns = now_mono_ns();
+				if (lines == 2) {
+					t = n->prev;
+					n->prev = a;
+					a = t;
+					n->have = 2;
+					n->interval_s = (double)(n->cur.host.mono_ns - n->prev.host.mono_ns) / 1e9;
+				} else {
+					n->have = 1;
+				}
+			}
+		}
+		pause_locked(c);
+	}
+	pthread_mutex_unlock(&c->mu);
+	free(url);
+	sb_free(&reply);
+	sample_free(&a);
+	sample_free(&b);
+	return NULL;
+}
+
+/* ---- --prometheus: the series of every node ------------------------------------ */
+
+/* One guest as Prometheus has it, folded back into the raw counters the
+ * model reads (the inverse of export.c). */
+struct pg {
+	char id[200], name[200];
+	int runtime;
+	double v[32];
+};
+
+enum pv {
+	PV_USER, PV_SYS, PV_GUEST, PV_TAX, PV_READ, PV_WRITE, PV_EXITS, PV_TASKS,
+	PV_HOST, PV_WSET, PV_CACHE, PV_MTAX, PV_GTOTAL, PV_GUSED, PV_GCACHE, PV_LIMIT, PV_HELPERS,
+	PV_COUNT
+};
+
+static const struct {
+	const char *metric, *mode;
+} pv_names[PV_COUNT] = {
+	[PV_USER] = {"vtax_guest_cpu_seconds_total", "user"},
+	[PV_SYS] = {"vtax_guest_cpu_seconds_total", "system"},
+	[PV_GUEST] = {"vtax_guest_cpu_seconds_total", "guest"},
+	[PV_TAX] = {"vtax_guest_cpu_tax_seconds_total", NULL},
+	[PV_READ] = {"vtax_guest_io_read_bytes_total", NULL},
+	[PV_WRITE] = {"vtax_guest_io_write_bytes_total", NULL},
+	[PV_EXITS] = {"vtax_guest_kvm_exits_total", NULL},
+	[PV_TASKS] = {"vtax_guest_tasks", NULL},
+	[PV_HOST] = {"vtax_guest_memory_host_bytes", NULL},
+	[PV_WSET] = {"vtax_guest_memory_working_set_bytes", NULL},
+	[PV_CACHE] = {"vtax_guest_memory_page_cache_bytes", NULL},
+	[PV_MTAX] = {"vtax_guest_memory_tax_bytes", NULL},
+	[PV_GTOTAL] = {"vtax_guest_memory_guest_total_bytes", NULL},
+	[PV_GUSED] = {"vtax_guest_memory_guest_used_bytes", NULL},
+	[PV_GCACHE] = {"vtax_guest_memory_guest_cache_bytes", NULL},
+	[PV_LIMIT] = {"vtax_guest_memory_limit_bytes", NULL},
+	[PV_HELPERS] = {"vtax_guest_memory_helpers_bytes", NULL},
+};
+
+static uint64_t ns_of(double s) { return isnan(s) ? VT_UNKNOWN : (uint64_t)llround(s * 1e9); }
+static uint64_t u_of(double v) { return isnan(v) || v < 0 ? VT_UNKNOWN : (uint64_t)llround(v); }
+
+static void fold_guest(const struct pg *p, struct guest_sample *g, uint64_t at_ns)
+{
+	bool vm = runtime_kind((enum runtime)p->runtime) == KIND_VM;
+	const double *v = p->v;
+	g->at_ns = at_ns;
+	g->birth = 0;
+	double guest = vm && !isnan(v[PV_GUEST]) ? v[PV_GUEST] : 0;
+	if (!isnan(v[PV_USER]) && !isnan(v[PV_SYS])) {
+		g->cg_user_ns = ns_of(v[PV_USER] + guest);
+		g->cg_system_ns = ns_of(v[PV_SYS]);
+		g->cg_usage_ns = ns_of(v[PV_USER] + guest + v[PV_SYS]);
+	}
+	if (vm)
+		g->p_gtime_ns = ns_of(v[PV_GUEST]);
+	/* the tax beyond user and system is the helpers' */
+	double helpers = vm ? v[PV_TAX] - (isnan(v[PV_USER]) ? 0 : v[PV_USER]) -
+				      (isnan(v[PV_SYS]) ? 0 : v[PV_SYS])
+			    : v[PV_TAX];
+	g->h_cpu_ns = isnan(helpers) ? 0 : ns_of(helpers < 0 ? 0 : helpers);
+	g->cg_io_rbytes = u_of(v[PV_READ]);
+	g->cg_io_wbytes = u_of(v[PV_WRITE]);
+	g->kvm_exits = u_of(v[PV_EXITS]);
+	g->nprocs = isnan(v[PV_TASKS]) ? 0 : u_of(v[PV_TASKS]);
+	uint64_t hmem = isnan(v[PV_HELPERS]) ? 0 : u_of(v[PV_HELPERS]);
+	g->h_mem = hmem;
+	g->cg_mem_file = u_of(v[PV_CACHE]);
+	g->cg_mem_limit = u_of(v[PV_LIMIT]);
+	uint64_t host = u_of(v[PV_HOST]);
+	g->cg_mem_current = host == VT_UNKNOWN ? VT_UNKNOWN : sat_sub(host, hmem);
+	uint64_t ws = u_of(v[PV_WSET]);
+	if (!vm) {
+		if (ws != VT_UNKNOWN && g->cg_mem_current != VT_UNKNOWN)
+			g->cg_mem_inactive_file = sat_sub(g->cg_mem_current, ws);
+	} else if (!isnan(v[PV_GTOTAL]) && !isnan(v[PV_GUSED])) {
+		g->g_total = u_of(v[PV_GTOTAL]);
+		g->g_avail = u_of(v[PV_GTOTAL] - v[PV_GUSED]);
+		g->g_cache = u_of(v[PV_GCACHE]);
+	} else {
+		g->vm_ram_rss = ws;
+	}
+}
+
+static struct node *node_named(struct cluster *c, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->nodes[i].addr, name))
+			return &c->nodes[i];
+	c->nodes = xgrow(c->nodes, c->n, &c->cap, sizeof(*c->nodes), 4);
+	struct node *n = &c->nodes[c->n++];
+	memset(n, 0, sizeof(*n));
+	n->addr = xstrdup(name);
+	return n;
+}
+
+static const char *label(json_object *metric, const char *k)
+{
+	json_object *v;
+	return json_object_object_get_ex(metric, k, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v) : NULL;
+}
+
+/* One node's series into s; its sample time in *ts (s). */
+struct pnode {
+	char name[128];
+	double ts, mem_total, cpus;
+	struct pg *g;
+	size_t ng, capg;
+};
+
+static struct pg *pg_of(struct pnode *pn, const char *id)
+{
+	for (size_t i = 0; i < pn->ng; i++)
+		if (!strcmp(pn->g[i].id, id))
+			return &pn->g[i];
+	pn->g = xgrow(pn->g, pn->ng, &pn->capg, sizeof(*pn->g), 16);
+	struct pg *p = &pn->g[pn->ng++];
+	memset(p, 0, sizeof(*p));
+	str_copy(p->id, sizeof(p->id), id);
+	p->runtime = -1;
+	for (int k = 0; k < PV_COUNT; k++)
+		p->v[k] = VT_NAN;
+	return p;
+}
+
+static struct pnode *pnode_of(struct pnode **pns, size_t *n, size_t *cap, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*pns)[i].name, name))
+			return &(*pns)[i];
+	*pns = xgrow(*pns, *n, cap, sizeof(**pns), 4);
+	struct pnode *p = &(*pns)[(*n)++];
+	memset(p, 0, sizeof(*p));
+	str_copy(p->name, sizeof(p->name), name);
+	p->ts = p->mem_total = p->cpus = VT_NAN;
+	return p;
+}
+
+/* The series of one query reply, grouped by node. */
+static int prom_parse(const char *body, struct pnode **pns, size_t *npn, char *err, size_t errsz)
+{
+	json_object *root = json_tokener_parse(body), *data, *result;
+	size_t cap = 0;
+	if (!root || !json_object_object_get_ex(root, "data", &data) ||
+	    !json_object_object_get_ex(data, "result", &result) ||
+	    !json_object_is_type(result, json_type_array)) {
+		snprintf(err, errsz, "not a Prometheus query reply");
+		json_object_put(root);
+		return -1;
+	}
+	for (size_t i = 0; i < json_object_array_length(result); i++) {
+		json_object *r = json_object_array_get_idx(result, i), *metric, *value;
+		if (!json_object_object_get_ex(r, "metric", &metric) ||
+		    !json_object_object_get_ex(r, "value", &value) ||
+		    !json_object_is_type(value, json_type_array) || json_object_array_length(value) != 2)
+			continue;
+		const char *name = label(metric, "__name__"), *node = label(metric, "node");
+		const char *vs = json_object_get_string(json_object_array_get_idx(value, 1));
+		if (!name || !node || !vs)
+			continue;
+		double v = strtod(vs, NULL);
+		struct pnode *pn = pnode_of(pns, npn, &cap, node);
+		if (!strcmp(name, "vtax_sample_timestamp_seconds")) {
+			pn->ts = v;
+			continue;
+		}
+		if (!strcmp(name, "vtax_host_memory_total_bytes")) {
+			pn->mem_total = v;
+			continue;
+		}
+		if (!strcmp(name, "vtax_host_cpus")) {
+			pn->cpus = v;
+			continue;
+		}
+		const char *id = label(metric, "id");
+		if (!id || !strchr(id, '/'))
+			continue;
+		struct pg *p = pg_of(pn, id);
+		if (!strcmp(name, "vtax_guest_info")) {
+			const char *rt = label(metric, "runtime"), *gn = label(metric, "name");
+			p->runtime = rt ? runtime_from_name(rt) : -1;
+			str_copy(p->name, sizeof(p->name), gn ? gn : "");
+			continue;
+		}
+		const char *mode = label(metric, "mode");
+		for (int k = 0; k < PV_COUNT; k++)
+			if (!strcmp(name, pv_names[k].metric) &&
+			    (!pv_names[k].mode || (mode && !strcmp(mode, pv_names[k].mode))))
+				p->v[k] = v;
+	}
+	json_object_put(root);
+	return 0;
+}
+
+static void pnode_sample(const struct pnode *pn, struct sample *s)
+{
+	sample_clear(s);
+	host_sample_init(&s->host);
+	str_copy(s->host.hostname, sizeof(s->host.hostname), pn->name);
+	s->host.real_ms = (int64_t)llround(pn->ts * 1000);
+	s->host.mono_ns = ns_of(pn->ts);
+	s->host.ncpus = isnan(pn->cpus) || pn->cpus < 1 ? 1 : (uint32_t)pn->cpus;
+	s->host.mem_total = u_of(pn->mem_total);
+	for (size_t i = 0; i < pn->ng; i++) {
+		const struct pg *p = &pn->g[i];
+		if (p->runtime < 0)
+			continue;       /* no vtax_guest_info: not a guest we know */
+		struct guest_sample *g = sample_add_guest(s);
+		g->runtime = (enum runtime)p->runtime;
+		g->id = xstrdup(strchr(p->id, '/') + 1);
+		g->name = xstrdup(*p->name ? p->name : g->id);
+		fold_guest(p, g, s->host.mono_ns);
+	}
+}
+
+static char *prom_query_url(const char *base)
+{
+	static const char q[] = "{__name__=~\"vtax_guest_.+|vtax_host_.+|vtax_sample_timestamp_seconds\"}";
+	struct sb u = {0};
+	sb_printf(&u, "%s%sapi/v1/query?query=", base, base[strlen(base) - 1] == '/' ? "" : "/");
+	for (const char *p = q; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_' || *p == '.')
+			sb_addc(&u, *p);
+		else
+			sb_printf(&u, "%%%02X", (unsigned char)*p);
+	}
+	return u.s;
+}
+
+static void *prom_worker(void *arg)
+{
+	struct cluster *c = arg;
+	char *url = prom_query_url(c->prom);
+	struct sb reply = {0};
+	struct sample tmp = {0};
+	pthread_mutex_lock(&c->mu);
+	while (!c->stop) {
+		pthread_mutex_unlock(&c->mu);
+		char err[200] = "";
+		long status = 0;
+		struct pnode *pns = NULL;
+		size_t npn = 0;
+		struct curlx_req r = {.url = url, .userpwd = c->userpwd, .timeout_ms = ask_timeout_ms(c),
+				      .max_reply = 256u << 20};
+		if (!curlx_perform(&r, &reply, &status, err, sizeof(err))) {
+			if (status != 200)
+				snprintf(err, sizeof(err), "HTTP status %ld", status);
+			else
+				prom_parse(reply.s ? reply.s : "", &pns, &npn, err, sizeof(err));
+		}
+		pthread_mutex_lock(&c->mu);
+		str_copy(c->prom_err, sizeof(c->prom_err), err);
+		c->prom_asked = true;
+		pthread_cond_broadcast(&c->answered);
+		for (size_t i = 0; i < npn; i++) {
+			if (isnan(pns[i].ts))
+				continue;
+			struct node *n = node_named(c, pns[i].name);
+			uint64_t ts = ns_of(pns[i].ts);
+			if (n->have && ts == n->cur.host.mono_ns)
+				continue;   /* Prometheus has nothing newer from it */
+			pnode_sample(&pns[i], &tmp);
+			struct sample t = n->prev;
+			n->prev = n->cur;
+			n->cur = tmp;
+			tmp = t;
+			n->have = n->have ? 2 : 1;
+			if (n->have == 2)
+				n->interval_s = (double)(n->cur.host.mono_ns - n->prev.host.mono_ns) / 1e9;
+			/* its age counts from when Prometheus first had it: the
+			 * nodes' clocks need not agree with this one */
+			n->ok_ns = now_mono_ns();
+		}
+		for (size_t i = 0; i < npn; i++)
+			free(pns[i].g);
+		free(pns);
+		pause_locked(c);
+	}
+	pthread_mutex_unlock(&c->mu);
+	free(url);
+	sb_free(&reply);
+	sample_free(&tmp);
+	return NULL;
+}
+
+/* ---- merging --------------------------------------------------------------------- */
+
+static void copy_guests(struct sample *dst, const struct sample *src, const char *node)
+{
+	for (size_t i = 0; i < src->nguests; i++) {
+		const struct guest_sample *g = &src->guests[i];
+		struct guest_sample *d = sample_add_guest(dst);
+		*d = *g;
+		d->id = g->id ? xstrdup(g->id) : NULL;
+		d->name = g->name ? xstrdup(g->name) : NULL;
+		d->cgroup = g->cgroup ? xstrdup(g->cgroup) : NULL;
+		d->helper_cg = g->helper_cg ? xstrdup(g->helper_cg) : NULL;
+		d->note = g->note ? xstrdup(g->note) : NULL;
+		d->node = xstrdup(node);
+	}
+}
+
+/* Host counters and sizes summed over the nodes. */
+static void add_host(struct host_sample *d, const struct host_sample *h)
+{
+	for (size_t i = 0; i < host_u64_nfields; i++) {
+		const char *name = host_u64_fields[i].name;
+		if (!strcmp(name, "mono_ns") || !strcmp(name, "hz") || !strcmp(name, "huge_size") ||
+		    !strncmp(name, "psi_", 4))
+			continue;   /* not a sum: set apart, or a node's own */
+		uint64_t *dp = field_ptr(d, &host_u64_fields[i]);
+		*dp = add_known(*dp, *field_ptr((void *)(uintptr_t)h, &host_u64_fields[i]));
+	}
+	d->hz = h->hz;
+	d->ncpus += h->ncpus;
+	d->real_ms = h->real_ms > d->real_ms ? h->real_ms : d->real_ms;
+	if (h->load1 >= 0) {
+		d->load1 = (d->load1 < 0 ? 0 : d->load1) + h->load1;
+		d->load5 = (d->load5 < 0 ? 0 : d->load5) + h->load5;
+		d->load15 = (d->load15 < 0 ? 0 : d->load15) + h->load15;
+	}
+}
+
+static int cluster_next(struct source *src, struct sample *s, char **cause)
+{
+	struct cluster *c = (struct cluster *)src;
+	(void)cause;
+	sample_clear(s);
+	sample_clear(&c->mprev);
+	host_sample_init(&s->host);
+	host_sample_init(&c->mprev.host);
+	s->host.ncpus = c->mprev.host.ncpus = 0;
+	struct sb notice = {0};
+	pthread_mutex_lock(&c->mu);
+	if (!c->started) {
+		/* the first frame waits for every first answer, a bounded time */
+		c->started = true;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += ask_timeout_ms(c) / 1000 + 1;
+		for (;;) {
+			bool all = c->prom ? c->prom_asked : true;
+			for (size_t i = 0; i < c->n; i++)
+				all = all && c->nodes[i].asked;
+			if (all || pthread_cond_timedwait(&c->answered, &c->mu, &ts))
+				break;
+		}
+	}
+	uint64_t now = now_mono_ns();
+	double dt = 0;
+	size_t up = 0;
+	s->nodes = xcalloc(c->n ? c->n : 1, sizeof(*s->nodes));
+	for (size_t i = 0; i < c->n; i++) {
+		struct node *n = &c->nodes[i];
+		bool ok = node_up(n, now);
+		const char *name = n->have ? n->cur.host.hostname : n->addr;
+		struct node_state *ns = &s->nodes[s->nnodes++];
+		ns->name = xstrdup(name);
+		ns->addr = xstrdup(n->addr);
+		ns->up = ok;
+		ns->age_s = n->ok_ns ? (double)(now - n->ok_ns) / 1e9 : -1;
+		if (!ok)
+			ns->error = xstrdup(n->err[0] ? n->err : n->have ? "no new sample" : "no answer yet");
+		if (!ok && !n->told && (n->err[0] || n->have)) {
+			sb_printf(&notice, "%snode %s (%s) is down: %s", notice.len ? "; " : "", name,
+				  n->addr, ns->error);
+			n->told = true;
+		} else if (ok && n->told) {
+			sb_printf(&notice, "%snode %s answers again", notice.len ? "; " : "", name);
+			n->told = false;
+		}
+		if (!ok)
+			continue;
+		up++;
+		copy_guests(s, &n->cur, name);
+		add_host(&s->host, &n->cur.host);
+		if (n->have == 2) {
+			copy_guests(&c->mprev, &n->prev, name);
+			add_host(&c->mprev.host, &n->prev.host);
+			dt = fmax(dt, n->interval_s);
+		}
+	}
+	if (c->prom && c->prom_err[0] && !c->prom_told) {
+		sb_printf(&notice, "%sPrometheus at %s: %s", notice.len ? "; " : "", c->prom, c->prom_err);
+		c->prom_told = true;
+	} else if (c->prom && !c->prom_err[0]) {
+		c->prom_told = false;
+	}
+	pthread_mutex_unlock(&c->mu);
+	snprintf(s->host.hostname, sizeof(s->host.hostname), "%zu of %zu nodes", up, c->n);
+	str_copy(c->mprev.host.hostname, sizeof(c->mprev.host.hostname), s->host.hostname);
+	if (!s->host.ncpus)
+		s->host.ncpus = 1;
+	if (!s->host.real_ms)
+		s->host.real_ms = now_real_ms();
+	/* rates need only a positive interval here: each guest has its own
+	 * node's, and the host's CPU split is a ratio of ticks */
+	c->mprev.host.mono_ns = 1000000000ull;
+	s->host.mono_ns = c->mprev.host.mono_ns + (uint64_t)(dt * 1e9);
+	s->notice = notice.s;
+	return 1;
+}
+
+static const struct sample *cluster_prev(struct source *src)
+{
+	return &((struct cluster *)src)->mprev;
+}
+
+static void cluster_free(struct source *src)
+{
+	struct cluster *c = (struct cluster *)src;
+	pthread_mutex_lock(&c->mu);
+	c->stop = true;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	for (size_t i = 0; i < c->nthr; i++)
+		pthread_join(c->thr[i], NULL);
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->nodes[i].addr);
+		free(c->nodes[i].url);
+		sample_free(&c->nodes[i].prev);
+		sample_free(&c->nodes[i].cur);
+	}
+	free(c->nodes);
+	free(c->thr);
+	free(c->args);
+	sample_free(&c->mprev);
+	free(c->userpwd);
+	free(c->prom);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
+	pthread_cond_destroy(&c->answered);
+	free(c);
+}
+
+static struct cluster *cluster_new(const struct remote_opts *o, char **cause)
+{
+	char *userpwd = NULL;
+	if (o->auth_file) {
+		struct sb b = {0};
+		int r = read_file_at(AT_FDCWD, o->auth_file, &b, 4096);
+		if (r || !b.s || !strchr(b.s, ':')) {
+			*cause = xasprintf("--remote-auth %s: %s", o->auth_file,
+					   r ? strerror(-r) : "expected one line user:password");
+			sb_free(&b);
+			return NULL;
+		}
+		b.s[strcspn(b.s, "\r\n")] = '\0';
+		userpwd = b.s;
+	}
+	struct cluster *c = xcalloc(1, sizeof(*c));
+	c->base = (struct source){.next = cluster_next, .prev = cluster_prev, .free = cluster_free};
+	c->delay_ns = o->delay_ns;
+	c->userpwd = userpwd;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	pthread_cond_init(&c->answered, NULL);
+	return c;
+}
+
+/* The nodes of a Proxmox cluster: /etc/pve/.members' nodelist (their ip). */
+static int pve_members(struct cluster *c, const char *port, char **cause)
+{
+	struct sb b = {0};
+	int r = read_file_at(AT_FDCWD, "/etc/pve/.members", &b, 1 << 20);
+	json_object *root = r ? NULL : json_tokener_parse(b.s ? b.s : ""), *list;
+	sb_free(&b);
+	if (!root || !json_object_object_get_ex(root, "nodelist", &list) ||
+	    !json_object_is_type(list, json_type_object)) {
+		*cause = xasprintf("--remote pve: cannot read the node list in /etc/pve/.members%s%s",
+				   r ? ": " : "", r ? strerror(-r) : "");
+		json_object_put(root);
+		return -1;
+	}
+	json_object_object_foreach(list, name, v) {
+		json_object *ip;
+		const char *addr = json_object_object_get_ex(v, "ip", &ip) ? json_object_get_string(ip)
+									    : name;
+		char *hp = xasprintf(strchr(addr, ':') ? "[%s]:%s" : "%s:%s", addr, port);
+		struct node *n = node_named(c, hp);
+		n->url = xasprintf("http://%s/sample", hp);
+		free(hp);
+	}
+	json_object_put(root);
+	return 0;
+}
+
+static int start_threads(struct cluster *c, size_t n, void *(*fn)(void *), char **cause)
+{
+	c->thr = xcalloc(n, sizeof(*c->thr));
+	c->args = xcalloc(n, sizeof(*c->args));
+	for (size_t i = 0; i < n; i++) {
+		c->args[i] = (struct worker_arg){c, i};
+		int e = pthread_create(&c->thr[i], NULL, fn, fn == prom_worker ? (void *)c : &c->args[i]);
+		if (e) {
+			*cause = xasprintf("cannot start a thread: %s", strerror(e));
+			return -1;
+		}
+		c->nthr++;
+	}
+	return 0;
+}
+
+struct source *source_remote(const char *list, const struct remote_opts *o, char **cause)
+{
+	struct cluster *c = cluster_new(o, cause);
+	if (!c)
+		return NULL;
+	int rc = 0;
+	if (!strcmp(list, "pve") || !strncmp(list, "pve:", 4)) {
+		rc = pve_members(c, list[3] ? list + 4 : "9905", cause);
+	} else {
+		char *copy = xstrdup(list), *save = NULL;
+		for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+			bool scheme = !strncmp(t, "http://", 7) || !strncmp(t, "https://", 8);
+			const char *hp = scheme ? strstr(t, "://") + 3 : t;
+			if (!*hp || !strchr(hp, ':')) {
+				*cause = xasprintf("--remote wants HOST:PORT entries, not '%s'", t);
+				rc = -1;
+				break;
+			}
+			struct node *n = node_named(c, hp);
+			n->url = xasprintf("%s%s%s/sample", scheme ? "" : "http://", t,
+					   t[strlen(t) - 1] == '/' ? "" : "");
+		}
+		free(copy);
+	}
+	if (!rc && !c->n) {
+		*cause = xstrdup("--remote: no nodes");
+		rc = -1;
+	}
+	if (!rc)
+		rc = start_threads(c, c->n, remote_worker, cause);
+	if (rc) {
+		cluster_free(&c->base);
+		return NULL;
+	}
+	return &c->base;
+}
+
+struct source *source_prometheus(const char *url, const struct remote_opts *o, char **cause)
+{
+	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {
+		*cause = xasprintf("--prometheus wants http://HOST:PORT, not '%s'", url);
+		return NULL;
+	}
+	struct cluster *c = cluster_new(o, cause);
+	if (!c)
+		return NULL;
+	c->prom = xstrdup(url);
+	if (start_threads(c, 1, prom_worker, cause)) {
+		cluster_free(&c->base);
+		return NULL;
+	}
+	return &c->base;
+}
