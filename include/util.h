@@ -74,6 +74,9 @@ static inline uint64_t add_known(uint64_t a, uint64_t b)
  * Returns 1 if it had to truncate. */
 int str_copy(char *dst, size_t sz, const char *src);
 
+/* fn for SIGINT, SIGTERM and SIGHUP (^C, kill, a dropped SSH session). */
+void on_quit_signals(void (*fn)(int));
+
 uint64_t now_mono_ns(void);
 int64_t now_real_ms(void);
 

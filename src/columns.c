@@ -292,15 +292,6 @@ void column_cell(enum col_id c, const struct guest_view *v, char *buf, size_t bu
 		snprintf(buf, bufsz, "%*s%.*s", width - chars, "", (int)bytes, raw);
 }
 
-static json_object *json_num(double v, int decimals)
-{
-	if (isnan(v))
-		return NULL;
-	char b[64];
-	snprintf(b, sizeof(b), "%.*f", decimals, v);
-	return json_object_new_double_s(v, b);
-}
-
 json_object *column_json(enum col_id c, const struct guest_view *v, bool *skip)
 {
 	const struct column *col = &columns[c];
@@ -322,7 +313,7 @@ json_object *column_json(enum col_id c, const struct guest_view *v, bool *skip)
 	case UNIT_PCT:
 	case UNIT_RATE:
 	case UNIT_PER_S:
-		return json_num(column_num(c, v), col->decimals);
+		return jx_num(column_num(c, v), col->decimals);
 	}
 	return NULL;
 }

@@ -1,6 +1,8 @@
 /* json-c helpers shared by render.c and record.c. */
 #include "config.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "jsonx.h"
@@ -19,4 +21,13 @@ json_object *jx_str(const char *s)
 	json_object *o = json_object_new_string(c);
 	free(c);
 	return o;
+}
+
+json_object *jx_num(double v, int decimals)
+{
+	if (isnan(v))
+		return NULL;
+	char b[64];
+	snprintf(b, sizeof(b), "%.*f", decimals, v);
+	return json_object_new_double_s(v, b);
 }

@@ -379,13 +379,7 @@ static int batch(struct opts *o, struct pipeline *p)
 	uint64_t next = now_mono_ns();
 	int rc = 0;
 	/* a dropped SSH session or ^C ends batch output cleanly, status 0 */
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	on_quit_signals(on_stop);
 	for (long i = 0; (!o->iterations || i < o->iterations) && !stop_batch; i++) {
 		char *cause = NULL;
 		int r = pipeline_step(p, o->ui.sort, o->ui.desc, &cause);

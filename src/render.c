@@ -138,15 +138,6 @@ void render_text(struct sb *out, const struct frame *f, const struct ui *u)
 		sb_adds(out, "(no guests found)\n");
 }
 
-static json_object *jnum(double v, int decimals)
-{
-	if (isnan(v))
-		return NULL;
-	char b[64];
-	snprintf(b, sizeof(b), "%.*f", decimals, v);
-	return json_object_new_double_s(v, b);
-}
-
 
 static void put(json_object *o, const char *k, json_object *v)
 {
@@ -196,7 +187,7 @@ void render_json(struct sb *out, const struct frame *f)
 	char ts[32];
 	snprintf(ts, sizeof(ts), "%.3f", (double)f->time_ms / 1000.0);
 	put(root, "time", json_object_new_double_s((double)f->time_ms / 1000.0, ts));
-	put(root, "interval", jnum(f->interval_s, 3));
+	put(root, "interval", jx_num(f->interval_s, 3));
 	json_object *host = json_object_new_object();
 	put(host, "name", jx_str(f->cur->host.hostname));
 	put(host, "cpus", json_object_new_int((int)h->ncpus));
@@ -204,7 +195,7 @@ void render_json(struct sb *out, const struct frame *f)
 	if (f->has_rates) {
 		cpu = json_object_new_object();
 		for (int i = 0; i < HC_COUNT; i++)
-			put(cpu, hcpu_name((enum hcpu)i), jnum(h->cpu[i], 2));
+			put(cpu, hcpu_name((enum hcpu)i), jx_num(h->cpu[i], 2));
 	}
 	put(host, "cpu", cpu);
 	json_object *mem = json_object_new_object();
@@ -223,20 +214,20 @@ void render_json(struct sb *out, const struct frame *f)
 	put(mem, "host_own", jx_u64(h->host_own));
 	put(host, "mem", mem);
 	json_object *tax = json_object_new_object();
-	put(tax, "cpu", jnum(h->tax_cpu, 2));
-	put(tax, "cpu_host_pct", jnum(h->tax_cpu_host, 2));
+	put(tax, "cpu", jx_num(h->tax_cpu, 2));
+	put(tax, "cpu_host_pct", jx_num(h->tax_cpu_host, 2));
 	put(tax, "mem", jx_u64(h->guests_tax));
 	put(host, "tax", tax);
 	json_object *psi = json_object_new_object();
-	put(psi, "cpu", jnum(h->psi_cpu, 2));
-	put(psi, "io", jnum(h->psi_io, 2));
-	put(psi, "memory", jnum(h->psi_mem, 2));
+	put(psi, "cpu", jx_num(h->psi_cpu, 2));
+	put(psi, "io", jx_num(h->psi_io, 2));
+	put(psi, "memory", jx_num(h->psi_mem, 2));
 	put(host, "pressure", psi);
 	json_object *load = json_object_new_array();
 	for (int i = 0; i < 3; i++)
-		json_object_array_add(load, jnum(h->load[i], 2));
+		json_object_array_add(load, jx_num(h->load[i], 2));
 	put(host, "load", load);
-	put(host, "uptime", jnum(h->uptime_s, 0));
+	put(host, "uptime", jx_num(h->uptime_s, 0));
 	json_object *counts = json_object_new_object();
 	put(counts, "vm", json_object_new_int((int)h->n_kind[KIND_VM]));
 	put(counts, "container", json_object_new_int((int)h->n_kind[KIND_CT]));
@@ -250,7 +241,7 @@ void render_json(struct sb *out, const struct frame *f)
 			put(o, "name", jx_str(n->name));
 			put(o, "address", jx_str(n->addr));
 			put(o, "up", json_object_new_boolean(n->up));
-			put(o, "age", jnum(n->age_s >= 0 ? n->age_s : VT_NAN, 1));
+			put(o, "age", jx_num(n->age_s >= 0 ? n->age_s : VT_NAN, 1));
 			put(o, "error", jx_str(n->error));
 			json_object_array_add(nodes, o);
 		}

@@ -598,13 +598,7 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct pipeline *p)
 	const char *nc = getenv("NO_COLOR");
 	bool color = !o->no_color && !(nc && *nc);
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	on_quit_signals(on_signal);
 
 	SCREEN *scr = newterm(NULL, stdout, stdin);
 	if (!scr) {
