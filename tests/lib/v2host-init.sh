@@ -223,19 +223,33 @@ cpu_loop() {
 	}' >/tmp/cpu.log
 }
 
+# cpu_past: wait (at most 20 s) until cpu_loop has a sample begun after now
+cpu_past() {
+	read -r now _ </proc/uptime
+	i=0
+	while [ $i -lt 200 ]; do
+		last=$(tail -n 1 /tmp/cpu.log 2>/dev/null | cut -d' ' -f2)
+		awk -v a="${last:-0}" -v b="$now" 'BEGIN { exit !(a + 0 > b + 0) }' && return 0
+		i=$((i + 1))
+		sleep 0.1
+	done
+	out "VTAXINFO error=cpu_loop_stalled"
+}
+
 # run_vtax REL...: vtax --json (and --record) while cpu_loop reads the
 # cgroups REL; snapshots of their files before and after
 run_vtax() {
 	snap s0 "$@"
 	cpu_loop /tmp/stop.cpu "$@" &
 	cpu_pid=$!
-	sleep 0.5
+	cpu_past
 	step "vtax --json -n $frames -d $delay"
 	spawn $SESSION vtax --json -n "$frames" -d "$delay" --record /tmp/rec.jsonl \
 		>/tmp/vtax.json 2>/tmp/vtax.err
 	wait $!
 	out "VTAXINFO vtax_json_exit=$?"
-	sleep 0.3
+	# the kernel's numbers must cover vtax's last sample too
+	cpu_past
 	: >/tmp/stop.cpu
 	wait $cpu_pid
 	snap s1 "$@"
