@@ -77,8 +77,14 @@ out({"cpu", "memory", "io", "pids"} <= ctl, "controllers cpu, memory, io, pids a
     % info.get("controllers"))
 out(info.get("vtax_json_exit") == "0" and info.get("vtax_batch_exit") == "0",
     "vtax --json --record and vtax -b exited 0 inside the VM")
-own_err = [e for e in err if "docker API at /var/run/docker.sock: no such socket" not in e]
-out(not own_err, "vtax wrote nothing on stderr but the Docker API notice %s" % own_err[:3])
+# The notices vtax may give here: no Docker API in the VM; and the nested
+# QEMU, TCG inside a TCG VM on a loaded 2-core host, can take longer than
+# vtax's 600 ms to answer QMP (seen at a load average of 15): vtax says so
+# and goes on
+own_err = [e for e in err if "docker API at /var/run/docker.sock: no such socket" not in e
+           and "QMP socket /var/run/qemu-server/9801.qmp: no complete answer within" not in e]
+out(not own_err, "vtax wrote nothing on stderr but its notices about the Docker API and a slow "
+    "QMP answer %s" % own_err[:3])
 try:
     frames = [json.loads(l) for l in json_lines]
     recs = [json.loads(l) for l in rec_lines]
