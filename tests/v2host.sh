@@ -118,7 +118,7 @@ if boot full 1280 2 "vtax.scenario=full"; then
 else
 	fail "full: the v2 host VM booted and ran to its end"
 fi
-if boot psi0 768 2 "psi=0 vtax.scenario=psi0"; then
+if boot psi0 768 2 "psi=0 vtax.scenario=psi0 vtax.frames=4"; then
 	compare psi0
 else
 	fail "psi0: the v2 host VM booted and ran to its end"
