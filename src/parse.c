@@ -136,6 +136,20 @@ int parse_proc_cgroup(const char *buf, const char *controller, char *out, size_t
 	return -ENOENT;
 }
 
+/* "MAJ:MIN" at p, ending at a space or the line's end. */
+static int dev_token(const char *p, const char *eol)
+{
+	const char *t = p;
+	while (t < eol && isdigit((unsigned char)*t))
+		t++;
+	if (t == p || t >= eol || *t != ':')
+		return 0;
+	const char *m = ++t;
+	while (t < eol && isdigit((unsigned char)*t))
+		t++;
+	return t > m && (t == eol || *t == ' ');
+}
+
 int parse_io_stat(const char *buf, uint64_t *rbytes, uint64_t *wbytes)
 {
 	uint64_t r = 0, w = 0;
@@ -144,6 +158,27 @@ int parse_io_stat(const char *buf, uint64_t *rbytes, uint64_t *wbytes)
 		const char *eol = strchr(p, '\n');
 		if (!eol)
 			eol = p + strlen(p);
+		/* A device the cgroup has a blkg for: "MAJ:MIN" and key=value
+		 * tokens. The kernel prints the counters only once one is not
+		 * zero, so "254:0 " alone (a cgroup with an io.max on a disk it
+		 * has not used yet) and "8:0 cost.vrate=.." (iocost's own keys)
+		 * are devices with nothing read or written. */
+		if (dev_token(p, eol)) {
+			int ok = 1;
+			const char *t = p;
+			while (t < eol && *t != ' ')
+				t++;
+			while (t < eol) {
+				while (t < eol && *t == ' ')
+					t++;
+				int eq = 0, len = 0;
+				for (; t < eol && *t != ' '; t++, len++)
+					eq |= *t == '=';
+				if (len && !eq)
+					ok = 0;
+			}
+			seen |= ok;
+		}
 		for (const char *t = p; t < eol; t++) {
 			if (t != p && t[-1] != ' ')
 				continue;

@@ -50,6 +50,74 @@ check "v2: five guests, nothing else (live QEMU processes aside)" pyjson "$tmp/v
 grep -v '^vtax: docker API at .*: no such socket' "$tmp/err" >"$tmp/err2"
 check "v2: no error output (but the Docker API notice)" no_output "$tmp/err2"
 
+# v2 as a live 6.1 kernel writes it (tests/v2host.sh, files copied from its
+# VM): 6.1's memory.stat and a throttled cpu.stat; io.stat lists a disk
+# with no counters once an io.max names it, before the container did any
+# I/O (vtax showed its I/O as unknown there); a threaded subtree whose
+# threaded cgroup refuses to give cgroup.procs and whose "domain invalid"
+# sibling is empty; a container whose parent enables only +cpu (no
+# memory.*, io.*, pids.* files) and no pressure files (psi=0)
+lv="$tmp/v2live"
+mkdir -p "$lv"
+mk "$lv/cgroup.controllers" "cpuset cpu io memory hugetlb pids rdma misc\n"
+c=lxc/9803
+mkdir -p "$lv/$c/ns" "$lv/lxc.monitor/9803"
+mk "$lv/$c/cgroup.controllers" "cpu io memory pids\n"
+mk "$lv/$c/cpu.stat" "usage_usec 9433689\nuser_usec 8240296\nsystem_usec 1193392\nnr_periods 159\nnr_throttled 156\nthrottled_usec 17508812\nnr_bursts 0\nburst_usec 0\n"
+mk "$lv/$c/cpu.max" "60000 100000\n"
+mk "$lv/$c/memory.current" "68681728\n"
+mk "$lv/$c/memory.max" "max\n"
+mk "$lv/$c/memory.stat" "anon 33726464\nfile 34603008\nkernel 352256\nkernel_stack 0\npagetables 131072\nsec_pagetables 0\npercpu 7136\nsock 0\nvmalloc 0\nshmem 0\nzswap 0\nzswapped 0\nfile_mapped 0\nfile_dirty 0\nfile_writeback 0\nswapcached 0\nanon_thp 33554432\nfile_thp 0\nshmem_thp 0\ninactive_anon 33714176\nactive_anon 12288\ninactive_file 34603008\nactive_file 0\nunevictable 0\nslab_reclaimable 80512\nslab_unreclaimable 13040\nslab 93552\nworkingset_refault_anon 0\nworkingset_refault_file 0\nworkingset_activate_anon 0\nworkingset_activate_file 0\nworkingset_restore_anon 0\nworkingset_restore_file 0\nworkingset_nodereclaim 0\npgscan 0\npgsteal 0\npgscan_kswapd 0\npgscan_direct 0\npgsteal_kswapd 0\npgsteal_direct 0\npgfault 400\npgmajfault 0\npgrefill 0\npgactivate 1\npgdeactivate 0\npglazyfree 0\npglazyfreed 0\nzswpin 0\nzswpout 0\nthp_fault_alloc 16\nthp_collapse_alloc 0\n"
+mk "$lv/$c/pids.current" "4\n"
+mk "$lv/$c/io.stat" "254:0 rbytes=34603008 wbytes=0 rios=54 wios=0 dbytes=0 dios=0\n"
+mk "$lv/$c/cpu.pressure" "some avg10=62.04 avg60=16.78 avg300=3.77 total=12951894\nfull avg10=49.94 avg60=13.48 avg300=3.03 total=10460410\n"
+mk "$lv/$c/io.pressure" "some avg10=0.10 avg60=0.05 avg300=0.01 total=43949\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=17940\n"
+mk "$lv/$c/memory.pressure" "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+mk "$lv/lxc.monitor/9803/cpu.stat" "usage_usec 4117\nuser_usec 0\nsystem_usec 4117\nnr_periods 0\nnr_throttled 0\nthrottled_usec 0\nnr_bursts 0\nburst_usec 0\n"
+mk "$lv/lxc.monitor/9803/memory.current" "98304\n"
+c=lxc/9802
+t=$c/ns/system.slice/t.service
+mkdir -p "$lv/$c/ns/init.scope" "$lv/$t/worker" "$lv/$t/idle"
+mk "$lv/$c/cpu.stat" "usage_usec 1638206\nuser_usec 1392997\nsystem_usec 245209\nnr_periods 0\nnr_throttled 0\nthrottled_usec 0\nnr_bursts 0\nburst_usec 0\n"
+mk "$lv/$c/memory.current" "17211392\n"
+mk "$lv/$c/memory.stat" "anon 16936960\nfile 0\nkernel 274432\nshmem 0\nfile_mapped 0\nanon_thp 14680064\ninactive_anon 16924672\nactive_anon 12288\ninactive_file 0\nactive_file 0\n"
+mk "$lv/$c/io.max" "254:0 rbps=max wbps=104857600 riops=max wiops=max\n"
+mk "$lv/$c/io.stat" "254:0 \n"
+mk "$lv/$c/io.pressure" "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+mk "$lv/$c/ns/init.scope/cgroup.procs" "134\n"
+mk "$lv/$t/cgroup.type" "domain threaded\n"
+mk "$lv/$t/cgroup.procs" "142\n"
+mk "$lv/$t/worker/cgroup.type" "threaded\n"
+mk "$lv/$t/worker/cgroup.threads" "142\n"
+# the kernel answers a read of a threaded cgroup's cgroup.procs with
+# EOPNOTSUPP; a directory in its place cannot be read either
+mkdir -p "$lv/$t/worker/cgroup.procs"
+mk "$lv/$t/idle/cgroup.type" "domain invalid\n"
+mk "$lv/$t/idle/cgroup.procs" ""
+b=bare.slice/lxc.payload.v2-bare
+mkdir -p "$lv/$b"
+mk "$lv/$b/cgroup.controllers" "cpu\n"
+mk "$lv/$b/cpu.stat" "usage_usec 1007503\nuser_usec 1003301\nsystem_usec 4202\nnr_periods 100\nnr_throttled 99\nthrottled_usec 8962042\nnr_bursts 0\nburst_usec 0\n"
+mk "$lv/$b/cgroup.procs" "200\n"
+"$VTAX" --json -n 2 -d 0.2 --cgroup-root "$lv" --pve-dir "$tmp/pve" >"$tmp/lv.json" 2>"$tmp/err" ||
+	fail "vtax on the live-v2 fixture ran"
+tail -1 "$tmp/lv.json" >"$tmp/lv1.json"
+check "live v2: 6.1 memory.stat and a throttled cpu.stat read right" pyjson "$tmp/lv1.json" \
+	"(g := guest(id='9803'))['mem'] and g['mem']['host'] == 68681728 + 98304 and g['mem']['page_cache'] == 34603008 and g['mem']['working_set'] == 68681728 - 34603008 and g['cpu']['total'] == 0.0 and g['pids'] == 4"
+check "live v2: io.stat with counters: I/O rates 0, not unknown" pyjson "$tmp/lv1.json" \
+	"guest(id='9803')['io'] == {'read': 0, 'write': 0}"
+check "live v2: io.stat listing a disk without counters (io.max set, no I/O yet): 0, not unknown" pyjson "$tmp/lv1.json" \
+	"guest(id='9802')['io'] == {'read': 0, 'write': 0}"
+check "live v2: a threaded subtree's processes counted once (threaded cgroup.procs unreadable, domain invalid empty)" pyjson "$tmp/lv1.json" \
+	"guest(id='9802')['pids'] == 2"
+check "live v2: no memory, io or pids controller: memory and I/O unknown, CPU and processes known" pyjson "$tmp/lv1.json" \
+	"(g := guest(id='v2-bare'))['mem'] and g['mem']['host'] is None and g['mem']['page_cache'] is None and g['io'] == {'read': None, 'write': None} and g['cpu']['total'] == 0.0 and g['pids'] == 1"
+check "live v2: no pressure files (psi=0): pressure unknown" pyjson "$tmp/lv1.json" \
+	"guest(id='v2-bare')['pressure'] == {'cpu': None, 'io': None, 'memory': None} and guest(id='9803')['pressure']['io'] == 0.0"
+check "live v2: three guests, nothing else (live QEMU processes aside)" pyjson "$tmp/lv1.json" \
+	"len([g for g in d['guests'] if g['runtime'] != 'qemu']) == 3"
+check "live v2: no error output" no_output "$tmp/err"
+
 # hybrid: v1 memory and cpuacct, cgroup2 'unified' with cpu.stat and pressure
 hy="$tmp/hy"
 for h in memory cpuacct unified; do mkdir -p "$hy/$h/lxc.payload.web" "$hy/$h/lxc.monitor.web"; done

@@ -50,6 +50,23 @@ static void test_io(void)
 	CHECK_INT(parse_io_stat("", &r, &w), 0);
 	CHECK_U64(r, 0);
 	CHECK_INT(parse_io_stat("8:0 garbage\n", &r, &w), -EINVAL);
+	/* live 6.1: a cgroup with an io.max on a disk it has not used yet
+	 * lists the disk with no counters; iocost adds keys of its own */
+	r = w = 1;
+	CHECK_INT(parse_io_stat("254:0 \n", &r, &w), 0);
+	CHECK_U64(r, 0);
+	CHECK_U64(w, 0);
+	CHECK_INT(parse_io_stat("254:0\n8:0 rbytes=512 wbytes=1024 rios=1 wios=1 dbytes=0 dios=0\n", &r, &w), 0);
+	CHECK_U64(r, 512);
+	CHECK_U64(w, 1024);
+	CHECK_INT(parse_io_stat("8:0 cost.vrate=100.00 cost.usage=0 cost.wait=0 cost.indebt=0 cost.indelay=0\n",
+				&r, &w), 0);
+	CHECK_U64(w, 0);
+	CHECK_INT(parse_io_stat("8:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0 cost.vrate=100.00\n",
+				&r, &w), 0);
+	CHECK_U64(r, 4096);
+	CHECK_INT(parse_io_stat("8:\n", &r, &w), -EINVAL);
+	CHECK_INT(parse_io_stat(":0 \n", &r, &w), -EINVAL);
 	const char *v1 = "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 0\n8:0 Async 12288\n"
 			 "8:0 Total 12288\n8:16 Read 1\n8:16 Write 2\nTotal 12291\n";
 	CHECK_INT(parse_blkio_bytes(v1, &r, &w), 0);

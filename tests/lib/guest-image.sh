@@ -1,6 +1,7 @@
 #!/bin/bash
 #
 # guest-image.sh [OUTDIR]
+# guest-image.sh --modules DIR MODULE...
 #
 # Builds, once, the files a tiny Linux test guest boots from under QEMU/TCG:
 #   OUTDIR/vmlinux             uncompressed PVH-bootable kernel (Debian's
@@ -14,6 +15,11 @@
 # Re-running is a no-op once the outputs exist (the initramfs alone is
 # rebuilt when guest-init.sh or this script changed).
 #
+# --modules DIR MODULE...: the image as above (in the default OUTDIR), and
+# in DIR the named modules of that very kernel, their dependencies first,
+# decompressed, with DIR/order ("name file" per line, in load order).  The
+# kernel package is downloaded again only when a module is missing there.
+#
 # Environment:
 #   VTAX_INSTALL_DEPS=1     apt-get install missing host packages
 #   VTAX_GUEST_KERNEL_PKG   kernel package to use (default: what
@@ -25,6 +31,15 @@
 set -eu
 
 LIBDIR=$(cd "$(dirname "$0")" && pwd)
+EXTRA_DIR=
+EXTRA_MODULES=
+if [ "${1:-}" = --modules ]; then
+    EXTRA_DIR=${2:?--modules needs DIR}
+    shift 2
+    EXTRA_MODULES=$*
+    [ -n "$EXTRA_MODULES" ] || { echo "guest-image: --modules DIR needs modules" >&2; exit 1; }
+    set --
+fi
 OUTDIR=${1:-${VTAX_GUEST_CACHE:-/var/cache/vtax-test/guest}}
 INIT_SRC=$LIBDIR/guest-init.sh
 # Modules the guest needs for virtio-balloon-pci, in load order.  Their
@@ -113,9 +128,11 @@ kernel_pkg() {
         awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }'
 }
 
+# fetch_kernel TMP [PKG]: TMP/root holds the kernel package's files (PKG,
+# or what linux-image-amd64 depends on).
 fetch_kernel() {
     tmp=$1
-    pkg=$(kernel_pkg)
+    pkg=${2:-$(kernel_pkg)}
     if [ -z "$pkg" ]; then
         say "linux-image-amd64 unknown to apt; running apt-get update"
         apt-get update -q >&2 || true
@@ -281,28 +298,80 @@ up_to_date() {
         [ "$(cat "$OUTDIR/initramfs.stamp" 2>/dev/null)" = "$(stamp)" ]
 }
 
+# ---------------------------------------------------------------------------
+# --modules DIR MODULE...
+
+have_modules() {
+    for m in $EXTRA_MODULES; do
+        m=$(printf '%s' "$m" | tr '-' '_')
+        grep -q "^$m " "$EXTRA_DIR/order" 2>/dev/null || return 1
+    done
+}
+
+build_modules() {
+    krel=$(cat "$OUTDIR/kernel-release")
+    mkdir -p "$EXTRA_DIR"
+    EXTRA_DIR=$(cd "$EXTRA_DIR" && pwd)
+    have_modules && return 0
+    exec 8>"$EXTRA_DIR/.lock"
+    flock 8
+    have_modules && return 0
+    tmp=$(mktemp -d "$EXTRA_DIR/.build.XXXXXX")
+    trap 'rm -rf "$tmp"' EXIT
+    # the package of the very kernel in OUTDIR/vmlinux
+    fetch_kernel "$tmp" "linux-image-$krel"
+    [ -d "$tmp/root/lib/modules/$krel" ] || die "no /lib/modules/$krel in linux-image-$krel"
+    MODDIR=$tmp/modules
+    mkdir -p "$MODDIR"
+    ORDER=
+    for m in $EXTRA_MODULES; do
+        add_module "$tmp/root" "$krel" "$m"
+    done
+    : >"$MODDIR/order"
+    for m in $ORDER; do
+        printf '%s %s\n' "$m" "$m.ko" >>"$MODDIR/order"
+    done
+    say "modules for $EXTRA_DIR:${ORDER:- (none)}"
+    rm -f "$EXTRA_DIR"/*.ko "$EXTRA_DIR/order"
+    mv "$MODDIR"/* "$EXTRA_DIR/"
+    rm -rf "$tmp"
+    trap - EXIT
+}
+
+# ---------------------------------------------------------------------------
+
+ensure_image() {
+    up_to_date && return 0
+    command -v flock >/dev/null || die "flock (util-linux) not found"
+    exec 9>"$OUTDIR/.lock"
+    flock 9
+    if up_to_date; then   # somebody else built it meanwhile
+        exec 9>&-
+        return 0
+    fi
+
+    ensure_pkgs busybox-static xz-utils cpio qemu-system-x86
+    { command -v apt-get && command -v dpkg-deb; } >/dev/null ||
+        skip "apt-get/dpkg-deb not found (not a Debian host?)"
+
+    TMP=$(mktemp -d "$OUTDIR/.build.XXXXXX")
+    trap 'rm -rf "$TMP"' EXIT
+    trap 'exit 130' INT TERM
+
+    if [ ! -s "$OUTDIR/vmlinux" ] || [ ! -s "$OUTDIR/modules/order" ] ||
+        [ ! -s "$OUTDIR/kernel-release" ]; then
+        build_kernel "$TMP"
+    fi
+    say "building initramfs"
+    build_initramfs "$TMP"
+    say "ready: $OUTDIR/vmlinux $OUTDIR/initramfs.cpio.gz ($(cat "$OUTDIR/kernel-release"))"
+    rm -rf "$TMP"
+    trap - EXIT
+    exec 9>&-
+}
+
 [ -r "$INIT_SRC" ] || die "missing $INIT_SRC"
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
-up_to_date && exit 0
-
-command -v flock >/dev/null || die "flock (util-linux) not found"
-exec 9>"$OUTDIR/.lock"
-flock 9
-up_to_date && exit 0    # somebody else built it meanwhile
-
-ensure_pkgs busybox-static xz-utils cpio qemu-system-x86
-{ command -v apt-get && command -v dpkg-deb; } >/dev/null ||
-    skip "apt-get/dpkg-deb not found (not a Debian host?)"
-
-TMP=$(mktemp -d "$OUTDIR/.build.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
-
-if [ ! -s "$OUTDIR/vmlinux" ] || [ ! -s "$OUTDIR/modules/order" ] ||
-    [ ! -s "$OUTDIR/kernel-release" ]; then
-    build_kernel "$TMP"
-fi
-say "building initramfs"
-build_initramfs "$TMP"
-say "ready: $OUTDIR/vmlinux $OUTDIR/initramfs.cpio.gz ($(cat "$OUTDIR/kernel-release"))"
+ensure_image
+[ -z "$EXTRA_DIR" ] || build_modules

@@ -5,7 +5,7 @@
 #
 #   qemu-guest.sh start NAME --mem MB [--cpus N] [--balloon] [--cgroup REL]
 #                 [--qmp PATH] [--log F] [--pidfile F] [--append "ARGS"]
-#                 [--proxmox-monitors]
+#                 [--proxmox-monitors] [--initrd F] [--disk F] [--data-log F]
 #       Boots the guest daemonized; prints QEMU's pid.  With --cgroup REL
 #       (e.g. /qemu.slice/100.scope) the directory REL is created in every
 #       mounted cgroup hierarchy (v1 and v2) and QEMU runs in it in each,
@@ -15,6 +15,9 @@
 #       command line often has it (QOM names it device[N]).
 #       --proxmox-monitors: QMP as Proxmox gives it (-chardev and -mon,
 #       then a second control monitor that connects out to qmeventd).
+#       --initrd F: boot F instead of the test guest's initramfs (the
+#       kernel stays the test guest's).  --disk F: F as a raw virtio disk.
+#       --data-log F: a second serial port (ttyS1 in the guest) into F.
 #       Guest parameters go in --append: vtax.anon_mb=N vtax.cache_mb=N
 #       vtax.burn=1.  State for `stop` is kept in PIDFILE.state.
 #   qemu-guest.sh wait-ready LOG [TIMEOUT_S]
@@ -42,7 +45,7 @@ say() { printf 'qemu-guest: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 skip() { say "SKIP: $*"; exit 77; }
 usage() {
-    sed -n '5,22s/^# \{0,1\}//p' "$0" >&2
+    sed -n '5,30s/^# \{0,1\}//p' "$0" >&2
     exit 2
 }
 
@@ -172,6 +175,7 @@ ensure_qemu() {
 
 cmd_start() {
     local name mem="" cpus=1 balloon=0 cgroup="" qmp="" log="" pidfile="" append="" pvemon=0
+    local initrd="" disk="" datalog=""
     [ $# -ge 1 ] || usage
     name=$1
     shift
@@ -188,6 +192,9 @@ cmd_start() {
             --log) log=${2?--log needs FILE}; shift 2 ;;
             --pidfile) pidfile=${2?--pidfile needs FILE}; shift 2 ;;
             --append) append=${2?--append needs ARGS}; shift 2 ;;
+            --initrd) initrd=${2?--initrd needs FILE}; shift 2 ;;
+            --disk) disk=${2?--disk needs FILE}; shift 2 ;;
+            --data-log) datalog=${2?--data-log needs FILE}; shift 2 ;;
             *) die "start: unknown option $1" ;;
         esac
     done
@@ -250,11 +257,13 @@ cmd_start() {
         -display none -daemonize
         -name "${name//,/,,},debug-threads=on"
         -m "$mem" -smp "$cpus"
-        -kernel "$CACHE/vmlinux" -initrd "$CACHE/initramfs.cpio.gz"
+        -kernel "$CACHE/vmlinux" -initrd "${initrd:-$CACHE/initramfs.cpio.gz}"
         -append "console=ttyS0 quiet panic=-1${append:+ $append}"
         -serial "file:$log"
         -pidfile "$pidfile"
     )
+    [ -z "$datalog" ] || args+=(-serial "file:$datalog")
+    [ -z "$disk" ] || args+=(-drive "file=$disk,if=virtio,format=raw,cache=unsafe")
     if [ "$pvemon" = 1 ]; then
         # as Proxmox starts a VM: the QMP socket QEMU listens on, then a
         # second control monitor that connects out to qmeventd (absent
