@@ -31,6 +31,8 @@ void agent_free(struct agent *a);
 void agent_begin(struct agent *a);
 void agent_want_vm(struct agent *a, int pid, uint64_t start, const char *qmp_path);
 void agent_want_container(struct agent *a, enum runtime rt, const char *id);
+/* A VM of a runtime that libvirt manages exists (runtime_def.libvirt_api). */
+void agent_want_libvirt(struct agent *a);
 void agent_commit(struct agent *a);
 
 /* The guest's own memory, bytes (VT_UNKNOWN when not known). note says
@@ -47,6 +49,9 @@ bool agent_vm(struct agent *a, int pid, uint64_t start, struct vm_facts *out);
 /* Name of a container from its runtime's API; false when unknown. */
 bool agent_container_name(struct agent *a, enum runtime rt, const char *id, char *name,
 			  size_t sz);
+/* libvirt's latest facts of its domain with this id; false if none. */
+struct lv_domain;
+bool agent_libvirt_domain(struct agent *a, const char *id, struct lv_domain *out);
 /* The next notice about a socket problem (caller frees), NULL if none.
  * Each distinct problem is reported once until it clears. */
 char *agent_notice(struct agent *a);

@@ -108,6 +108,10 @@ void collect_focus(struct collector *c, struct sample *s);
 /* collect-vm.c */
 void collect_vm_facts(struct collector *c, struct refresh *r);
 
+/* collect-libvirt.c: VMs that libvirtd runs, through libvirt's API */
+void collect_want_libvirt(struct collector *c, struct refresh *r);
+void collect_libvirt(struct collector *c, struct refresh *r);
+
 /* collect-names.c: in the order the sources win (runtime.h) */
 void collect_config_names(struct collector *c, struct refresh *r);
 void collect_want_names(struct collector *c, struct refresh *r);

@@ -57,6 +57,15 @@ enum col_id {
 	COL_EXITS,
 	COL_HELPERS,   /* JSON only */
 	COL_NOTE,      /* JSON only */
+	COL_LV_STATE,  /* JSON only, libvirt's domains: */
+	COL_LV_NET_RX,
+	COL_LV_NET_TX,
+	COL_LV_BLK_RD,
+	COL_LV_BLK_WR,
+	COL_LV_NET_RX_BYTES,
+	COL_LV_NET_TX_BYTES,
+	COL_LV_BLK_RD_BYTES,
+	COL_LV_BLK_WR_BYTES,
 	COL_COUNT
 };
 
@@ -78,6 +87,7 @@ enum col_when {
 	WHEN_ALWAYS,
 	WHEN_VM_PROC,   /* VMs with a QEMU process */
 	WHEN_SET,       /* only when it has a value (a cluster view's node) */
+	WHEN_LIBVIRT,   /* guests of a runtime libvirt manages */
 };
 
 /* How the screen colours a column's cells. */

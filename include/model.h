@@ -66,6 +66,9 @@ struct guest_view {
 	double tg_pct[TG_COUNT];       /* per QEMU thread group */
 	double io_read_bps, io_write_bps; /* bytes/s through the block layer */
 	double kvm_exits_ps;           /* KVM exits per second (VMs under KVM) */
+	/* bytes/s of the libvirt domain's interfaces (rx: to the guest) and
+	 * disks, over libvirt's own interval (lv_at_ns); NAN when unknown */
+	double lv_net_rx_bps, lv_net_tx_bps, lv_blk_rd_bps, lv_blk_wr_bps;
 	/* memory, bytes; VT_UNKNOWN when unknown */
 	uint64_t mem_host, mem_ws, mem_cache, mem_tax;
 	bool mem_tax_lower_bound;      /* VM without the guest's own report */

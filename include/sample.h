@@ -102,6 +102,16 @@ struct guest_sample {
 
 	/* guest's own view (balloon statistics), bytes */
 	uint64_t g_total, g_avail, g_free, g_cache;
+
+	/* libvirt's API (a runtime with libvirt_api), totals over the domain's
+	 * interfaces and disks; rx is what the guest received */
+	uint64_t lv_at_ns;         /* ns, CLOCK_MONOTONIC when libvirt answered;
+				      lv_* rates divide by the change of this */
+	uint64_t lv_state;         /* virDomainState: 1 running, 3 paused, ... */
+	uint64_t lv_cpu_ns;        /* ns: cpu.time, libvirt's own figure */
+	uint64_t lv_vcpu_ns;       /* ns: vcpu.N.time summed */
+	uint64_t lv_net_rx_bytes, lv_net_tx_bytes; /* bytes: net.N.rx/tx.bytes */
+	uint64_t lv_blk_rd_bytes, lv_blk_wr_bytes; /* bytes: block.N.rd/wr.bytes */
 };
 
 /* One process of the focused guest (the one whose detail pane is open). */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent-libvirt.h"
 #include "agent.h"
 #include "curlx.h"
 #include "util.h"
@@ -68,6 +69,8 @@ struct agent {
 	size_t nnot;
 	char **reported;              /* problems reported and not yet cleared */
 	size_t nrep;
+	struct lvirt *lv;             /* libvirt's API (agent-libvirt.c) */
+	bool lv_wanted;               /* VMs of a libvirt runtime exist */
 };
 
 /* ---- notices ------------------------------------------------------------- */
@@ -653,6 +656,22 @@ static void do_names(struct agent *a)
 	}
 }
 
+/* libvirt: its own worker asks; here its problems become notices. */
+static void do_libvirt(struct agent *a)
+{
+	pthread_mutex_lock(&a->mu);
+	bool wanted = a->lv_wanted;
+	pthread_mutex_unlock(&a->mu);
+	char msg[512];
+	int r = lvirt_poll(a->lv, wanted, msg, sizeof(msg));
+	pthread_mutex_lock(&a->mu);
+	if (r > 0)
+		problem(a, "libvirt", msg);
+	else if (!r)
+		cleared(a, "libvirt");
+	pthread_mutex_unlock(&a->mu);
+}
+
 static void *agent_main(void *arg)
 {
 	struct agent *a = arg;
@@ -661,6 +680,7 @@ static void *agent_main(void *arg)
 		pthread_mutex_unlock(&a->mu);
 		do_names(a);
 		do_vms(a);
+		do_libvirt(a);
 		pthread_mutex_lock(&a->mu);
 		if (a->stop)
 			break;
@@ -702,6 +722,7 @@ struct agent *agent_new(const struct agent_opts *o)
 		sock_from_env(api->sock, sizeof(api->sock), d->api.option ? d->api.option(o) : NULL,
 			      d->api.env, d->api.sock);
 	}
+	a->lv = lvirt_new(LV_SOCK, a->timeout_ms);
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
 	/* libcurl (and its TLS stack) is set up only when a container API is
@@ -721,6 +742,7 @@ void agent_free(struct agent *a)
 		pthread_mutex_unlock(&a->mu);
 		pthread_join(a->thr, NULL);
 	}
+	lvirt_free(a->lv);
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
 	for (size_t i = 0; i < a->nnot; i++)
@@ -743,6 +765,17 @@ void agent_begin(struct agent *a)
 		a->apis[i].used = false;
 	for (size_t i = 0; i < a->nnames; i++)
 		a->names[i].wanted = false;
+	a->lv_wanted = false;
+}
+
+void agent_want_libvirt(struct agent *a)
+{
+	a->lv_wanted = true;
+}
+
+bool agent_libvirt_domain(struct agent *a, const char *id, struct lv_domain *out)
+{
+	return lvirt_domain(a->lv, id, out);
 }
 
 void agent_want_vm(struct agent *a, int pid, uint64_t start, const char *qmp_path)
@@ -798,6 +831,7 @@ void agent_commit(struct agent *a)
 			a->names[o++] = a->names[i];
 	a->nnames = o;
 	bool wake = false;
+	work = work || a->lv_wanted;
 	for (size_t i = 0; i < a->napis; i++) {
 		work = work || a->apis[i].used;
 		wake = wake || a->apis[i].need;

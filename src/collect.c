@@ -157,12 +157,14 @@ int collector_sample(struct collector *c, struct sample *s)
 	collect_processes(c, &r);       /* the process table */
 	agent_begin(c->agent);          /* what exists, told under the agent's lock */
 	collect_want_names(c, &r);
+	collect_want_libvirt(c, &r);
 	collect_attach_qemu(c, &r);     /* QEMU to its VM, or a plain QEMU guest */
 	agent_commit(c->agent);
 	collect_attach_helpers(c, &r);
 	collect_api_names(c, &r);
 	collect_vm_facts(c, &r);        /* smaps, KVM exits, threads, balloon */
 	collect_vhost_threads(c, &r);   /* after the thread groups they add to */
+	collect_libvirt(c, &r);         /* libvirt's names, memory, net, disk */
 	collect_fallback_names(&r);
 	finish(c, s);                   /* sort, the focused guest, notices */
 	return 0;

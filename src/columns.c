@@ -29,6 +29,8 @@ static const char *node_json(const struct guest_view *v) { return v->g->node; }
 #define VBYTES(f) .unit = UNIT_BYTES, .src = SRC_VIEW, .off = offsetof(struct guest_view, f)
 #define SBYTES(f) .unit = UNIT_BYTES, .src = SRC_SAMPLE, .off = offsetof(struct guest_sample, f)
 #define SCOUNT(f) .unit = UNIT_COUNT, .src = SRC_SAMPLE, .off = offsetof(struct guest_sample, f)
+#define LVRATE(f) .unit = UNIT_RATE, .src = SRC_VIEW, .off = offsetof(struct guest_view, f), \
+		.when = WHEN_LIBVIRT
 #define VBOOL(f) .unit = UNIT_BOOL, .src = SRC_VIEW, .off = offsetof(struct guest_view, f)
 
 const struct column columns[COL_COUNT] = {
@@ -112,6 +114,16 @@ const struct column columns[COL_COUNT] = {
 		       .help = "KVM exits per second, all vCPUs (debugfs kvm/PID-FD/exits; root, KVM only)", .prio = 20, .wide = 7},
 	[COL_HELPERS] = {SCOUNT(h_count), .json = "helpers"},
 	[COL_NOTE] = {TEXT(note_text), .json = "note"},
+	/* libvirt's own figures, beside vtax's (doc/accuracy.md) */
+	[COL_LV_STATE] = {SCOUNT(lv_state), .json = "libvirt.state", .when = WHEN_LIBVIRT},
+	[COL_LV_NET_RX] = {LVRATE(lv_net_rx_bps), .json = "libvirt.net.rx"},
+	[COL_LV_NET_TX] = {LVRATE(lv_net_tx_bps), .json = "libvirt.net.tx"},
+	[COL_LV_BLK_RD] = {LVRATE(lv_blk_rd_bps), .json = "libvirt.block.read"},
+	[COL_LV_BLK_WR] = {LVRATE(lv_blk_wr_bps), .json = "libvirt.block.write"},
+	[COL_LV_NET_RX_BYTES] = {SBYTES(lv_net_rx_bytes), .json = "libvirt.net.rx_bytes", .when = WHEN_LIBVIRT},
+	[COL_LV_NET_TX_BYTES] = {SBYTES(lv_net_tx_bytes), .json = "libvirt.net.tx_bytes", .when = WHEN_LIBVIRT},
+	[COL_LV_BLK_RD_BYTES] = {SBYTES(lv_blk_rd_bytes), .json = "libvirt.block.read_bytes", .when = WHEN_LIBVIRT},
+	[COL_LV_BLK_WR_BYTES] = {SBYTES(lv_blk_wr_bytes), .json = "libvirt.block.write_bytes", .when = WHEN_LIBVIRT},
 };
 
 _Static_assert(sizeof(columns) / sizeof(columns[0]) == COL_COUNT, "one entry per column");
@@ -296,7 +308,8 @@ json_object *column_json(enum col_id c, const struct guest_view *v, bool *skip)
 {
 	const struct column *col = &columns[c];
 	*skip = (col->when == WHEN_VM_PROC && !(v->kind == KIND_VM && v->g->main_pid)) ||
-		(col->when == WHEN_SET && col->unit == UNIT_TEXT && !col->json_text(v));
+		(col->when == WHEN_SET && col->unit == UNIT_TEXT && !col->json_text(v)) ||
+		(col->when == WHEN_LIBVIRT && !runtimes[v->g->runtime].libvirt_api);
 	if (*skip)
 		return NULL;
 	switch (col->unit) {

@@ -90,8 +90,11 @@ static bool take_key(const char *form, size_t fl, const char *k, size_t kl, stru
 		str_copy(m->name, sizeof(m->name), m->id);
 		return true;
 	} else if (fl == 7 && !strncmp(form, "libvirt", 7)) {
-		char un[256];
-		cg_unescape(k, kl, un, sizeof(un));
+		char unb[256], *un = unb;
+		cg_unescape(k, kl, unb, sizeof(unb));
+		/* without systemd libvirtd makes "qemu-N-name.libvirt-qemu" */
+		if (!strncmp(un, "qemu-", 5) && un[5] >= '0' && un[5] <= '9')
+			un += 5;
 		char *dash = strchr(un, '-');
 		if (dash && all_digits(un, (size_t)(dash - un))) {
 			set(m->id, sizeof(m->id), un, (size_t)(dash - un));

@@ -375,6 +375,20 @@ static void host_totals(const struct host_sample *h, bool rates, struct host_vie
 	hv->mem_bar[MP_FREE] = rest;
 }
 
+/* libvirt's interface and block rates, over the interval between its
+ * two answers (the agent asks every 2 s, apart from the refreshes). */
+static void guest_libvirt(const struct guest_sample *p, const struct guest_sample *g,
+			  struct guest_view *v)
+{
+	uint64_t dt = counter_delta(g->lv_at_ns, p->lv_at_ns);
+	if (dt == VT_UNKNOWN || !dt)
+		return; /* no answer, or the same answer twice: no rate yet */
+	v->lv_net_rx_bps = rate(counter_delta(g->lv_net_rx_bytes, p->lv_net_rx_bytes), dt);
+	v->lv_net_tx_bps = rate(counter_delta(g->lv_net_tx_bytes, p->lv_net_tx_bytes), dt);
+	v->lv_blk_rd_bps = rate(counter_delta(g->lv_blk_rd_bytes, p->lv_blk_rd_bytes), dt);
+	v->lv_blk_wr_bps = rate(counter_delta(g->lv_blk_wr_bytes, p->lv_blk_wr_bytes), dt);
+}
+
 /* One guest's view: rates against its previous sample p (or none). */
 static void guest_view(const struct guest_sample *p, const struct guest_sample *g, uint64_t dt,
 		       unsigned ncpus, struct guest_view *v)
@@ -384,6 +398,7 @@ static void guest_view(const struct guest_sample *p, const struct guest_sample *
 	v->cpu_usr = v->cpu_sys = v->cpu_guest = v->cpu_iowait = v->cpu_total = v->cpu_tax = VT_NAN;
 	v->stall_cpu = v->stall_io = v->stall_mem = VT_NAN;
 	v->io_read_bps = v->io_write_bps = v->kvm_exits_ps = VT_NAN;
+	v->lv_net_rx_bps = v->lv_net_tx_bps = v->lv_blk_rd_bps = v->lv_blk_wr_bps = VT_NAN;
 	for (int t = 0; t < TG_COUNT; t++)
 		v->tg_pct[t] = VT_NAN;
 	if (p) {
@@ -394,6 +409,7 @@ static void guest_view(const struct guest_sample *p, const struct guest_sample *
 		if (g->at_ns != VT_UNKNOWN && p->at_ns != VT_UNKNOWN && g->at_ns > p->at_ns)
 			gdt = g->at_ns - p->at_ns;
 		guest_cpu(p, g, gdt, ncpus, v);
+		guest_libvirt(p, g, v);
 	}
 	guest_mem(g, v);
 	guest_why(v, &v->why);

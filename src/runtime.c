@@ -49,8 +49,10 @@ const struct runtime_def runtimes[] = {
 	},
 	[RT_LIBVIRT] = {
 		.name = "libvirt", .short_name = "libvirt", .kind = KIND_VM,
-		.description = "libvirt QEMU domain (machine-qemu-N-NAME.scope, NAME.libvirt-qemu)",
-		.cgroups = {{"machine-qemu\\x2d{libvirt}.scope", NULL}, {"{text}.libvirt-qemu", NULL}},
+		.description = "libvirt QEMU domain (machine-qemu-N-NAME.scope, "
+			       "machine/qemu-N-NAME.libvirt-qemu)",
+		/* the second: libvirtd without systemd (older ones: NAME.libvirt-qemu) */
+		.cgroups = {{"machine-qemu\\x2d{libvirt}.scope", NULL}, {"{libvirt}.libvirt-qemu", NULL}},
 		.cgroup_names = true,
 		.qemu_name = true,
 		.libvirt_api = true,

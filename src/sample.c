@@ -42,6 +42,8 @@ const struct u64_field guest_u64_fields[] = {
 	GFA(tg_threads, TG_VCPU, "tg_vcpu_threads"), GFA(tg_threads, TG_EMU, "tg_emu_threads"),
 	GFA(tg_threads, TG_IO, "tg_io_threads"), GFA(tg_threads, TG_VHOST, "tg_vhost_threads"),
 	GF(g_total), GF(g_avail), GF(g_free), GF(g_cache),
+	GF(lv_at_ns), GF(lv_state), GF(lv_cpu_ns), GF(lv_vcpu_ns), GF(lv_net_rx_bytes),
+	GF(lv_net_tx_bytes), GF(lv_blk_rd_bytes), GF(lv_blk_wr_bytes),
 };
 const size_t guest_u64_nfields = ARRAY_SIZE(guest_u64_fields);
 

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "agent-libvirt.h"
 #include "agent.h"
 #include "tap.h"
 #include "util.h"
@@ -177,5 +178,35 @@ int main(void)
 		CHECK_INT(n, 1); /* an id the API never lists is asked for once */
 		CHECK_STR(name, "");
 	}
+
+	/* libvirt's typed parameters as virsh domstats printed them here */
+	struct lv_domain d;
+	lv_domain_init(&d);
+	CHECK(d.bal_usable == VT_UNKNOWN && d.net_rx == VT_UNKNOWN, "libvirt domain starts unknown");
+	lv_domain_stat(&d, "state.state", 1);
+	lv_domain_stat(&d, "balloon.available", 210864);
+	lv_domain_stat(&d, "balloon.usable", 184652);
+	lv_domain_stat(&d, "balloon.unused", 181412);
+	lv_domain_stat(&d, "balloon.disk_caches", 2496);
+	lv_domain_stat(&d, "vcpu.0.time", 2300000000);
+	lv_domain_stat(&d, "vcpu.1.time", 700000000);
+	lv_domain_stat(&d, "vcpu.0.wait", 5);
+	lv_domain_stat(&d, "net.0.rx.bytes", 21870);
+	lv_domain_stat(&d, "net.1.rx.bytes", 130);
+	lv_domain_stat(&d, "net.0.tx.bytes", 21510);
+	lv_domain_stat(&d, "net.0.rx.pkts", 33);
+	lv_domain_stat(&d, "block.0.rd.bytes", 8400896);
+	lv_domain_stat(&d, "block.0.wr.bytes", 8388608);
+	lv_domain_stat(&d, "block.0.wr.reqs", 9);
+	lv_domain_stat(&d, "block.x.rd.bytes", 99);
+	lv_domain_stat(&d, "net..rx.bytes", 99);
+	CHECK(d.state == 1, "libvirt state");
+	CHECK(d.bal_available == 210864ull * 1024 && d.bal_usable == 184652ull * 1024 &&
+	      d.bal_unused == 181412ull * 1024 && d.bal_caches == 2496ull * 1024,
+	      "libvirt balloon KiB become bytes");
+	CHECK(d.vcpu_ns == 3000000000ull, "libvirt vCPU times add up");
+	CHECK(d.net_rx == 22000 && d.net_tx == 21510, "libvirt interfaces add up");
+	CHECK(d.blk_rd == 8400896 && d.blk_wr == 8388608, "libvirt disks add up, bad indexes ignored");
+	CHECK(d.cpu_ns == VT_UNKNOWN, "libvirt cpu.time unknown when not given");
 	return t_done("unit-agent");
 }

@@ -36,6 +36,10 @@ int main(void)
 	expect("/machine.slice/machine-qemu\\x2d1\\x2dweb\\x2d01.scope", RT_LIBVIRT, "1", "web-01",
 	       NULL);
 	expect("/machine/db.libvirt-qemu", RT_LIBVIRT, "db", "db", NULL);
+	/* libvirtd 9 without systemd, as it really names them */
+	expect("/machine/qemu-1-vtax-lv14.libvirt-qemu", RT_LIBVIRT, "1", "vtax-lv14", NULL);
+	expect("/machine/qemu-12-a.libvirt-qemu", RT_LIBVIRT, "12", "a", NULL);
+	expect("/machine/qemu-web.libvirt-qemu", RT_LIBVIRT, "qemu-web", "qemu-web", NULL);
 	expect("/machine.slice/machine-build\\x2dbox.scope", RT_NSPAWN, "build-box", "build-box",
 	       NULL);
 	expect("/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope",

@@ -158,6 +158,28 @@ int main(void)
 	t->p_stime_ns = S(3);
 	t->p_gtime_ns = 0;
 
+	/* a libvirt domain: its interface and disk rates over libvirt's own
+	 * interval (1.5 s here, not the refresh's 2 s); one without a new
+	 * answer has none */
+	struct guest_sample *l = add(&a, RT_LIBVIRT, "3", 15);
+	l->lv_at_ns = S(10);
+	l->lv_net_rx_bytes = 1000;
+	l->lv_net_tx_bytes = 0;
+	l->lv_blk_rd_bytes = 4096;
+	l->lv_blk_wr_bytes = 0;
+	l = add(&b, RT_LIBVIRT, "3", 15);
+	l->lv_at_ns = S(11.5);
+	l->lv_net_rx_bytes = 1000 + 3000;
+	l->lv_net_tx_bytes = 1500;
+	l->lv_blk_rd_bytes = 4096;
+	l->lv_blk_wr_bytes = VT_UNKNOWN;
+	l = add(&a, RT_LIBVIRT, "4", 16);
+	l->lv_at_ns = S(10);
+	l->lv_net_rx_bytes = 5;
+	l = add(&b, RT_LIBVIRT, "4", 16);
+	l->lv_at_ns = S(10);
+	l->lv_net_rx_bytes = 5;
+
 	/* first frame: memory, no rates */
 	struct frame f;
 	model_compute(NULL, &b, &f);
@@ -169,6 +191,12 @@ int main(void)
 
 	model_compute(&a, &b, &f);
 	CHECK(f.has_rates, "second frame has rates");
+	CHECK_NEAR(find(&f, "3")->lv_net_rx_bps, 2000.0, 1e-6);
+	CHECK_NEAR(find(&f, "3")->lv_net_tx_bps, 1000.0, 1e-6);
+	CHECK_NEAR(find(&f, "3")->lv_blk_rd_bps, 0.0, 1e-6);
+	CHECK(isnan(find(&f, "3")->lv_blk_wr_bps), "libvirt: an unknown counter has no rate");
+	CHECK(isnan(find(&f, "4")->lv_net_rx_bps), "libvirt: the same answer twice gives no rate");
+	CHECK(isnan(find(&f, "100")->lv_net_rx_bps), "not libvirt: no libvirt rate");
 	CHECK_NEAR(f.interval_s, 2.0, 1e-9);
 
 	/* host: user 100 (40 guest), nice 10, sys 20, idle 60, iow 5, irq 2, sirq 3: 200 */
@@ -257,7 +285,7 @@ int main(void)
 	/* sums: tax CPU 15 + 1 + 60 + 400 + 0 (podman: no helpers) */
 	CHECK_NEAR(f.host.tax_cpu, 476.0, 1e-6);
 	CHECK_U64(f.host.guests_tax, (1521 + 2 + 88) * MiB);
-	CHECK_INT(f.host.n_kind[KIND_VM], 3);
+	CHECK_INT(f.host.n_kind[KIND_VM], 5); /* 100, 555, 777, libvirt 3 and 4 */
 	CHECK_INT(f.host.n_kind[KIND_CT], 5); /* web, jumpy, abcabc, skew, def0 */
 	/* host own: total 8192 - free 2048 - cache 3072 = 3072 non-cache in use;
 	 * guests non-cache: VM 2011 + web 112 + qemu 600 */

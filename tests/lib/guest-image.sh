@@ -45,6 +45,8 @@ INIT_SRC=$LIBDIR/guest-init.sh
 # Modules the guest needs for virtio-balloon-pci, in load order.  Their
 # dependencies are added automatically; missing ones and built-ins skipped.
 WANT_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_balloon"
+# virtio disk and network (the libvirt lab domain has both)
+WANT_MODULES="$WANT_MODULES virtio_blk failover net_failover virtio_net"
 
 say() { printf 'guest-image: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -243,6 +245,7 @@ build_kernel() {
 
     rm -rf "$OUTDIR/modules"
     mv "$MODDIR" "$OUTDIR/modules"
+    printf '%s\n' "$WANT_MODULES" >"$OUTDIR/modules/want"
     printf '%s\n' "$krel" >"$OUTDIR/kernel-release"
     mv "$tmp/vmlinux" "$OUTDIR/vmlinux"
     rm -rf "$root"
@@ -292,8 +295,11 @@ build_initramfs() {
 
 # ---------------------------------------------------------------------------
 
+# the module list the modules were extracted for
+modules_current() { [ "$(cat "$OUTDIR/modules/want" 2>/dev/null)" = "$WANT_MODULES" ]; }
+
 up_to_date() {
-    [ -s "$OUTDIR/vmlinux" ] && [ -s "$OUTDIR/initramfs.cpio.gz" ] &&
+    modules_current && [ -s "$OUTDIR/vmlinux" ] && [ -s "$OUTDIR/initramfs.cpio.gz" ] &&
         [ -s "$OUTDIR/modules/order" ] && [ -s "$OUTDIR/kernel-release" ] &&
         [ "$(cat "$OUTDIR/initramfs.stamp" 2>/dev/null)" = "$(stamp)" ]
 }
@@ -359,7 +365,7 @@ ensure_image() {
     trap 'exit 130' INT TERM
 
     if [ ! -s "$OUTDIR/vmlinux" ] || [ ! -s "$OUTDIR/modules/order" ] ||
-        [ ! -s "$OUTDIR/kernel-release" ]; then
+        [ ! -s "$OUTDIR/kernel-release" ] || ! modules_current; then
         build_kernel "$TMP"
     fi
     say "building initramfs"

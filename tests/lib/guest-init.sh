@@ -8,6 +8,9 @@
 #   vtax.anon_mb=N   keep N MB of touched anonymous memory alive
 #   vtax.cache_mb=N  write N MB into a tmpfs file (counts as Cached/Shmem)
 #   vtax.burn=1      one busy loop on a vCPU (vtax.burn=K: K loops)
+#   vtax.disk_mb=N   write N MB to /dev/vda once, then read them back
+#   vtax.net=A,P,N   eth0 gets link-local address A/16, then N pings of
+#                    1000 bytes to P, 5 a second (VTAXNET when done)
 #
 # Serial console protocol (one line each, ttyS0):
 #   VTAXMOD ok|fail NAME       per module, at boot
@@ -52,6 +55,8 @@ echo "VTAXMODS loaded=$loaded failed=$failed"
 anon_mb=0
 cache_mb=0
 burn=0
+disk_mb=0
+net=
 num() {
     case $1 in
         '' | *[!0-9]*) echo 0 ;;
@@ -64,6 +69,8 @@ for arg in $cmdline; do
         vtax.anon_mb=*) anon_mb=$(num "${arg#*=}") ;;
         vtax.cache_mb=*) cache_mb=$(num "${arg#*=}") ;;
         vtax.burn=*) burn=$(num "${arg#*=}") ;;
+        vtax.disk_mb=*) disk_mb=$(num "${arg#*=}") ;;
+        vtax.net=*) net=${arg#*=} ;;
     esac
 done
 
@@ -151,6 +158,24 @@ while [ "$i" -lt "$burn" ]; do
     (while :; do :; done) &
     i=$((i + 1))
 done
+
+# ---- workload: virtio disk and network -----------------------------------
+if [ "$disk_mb" -gt 0 ]; then
+    if dd if=/dev/zero of=/dev/vda bs=1M count="$disk_mb" conv=fsync 2>/dev/null &&
+        dd if=/dev/vda of=/dev/null bs=1M count="$disk_mb" iflag=direct 2>/dev/null; then
+        echo "VTAXDISK wrote_mb=$disk_mb read_mb=$disk_mb"
+    else
+        echo "VTAXWARN disk workload failed"
+    fi
+fi
+if [ -n "$net" ]; then
+    addr=${net%%,*} rest=${net#*,}
+    peer=${rest%%,*} count=$(num "${rest#*,}")
+    ip link set eth0 up && ip addr add "$addr/16" dev eth0 ||
+        echo "VTAXWARN eth0 setup failed"
+    (ping -q -c "$count" -i 0.2 -s 1000 "$peer" >/dev/null 2>&1
+        echo "VTAXNET pings=$count peer=$peer") &
+fi
 
 # ---- report --------------------------------------------------------------
 rss=0
