@@ -42,6 +42,10 @@ const struct u64_field guest_u64_fields[] = {
 	GFA(tg_threads, TG_VCPU, "tg_vcpu_threads"), GFA(tg_threads, TG_EMU, "tg_emu_threads"),
 	GFA(tg_threads, TG_IO, "tg_io_threads"), GFA(tg_threads, TG_VHOST, "tg_vhost_threads"),
 	GF(g_total), GF(g_avail), GF(g_free), GF(g_cache),
+	GF(cg_kmem), GF(cg_kmem_stack), GF(cg_kmem_pagetables), GF(cg_kmem_sec_pagetables),
+	GF(cg_kmem_slab), GF(cg_kmem_percpu), GF(cg_kmem_sock), GF(cg_swap), GF(cg_oom_kills),
+	GF(cg_oom_at_ns), GF(cg_nr_throttled), GF(cg_throttled_ns), GF(vm_ksm_merging),
+	GF(vm_ksm_profit),
 };
 const size_t guest_u64_nfields = ARRAY_SIZE(guest_u64_fields);
 
