@@ -12,7 +12,7 @@
 
 /* Open files of one cgroup, kept between refreshes and re-read with
  * pread(): an open and a close per file per refresh saved. */
-#define CG_HFILES 16
+#define CG_HFILES 24
 struct cg_file {
 	int root;                  /* hierarchy fd */
 	const char *name;          /* file name (a string literal at its call site) */
@@ -34,6 +34,7 @@ struct cgfs {
 	int fd_cpuacct;     /* v1 cpuacct (or cpu,cpuacct) root, or -1 */
 	int fd_blkio;       /* v1 blkio root, or -1 */
 	int fd_pids;        /* v1 pids root, or -1 */
+	int fd_cpu;         /* v1 cpu (or cpu,cpuacct) root: CPU limit throttling, or -1 */
 	int found;          /* a read of the current cgroup found its file */
 	bool pressure;      /* guests: read cpu.pressure and memory.pressure */
 	uint64_t cpu_at_ns; /* ns, CLOCK_MONOTONIC: when the last guest's CPU

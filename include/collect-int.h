@@ -23,6 +23,7 @@
 struct lim_ent {
 	char *path;
 	uint64_t birth, limit, read_ns;
+	uint64_t oom_kills, oom_at_ns;  /* count, ns: to see the OOM count rise */
 };
 
 /* collect-vm.c: what is kept of a VM between refreshes. */

@@ -52,6 +52,18 @@ enum col_id {
 	COL_QANON,
 	COL_QFILE,
 	COL_QSHMEM,
+	COL_KSM,       /* mem.ksm; what the kernel knows of the guest: */
+	COL_KSM_PROFIT, /* JSON only */
+	COL_KMEM,
+	COL_KPT,       /* JSON only: mem.kernel.* */
+	COL_KSECPT,
+	COL_KSLAB,
+	COL_KPERCPU,
+	COL_KSOCK,
+	COL_SWAP,
+	COL_OOM,
+	COL_OOM_RECENT, /* JSON only */
+	COL_THRTL,
 	COL_READ,
 	COL_WRITE,
 	COL_EXITS,

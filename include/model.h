@@ -47,6 +47,8 @@ struct why {
 	uint64_t guest_cache;      /* of it: the guest's page cache held in host RAM */
 	uint64_t host_cache;       /* of it: host page cache charged to the guest */
 	uint64_t rest;             /* of it: QEMU and guest pages the guest does not use */
+	uint64_t kvm_pagetables;   /* of it: KVM's own page tables (sec_pagetables; not
+				      in rest); VT_UNKNOWN unknown */
 	double cpu_tax;            /* % of one CPU; NAN unknown */
 	bool cpu_shown;            /* the CPU tax is worth a clause (>= 0.05%) */
 	bool tcg;                  /* no guest time: QEMU does all the work */
@@ -74,7 +76,16 @@ struct guest_view {
 	bool mem_tax_lower_bound;      /* VM without the guest's own report */
 	uint64_t g_total, g_used, g_cache;
 	struct why why;                /* the explanation's case and parts */
+	/* what the kernel knows of the guest (doc/metrics.md) */
+	uint64_t mem_kernel;           /* bytes: kernel memory charged to it */
+	double cpu_throttled;          /* % of the interval throttled by its CPU limit
+				        * (summed over CPUs, like CPU%); NAN unknown */
+	uint64_t oom_kills;            /* count: OOM kills in the interval */
+	bool oom_recent;               /* an OOM kill in the last OOM_RECENT_NS */
 };
+
+/* How long a guest stays flagged after an OOM kill. */
+#define OOM_RECENT_NS (60000000000ull)
 
 /* The MEM bar: a partition of the host's RAM, bytes. */
 enum mem_part {

@@ -100,6 +100,29 @@ struct guest_sample {
 	uint64_t kvm_exits;        /* count: KVM exits of all its vCPUs since the VM
 				      started (debugfs kvm/PID-FD/exits; root) */
 
+	/* what the kernel knows of the guest beyond its usage (cgroup files;
+	 * KSM from the QEMU process) */
+	uint64_t cg_kmem;          /* bytes: memory.stat kernel (v2), memory.kmem.
+				      usage_in_bytes (v1); kernel memory charged */
+	uint64_t cg_kmem_stack, cg_kmem_pagetables, cg_kmem_sec_pagetables,
+		cg_kmem_slab, cg_kmem_percpu, cg_kmem_sock; /* bytes: memory.stat
+				      kernel_stack, pagetables, sec_pagetables (KVM's
+				      own page tables), slab, percpu, sock (v2) */
+	uint64_t cg_swap;          /* bytes: memory.swap.current (v2), memory.stat
+				      total_swap (v1) */
+	uint64_t cg_oom_kills;     /* count since the cgroup was made: memory.events
+				      oom_kill (v2), memory.oom_control oom_kill (v1) */
+	uint64_t cg_oom_at_ns;     /* ns, CLOCK_MONOTONIC: when vtax last saw
+				      cg_oom_kills rise; VT_UNKNOWN if it has not */
+	uint64_t cg_nr_throttled;  /* count: CFS periods throttled (cpu.stat) */
+	uint64_t cg_throttled_ns;  /* ns: time throttled by the CPU limit, summed over
+				      CPUs (cpu.stat throttled_usec, v1 throttled_time) */
+	uint64_t vm_ksm_merging;   /* bytes: QEMU's pages merged by KSM
+				      (/proc/PID/ksm_stat ksm_merging_pages x page) */
+	uint64_t vm_ksm_profit;    /* bytes: ksm_stat ksm_process_profit (merged
+				      and zero pages less KSM's rmap items); 0 when
+				      the kernel says it is negative */
+
 	/* guest's own view (balloon statistics), bytes */
 	uint64_t g_total, g_avail, g_free, g_cache;
 

@@ -28,6 +28,7 @@ int cgfs_open(struct cgfs *c, const char *root, char **cause)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd_v2 = c->fd_mem = c->fd_cpuacct = c->fd_blkio = c->fd_pids = c->fd_walk = -1;
+	c->fd_cpu = -1;
 	int rfd = open_dir(AT_FDCWD, root);
 	if (rfd < 0) {
 		int e = errno;
@@ -48,6 +49,9 @@ int cgfs_open(struct cgfs *c, const char *root, char **cause)
 	c->fd_v2 = open_dir(rfd, "unified");
 	c->fd_blkio = open_dir(rfd, "blkio");
 	c->fd_pids = open_dir(rfd, "pids");
+	c->fd_cpu = open_dir(rfd, "cpu");
+	if (c->fd_cpu < 0)
+		c->fd_cpu = open_dir(rfd, "cpu,cpuacct");
 	close(rfd);
 	if (c->fd_mem >= 0) {
 		c->fd_walk = c->fd_mem;
@@ -70,7 +74,7 @@ int cgfs_open(struct cgfs *c, const char *root, char **cause)
 
 void cgfs_close(struct cgfs *c)
 {
-	int fds[] = {c->fd_v2, c->fd_mem, c->fd_cpuacct, c->fd_blkio, c->fd_pids};
+	int fds[] = {c->fd_v2, c->fd_mem, c->fd_cpuacct, c->fd_blkio, c->fd_pids, c->fd_cpu};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -81,6 +85,7 @@ void cgfs_close(struct cgfs *c)
 	sb_free(&c->path);
 	memset(c, 0, sizeof(*c));
 	c->fd_v2 = c->fd_mem = c->fd_cpuacct = c->fd_blkio = c->fd_pids = c->fd_walk = -1;
+	c->fd_cpu = -1;
 }
 
 /* "rel/file" without the leading slash, in c->path. */
@@ -272,6 +277,9 @@ static void read_cpu(struct cgfs *c, const char *rel, struct guest_sample *g)
 		kv(c, "usage_usec", &g->cg_usage_ns, 1000);
 		kv(c, "user_usec", &g->cg_user_ns, 1000);
 		kv(c, "system_usec", &g->cg_system_ns, 1000);
+		/* with the cpu controller on: time spent throttled by cpu.max */
+		kv(c, "nr_throttled", &g->cg_nr_throttled, 1);
+		kv(c, "throttled_usec", &g->cg_throttled_ns, 1000);
 		if (g->cg_usage_ns != VT_UNKNOWN)
 			return;
 	}
@@ -336,6 +344,44 @@ static void read_mem(struct cgfs *c, const char *rel, struct guest_sample *g, bo
 	}
 }
 
+/* What the kernel spends and does for the guest beyond its usage:
+ * kernel memory, swap, OOM kills and CPU limit throttling. */
+static void read_kernel(struct cgfs *c, const char *rel, const char *cpu_rel,
+			struct guest_sample *g)
+{
+	uint64_t v;
+	if (c->version == 2) {
+		if (!cg_read(c, c->fd_v2, rel, "memory.stat")) {
+			kv(c, "kernel", &g->cg_kmem, 1);
+			kv(c, "kernel_stack", &g->cg_kmem_stack, 1);
+			kv(c, "pagetables", &g->cg_kmem_pagetables, 1);
+			kv(c, "sec_pagetables", &g->cg_kmem_sec_pagetables, 1);
+			kv(c, "slab", &g->cg_kmem_slab, 1);
+			kv(c, "percpu", &g->cg_kmem_percpu, 1);
+			kv(c, "sock", &g->cg_kmem_sock, 1);
+		}
+		if (!cg_read(c, c->fd_v2, rel, "memory.swap.current") && !parse_u64(c->buf.s, &v))
+			g->cg_swap = v;
+		if (!cg_read(c, c->fd_v2, rel, "memory.events"))
+			kv(c, "oom_kill", &g->cg_oom_kills, 1);
+	} else if (c->fd_mem >= 0) {
+		if (!cg_read(c, c->fd_mem, rel, "memory.kmem.usage_in_bytes") &&
+		    !parse_u64(c->buf.s, &v))
+			g->cg_kmem = v;
+		/* total_swap is there only with swap accounting on */
+		if (!cg_read(c, c->fd_mem, rel, "memory.stat"))
+			kv(c, "total_swap", &g->cg_swap, 1);
+		if (!cg_read(c, c->fd_mem, rel, "memory.oom_control"))
+			kv(c, "oom_kill", &g->cg_oom_kills, 1);
+	}
+	/* a hybrid host's unified cpu.stat has no throttling: v1 cpu has it */
+	if (g->cg_throttled_ns == VT_UNKNOWN && c->fd_cpu >= 0 &&
+	    !cg_read(c, c->fd_cpu, cpu_rel, "cpu.stat")) {
+		kv(c, "nr_throttled", &g->cg_nr_throttled, 1);
+		kv(c, "throttled_time", &g->cg_throttled_ns, 1);
+	}
+}
+
 int cgroup_read_guest(struct cgfs *c, const char *rel, const char *cpu_rel, uint64_t birth,
 		      struct guest_sample *g, bool limit)
 {
@@ -368,6 +414,7 @@ int cgroup_read_guest(struct cgfs *c, const char *rel, const char *cpu_rel, uint
 		g->cg_io_rbytes = r;
 		g->cg_io_wbytes = w;
 	}
+	read_kernel(c, rel, cpu_rel ? cpu_rel : rel, g);
 	c->cur = NULL;
 	return 0;
 }

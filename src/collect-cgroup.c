@@ -62,7 +62,7 @@ static void limit_remember(struct collector *c, const struct sample *s, const ui
 		if (!g->cgroup)
 			continue;
 		c->lim[c->nlim++] = (struct lim_ent){xstrdup(g->cgroup), g->birth, g->cg_mem_limit,
-						     read_ns[i]};
+						     read_ns[i], g->cg_oom_kills, g->cg_oom_at_ns};
 	}
 	qsort(c->lim, c->nlim, sizeof(*c->lim), cmp_lim);
 }
@@ -86,6 +86,19 @@ void collect_discover(struct collector *c, struct refresh *r)
 	r->ncg = r->s->nguests;
 	/* before the limit cache is replaced by this refresh's guests */
 	r->appeared = new_guests(c, r->s, r->ncg);
+}
+
+/* When the guest's OOM kill count last rose, carried from the last
+ * refresh: the model flags the guest while that is recent. */
+static void oom_seen(const struct collector *c, struct guest_sample *g)
+{
+	const struct lim_ent *e = limit_find(c, g);
+	if (!e || e->birth != g->birth)
+		return;
+	g->cg_oom_at_ns = e->oom_at_ns;
+	if (g->cg_oom_kills != VT_UNKNOWN && e->oom_kills != VT_UNKNOWN &&
+	    g->cg_oom_kills > e->oom_kills)
+		g->cg_oom_at_ns = g->at_ns;
 }
 
 /* Tasks in the guest, and with delay accounting but no io.pressure the
@@ -127,6 +140,7 @@ static bool read_guest(struct collector *c, struct sample *s, struct guest_sampl
 	if (le)
 		g->cg_mem_limit = le->limit;
 	*lim_read = le ? le->read_ns : g->at_ns;
+	oom_seen(c, g);
 	if (g->cg_io_some_us != VT_UNKNOWN)
 		s->psi_guest = 1;
 	count_tasks(c, g);

@@ -4,10 +4,12 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collect-int.h"
 #include "parse.h"
@@ -153,6 +155,31 @@ static void qemu_facts(struct collector *c, struct guest_sample *g, uint64_t sta
 		g->note = xstrdup(f.note);
 }
 
+/* Pages of QEMU merged by KSM (guest RAM is MADV_MERGEABLE), and what
+ * that saves after KSM's own bookkeeping; ksm_stat is a few counters,
+ * cheap to read every refresh. */
+static void read_ksm(struct collector *c, struct guest_sample *g)
+{
+	char path[64];
+	uint64_t pages, profit;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	snprintf(path, sizeof(path), "%d/ksm_stat", (int)g->main_pid);
+	if (!read_small_at(c->proc_fd, path, &c->buf, 4096)) {
+		if (!parse_kv_u64(c->buf.s, "ksm_merging_pages", &pages))
+			g->vm_ksm_merging = pages * page;
+		int r = parse_kv_u64(c->buf.s, "ksm_process_profit", &profit);
+		if (!r)
+			g->vm_ksm_profit = profit;
+		else if (r == -EINVAL && strstr(c->buf.s, "ksm_process_profit -"))
+			g->vm_ksm_profit = 0; /* costs more than it saves */
+		return;
+	}
+	/* kernels before 6.1 have only the merged pages */
+	snprintf(path, sizeof(path), "%d/ksm_merging_pages", (int)g->main_pid);
+	if (!read_small_at(c->proc_fd, path, &c->buf, 64) && !parse_u64(c->buf.s, &pages))
+		g->vm_ksm_merging = pages * page;
+}
+
 void collect_vm_facts(struct collector *c, struct refresh *r)
 {
 	for (size_t i = 0; i < r->s->nguests; i++) {
@@ -161,6 +188,7 @@ void collect_vm_facts(struct collector *c, struct refresh *r)
 			continue;
 		uint64_t start = main_start(c, g);
 		read_kvm(c, g, read_vm(c, g, start));
+		read_ksm(c, g);
 		qemu_facts(c, g, start);
 	}
 	vm_sweep(c);

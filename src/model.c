@@ -170,6 +170,8 @@ static void guest_cpu(const struct guest_sample *p, const struct guest_sample *g
 	v->io_read_bps = rate(counter_delta(g->cg_io_rbytes, p->cg_io_rbytes), dt);
 	v->io_write_bps = rate(counter_delta(g->cg_io_wbytes, p->cg_io_wbytes), dt);
 	v->kvm_exits_ps = rate(counter_delta(g->kvm_exits, p->kvm_exits), dt);
+	v->cpu_throttled = pct(counter_delta(g->cg_throttled_ns, p->cg_throttled_ns), dt);
+	v->oom_kills = counter_delta(g->cg_oom_kills, p->cg_oom_kills);
 	cap_cpu(v, helpers, ncpus);
 }
 
@@ -207,11 +209,41 @@ static void guest_mem(const struct guest_sample *g, struct guest_view *v)
 		v->mem_tax = VT_UNKNOWN;
 }
 
+/* KVM's own page tables (memory.stat sec_pagetables) are charged to
+ * the VM's cgroup outside guest RAM: part of its memory tax, at most
+ * the part of the tax they are counted in. */
+static uint64_t kvm_pagetables(const struct guest_sample *g, uint64_t within)
+{
+	if (g->cg_kmem_sec_pagetables == VT_UNKNOWN)
+		return VT_UNKNOWN;
+	return g->cg_kmem_sec_pagetables < within ? g->cg_kmem_sec_pagetables : within;
+}
+
+/* Kernel memory: memory.stat "kernel" (v2 since 5.18, v1's kmem usage),
+ * else the sum of the parts it is made of; and the OOM flag. */
+static void guest_kernel(const struct guest_sample *g, uint64_t now_ns, struct guest_view *v)
+{
+	v->mem_kernel = g->cg_kmem;
+	if (v->mem_kernel == VT_UNKNOWN && g->cg_kmem_slab != VT_UNKNOWN) {
+		const uint64_t parts[] = {g->cg_kmem_stack, g->cg_kmem_pagetables,
+					  g->cg_kmem_sec_pagetables, g->cg_kmem_slab,
+					  g->cg_kmem_percpu};
+		v->mem_kernel = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+			if (parts[i] != VT_UNKNOWN)
+				v->mem_kernel += parts[i];
+	}
+	v->oom_recent = (v->oom_kills != VT_UNKNOWN && v->oom_kills > 0) ||
+			(g->cg_oom_at_ns != VT_UNKNOWN && now_ns != VT_UNKNOWN &&
+			 now_ns >= g->cg_oom_at_ns && now_ns - g->cg_oom_at_ns < OOM_RECENT_NS);
+}
+
 /* The case and parts of the detail pane's explanation. */
 static void guest_why(const struct guest_view *v, struct why *w)
 {
 	const struct guest_sample *g = v->g;
 	memset(w, 0, sizeof(*w));
+	w->kvm_pagetables = VT_UNKNOWN;
 	w->tax = v->mem_tax;
 	w->cpu_tax = v->cpu_tax;
 	w->cpu_shown = !isnan(v->cpu_tax) && v->cpu_tax >= 0.05;
@@ -229,6 +261,9 @@ static void guest_why(const struct guest_view *v, struct why *w)
 		if (w->host_cache > v->mem_tax - w->guest_cache)
 			w->host_cache = v->mem_tax - w->guest_cache;
 		w->rest = v->mem_tax - w->guest_cache - w->host_cache;
+		w->kvm_pagetables = kvm_pagetables(g, w->rest);
+		if (w->kvm_pagetables != VT_UNKNOWN)
+			w->rest -= w->kvm_pagetables;
 	} else if (w->tcg && !isnan(v->cpu_usr) && v->cpu_usr > 5) {
 		w->c = WHY_VM_TCG;
 	} else if (w->cpu_shown) {
@@ -236,6 +271,8 @@ static void guest_why(const struct guest_view *v, struct why *w)
 	} else {
 		w->c = WHY_VM_LOWER;
 	}
+	if (w->c != WHY_VM_SPLIT && v->mem_tax != VT_UNKNOWN)
+		w->kvm_pagetables = kvm_pagetables(g, v->mem_tax);
 }
 
 static void host_cpu(const struct host_sample *p, const struct host_sample *h, struct host_view *v)
@@ -399,6 +436,8 @@ static void guest_view(const struct guest_sample *p, const struct guest_sample *
 	v->stall_cpu = v->stall_io = v->stall_mem = VT_NAN;
 	v->io_read_bps = v->io_write_bps = v->kvm_exits_ps = VT_NAN;
 	v->lv_net_rx_bps = v->lv_net_tx_bps = v->lv_blk_rd_bps = v->lv_blk_wr_bps = VT_NAN;
+	v->cpu_throttled = VT_NAN;
+	v->oom_kills = VT_UNKNOWN;
 	for (int t = 0; t < TG_COUNT; t++)
 		v->tg_pct[t] = VT_NAN;
 	if (p) {
@@ -455,6 +494,7 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 		const struct guest_sample *g = &cur->guests[i];
 		const struct guest_sample *p = idx ? find_prev(idx, prev->nguests, g) : NULL;
 		guest_view(p, g, dt, h->ncpus, &f->guests[i]);
+		guest_kernel(g, h->mono_ns, &f->guests[i]);
 		add_to_host(&f->guests[i], &f->host);
 	}
 	free(idx);

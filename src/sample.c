@@ -44,6 +44,10 @@ const struct u64_field guest_u64_fields[] = {
 	GF(g_total), GF(g_avail), GF(g_free), GF(g_cache),
 	GF(lv_at_ns), GF(lv_state), GF(lv_cpu_ns), GF(lv_vcpu_ns), GF(lv_net_rx_bytes),
 	GF(lv_net_tx_bytes), GF(lv_blk_rd_bytes), GF(lv_blk_wr_bytes),
+	GF(cg_kmem), GF(cg_kmem_stack), GF(cg_kmem_pagetables), GF(cg_kmem_sec_pagetables),
+	GF(cg_kmem_slab), GF(cg_kmem_percpu), GF(cg_kmem_sock), GF(cg_swap), GF(cg_oom_kills),
+	GF(cg_oom_at_ns), GF(cg_nr_throttled), GF(cg_throttled_ns), GF(vm_ksm_merging),
+	GF(vm_ksm_profit),
 };
 const size_t guest_u64_nfields = ARRAY_SIZE(guest_u64_fields);
 

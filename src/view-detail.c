@@ -28,6 +28,10 @@ static void explain_split(const struct why *w, struct sb *out)
 		fmt_bytes(a, sizeof(a), w->rest);
 		sb_printf(out, ", QEMU and free guest pages %s", a);
 	}
+	if (w->kvm_pagetables != VT_UNKNOWN && w->kvm_pagetables >= (1u << 20)) {
+		fmt_bytes(a, sizeof(a), w->kvm_pagetables);
+		sb_printf(out, ", KVM page tables %s", a);
+	}
 	sb_addc(out, '.');
 	if (w->cpu_shown)
 		sb_printf(out, w->tcg ? " CPU tax %.1f%%: all QEMU (TCG)."
@@ -53,7 +57,12 @@ void view_explain(const struct guest_view *v, char *buf, size_t sz)
 		break;
 	case WHY_VM_LOWER:
 		sb_adds(&out, "Memory tax is QEMU's own memory outside guest RAM (a lower bound: the "
-			      "guest does not report its memory).");
+			      "guest does not report its memory)");
+		if (w->kvm_pagetables != VT_UNKNOWN && w->kvm_pagetables >= (1u << 20)) {
+			fmt_bytes(a, sizeof(a), w->kvm_pagetables);
+			sb_printf(&out, ", KVM page tables %s of it", a);
+		}
+		sb_addc(&out, '.');
 		break;
 	case WHY_CT_HELPERS:
 		fmt_bytes(a, sizeof(a), v->g->h_mem);
@@ -234,6 +243,57 @@ static void memory_lines(struct vscreen *vs, const struct frame *f, const struct
 	lb_finish(vs, &b);
 }
 
+/* What the kernel knows of the guest: KSM (VMs), kernel memory and its
+ * parts, swap, OOM kills and throttling by its own CPU limit. */
+static void kernel_line(struct vscreen *vs, const struct guest_view *v, int width)
+{
+	const struct guest_sample *g = v->g;
+	char a[16], b[16];
+	struct lb lb;
+	lb_new(vs, width, &lb);
+	lb_put(&lb, " kernel", VA_LABEL);
+	/* what an admin acts on first: a narrow screen cuts the parts */
+	lb_printf(&lb, VA_NORMAL, isnan(v->cpu_throttled) ? " throttled -" : " throttled %.1f%%",
+		  isnan(v->cpu_throttled) ? 0 : v->cpu_throttled);
+	enum vattr oa = v->oom_recent ? VA_WARN : VA_NORMAL;
+	if (v->oom_kills == VT_UNKNOWN)
+		lb_put(&lb, ", oom -", oa);
+	else
+		lb_printf(&lb, oa, ", oom %llu", (unsigned long long)v->oom_kills);
+	if (v->oom_recent)
+		lb_put(&lb, " (recent kill)", VA_WARN);
+	fmt_bytes(a, sizeof(a), g->cg_swap);
+	lb_printf(&lb, VA_NORMAL, ", swap %s", a);
+	if (v->kind == KIND_VM && g->main_pid) {
+		fmt_bytes(a, sizeof(a), g->vm_ksm_merging);
+		fmt_bytes(b, sizeof(b), g->vm_ksm_profit);
+		lb_printf(&lb, VA_NORMAL, ", ksm %s (profit %s)", a, b);
+	}
+	fmt_bytes(a, sizeof(a), v->mem_kernel);
+	lb_printf(&lb, VA_NORMAL, ", kmem %s", a);
+	static const struct {
+		const char *name;
+		size_t off;
+	} parts[] = {
+		{"kvm pgtables", offsetof(struct guest_sample, cg_kmem_sec_pagetables)},
+		{"pgtables", offsetof(struct guest_sample, cg_kmem_pagetables)},
+		{"slab", offsetof(struct guest_sample, cg_kmem_slab)},
+		{"percpu", offsetof(struct guest_sample, cg_kmem_percpu)},
+		{"sock", offsetof(struct guest_sample, cg_kmem_sock)},
+	};
+	int shown = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+		uint64_t x = *(const uint64_t *)(const void *)((const char *)g + parts[i].off);
+		if (x == VT_UNKNOWN)
+			continue;
+		fmt_bytes(a, sizeof(a), x);
+		lb_printf(&lb, VA_DIM, "%s%s %s", shown++ ? ", " : " (", parts[i].name, a);
+	}
+	if (shown)
+		lb_put(&lb, ")", VA_DIM);
+	lb_finish(vs, &lb);
+}
+
 /* The why sentence; a second line when it needs one. Returns whether it
  * took two. */
 static bool why_lines(struct vscreen *vs, const struct guest_view *v, int width)
@@ -304,6 +364,7 @@ void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *
 	title_line(vs, v, u, width);
 	threads_line(vs, v, width);
 	memory_lines(vs, f, v, u, width);
+	kernel_line(vs, v, width);
 	bool two = why_lines(vs, v, width);
 	tax_lines(vs, v, u, h, width, !two);
 }

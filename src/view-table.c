@@ -44,7 +44,8 @@ static int text_cells(enum col_id c, const struct frame *f, int w, int cap)
 	for (size_t i = 0; i < f->n; i++) {
 		char cell[512];
 		column_cell(c, &f->guests[i], cell, sizeof(cell), 0);
-		int n = text_width(cell);
+		/* the "!" of a recent OOM kill goes before the name */
+		int n = text_width(cell) + (c == COL_NAME && f->guests[i].oom_recent);
 		if (n > cap)
 			n = cap;
 		if (n > w)
@@ -173,7 +174,7 @@ static void layout_fit(struct vscreen *vs, const struct frame *f, const struct u
 	for (size_t i = 0; i < f->n; i++) {
 		char cell[512];
 		column_cell(COL_NAME, &f->guests[i], cell, sizeof(cell), 0);
-		int n = text_width(cell);
+		int n = text_width(cell) + f->guests[i].oom_recent;
 		name_need = n > name_need ? n : name_need;
 	}
 	for (int c = 0; c < COL_COUNT; c++) {
@@ -270,6 +271,14 @@ void table_row(struct vscreen *vs, const struct guest_view *v, bool selected, in
 			[HINT_NONE] = VA_NORMAL, [HINT_TAX] = VA_TAX, [HINT_GUEST] = VA_GUEST,
 			[HINT_DIM] = VA_DIM,
 		};
+		if (v->oom_recent && (c == COL_NAME || (c == COL_ID && span)) && w >= 2) {
+			/* an OOM kill in the last minute: "!" before the name */
+			column_cell(c == COL_ID ? COL_NAME : (enum col_id)c, v, cell + 1,
+				    sizeof(cell) - 1, w - 1);
+			cell[0] = '!';
+			lb_put(&b, cell, VA_WARN);
+			continue;
+		}
 		lb_put(&b, cell, hint_attr[columns[c].hint]);
 	}
 	if (selected)

@@ -117,6 +117,27 @@ check "live v2: no pressure files (psi=0): pressure unknown" pyjson "$tmp/lv1.js
 check "live v2: three guests, nothing else (live QEMU processes aside)" pyjson "$tmp/lv1.json" \
 	"len([g for g in d['guests'] if g['runtime'] != 'qemu']) == 3"
 check "live v2: no error output" no_output "$tmp/err"
+# v2 kernel facts: memory.stat kernel and parts, swap, OOM kills and
+# throttling, over two frames in which the OOM count and throttled time rise
+k2="$tmp/k2"; mkdir -p "$k2/lxc/102"; : >"$k2/cgroup.controllers"
+mk "$k2/lxc/102/memory.current" "104857600\n"
+mk "$k2/lxc/102/memory.stat" "anon 52428800\nfile 10485760\nkernel 8388608\nkernel_stack 262144\npagetables 1048576\nsec_pagetables 2097152\npercpu 131072\nsock 65536\nslab 4194304\n"
+mk "$k2/lxc/102/memory.swap.current" "3145728\n"
+mk "$k2/lxc/102/memory.events" "low 0\nhigh 0\nmax 5\noom 2\noom_kill 2\noom_group_kill 0\n"
+mk "$k2/lxc/102/cpu.stat" "usage_usec 1000000\nuser_usec 800000\nsystem_usec 200000\nnr_periods 100\nnr_throttled 40\nthrottled_usec 3000000\n"
+"$VTAX" --json -n 2 -d 1 --cgroup-root "$k2" >"$tmp/k2.json" 2>"$tmp/err" &
+kp=$!
+sleep 0.5
+mk "$k2/lxc/102/memory.events" "low 0\nhigh 0\nmax 9\noom 3\noom_kill 3\noom_group_kill 0\n"
+mk "$k2/lxc/102/cpu.stat" "usage_usec 1200000\nuser_usec 950000\nsystem_usec 250000\nnr_periods 110\nnr_throttled 48\nthrottled_usec 3800000\n"
+wait $kp || fail "vtax on the v2 kernel fixture ran"
+head -1 "$tmp/k2.json" >"$tmp/k20.json"; tail -1 "$tmp/k2.json" >"$tmp/k21.json"
+check "v2: kernel memory and its parts" pyjson "$tmp/k21.json" "guest(id='102')['mem']['kernel'] == {'total': 8388608, 'pagetables': 1048576, 'sec_pagetables': 2097152, 'slab': 4194304, 'percpu': 131072, 'sock': 65536}"
+check "v2: swap from memory.swap.current" pyjson "$tmp/k21.json" "guest(id='102')['mem']['swap'] == 3145728"
+check "v2: first frame: OOM kills and throttling unknown, not 0" pyjson "$tmp/k20.json" "guest(id='102')['mem']['oom_kills'] is None and guest(id='102')['cpu']['throttled'] is None and not guest(id='102')['mem']['oom_recent']"
+check "v2: one OOM kill in the interval, flagged recent" pyjson "$tmp/k21.json" "guest(id='102')['mem']['oom_kills'] == 1 and guest(id='102')['mem']['oom_recent']"
+check "v2: throttled 0.8 s of the interval" pyjson "$tmp/k21.json" "abs(guest(id='102')['cpu']['throttled'] - 80 / d['interval']) < 1"
+check "v2: no KSM for a container" pyjson "$tmp/k21.json" "'ksm' not in guest(id='102')['mem']"
 
 # hybrid: v1 memory and cpuacct, cgroup2 'unified' with cpu.stat and pressure
 hy="$tmp/hy"
@@ -132,6 +153,23 @@ mk "$hy/unified/lxc.payload.web/io.pressure" "some avg10=0.00 avg60=0.00 avg300=
 mk "$hy/memory/lxc.monitor.web/memory.usage_in_bytes" "1048576\n"
 "$VTAX" --json -n 1 --cgroup-root "$hy" >"$tmp/hy.json" 2>"$tmp/err" || fail "vtax on the hybrid fixture ran"
 check "hybrid: LXC found with v1 memory numbers" pyjson "$tmp/hy.json" "guest(id='web')['mem']['host'] == 209715200 + 1048576 and guest(id='web')['mem']['page_cache'] == 104857600 and guest(id='web')['mem']['working_set'] == 209715200 - 83886080"
+check "hybrid: no kmem, swap, OOM or cpu files: unknown" pyjson "$tmp/hy.json" "guest(id='web')['mem']['kernel']['total'] is None and guest(id='web')['mem']['swap'] is None and guest(id='web')['mem']['oom_kills'] is None"
+mkdir -p "$hy/cpu/lxc.payload.web"
+mk "$hy/memory/lxc.payload.web/memory.kmem.usage_in_bytes" "7340032\n"
+mk "$hy/memory/lxc.payload.web/memory.stat" "cache 1\nrss 2\ntotal_cache 104857600\ntotal_rss 94371840\ntotal_inactive_file 83886080\ntotal_shmem 0\ntotal_swap 2097152\n"
+mk "$hy/memory/lxc.payload.web/memory.oom_control" "oom_kill_disable 0\nunder_oom 0\noom_kill 4\n"
+mk "$hy/cpu/lxc.payload.web/cpu.stat" "nr_periods 10\nnr_throttled 5\nthrottled_time 1000000000\n"
+"$VTAX" --json -n 2 -d 1 --cgroup-root "$hy" >"$tmp/hyk.json" 2>"$tmp/err" &
+kp=$!
+sleep 0.5
+mk "$hy/memory/lxc.payload.web/memory.oom_control" "oom_kill_disable 0\nunder_oom 0\noom_kill 6\n"
+mk "$hy/cpu/lxc.payload.web/cpu.stat" "nr_periods 20\nnr_throttled 12\nthrottled_time 1500000000\n"
+wait $kp || fail "vtax on the hybrid kernel fixture ran"
+tail -1 "$tmp/hyk.json" >"$tmp/hyk1.json"
+check "hybrid: v1 kmem total (no parts), total_swap" pyjson "$tmp/hyk1.json" "guest(id='web')['mem']['kernel']['total'] == 7340032 and guest(id='web')['mem']['kernel']['slab'] is None and guest(id='web')['mem']['swap'] == 2097152"
+check "hybrid: v1 oom_control: 2 kills in the interval" pyjson "$tmp/hyk1.json" "guest(id='web')['mem']['oom_kills'] == 2 and guest(id='web')['mem']['oom_recent']"
+check "hybrid: throttling from the v1 cpu hierarchy (0.5 s)" pyjson "$tmp/hyk1.json" "abs(guest(id='web')['cpu']['throttled'] - 50 / d['interval']) < 1"
+rm -rf "$hy/cpu" "$hy/memory/lxc.payload.web/memory.kmem.usage_in_bytes" "$hy/memory/lxc.payload.web/memory.oom_control"
 check "hybrid: huge v1 limit is no limit" pyjson "$tmp/hy.json" "guest(id='web')['mem']['limit'] is None"
 check "hybrid: monitor cgroup is tax, not a guest" pyjson "$tmp/hy.json" "len([g for g in d['guests'] if g['runtime'] != 'qemu']) == 1 and guest(id='web')['mem']['tax'] == 1048576"
 

@@ -36,6 +36,7 @@ mk "$pr/uptime" "12345.67 23456.78\n"
 mk "$pr/spl/kstat/zfs/arcstats" "13 1 0x01 123 33456 1234 5678\nname                            type data\nhits                            4    100\nsize                            4    1073741824\n"
 mk "$pr/sys/kernel/task_delayacct" "1\n"
 mk "$pr/$qpid/comm" "qemu-system-x86\n"
+mk "$pr/$qpid/ksm_stat" "ksm_rmap_items 900\nksm_zero_pages 0\nksm_merging_pages 2560\nksm_process_profit -57600\nksm_merge_any: no\nksm_mergeable: yes\n"
 # guest RAM: 256 MiB anonymous, 100 MiB of it resident; 2 MiB of hugetlb apart
 mk "$pr/$qpid/smaps" "7f0000000000-7f0010000000 rw-p 00000000 00:00 0 \nSize:             262144 kB\nRss:              102400 kB\nPrivate_Hugetlb:       0 kB\n7f0020000000-7f0020200000 rw-s 00000000 00:0e 1234                       /dev/hugepages/qemu_back_mem\nSize:               2048 kB\nRss:                   0 kB\nPrivate_Hugetlb:    2048 kB\n"
 
@@ -65,6 +66,8 @@ check "QEMU: name from -name, working set from smaps" pyjson "$tmp/on.json" \
 	"guest(id='$qpid')['name'] == 'fx-vm' and guest(id='$qpid')['mem']['working_set'] == 104857600"
 check "QEMU: hugetlb from smaps counts towards its memory" pyjson "$tmp/on.json" \
 	"guest(id='$qpid')['mem']['host'] - guest(id='$qpid')['mem']['qemu']['rss'] == 2097152"
+check "QEMU: KSM merged pages from ksm_stat, a negative profit as 0" pyjson "$tmp/on.json" \
+	"guest(runtime='qemu')['mem']['ksm'] == 2560 * $(getconf PAGESIZE) and guest(runtime='qemu')['mem']['ksm_profit'] == 0"
 check "task_delayacct 1: QEMU iowait from delay accounting" pyjson "$tmp/on.json" \
 	"guest(id='$qpid')['cpu']['iowait_source'] == 'delayacct'"
 check "task_delayacct 1: the container's threads listed (3)" pyjson "$tmp/on.json" \

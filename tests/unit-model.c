@@ -53,6 +53,68 @@ static const struct guest_view *find(const struct frame *f, const char *id)
 	return NULL;
 }
 
+/* What the kernel knows: throttling, OOM kills and their flag, kernel
+ * memory from its parts, KVM's page tables in a VM's memory tax. */
+static void kernel_facts(void)
+{
+	struct sample a = {0}, b = {0};
+	host(&a, S(100), 1000, 100, 500, 5000, 50, 20, 30, 0);
+	host(&b, S(102), 1100, 110, 520, 5060, 55, 22, 33, 0);
+	struct guest_sample *ca = add(&a, RT_LXC, "capped", 7);
+	struct guest_sample *cb = add(&b, RT_LXC, "capped", 7);
+	ca->cg_throttled_ns = S(5);
+	cb->cg_throttled_ns = S(6.6);  /* 1.6 s throttled of 2 s */
+	ca->cg_oom_kills = 3;
+	cb->cg_oom_kills = 4;
+	cb->cg_kmem_slab = 4 * MiB;    /* no "kernel" key: the sum of the parts */
+	cb->cg_kmem_pagetables = 1 * MiB;
+	cb->cg_kmem_sock = 8 * MiB;    /* not part of "kernel" */
+	struct guest_sample *oa = add(&a, RT_LXC, "old-oom", 8);
+	struct guest_sample *ob = add(&b, RT_LXC, "old-oom", 8);
+	oa->cg_oom_kills = ob->cg_oom_kills = 1;
+	ob->cg_oom_at_ns = S(102) - OOM_RECENT_NS + S(1); /* 59 s ago */
+	struct guest_sample *la = add(&a, RT_LXC, "long-ago", 9);
+	struct guest_sample *lb = add(&b, RT_LXC, "long-ago", 9);
+	la->cg_oom_kills = lb->cg_oom_kills = 1;
+	lb->cg_oom_at_ns = S(102) - OOM_RECENT_NS - S(1);
+	lb->cg_kmem = 5 * MiB;
+	struct guest_sample *va = add(&a, RT_PVE_QEMU, "300", 10);
+	struct guest_sample *vb = add(&b, RT_PVE_QEMU, "300", 10);
+	va->main_pid = vb->main_pid = 4000;
+	vb->cg_mem_current = 1100 * MiB;
+	vb->g_total = 1024 * MiB;
+	vb->g_avail = 124 * MiB;       /* used 900M: tax 200M */
+	vb->g_cache = 50 * MiB;
+	vb->cg_mem_file = 0;
+	vb->cg_kmem_sec_pagetables = 6 * MiB;
+	struct frame f;
+	model_compute(&a, &b, &f);
+	const struct guest_view *gv = find(&f, "capped");
+	CHECK_NEAR(gv->cpu_throttled, 80.0, 1e-6);
+	CHECK_U64(gv->oom_kills, 1);
+	CHECK(gv->oom_recent, "a kill in the interval is recent");
+	CHECK_U64(gv->mem_kernel, 5 * MiB);
+	gv = find(&f, "old-oom");
+	CHECK_U64(gv->oom_kills, 0);
+	CHECK(gv->oom_recent, "a kill seen 59 s ago is recent");
+	CHECK(isnan(gv->cpu_throttled), "no cpu.stat throttling: unknown");
+	CHECK_U64(gv->mem_kernel, VT_UNKNOWN);
+	gv = find(&f, "long-ago");
+	CHECK(!gv->oom_recent, "a kill seen 61 s ago is not");
+	CHECK_U64(gv->mem_kernel, 5 * MiB);
+	gv = find(&f, "300");
+	CHECK_INT(gv->why.c, WHY_VM_SPLIT);
+	CHECK_U64(gv->why.kvm_pagetables, 6 * MiB);
+	CHECK_U64(gv->why.rest, 200 * MiB - 50 * MiB - 6 * MiB);
+	frame_free(&f);
+	model_compute(NULL, &b, &f);
+	gv = find(&f, "capped");
+	CHECK(gv->oom_kills == VT_UNKNOWN && !gv->oom_recent, "first frame: kills unknown");
+	frame_free(&f);
+	sample_free(&a);
+	sample_free(&b);
+}
+
 int main(void)
 {
 	struct sample a = {0}, b = {0};
@@ -319,6 +381,8 @@ int main(void)
 	model_compute(&a, &b, &f);
 	CHECK(f.nprocs == 3 && isnan(f.procs[0].cpu), "another focus: no rates");
 	frame_free(&f);
+
+	kernel_facts();
 
 	CHECK_U64(counter_delta(5, 7), 0);
 	CHECK_U64(counter_delta(VT_UNKNOWN, 7), VT_UNKNOWN);
