@@ -107,6 +107,10 @@ void collect_focus(struct collector *c, struct sample *s);
 
 /* collect-vm.c */
 void collect_vm_facts(struct collector *c, struct refresh *r);
+/* Tell the agent where the VM's guest agent listens: qga_path from its
+ * QEMU command line, else its runtime's qga_sock ("" when neither). */
+void collect_want_qga(struct collector *c, const struct guest_sample *g, int pid, uint64_t start,
+		      const char *qga_path);
 
 /* collect-names.c: in the order the sources win (runtime.h) */
 void collect_config_names(struct collector *c, struct refresh *r);

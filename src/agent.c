@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent-qga.h"
 #include "agent.h"
 #include "util.h"
 
@@ -70,6 +71,7 @@ struct agent {
 	char **reported;              /* problems reported and not yet cleared */
 	size_t nrep;
 	bool curl_ready;              /* curl_global_init done (agent thread) */
+	struct qga *qga;              /* guest agent sessions (agent-qga.c) */
 };
 
 /* ---- libcurl, loaded on first use ------------------------------------------ */
@@ -163,7 +165,7 @@ char *agent_notice(struct agent *a)
 		a->nnot--;
 	}
 	pthread_mutex_unlock(&a->mu);
-	return n;
+	return n ? n : qga_notice(a->qga);
 }
 
 /* ---- Engine API ---------------------------------------------------------- */
@@ -748,6 +750,7 @@ static void *agent_main(void *arg)
 		pthread_mutex_unlock(&a->mu);
 		do_names(a);
 		do_vms(a);
+		qga_work(a->qga, &a->stop);
 		pthread_mutex_lock(&a->mu);
 		if (a->stop)
 			break;
@@ -791,6 +794,7 @@ struct agent *agent_new(const struct agent_opts *o)
 	}
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
+	a->qga = qga_new(a->timeout_ms);
 	/* libcurl (and its TLS stack) is set up only when a container API is
 	 * first asked: a host without containers never pays for it */
 	/* started lazily, when the first guest that needs it appears */
@@ -810,6 +814,7 @@ void agent_free(struct agent *a)
 	}
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
+	qga_free(a->qga);
 	/* libcurl stays loaded: unloading it at exit gains nothing */
 	if (a->curl_ready)
 		curl.global_cleanup();
@@ -833,6 +838,7 @@ void agent_begin(struct agent *a)
 		a->apis[i].used = false;
 	for (size_t i = 0; i < a->nnames; i++)
 		a->names[i].wanted = false;
+	qga_begin(a->qga);
 }
 
 void agent_want_vm(struct agent *a, int pid, uint64_t start, const char *qmp_path)
@@ -888,6 +894,7 @@ void agent_commit(struct agent *a)
 			a->names[o++] = a->names[i];
 	a->nnames = o;
 	bool wake = false;
+	work = qga_commit(a->qga) || work;
 	for (size_t i = 0; i < a->napis; i++) {
 		work = work || a->apis[i].used;
 		wake = wake || a->apis[i].need;
@@ -927,4 +934,9 @@ bool agent_container_name(struct agent *a, enum runtime rt, const char *id, char
 	}
 	pthread_mutex_unlock(&a->mu);
 	return have;
+}
+
+struct qga *agent_qga(struct agent *a)
+{
+	return a->qga;
 }

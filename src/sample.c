@@ -42,6 +42,9 @@ const struct u64_field guest_u64_fields[] = {
 	GFA(tg_threads, TG_VCPU, "tg_vcpu_threads"), GFA(tg_threads, TG_EMU, "tg_emu_threads"),
 	GFA(tg_threads, TG_IO, "tg_io_threads"), GFA(tg_threads, TG_VHOST, "tg_vhost_threads"),
 	GF(g_total), GF(g_avail), GF(g_free), GF(g_cache),
+	GF(qga_ncpu), GF(qga_user), GF(qga_system), GF(qga_iowait), GF(qga_steal), GF(qga_idle),
+	GF(qga_prev_user), GF(qga_prev_system), GF(qga_prev_iowait), GF(qga_prev_steal),
+	GF(qga_prev_idle),
 };
 const size_t guest_u64_nfields = ARRAY_SIZE(guest_u64_fields);
 
@@ -84,6 +87,7 @@ void guest_sample_release(struct guest_sample *g)
 	free(g->cgroup);
 	free(g->helper_cg);
 	free(g->note);
+	free(g->qga_note);
 }
 
 void sample_clear(struct sample *s)
