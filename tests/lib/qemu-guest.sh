@@ -15,6 +15,9 @@
 #       command line often has it (QOM names it device[N]).
 #       --proxmox-monitors: QMP as Proxmox gives it (-chardev and -mon,
 #       then a second control monitor that connects out to qmeventd).
+#       --qga PATH: a QEMU guest agent port as Proxmox gives it (a
+#       virtio-serial port org.qemu.guest_agent.0 on a socket chardev QEMU
+#       listens on at PATH); the guest starts qemu-ga on it (vtax.qga=1).
 #       Guest parameters go in --append: vtax.anon_mb=N vtax.cache_mb=N
 #       vtax.burn=1.  State for `stop` is kept in PIDFILE.state.
 #   qemu-guest.sh wait-ready LOG [TIMEOUT_S]
@@ -172,6 +175,7 @@ ensure_qemu() {
 
 cmd_start() {
     local name mem="" cpus=1 balloon=0 cgroup="" qmp="" log="" pidfile="" append="" pvemon=0
+    local qga=""
     [ $# -ge 1 ] || usage
     name=$1
     shift
@@ -185,6 +189,7 @@ cmd_start() {
             --proxmox-monitors) pvemon=1; shift ;;
             --cgroup) cgroup=${2?--cgroup needs REL}; shift 2 ;;
             --qmp) qmp=${2?--qmp needs PATH}; shift 2 ;;
+            --qga) qga=${2?--qga needs PATH}; shift 2 ;;
             --log) log=${2?--log needs FILE}; shift 2 ;;
             --pidfile) pidfile=${2?--pidfile needs FILE}; shift 2 ;;
             --append) append=${2?--append needs ARGS}; shift 2 ;;
@@ -207,6 +212,8 @@ cmd_start() {
     log=${log:-$RUNDIR/$base.log}
     pidfile=${pidfile:-$RUNDIR/$base.pid}
     [ "${#qmp}" -lt 108 ] || die "QMP socket path too long (max 107): $qmp"
+    [ "${#qga}" -lt 108 ] || die "agent socket path too long (max 107): $qga"
+    [ -z "$qga" ] || append="vtax.qga=1${append:+ $append}"
 
     ensure_qemu
     local rc=0
@@ -226,6 +233,7 @@ cmd_start() {
     {
         printf 'name %s\n' "$name"
         printf 'qmp %s\n' "$qmp"
+        [ -z "$qga" ] || printf 'qga %s\n' "$qga"
         printf 'log %s\n' "$log"
     } >"$state"
 
@@ -268,6 +276,12 @@ cmd_start() {
     fi
     [ "$balloon" = 1 ] && args+=(-device "virtio-balloon-pci,id=balloon0")
     [ "$balloon" = 2 ] && args+=(-device "virtio-balloon-pci")
+    if [ -n "$qga" ]; then
+        [ -S "$qga" ] && rm -f "$qga"
+        args+=(-chardev "socket,path=$qga,server=on,wait=off,id=qga0"
+               -device virtio-serial,id=qga0
+               -device "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0")
+    fi
 
     # The subshell joins the cgroups, then becomes QEMU: QEMU and all its
     # threads run in them from the start.  -daemonize returns once the QMP
@@ -337,7 +351,7 @@ cmd_meminfo() {
 
 cmd_stop() {
     [ $# -ge 1 ] || usage
-    local pidfile=$1 cgroup="" pid="" state key val qmp="" rc=0 i
+    local pidfile=$1 cgroup="" pid="" state key val qmp="" qga="" rc=0 i
     shift
     while [ $# -gt 0 ]; do
         case $1 in
@@ -353,6 +367,7 @@ cmd_stop() {
             case $key in
                 pid) [ -n "$pid" ] || pid=$val ;;
                 qmp) qmp=$val ;;
+                qga) qga=$val ;;
             esac
         done <"$state"
     fi
@@ -391,6 +406,7 @@ cmd_stop() {
         done < <(cg_mounts)
     fi
     [ -n "$qmp" ] && [ -S "$qmp" ] && rm -f "$qmp"
+    [ -n "$qga" ] && [ -S "$qga" ] && rm -f "$qga"
     if [ "$rc" = 0 ]; then
         rm -f "$pidfile" "$state"
     fi
