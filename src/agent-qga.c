@@ -304,6 +304,10 @@ static int qga_ask(const char *path, long timeout_ms, unsigned id, struct qga_cp
 		snprintf(note, nsz, "no guest agent: its socket %s does not exist", path);
 		return r;
 	}
+	if (r == -EACCES) {
+		snprintf(note, nsz, "guest agent socket %s: permission denied (needs root)", path);
+		return r;
+	}
 	if (r) {
 		sess_note(&s, r, timeout_ms, note, nsz);
 		return r;
@@ -480,8 +484,10 @@ void qga_work(struct qga *q, const bool *stop)
 			}
 			str_copy(e->f.note, sizeof(e->f.note), note);
 			e->have = true;
-			/* no socket is the VM's setting, not a fault to announce */
-			bool fault = r && r != -ENOENT;
+			/* no socket is the VM's setting, and a socket only root
+			 * may open is said once by the "not root" notice: neither
+			 * is a fault to announce */
+			bool fault = r && r != -ENOENT && r != -EACCES;
 			e->next_ns = now_mono_ns() + (r == -ENOENT ? QGA_MISSING_NS
 						      : r ? QGA_BACKOFF_NS : QGA_EVERY_NS);
 			char key[160];
