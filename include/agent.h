@@ -56,6 +56,10 @@ bool agent_libvirt_domain(struct agent *a, const char *id, struct lv_domain *out
  * Each distinct problem is reported once until it clears. */
 char *agent_notice(struct agent *a);
 
+/* The guest agent client (agent-qga.h), run by the same thread; owned
+ * by the agent. */
+struct qga *agent_qga(struct agent *a);
+
 /* Parsers, exposed for tests and fuzzing. */
 typedef void (*engine_fn)(void *arg, const char *id, const char *name, const char *image,
 			  const char *state);

@@ -108,6 +108,10 @@ void collect_focus(struct collector *c, struct sample *s);
 
 /* collect-vm.c */
 void collect_vm_facts(struct collector *c, struct refresh *r);
+/* Tell the agent where the VM's guest agent listens: qga_path from its
+ * QEMU command line, else its runtime's qga_sock ("" when neither). */
+void collect_want_qga(struct collector *c, const struct guest_sample *g, int pid, uint64_t start,
+		      const char *qga_path);
 
 /* collect-libvirt.c: VMs that libvirtd runs, through libvirt's API */
 void collect_want_libvirt(struct collector *c, struct refresh *r);

@@ -67,6 +67,12 @@ enum col_id {
 	COL_READ,
 	COL_WRITE,
 	COL_EXITS,
+	COL_GUSR,      /* inside the guest, from its agent: guest_view.cpu.* */
+	COL_GSYS,
+	COL_GIOW,      /* JSON only */
+	COL_GSTEAL,
+	COL_GIDLE,     /* JSON only */
+	COL_GNOTE,     /* JSON only: guest_view.note */
 	COL_HELPERS,   /* JSON only */
 	COL_NOTE,      /* JSON only */
 	COL_LV_STATE,  /* JSON only, libvirt's domains: */

@@ -75,6 +75,10 @@ struct guest_view {
 	uint64_t mem_host, mem_ws, mem_cache, mem_tax;
 	bool mem_tax_lower_bound;      /* VM without the guest's own report */
 	uint64_t g_total, g_used, g_cache;
+	/* inside the guest, from its agent's counters (its own /proc/stat):
+	 * % of one CPU; NAN when unknown. user: user + nice, system: system +
+	 * irq + softirq, steal: its vCPUs were ready but the host ran others */
+	double gcpu_user, gcpu_system, gcpu_iowait, gcpu_steal, gcpu_idle;
 	struct why why;                /* the explanation's case and parts */
 	/* what the kernel knows of the guest (doc/metrics.md) */
 	uint64_t mem_kernel;           /* bytes: kernel memory charged to it */

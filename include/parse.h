@@ -42,6 +42,8 @@ struct qemu_args {
 	char name[256];            /* -name NAME / guest=NAME, "" if none */
 	uint64_t ram;              /* bytes from -m, default 128 MiB */
 	char qmp[256];             /* unix socket path of -qmp / a monitor chardev */
+	char qga[108];             /* unix socket of the chardev behind the virtio-serial
+				      port org.qemu.guest_agent.0, "" if none */
 };
 void parse_qemu_args(const char *argv, size_t len, struct qemu_args *qa);
 

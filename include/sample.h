@@ -57,6 +57,7 @@ struct guest_sample {
 	char *note;                /* why the guest's own view is missing, or NULL */
 	char *node;                /* the cluster node it runs on (a cluster view's
 				      sources), or NULL: this host */
+	char *qga_note;            /* why the guest agent's CPU view is missing, or NULL */
 	uint64_t birth;            /* identity: cgroup inode or main pid start ticks */
 	uint64_t nprocs;           /* processes in the guest */
 	uint64_t main_pid;         /* QEMU pid, or 0 */
@@ -135,6 +136,16 @@ struct guest_sample {
 	uint64_t lv_vcpu_ns;       /* ns: vcpu.N.time summed */
 	uint64_t lv_net_rx_bytes, lv_net_tx_bytes; /* bytes: net.N.rx/tx.bytes */
 	uint64_t lv_blk_rd_bytes, lv_blk_wr_bytes; /* bytes: block.N.rd/wr.bytes */
+	/* guest's own CPU time from its QEMU guest agent (guest-get-cpustats,
+	 * the guest's /proc/stat), ms summed over the guest's CPUs: the
+	 * latest reading, and the agent's reading before it (qga_prev_*, over
+	 * the same CPUs) for refreshes faster than the agent is asked */
+	uint64_t qga_ncpu;         /* CPUs the guest listed */
+	uint64_t qga_user;         /* ms: user + nice */
+	uint64_t qga_system;       /* ms: system + irq + softirq */
+	uint64_t qga_iowait, qga_steal, qga_idle; /* ms */
+	uint64_t qga_prev_user, qga_prev_system, qga_prev_iowait, qga_prev_steal,
+		qga_prev_idle;     /* ms */
 };
 
 /* One process of the focused guest (the one whose detail pane is open). */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent-libvirt.h"
+#include "agent-qga.h"
 #include "agent.h"
 #include "curlx.h"
 #include "util.h"
@@ -71,6 +72,7 @@ struct agent {
 	size_t nrep;
 	struct lvirt *lv;             /* libvirt's API (agent-libvirt.c) */
 	bool lv_wanted;               /* VMs of a libvirt runtime exist */
+	struct qga *qga;              /* guest agent sessions (agent-qga.c) */
 };
 
 /* ---- notices ------------------------------------------------------------- */
@@ -108,7 +110,7 @@ char *agent_notice(struct agent *a)
 		a->nnot--;
 	}
 	pthread_mutex_unlock(&a->mu);
-	return n;
+	return n ? n : qga_notice(a->qga);
 }
 
 /* ---- Engine API ---------------------------------------------------------- */
@@ -681,6 +683,7 @@ static void *agent_main(void *arg)
 		do_names(a);
 		do_vms(a);
 		do_libvirt(a);
+		qga_work(a->qga, &a->stop);
 		pthread_mutex_lock(&a->mu);
 		if (a->stop)
 			break;
@@ -725,6 +728,7 @@ struct agent *agent_new(const struct agent_opts *o)
 	a->lv = lvirt_new(LV_SOCK, a->timeout_ms);
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
+	a->qga = qga_new(a->timeout_ms);
 	/* libcurl (and its TLS stack) is set up only when a container API is
 	 * first asked: a host without containers never pays for it */
 	/* started lazily, when the first guest that needs it appears */
@@ -745,6 +749,7 @@ void agent_free(struct agent *a)
 	lvirt_free(a->lv);
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
+	qga_free(a->qga);
 	for (size_t i = 0; i < a->nnot; i++)
 		free(a->notices[i]);
 	for (size_t i = 0; i < a->nrep; i++)
@@ -766,6 +771,7 @@ void agent_begin(struct agent *a)
 	for (size_t i = 0; i < a->nnames; i++)
 		a->names[i].wanted = false;
 	a->lv_wanted = false;
+	qga_begin(a->qga);
 }
 
 void agent_want_libvirt(struct agent *a)
@@ -832,6 +838,7 @@ void agent_commit(struct agent *a)
 	a->nnames = o;
 	bool wake = false;
 	work = work || a->lv_wanted;
+	work = qga_commit(a->qga) || work;
 	for (size_t i = 0; i < a->napis; i++) {
 		work = work || a->apis[i].used;
 		wake = wake || a->apis[i].need;
@@ -871,4 +878,9 @@ bool agent_container_name(struct agent *a, enum runtime rt, const char *id, char
 	}
 	pthread_mutex_unlock(&a->mu);
 	return have;
+}
+
+struct qga *agent_qga(struct agent *a)
+{
+	return a->qga;
 }

@@ -67,6 +67,7 @@ static void attach_qemu(struct collector *c, struct sample *s, const struct proc
 	if (runtimes[g->runtime].qemu_name)
 		collect_name_once(g, e->qa.name);
 	agent_want_vm(c->agent, e->pid, e->start, e->qa.qmp);
+	collect_want_qga(c, g, e->pid, e->start, e->qa.qga);
 	g->vm_ram_size = e->qa.ram;
 	g->p_utime_ns = e->utime_ns;
 	g->p_stime_ns = e->stime_ns;

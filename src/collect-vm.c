@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent-qga.h"
 #include "collect-int.h"
 #include "parse.h"
 
@@ -134,6 +135,43 @@ static uint64_t main_start(struct collector *c, const struct guest_sample *g)
 	return !g->cgroup ? g->birth : VT_UNKNOWN;
 }
 
+void collect_want_qga(struct collector *c, const struct guest_sample *g, int pid, uint64_t start,
+		      const char *qga_path)
+{
+	char path[108] = "";
+	const char *tmpl = runtimes[g->runtime].qga_sock;
+	if (qga_path && qga_path[0])
+		str_copy(path, sizeof(path), qga_path);
+	else if (tmpl)
+		runtime_expand(path, sizeof(path), tmpl, "", 0, g->id);
+	qga_want(agent_qga(c->agent), pid, start, path);
+}
+
+/* The guest's own CPU counters, as its agent last gave them. */
+static void qga_facts(struct collector *c, struct guest_sample *g, uint64_t start)
+{
+	struct qga_facts f;
+	if (!qga_get(agent_qga(c->agent), (int)g->main_pid, start, &f))
+		return;
+	if (f.note[0])
+		g->qga_note = xstrdup(f.note);
+	if (!f.cur.ncpu)
+		return;
+	g->qga_ncpu = f.cur.ncpu;
+	g->qga_user = f.cur.user;
+	g->qga_system = f.cur.system;
+	g->qga_iowait = f.cur.iowait;
+	g->qga_steal = f.cur.steal;
+	g->qga_idle = f.cur.idle;
+	if (!f.prev.ncpu)
+		return;
+	g->qga_prev_user = f.prev.user;
+	g->qga_prev_system = f.prev.system;
+	g->qga_prev_iowait = f.prev.iowait;
+	g->qga_prev_steal = f.prev.steal;
+	g->qga_prev_idle = f.prev.idle;
+}
+
 /* CPU per thread group (vCPU threads as QMP named them), and what the
  * guest said of its memory. */
 static void qemu_facts(struct collector *c, struct guest_sample *g, uint64_t start)
@@ -190,6 +228,7 @@ void collect_vm_facts(struct collector *c, struct refresh *r)
 		read_kvm(c, g, read_vm(c, g, start));
 		read_ksm(c, g);
 		qemu_facts(c, g, start);
+		qga_facts(c, g, start);
 	}
 	vm_sweep(c);
 }

@@ -23,6 +23,7 @@ static const char *iow_src_text(const struct guest_view *v) { return iow_src_nam
 static const char *note_text(const struct guest_view *v) { return v->g->note; }
 static const char *node_text(const struct guest_view *v) { return v->g->node ? v->g->node : ""; }
 static const char *node_json(const struct guest_view *v) { return v->g->node; }
+static const char *qga_note_text(const struct guest_view *v) { return v->g->qga_note; }
 
 #define TEXT(fn) .unit = UNIT_TEXT, .left = true, .text = fn
 #define PCT(f) .unit = UNIT_PCT, .src = SRC_VIEW, .off = offsetof(struct guest_view, f), .decimals = 2
@@ -132,6 +133,21 @@ const struct column columns[COL_COUNT] = {
 		       .off = offsetof(struct guest_view, kvm_exits_ps), .decimals = 1,
 		       .json = "kvm_exits",
 		       .help = "KVM exits per second, all vCPUs (debugfs kvm/PID-FD/exits; root, KVM only)", .prio = 20, .wide = 7},
+	[COL_GUSR] = {"guest_user", "GUSR", 4, PCT(gcpu_user), .json = "guest_view.cpu.user",
+		      .when = WHEN_VM_PROC,
+		      .help = "user time inside the guest, its agent's /proc/stat, % of one CPU",
+		      .prio = 21, .wide = 8},
+	[COL_GSYS] = {"guest_system", "GSYS", 4, PCT(gcpu_system), .json = "guest_view.cpu.system",
+		      .when = WHEN_VM_PROC,
+		      .help = "the guest kernel's time (system, irq, softirq), from its agent",
+		      .prio = 22, .wide = 9},
+	[COL_GIOW] = {PCT(gcpu_iowait), .json = "guest_view.cpu.iowait", .when = WHEN_VM_PROC},
+	[COL_GSTEAL] = {"guest_steal", "GSTEAL", 6, PCT(gcpu_steal), .json = "guest_view.cpu.steal",
+			.when = WHEN_VM_PROC,
+			.help = "steal inside the guest: its vCPUs ready, the host ran others",
+			.prio = 23, .wide = 10},
+	[COL_GIDLE] = {PCT(gcpu_idle), .json = "guest_view.cpu.idle", .when = WHEN_VM_PROC},
+	[COL_GNOTE] = {TEXT(qga_note_text), .json = "guest_view.note", .when = WHEN_VM_PROC},
 	[COL_HELPERS] = {SCOUNT(h_count), .json = "helpers"},
 	[COL_NOTE] = {TEXT(note_text), .json = "note"},
 	/* libvirt's own figures, beside vtax's (doc/accuracy.md) */

@@ -427,6 +427,46 @@ static void guest_libvirt(const struct guest_sample *p, const struct guest_sampl
 }
 
 /* One guest's view: rates against its previous sample p (or none). */
+/* The guest's CPU as its agent saw it: each part's share of the change
+ * of all parts, times the guest's CPUs, so the guest's own clock sets the
+ * interval, not when the agent happened to be asked. The change is
+ * between the two samples' readings, else between the agent's last two
+ * (a refresh faster than the agent is asked). */
+static void guest_inside(const struct guest_sample *p, const struct guest_sample *g,
+			 struct guest_view *v)
+{
+	double *out[5] = {&v->gcpu_user, &v->gcpu_system, &v->gcpu_iowait, &v->gcpu_steal,
+			  &v->gcpu_idle};
+	for (size_t k = 0; k < 5; k++)
+		*out[k] = VT_NAN;
+	if (g->qga_ncpu == VT_UNKNOWN || !g->qga_ncpu)
+		return;
+	const uint64_t now[5] = {g->qga_user, g->qga_system, g->qga_iowait, g->qga_steal, g->qga_idle};
+	const uint64_t bp[5] = {p ? p->qga_user : VT_UNKNOWN, p ? p->qga_system : 0,
+				p ? p->qga_iowait : 0, p ? p->qga_steal : 0, p ? p->qga_idle : 0};
+	const uint64_t bg[5] = {g->qga_prev_user, g->qga_prev_system, g->qga_prev_iowait,
+				g->qga_prev_steal, g->qga_prev_idle};
+	const uint64_t *cand[2] = {p && p->qga_ncpu == g->qga_ncpu ? bp : NULL, bg};
+	for (size_t c = 0; c < 2; c++) {
+		const uint64_t *before = cand[c];
+		if (!before)
+			continue;
+		double d[5], sum = 0;
+		bool ok = true;
+		for (size_t k = 0; k < 5 && ok; k++) {
+			/* a counter gone back (the guest rebooted) spoils the split */
+			ok = now[k] != VT_UNKNOWN && before[k] != VT_UNKNOWN && now[k] >= before[k];
+			d[k] = ok ? (double)(now[k] - before[k]) : 0;
+			sum += d[k];
+		}
+		if (!ok || sum <= 0)
+			continue;
+		for (size_t k = 0; k < 5; k++)
+			*out[k] = d[k] / sum * (double)g->qga_ncpu * 100.0;
+		return;
+	}
+}
+
 static void guest_view(const struct guest_sample *p, const struct guest_sample *g, uint64_t dt,
 		       unsigned ncpus, struct guest_view *v)
 {
@@ -451,6 +491,7 @@ static void guest_view(const struct guest_sample *p, const struct guest_sample *
 		guest_libvirt(p, g, v);
 	}
 	guest_mem(g, v);
+	guest_inside(p, g, v);
 	guest_why(v, &v->why);
 }
 

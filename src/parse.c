@@ -368,6 +368,34 @@ static int qemu_opt_server(const char *s)
 	return 0;
 }
 
+/* The guest agent's socket: the chardev of the virtserialport named
+ * org.qemu.guest_agent.0, when it is a unix socket QEMU listens on. */
+static void qemu_find_qga(const char *const *args, size_t n, struct qemu_args *qa)
+{
+	char chr[64] = "";
+	for (size_t i = 0; i + 1 < n && !chr[0]; i++) {
+		const char *a = args[i] + (args[i][0] == '-' && args[i][1] == '-');
+		char name[64];
+		if (strcmp(a, "-device") || strncmp(args[i + 1], "virtserialport,", 15) ||
+		    qemu_opt_find(args[i + 1] + 15, "name", name, sizeof(name)) ||
+		    strcmp(name, "org.qemu.guest_agent.0") ||
+		    qemu_opt_find(args[i + 1] + 15, "chardev", chr, sizeof(chr)))
+			chr[0] = '\0';
+	}
+	for (size_t i = 0; i + 1 < n && chr[0]; i++) {
+		const char *a = args[i] + (args[i][0] == '-' && args[i][1] == '-');
+		char id[64], path[sizeof(qa->qga)];
+		if (strcmp(a, "-chardev") || strncmp(args[i + 1], "socket,", 7))
+			continue;
+		const char *o = args[i + 1] + 7;
+		if (qemu_opt_find(o, "id", id, sizeof(id)) || strcmp(id, chr) ||
+		    qemu_opt_find(o, "path", path, sizeof(path)) || !qemu_opt_server(o))
+			continue;
+		snprintf(qa->qga, sizeof(qa->qga), "%s", path);
+		return;
+	}
+}
+
 void parse_qemu_args(const char *argv, size_t len, struct qemu_args *qa)
 {
 	memset(qa, 0, sizeof(*qa));
@@ -384,6 +412,7 @@ void parse_qemu_args(const char *argv, size_t len, struct qemu_args *qa)
 	/* the last arg may be unterminated if len was cut: drop it */
 	if (n && memchr(args[n - 1], '\0', len - (size_t)(args[n - 1] - argv)) == NULL)
 		n--;
+	qemu_find_qga(args, n, qa);
 	/* Control monitors, in order.  Proxmox gives two: "qmp" (a socket
 	 * QEMU listens on) and "qmp-event" (QEMU connects out to qmeventd);
 	 * only a listening socket can be asked. */

@@ -47,6 +47,8 @@ void record_sample(struct sb *out, const struct sample *s)
 			json_object_object_add(o, "note", jx_str(g->note));
 		if (g->node)
 			json_object_object_add(o, "node", jx_str(g->node));
+		if (g->qga_note)
+			json_object_object_add(o, "qga_note", jx_str(g->qga_note));
 		for (size_t k = 0; k < guest_u64_nfields; k++)
 			json_object_object_add(o, guest_u64_fields[k].name,
 					       jx_u64(*field_ptr((void *)(uintptr_t)g, &guest_u64_fields[k])));
@@ -195,6 +197,7 @@ static int parse_guest(json_object *o, size_t i, struct sample *s, char **cause)
 	g->helper_cg = get_str(o, "helper_cg");
 	g->note = get_str(o, "note");
 	g->node = get_str(o, "node");
+	g->qga_note = get_str(o, "qga_note");
 	if (!g->id) {
 		*cause = xasprintf("guest %zu has no id", i);
 		return -1;

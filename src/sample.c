@@ -48,6 +48,9 @@ const struct u64_field guest_u64_fields[] = {
 	GF(cg_kmem_slab), GF(cg_kmem_percpu), GF(cg_kmem_sock), GF(cg_swap), GF(cg_oom_kills),
 	GF(cg_oom_at_ns), GF(cg_nr_throttled), GF(cg_throttled_ns), GF(vm_ksm_merging),
 	GF(vm_ksm_profit),
+	GF(qga_ncpu), GF(qga_user), GF(qga_system), GF(qga_iowait), GF(qga_steal), GF(qga_idle),
+	GF(qga_prev_user), GF(qga_prev_system), GF(qga_prev_iowait), GF(qga_prev_steal),
+	GF(qga_prev_idle),
 };
 const size_t guest_u64_nfields = ARRAY_SIZE(guest_u64_fields);
 
@@ -91,6 +94,7 @@ void guest_sample_release(struct guest_sample *g)
 	free(g->helper_cg);
 	free(g->note);
 	free(g->node);
+	free(g->qga_note);
 }
 
 void sample_clear(struct sample *s)

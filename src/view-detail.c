@@ -158,6 +158,42 @@ static void threads_line(struct vscreen *vs, const struct guest_view *v, int wid
 	lb_finish(vs, &b);
 }
 
+static void pct_part(struct lb *b, const char *label, double v)
+{
+	lb_printf(b, VA_NORMAL, isnan(v) ? " %s -" : " %s %.1f%%", label, isnan(v) ? 0 : v);
+}
+
+/* The guest's CPU as the host sees it, and beside it, for a VM, as the
+ * guest itself does through its agent (or why it cannot). */
+static void cpu_line(struct vscreen *vs, const struct guest_view *v, int width)
+{
+	struct lb b;
+	lb_new(vs, width, &b);
+	lb_put(&b, " cpu   ", VA_LABEL);
+	pct_part(&b, "usr", v->cpu_usr);
+	pct_part(&b, "sys", v->cpu_sys);
+	if (v->kind == KIND_VM)
+		pct_part(&b, "guest", v->cpu_guest);
+	pct_part(&b, "iow", v->cpu_iowait);
+	if (v->kind == KIND_VM && v->g->main_pid) {
+		lb_put(&b, "  inside the guest:", VA_LABEL);
+		if (!isnan(v->gcpu_user)) {
+			pct_part(&b, "user", v->gcpu_user);
+			pct_part(&b, "kernel", v->gcpu_system);
+			pct_part(&b, "iowait", v->gcpu_iowait);
+			pct_part(&b, "steal", v->gcpu_steal);
+			pct_part(&b, "idle", v->gcpu_idle);
+		} else {
+			char note[256];
+			sanitize(note, sizeof(note), v->g->qga_note ? v->g->qga_note
+					: "no guest agent reading yet");
+			lb_put(&b, " ", VA_DIM);
+			lb_put(&b, note, VA_DIM);
+		}
+	}
+	lb_finish(vs, &b);
+}
+
 /* bytes as % of scale for a bar; NAN when unknown */
 static double share(uint64_t bytes, double scale)
 {
@@ -363,6 +399,7 @@ void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *
 {
 	title_line(vs, v, u, width);
 	threads_line(vs, v, width);
+	cpu_line(vs, v, width);
 	memory_lines(vs, f, v, u, width);
 	kernel_line(vs, v, width);
 	bool two = why_lines(vs, v, width);

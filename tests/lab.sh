@@ -231,6 +231,14 @@ for tag in tags:
             out(v["mem"]["tax_lower_bound"] is True, "%s: no balloon: memory tax marked a lower bound" % tag)
         else:
             out(False, "%s: the guest reported its memory on the serial console" % tag)
+        if tag == "pvevm":
+            # its QEMU guest agent: the guest's own split of its CPU
+            gv = [f for f in frames if (vg(f, gid, rt) or {}).get("guest_view", {}).get("cpu", {}).get("user") is not None]
+            c = gv and vg(gv[-1], gid, rt)["guest_view"]["cpu"]
+            out(bool(c) and all(c[k] is not None for k in ("user", "system", "steal", "idle")) and
+                abs(sum(c[k] for k in ("user", "system", "iowait", "steal", "idle")) - 100) < 1,
+                "%s: inside the guest through its agent: user %s%% kernel %s%% steal %s%% (sum of parts 100%% of its one vCPU)" %
+                (tag, *(fmt(c[k]) if c else "-" for k in ("user", "system", "steal"))))
         continue
     # containers: memory is a level, not a counter, and the kernel may
     # reclaim or uncharge pages while vtax runs, so the truth is the range

@@ -115,6 +115,73 @@ static void kernel_facts(void)
 	sample_free(&b);
 }
 
+static void qga_set(struct guest_sample *g, uint64_t ncpu, const uint64_t cur[5], const uint64_t *prev)
+{
+	g->qga_ncpu = ncpu;
+	uint64_t *c[5] = {&g->qga_user, &g->qga_system, &g->qga_iowait, &g->qga_steal, &g->qga_idle};
+	uint64_t *pv[5] = {&g->qga_prev_user, &g->qga_prev_system, &g->qga_prev_iowait,
+			   &g->qga_prev_steal, &g->qga_prev_idle};
+	for (size_t k = 0; k < 5; k++) {
+		*c[k] = cur[k];
+		*pv[k] = prev ? prev[k] : VT_UNKNOWN;
+	}
+}
+
+/* Inside the guest: its agent's counters, split over the guest's own
+ * time (2 vCPUs: 4000 ms of CPU time between the readings). */
+static void test_inside(void)
+{
+	struct sample a = {0}, b = {0};
+	struct frame f;
+	host(&a, S(1), 1000, 100, 500, 5000, 50, 20, 30, 400);
+	host(&b, S(3), 1100, 110, 520, 5060, 55, 22, 33, 440);
+	const uint64_t r0[5] = {1000, 500, 0, 0, 3000};
+	const uint64_t r1[5] = {2500, 1000, 100, 200, 4700};
+	const uint64_t r2[5] = {2600, 1100, 100, 200, 4700};
+	qga_set(add(&a, RT_PVE_QEMU, "100", 7), 2, r0, NULL);
+	qga_set(add(&b, RT_PVE_QEMU, "100", 7), 2, r1, r0);
+	/* the agent was not asked between the samples: its last two readings */
+	qga_set(add(&a, RT_PVE_QEMU, "101", 7), 2, r1, r0);
+	qga_set(add(&b, RT_PVE_QEMU, "101", 7), 2, r1, r0);
+	/* the guest rebooted: counters went back, no earlier reading */
+	qga_set(add(&a, RT_PVE_QEMU, "102", 7), 2, r1, NULL);
+	qga_set(add(&b, RT_PVE_QEMU, "102", 7), 2, r0, NULL);
+	/* a vCPU was added: the previous sample's sum is not comparable */
+	qga_set(add(&a, RT_PVE_QEMU, "103", 7), 1, r0, NULL);
+	qga_set(add(&b, RT_PVE_QEMU, "103", 7), 2, r2, r1);
+	add(&a, RT_PVE_QEMU, "104", 7);
+	struct guest_sample *na = add(&b, RT_PVE_QEMU, "104", 7);
+	na->qga_note = xstrdup("no guest agent");
+	model_compute(&a, &b, &f);
+	const struct guest_view *v = find(&f, "100");
+	CHECK(v && fabs(v->gcpu_user - 75) < 1e-9 && fabs(v->gcpu_system - 25) < 1e-9 &&
+		      fabs(v->gcpu_iowait - 5) < 1e-9 && fabs(v->gcpu_steal - 10) < 1e-9 &&
+		      fabs(v->gcpu_idle - 85) < 1e-9,
+	      "guest split from two samples: %g %g %g %g %g", v ? v->gcpu_user : -1,
+	      v ? v->gcpu_system : -1, v ? v->gcpu_iowait : -1, v ? v->gcpu_steal : -1,
+	      v ? v->gcpu_idle : -1);
+	v = find(&f, "101");
+	CHECK(v && fabs(v->gcpu_user - 75) < 1e-9 && fabs(v->gcpu_idle - 85) < 1e-9,
+	      "same reading twice: the agent's own last interval");
+	v = find(&f, "102");
+	CHECK(v && isnan(v->gcpu_user) && isnan(v->gcpu_steal), "counters went back: unknown");
+	v = find(&f, "103");
+	CHECK(v && fabs(v->gcpu_user - 100) < 1e-9 && fabs(v->gcpu_system - 100) < 1e-9 &&
+		      fabs(v->gcpu_idle) < 1e-9,
+	      "vCPU count changed: the agent's own last interval (%g %g)", v ? v->gcpu_user : -1,
+	      v ? v->gcpu_system : -1);
+	v = find(&f, "104");
+	CHECK(v && isnan(v->gcpu_user) && isnan(v->gcpu_idle), "no agent: unknown");
+	frame_free(&f);
+	/* the first frame has the agent's own interval already */
+	model_compute(NULL, &b, &f);
+	v = find(&f, "100");
+	CHECK(v && fabs(v->gcpu_user - 75) < 1e-9, "first frame: the agent's last interval");
+	frame_free(&f);
+	sample_free(&a);
+	sample_free(&b);
+}
+
 int main(void)
 {
 	struct sample a = {0}, b = {0};
@@ -390,5 +457,6 @@ int main(void)
 
 	sample_free(&a);
 	sample_free(&b);
+	test_inside();
 	return t_done("unit-model");
 }

@@ -294,6 +294,34 @@ static void test_sanitize(void)
 	CHECK_INT(parse_seconds("nan", &ns), -EINVAL);
 }
 
+/* The guest agent's socket: the chardev behind org.qemu.guest_agent.0. */
+static void test_qemu_qga(void)
+{
+	struct qemu_args qa;
+	/* as Proxmox writes it (agent: 1) */
+	static const char p[] = "/usr/bin/kvm\0-id\0" "100\0"
+				"-chardev\0socket,path=/var/run/qemu-server/100.qga,server=on,wait=off,id=qga0\0"
+				"-device\0virtio-serial,id=qga0,bus=pci.0,addr=0x8\0"
+				"-device\0virtserialport,chardev=qga0,name=org.qemu.guest_agent.0\0";
+	parse_qemu_args(p, sizeof(p), &qa);
+	CHECK_STR(qa.qga, "/var/run/qemu-server/100.qga");
+	/* another port's chardev is not the agent's; a client socket is not asked */
+	static const char o[] = "qemu\0-chardev\0socket,id=c1,path=/run/c1,server=on\0"
+				"-device\0virtserialport,chardev=c1,name=com.example.x\0"
+				"-chardev\0socket,id=c2,path=/run/c2\0"
+				"-device\0virtserialport,name=org.qemu.guest_agent.0,chardev=c2\0";
+	parse_qemu_args(o, sizeof(o), &qa);
+	CHECK_STR(qa.qga, "");
+	static const char l[] = "qemu\0--device\0virtserialport,bus=vs.0,nr=1,chardev=charchannel0,"
+				"id=channel0,name=org.qemu.guest_agent.0\0"
+				"--chardev\0socket,id=charchannel0,fd=33,server=on,wait=off,path=/run/a.sock\0";
+	parse_qemu_args(l, sizeof(l), &qa);
+	CHECK_STR(qa.qga, "/run/a.sock");
+	static const char n[] = "qemu\0-device\0virtserialport,name=org.qemu.guest_agent.0\0";
+	parse_qemu_args(n, sizeof(n), &qa);
+	CHECK_STR(qa.qga, "");
+}
+
 int main(void)
 {
 	test_kv();
@@ -304,6 +332,7 @@ int main(void)
 	test_pve();
 	test_unescape();
 	test_qemu();
+	test_qemu_qga();
 	test_helpers();
 	test_smaps();
 	test_sanitize();

@@ -206,7 +206,7 @@ start_vm() {  # start_vm TAG CGROUP NAME
 	local tag=$1 cg=$2 name=$3 pid bal=() rc=0
 	need_pkgs qemu-system-x86 busybox-static cpio xz-utils ||
 		{ skipped "$tag" "apt-get install qemu-system-x86 failed (see $LAB/apt.log)"; return 1; }
-	[ "$tag" = pvevm ] && bal=(--balloon --proxmox-monitors)
+	[ "$tag" = pvevm ] && bal=(--balloon --proxmox-monitors --qga "$LAB/$tag.qga")
 	VTAX_GUEST_RUNDIR=$LAB/vm VTAX_INSTALL_DEPS=1 bash "$LIB/qemu-guest.sh" start "$name" \
 		--mem "$VM_MEM" "${bal[@]}" --cgroup "$cg" --qmp "$LAB/$tag.qmp" --log "$LAB/$tag.log" \
 		--pidfile "$LAB/$tag.pid" --append "$(vm_append)" >"$LAB/$tag.start" 2>&1 || rc=$?
@@ -222,7 +222,7 @@ start_vm() {  # start_vm TAG CGROUP NAME
 }
 start_pvevm() {
 	mkdir -p "$LAB/pve/qemu-server"
-	printf 'cores: 1\nmemory: %s\nname: lab-pve-vm\nballoon: %s\n' "$VM_MEM" "$VM_MEM" \
+	printf 'agent: 1\ncores: 1\nmemory: %s\nname: lab-pve-vm\nballoon: %s\n' "$VM_MEM" "$VM_MEM" \
 		>"$LAB/pve/qemu-server/$PVE_VMID.conf"
 	start_vm pvevm "$PVE_VM_CG" lab-pve-vm proxmox-vm "$PVE_VMID"
 }

@@ -47,6 +47,8 @@ INIT_SRC=$LIBDIR/guest-init.sh
 WANT_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_balloon"
 # virtio disk and network (the libvirt lab domain has both)
 WANT_MODULES="$WANT_MODULES virtio_blk failover net_failover virtio_net"
+# virtio_console carries the QEMU guest agent's virtio-serial port.
+WANT_MODULES="$WANT_MODULES virtio_console"
 
 say() { printf 'guest-image: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -237,6 +239,7 @@ build_kernel() {
     for m in $WANT_MODULES; do
         add_module "$root" "$krel" "$m"
     done
+    printf '%s\n' "$WANT_MODULES" >"$MODDIR/want"
     : >"$MODDIR/order"
     for m in $ORDER; do
         printf '%s %s\n' "$m" "$m.ko" >>"$MODDIR/order"
@@ -255,8 +258,45 @@ build_kernel() {
 # initramfs
 
 stamp() {
-    cat "$0" "$INIT_SRC" /bin/busybox "$OUTDIR/modules/order" 2>/dev/null | cksum |
-        cut -d' ' -f1
+    cat "$0" "$INIT_SRC" /bin/busybox "$OUTDIR/modules/order" "$OUTDIR/qga/qemu-ga" \
+        2>/dev/null | cksum | cut -d' ' -f1
+}
+
+modules_current() {
+    [ "$(cat "$OUTDIR/modules/want" 2>/dev/null)" = "$WANT_MODULES" ]
+}
+
+# Debian's QEMU guest agent (7.2: has guest-get-cpustats), fetched once
+# into OUTDIR/qga/qemu-ga and never installed on the host; its libraries
+# are the host's (ldd), copied into the initramfs with it.
+fetch_qga() {
+    tmp=$1
+    mkdir -p "$tmp/qga-deb"
+    chmod 0755 "$tmp/qga-deb"
+    if ! (cd "$tmp/qga-deb" && apt-get download -q qemu-guest-agent >&2 2>/dev/null); then
+        apt-get update -q >&2 || true
+        (cd "$tmp/qga-deb" && apt-get download -q qemu-guest-agent >&2) || {
+            say "apt-get download qemu-guest-agent failed: the guest has no agent"
+            return 0
+        }
+    fi
+    deb=$(find "$tmp/qga-deb" -name '*.deb' | head -n 1)
+    dpkg-deb -x "$deb" "$tmp/qga-root"
+    mkdir -p "$OUTDIR/qga"
+    cp "$tmp/qga-root/usr/sbin/qemu-ga" "$OUTDIR/qga/qemu-ga"
+    rm -rf "$tmp/qga-deb" "$tmp/qga-root"
+}
+
+# add_qga IR: qemu-ga and every library ldd lists for it into IR.
+add_qga() {
+    [ -x "$OUTDIR/qga/qemu-ga" ] || return 0
+    mkdir -p "$1/usr/sbin"
+    cp "$OUTDIR/qga/qemu-ga" "$1/usr/sbin/qemu-ga"
+    ldd "$OUTDIR/qga/qemu-ga" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' |
+        while read -r lib; do
+            mkdir -p "$1$(dirname "$lib")"
+            cp -L "$lib" "$1$lib"
+        done
 }
 
 build_initramfs() {
@@ -280,6 +320,7 @@ build_initramfs() {
     done <"$OUTDIR/modules/order"
     cp "$OUTDIR/modules/order" "$ir/etc/vtax-modules"
     printf '%s\n' "$krel" >"$ir/etc/vtax-kernel-release"
+    add_qga "$ir"
     cp "$INIT_SRC" "$ir/init"
     chmod 0755 "$ir/init"
     # The kernel opens /dev/console before running /init.
@@ -301,6 +342,7 @@ modules_current() { [ "$(cat "$OUTDIR/modules/want" 2>/dev/null)" = "$WANT_MODUL
 up_to_date() {
     modules_current && [ -s "$OUTDIR/vmlinux" ] && [ -s "$OUTDIR/initramfs.cpio.gz" ] &&
         [ -s "$OUTDIR/modules/order" ] && [ -s "$OUTDIR/kernel-release" ] &&
+        modules_current && [ -x "$OUTDIR/qga/qemu-ga" ] &&
         [ "$(cat "$OUTDIR/initramfs.stamp" 2>/dev/null)" = "$(stamp)" ]
 }
 

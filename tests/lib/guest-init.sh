@@ -11,6 +11,11 @@
 #   vtax.disk_mb=N   write N MB to /dev/vda once, then read them back
 #   vtax.net=A,P,N   eth0 gets link-local address A/16, then N pings of
 #                    1000 bytes to P, 5 a second (VTAXNET when done)
+#   vtax.qga=1       start the QEMU guest agent on the virtio-serial port
+#                    org.qemu.guest_agent.0
+#   vtax.cpuphase=N  after VTAXREADY: N s of a user-space busy loop, then a
+#                    syscall-heavy loop (dd bs=1) until the guest stops;
+#                    with it, the guest's /proc/stat cpu line every second
 #
 # Serial console protocol (one line each, ttyS0):
 #   VTAXMOD ok|fail NAME       per module, at boot
@@ -18,6 +23,9 @@
 #   VTAXWORK anon_mb=.. cache_mb=.. burn=.. anon_rss_kb=.. shmem_kb=.. anon_pages_kb=..
 #   VTAXMEM total_kb=.. avail_kb=.. free_kb=.. cached_kb=.. buffers_kb=..  (every 2 s)
 #   VTAXREADY                  once, after the workload is in place
+#   VTAXQGA ok DEV | VTAXQGA fail WHY   (vtax.qga=1)
+#   VTAXPHASE user | VTAXPHASE sys      (vtax.cpuphase=N) as each phase starts
+#   VTAXSTAT cpu USER NICE SYSTEM IDLE IOWAIT IRQ SOFTIRQ STEAL ...  (every 1 s)
 #
 # PID 1 must never exit: there is no `set -e` here and the script ends in
 # an endless loop.
@@ -57,6 +65,8 @@ cache_mb=0
 burn=0
 disk_mb=0
 net=
+qga=0
+cpuphase=0
 num() {
     case $1 in
         '' | *[!0-9]*) echo 0 ;;
@@ -71,6 +81,8 @@ for arg in $cmdline; do
         vtax.burn=*) burn=$(num "${arg#*=}") ;;
         vtax.disk_mb=*) disk_mb=$(num "${arg#*=}") ;;
         vtax.net=*) net=${arg#*=} ;;
+        vtax.qga=*) qga=$(num "${arg#*=}") ;;
+        vtax.cpuphase=*) cpuphase=$(num "${arg#*=}") ;;
     esac
 done
 
@@ -187,11 +199,48 @@ for pc in $anon_pids; do
         echo "VTAXWARN anon holder ${pc%%:*} (${pc#*:} MB) died"
     fi
 done
+# ---- the QEMU guest agent -----------------------------------------------
+if [ "$qga" -gt 0 ]; then
+    dev=
+    for p in /sys/class/virtio-ports/*; do
+        [ -r "$p/name" ] || continue
+        read -r n <"$p/name"
+        [ "$n" = org.qemu.guest_agent.0 ] && dev=/dev/${p##*/}
+    done
+    if [ -z "$dev" ]; then
+        echo "VTAXQGA fail no-port"
+    elif [ ! -x /usr/sbin/qemu-ga ]; then
+        echo "VTAXQGA fail no-binary"
+    else
+        mkdir -p /run/qga
+        /usr/sbin/qemu-ga -m virtio-serial -p "$dev" -t /run/qga -f /run/qga/pid \
+            -l /run/qga/log &
+        echo "VTAXQGA ok $dev"
+    fi
+fi
+
 echo "VTAXWORK anon_mb=$anon_mb cache_mb=$cache_mb burn=$burn" \
     "anon_rss_kb=$rss shmem_kb=$(field Shmem /proc/meminfo)" \
     "anon_pages_kb=$(field AnonPages /proc/meminfo)"
 meminfo_line
 echo VTAXREADY
+
+# ---- workload: CPU phases, with the guest's own view ---------------------
+if [ "$cpuphase" -gt 0 ]; then
+    (while :; do
+        read -r l </proc/stat
+        echo "VTAXSTAT $l"
+        sleep 1
+    done) &
+    echo "VTAXPHASE user"
+    (while :; do :; done) &
+    userpid=$!
+    sleep "$cpuphase"
+    kill "$userpid"
+    echo "VTAXPHASE sys"
+    # one byte per read and write: the guest kernel's syscall path
+    (while :; do dd if=/dev/zero of=/dev/null bs=1 count=1000000 2>/dev/null; done) &
+fi
 
 while :; do
     sleep 2

@@ -18,6 +18,9 @@
 #       --initrd F: boot F instead of the test guest's initramfs (the
 #       kernel stays the test guest's).  --disk F: F as a raw virtio disk.
 #       --data-log F: a second serial port (ttyS1 in the guest) into F.
+#       --qga PATH: a QEMU guest agent port as Proxmox gives it (a
+#       virtio-serial port org.qemu.guest_agent.0 on a socket chardev QEMU
+#       listens on at PATH); the guest starts qemu-ga on it (vtax.qga=1).
 #       Guest parameters go in --append: vtax.anon_mb=N vtax.cache_mb=N
 #       vtax.burn=1.  State for `stop` is kept in PIDFILE.state.
 #   qemu-guest.sh wait-ready LOG [TIMEOUT_S]
@@ -176,6 +179,7 @@ ensure_qemu() {
 cmd_start() {
     local name mem="" cpus=1 balloon=0 cgroup="" qmp="" log="" pidfile="" append="" pvemon=0
     local initrd="" disk="" datalog=""
+    local qga=""
     [ $# -ge 1 ] || usage
     name=$1
     shift
@@ -189,6 +193,7 @@ cmd_start() {
             --proxmox-monitors) pvemon=1; shift ;;
             --cgroup) cgroup=${2?--cgroup needs REL}; shift 2 ;;
             --qmp) qmp=${2?--qmp needs PATH}; shift 2 ;;
+            --qga) qga=${2?--qga needs PATH}; shift 2 ;;
             --log) log=${2?--log needs FILE}; shift 2 ;;
             --pidfile) pidfile=${2?--pidfile needs FILE}; shift 2 ;;
             --append) append=${2?--append needs ARGS}; shift 2 ;;
@@ -214,6 +219,8 @@ cmd_start() {
     log=${log:-$RUNDIR/$base.log}
     pidfile=${pidfile:-$RUNDIR/$base.pid}
     [ "${#qmp}" -lt 108 ] || die "QMP socket path too long (max 107): $qmp"
+    [ "${#qga}" -lt 108 ] || die "agent socket path too long (max 107): $qga"
+    [ -z "$qga" ] || append="vtax.qga=1${append:+ $append}"
 
     ensure_qemu
     local rc=0
@@ -233,6 +240,7 @@ cmd_start() {
     {
         printf 'name %s\n' "$name"
         printf 'qmp %s\n' "$qmp"
+        [ -z "$qga" ] || printf 'qga %s\n' "$qga"
         printf 'log %s\n' "$log"
     } >"$state"
 
@@ -277,6 +285,12 @@ cmd_start() {
     fi
     [ "$balloon" = 1 ] && args+=(-device "virtio-balloon-pci,id=balloon0")
     [ "$balloon" = 2 ] && args+=(-device "virtio-balloon-pci")
+    if [ -n "$qga" ]; then
+        [ -S "$qga" ] && rm -f "$qga"
+        args+=(-chardev "socket,path=$qga,server=on,wait=off,id=qga0"
+               -device virtio-serial,id=qga0
+               -device "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0")
+    fi
 
     # The subshell joins the cgroups, then becomes QEMU: QEMU and all its
     # threads run in them from the start.  -daemonize returns once the QMP
@@ -346,7 +360,7 @@ cmd_meminfo() {
 
 cmd_stop() {
     [ $# -ge 1 ] || usage
-    local pidfile=$1 cgroup="" pid="" state key val qmp="" rc=0 i
+    local pidfile=$1 cgroup="" pid="" state key val qmp="" qga="" rc=0 i
     shift
     while [ $# -gt 0 ]; do
         case $1 in
@@ -362,6 +376,7 @@ cmd_stop() {
             case $key in
                 pid) [ -n "$pid" ] || pid=$val ;;
                 qmp) qmp=$val ;;
+                qga) qga=$val ;;
             esac
         done <"$state"
     fi
@@ -400,6 +415,7 @@ cmd_stop() {
         done < <(cg_mounts)
     fi
     [ -n "$qmp" ] && [ -S "$qmp" ] && rm -f "$qmp"
+    [ -n "$qga" ] && [ -S "$qga" ] && rm -f "$qga"
     if [ "$rc" = 0 ]; then
         rm -f "$pidfile" "$state"
     fi
