@@ -32,6 +32,7 @@ enum col_id {
 	COL_IOW,
 	COL_IOW_SRC,   /* JSON only */
 	COL_TAX,
+	COL_IOTAX,
 	COL_CAPPED,    /* JSON only */
 	COL_TG_VCPU,   /* JSON only: cpu.threads.* */
 	COL_TG_EMU,
@@ -45,6 +46,7 @@ enum col_id {
 	COL_GTOTAL,
 	COL_GUSED,
 	COL_GCACHE,
+	COL_BALLOON,
 	COL_LIMIT,     /* JSON only: mem.limit, mem.helpers, mem.qemu.* */
 	COL_HMEM,
 	COL_QRSS,
@@ -53,6 +55,10 @@ enum col_id {
 	COL_QSHMEM,
 	COL_READ,
 	COL_WRITE,
+	COL_READ_OPS,
+	COL_WRITE_OPS,
+	COL_IO_SRC,    /* JSON only: io.source, io.drives */
+	COL_DRIVES,
 	COL_EXITS,
 	COL_HELPERS,   /* JSON only */
 	COL_NOTE,      /* JSON only */
@@ -104,6 +110,8 @@ struct column {
 	                         * screen lowest priority (highest number) first */
 	int wide;               /* hidden by default, shown when a wide screen has
 	                         * room: in this order (1 first); 0 never */
+	json_object *(*json_fn)(const struct guest_view *v); /* JSON of a value that
+				 * is neither text nor a number (io.drives) */
 };
 
 extern const struct column columns[COL_COUNT];

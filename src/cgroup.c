@@ -362,11 +362,21 @@ int cgroup_read_guest(struct cgfs *c, const char *rel, const char *cpu_rel, uint
 		if (!cg_read(c, c->fd_v2, rel, "io.stat") && !parse_io_stat(c->buf.s, &r, &w)) {
 			g->cg_io_rbytes = r;
 			g->cg_io_wbytes = w;
+			if (!parse_io_stat_keys(c->buf.s, "rios=", "wios=", &r, &w)) {
+				g->cg_io_rios = r;
+				g->cg_io_wios = w;
+			}
 		}
 	} else if (!cg_read(c, c->fd_blkio, rel, "blkio.throttle.io_service_bytes_recursive") &&
 		   !parse_blkio_bytes(c->buf.s, &r, &w)) {
 		g->cg_io_rbytes = r;
 		g->cg_io_wbytes = w;
+		/* io_serviced has io_service_bytes' layout, in operations */
+		if (!cg_read(c, c->fd_blkio, rel, "blkio.throttle.io_serviced_recursive") &&
+		    !parse_blkio_bytes(c->buf.s, &r, &w)) {
+			g->cg_io_rios = r;
+			g->cg_io_wios = w;
+		}
 	}
 	c->cur = NULL;
 	return 0;

@@ -42,6 +42,8 @@ const struct u64_field guest_u64_fields[] = {
 	GFA(tg_threads, TG_VCPU, "tg_vcpu_threads"), GFA(tg_threads, TG_EMU, "tg_emu_threads"),
 	GFA(tg_threads, TG_IO, "tg_io_threads"), GFA(tg_threads, TG_VHOST, "tg_vhost_threads"),
 	GF(g_total), GF(g_avail), GF(g_free), GF(g_cache),
+	GF(cg_io_rios), GF(cg_io_wios), GF(p_io_rbytes), GF(p_io_wbytes), GF(vm_balloon),
+	GF(drv_at_ns),
 };
 const size_t guest_u64_nfields = ARRAY_SIZE(guest_u64_fields);
 
@@ -84,6 +86,9 @@ void guest_sample_release(struct guest_sample *g)
 	free(g->cgroup);
 	free(g->helper_cg);
 	free(g->note);
+	free(g->drives);
+	g->drives = NULL;
+	g->ndrives = 0;
 }
 
 void sample_clear(struct sample *s)

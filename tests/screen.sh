@@ -169,7 +169,7 @@ f="$SRCDIR/tests/fixtures/big-host.jsonl"
 start 200 50 "env LANG=C.UTF-8 '$VTAX' --replay '$f' -d 0.2"
 wait_for '\[ENDED\]' 30 >/dev/null
 check "200 columns: the 35-character name whole" wait_for 'customer-portal-staging-frontend-01 '
-check "200 columns: hidden columns shown instead of padding (READ/s, EXITS/s)" wait_for '^ID .*READ/s.*EXITS/s'
+check "200 columns: hidden columns shown instead of padding (DISK R/s, EXITS/s)" wait_for '^ID .*DISK R/s.*EXITS/s'
 T send-keys -t t q
 
 # NO_COLOR: the header and a selected first row look different
