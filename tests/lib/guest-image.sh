@@ -27,9 +27,10 @@ set -eu
 LIBDIR=$(cd "$(dirname "$0")" && pwd)
 OUTDIR=${1:-${VTAX_GUEST_CACHE:-/var/cache/vtax-test/guest}}
 INIT_SRC=$LIBDIR/guest-init.sh
-# Modules the guest needs for virtio-balloon-pci, in load order.  Their
-# dependencies are added automatically; missing ones and built-ins skipped.
-WANT_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_balloon"
+# Modules the guest needs for virtio-balloon-pci and virtio-blk-pci, in
+# load order.  Their dependencies are added automatically; missing ones and
+# built-ins skipped.  A changed list extracts the kernel package again.
+WANT_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_balloon virtio_blk"
 
 say() { printf 'guest-image: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -223,6 +224,7 @@ build_kernel() {
         printf '%s %s\n' "$m" "$m.ko" >>"$MODDIR/order"
     done
     say "modules:${ORDER:- (none)}"
+    printf '%s\n' "$WANT_MODULES" >"$MODDIR/wanted"
 
     rm -rf "$OUTDIR/modules"
     mv "$MODDIR" "$OUTDIR/modules"
@@ -275,7 +277,13 @@ build_initramfs() {
 
 # ---------------------------------------------------------------------------
 
+# the modules were extracted for this WANT_MODULES
+modules_current() {
+    [ "$(cat "$OUTDIR/modules/wanted" 2>/dev/null)" = "$WANT_MODULES" ]
+}
+
 up_to_date() {
+    modules_current &&
     [ -s "$OUTDIR/vmlinux" ] && [ -s "$OUTDIR/initramfs.cpio.gz" ] &&
         [ -s "$OUTDIR/modules/order" ] && [ -s "$OUTDIR/kernel-release" ] &&
         [ "$(cat "$OUTDIR/initramfs.stamp" 2>/dev/null)" = "$(stamp)" ]
@@ -300,7 +308,7 @@ trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
 if [ ! -s "$OUTDIR/vmlinux" ] || [ ! -s "$OUTDIR/modules/order" ] ||
-    [ ! -s "$OUTDIR/kernel-release" ]; then
+    [ ! -s "$OUTDIR/kernel-release" ] || ! modules_current; then
     build_kernel "$TMP"
 fi
 say "building initramfs"

@@ -8,6 +8,9 @@
 #   vtax.anon_mb=N   keep N MB of touched anonymous memory alive
 #   vtax.cache_mb=N  write N MB into a tmpfs file (counts as Cached/Shmem)
 #   vtax.burn=1      one busy loop on a vCPU (vtax.burn=K: K loops)
+#   vtax.disk_mb=N   after VTAXREADY and vtax.disk_wait=S seconds (default
+#                    5), write N MB to each virtio disk (/dev/vd*) and sync,
+#                    drop the page cache, read the N MB back
 #
 # Serial console protocol (one line each, ttyS0):
 #   VTAXMOD ok|fail NAME       per module, at boot
@@ -15,6 +18,8 @@
 #   VTAXWORK anon_mb=.. cache_mb=.. burn=.. anon_rss_kb=.. shmem_kb=.. anon_pages_kb=..
 #   VTAXMEM total_kb=.. avail_kb=.. free_kb=.. cached_kb=.. buffers_kb=..  (every 2 s)
 #   VTAXREADY                  once, after the workload is in place
+#   VTAXDISK before|after <the disk's /proc/diskstats line>   around the I/O
+#   VTAXDISKDONE               once the disk I/O is done
 #
 # PID 1 must never exit: there is no `set -e` here and the script ends in
 # an endless loop.
@@ -52,6 +57,8 @@ echo "VTAXMODS loaded=$loaded failed=$failed"
 anon_mb=0
 cache_mb=0
 burn=0
+disk_mb=0
+disk_wait=5
 num() {
     case $1 in
         '' | *[!0-9]*) echo 0 ;;
@@ -64,6 +71,8 @@ for arg in $cmdline; do
         vtax.anon_mb=*) anon_mb=$(num "${arg#*=}") ;;
         vtax.cache_mb=*) cache_mb=$(num "${arg#*=}") ;;
         vtax.burn=*) burn=$(num "${arg#*=}") ;;
+        vtax.disk_mb=*) disk_mb=$(num "${arg#*=}") ;;
+        vtax.disk_wait=*) disk_wait=$(num "${arg#*=}") ;;
     esac
 done
 
@@ -167,6 +176,30 @@ echo "VTAXWORK anon_mb=$anon_mb cache_mb=$cache_mb burn=$burn" \
     "anon_pages_kb=$(field AnonPages /proc/meminfo)"
 meminfo_line
 echo VTAXREADY
+
+# ---- workload: disk I/O (after VTAXREADY: the host starts measuring first)
+diskstat() {  # ash has no locals: names of its own
+    while read -r _ _ ds_name ds_rest; do
+        [ "$ds_name" = "$2" ] && echo "VTAXDISK $1 $ds_name $ds_rest"
+    done </proc/diskstats
+}
+if [ "$disk_mb" -gt 0 ]; then
+    (
+        sleep "$disk_wait"
+        for d in /sys/block/vd*; do
+            [ -e "$d" ] || continue
+            n=${d##*/}
+            diskstat before "$n"
+            dd if=/dev/zero of="/dev/$n" bs=1M count="$disk_mb" conv=fsync 2>/dev/null ||
+                echo "VTAXWARN write to $n failed"
+            echo 3 >/proc/sys/vm/drop_caches
+            dd if="/dev/$n" of=/dev/null bs=1M count="$disk_mb" 2>/dev/null ||
+                echo "VTAXWARN read of $n failed"
+            diskstat after "$n"
+        done
+        echo VTAXDISKDONE
+    ) &
+fi
 
 while :; do
     sleep 2

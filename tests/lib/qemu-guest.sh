@@ -13,6 +13,9 @@
 #       --log/--pidfile/--qmp RUNDIR/NAME.{log,pid,qmp}.
 #       --balloon-noid: the balloon without an id, as a hand-written QEMU
 #       command line often has it (QOM names it device[N]).
+#       --disk IMG: a raw image as a virtio-blk drive served by the main
+#       loop (drive id diskN); --disk-iothread IMG: one with an iothread of
+#       its own (iothread iotN).  cache=none where the file system allows it.
 #       --proxmox-monitors: QMP as Proxmox gives it (-chardev and -mon,
 #       then a second control monitor that connects out to qmeventd).
 #       Guest parameters go in --append: vtax.anon_mb=N vtax.cache_mb=N
@@ -172,6 +175,7 @@ ensure_qemu() {
 
 cmd_start() {
     local name mem="" cpus=1 balloon=0 cgroup="" qmp="" log="" pidfile="" append="" pvemon=0
+    local -a disks=()
     [ $# -ge 1 ] || usage
     name=$1
     shift
@@ -183,6 +187,8 @@ cmd_start() {
             --balloon) balloon=1; shift ;;
             --balloon-noid) balloon=2; shift ;;
             --proxmox-monitors) pvemon=1; shift ;;
+            --disk) disks+=("main:${2?--disk needs IMG}"); shift 2 ;;
+            --disk-iothread) disks+=("iot:${2?--disk-iothread needs IMG}"); shift 2 ;;
             --cgroup) cgroup=${2?--cgroup needs REL}; shift 2 ;;
             --qmp) qmp=${2?--qmp needs PATH}; shift 2 ;;
             --log) log=${2?--log needs FILE}; shift 2 ;;
@@ -268,6 +274,21 @@ cmd_start() {
     fi
     [ "$balloon" = 1 ] && args+=(-device "virtio-balloon-pci,id=balloon0")
     [ "$balloon" = 2 ] && args+=(-device "virtio-balloon-pci")
+    local i=0 d img cache
+    for d in ${disks[@]+"${disks[@]}"}; do
+        img=${d#*:}
+        [ -f "$img" ] || die "no disk image $img"
+        # O_DIRECT is refused by tmpfs: the host page cache then
+        cache=none
+        dd if="$img" of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null || cache=writeback
+        args+=(-drive "file=${img//,/,,},if=none,id=disk$i,format=raw,cache=$cache,aio=threads")
+        if [ "${d%%:*}" = iot ]; then
+            args+=(-object "iothread,id=iot$i" -device "virtio-blk-pci,drive=disk$i,iothread=iot$i")
+        else
+            args+=(-device "virtio-blk-pci,drive=disk$i")
+        fi
+        i=$((i + 1))
+    done
 
     # The subshell joins the cgroups, then becomes QEMU: QEMU and all its
     # threads run in them from the start.  -daemonize returns once the QMP
