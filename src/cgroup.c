@@ -511,3 +511,18 @@ uint64_t cgroup_list_threads(struct cgfs *c, const char *rel, int **tids, size_t
 {
 	return count_tree(c, rel, tids, ntids, true);
 }
+
+uint64_t cgroup_list_procs_v2(struct cgfs *c, const char *rel, int **pids, size_t *npids)
+{
+	if (c->fd_v2 < 0)
+		return 0;
+	while (*rel == '/')
+		rel++;
+	int dfd = *rel ? open_dir(c->fd_v2, rel) : -1;
+	if (dfd < 0)
+		return 0;
+	size_t cap = *npids;
+	uint64_t n = count_dir(c, dfd, 0, pids, npids, &cap, false);
+	close(dfd);
+	return n;
+}

@@ -106,6 +106,37 @@ static void count_tasks(struct collector *c, struct guest_sample *g)
 	}
 }
 
+/* nspawn on a hybrid host: the v1 memory tree has the whole scope, the
+ * supervisor's memory too. Its private anonymous pages (RssAnon: what is
+ * charged where it runs; its file pages are mostly shared libraries
+ * charged elsewhere) are taken out of the guest's and charged to helpers. */
+static void supervisor_mem(struct collector *c, struct guest_sample *g)
+{
+	size_t np = 0;
+	cgroup_list_procs_v2(&c->cg, g->helper_cg, &c->pidbuf, &np);
+	uint64_t anon = 0;
+	size_t seen = 0;
+	for (size_t i = 0; i < np; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "%d/status", c->pidbuf[i]);
+		const char *p;
+		unsigned long long kb;
+		if (read_small_at(c->proc_fd, path, &c->buf, 16384) ||
+		    !(p = strstr(c->buf.s, "\nRssAnon:")) || sscanf(p + 9, "%llu", &kb) != 1)
+			continue; /* gone, or a kernel thread */
+		anon += (uint64_t)kb * 1024;
+		seen++;
+	}
+	if (!seen)
+		return;
+	if (g->cg_mem_current != VT_UNKNOWN)
+		g->cg_mem_current = sat_sub(g->cg_mem_current, anon);
+	if (g->cg_mem_anon != VT_UNKNOWN)
+		g->cg_mem_anon = sat_sub(g->cg_mem_anon, anon);
+	g->h_mem = add_known(g->h_mem, anon);
+	g->h_count += seen;
+}
+
 /* One cgroup guest's counters; *lim_read: when its limit was read.
  * False when its cgroup went away after discovery. */
 static bool read_guest(struct collector *c, struct sample *s, struct guest_sample *g,
@@ -136,6 +167,8 @@ static bool read_guest(struct collector *c, struct sample *s, struct guest_sampl
 			g->h_cpu_ns = add_known(g->h_cpu_ns, cpu);
 			g->h_mem = add_known(g->h_mem, mem);
 		}
+		if (g->cpu_payload_v2)
+			supervisor_mem(c, g);
 	}
 	return true;
 }

@@ -88,8 +88,18 @@ wait $hp || fail "vtax on the hybrid nspawn fixture ran"
 tail -1 "$tmp/hyn.json" >"$tmp/hyn1.json"
 check "hybrid nspawn: CPU of payload/ (0.5 s), supervisor/ (0.1 s) as CPU tax" pyjson "$tmp/hyn1.json" \
 	"abs(guest(runtime='nspawn')['cpu']['total'] - 50 / d['interval']) < 0.5 and abs(guest(runtime='nspawn')['cpu']['tax'] - 10 / d['interval']) < 0.5"
-check "hybrid nspawn: memory of the whole scope, no memory tax" pyjson "$tmp/hyn1.json" \
+check "hybrid nspawn: memory of the whole scope, no memory tax without a supervisor process" pyjson "$tmp/hyn1.json" \
 	"guest(runtime='nspawn')['mem']['host'] == 62914560 and guest(runtime='nspawn')['mem']['tax'] == 0"
+# its supervisor process (in the unified supervisor/): its RssAnon (3 MiB)
+# leaves the guest's memory for the memory tax; the whole stays the scope's
+sp=4190001
+mk "$hy/unified/$ns/supervisor/cgroup.procs" "$sp\n"
+mkdir -p "$tmp/proc/$sp"
+mk "$tmp/proc/$sp/status" "Name:\tsystemd-nspawn\nVmRSS:\t    9216 kB\nRssAnon:\t    3072 kB\nRssFile:\t    6144 kB\n"
+"$VTAX" --json -n 1 --cgroup-root "$hy" --proc-root "$tmp/proc" >"$tmp/hyns.json" 2>"$tmp/err" ||
+	fail "vtax on the hybrid nspawn fixture with its supervisor ran"
+check "hybrid nspawn: supervisor's RssAnon 3M is memory tax, out of the guest's working set" pyjson "$tmp/hyns.json" \
+	"guest(runtime='nspawn')['mem']['host'] == 62914560 and guest(runtime='nspawn')['mem']['tax'] == 3145728 and guest(runtime='nspawn')['mem']['working_set'] == 62914560 - 3145728 - 4194304 and guest(runtime='nspawn')['helpers'] == 1"
 
 # v1 only, with a combined cpu,cpuacct hierarchy and the old cpuacct.stat
 v1="$tmp/v1"
