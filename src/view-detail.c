@@ -66,7 +66,7 @@ void view_explain(const struct guest_view *v, char *buf, size_t sz)
 		break;
 	}
 	if (w->io_named)
-		sb_printf(&out, " Of the CPU tax, %.1f%% serves disk and network I/O.", w->io_tax);
+		sb_printf(&out, " I/O takes %.1f%% of that.", w->io_tax);
 	snprintf(buf, sz, "%s", out.s ? out.s : "");
 	sb_free(&out);
 }
