@@ -43,6 +43,10 @@ struct vm_facts {
 	char note[200];
 	int vcpu_tids[VCPU_MAX];    /* host thread ids of the vCPUs (query-cpus-fast) */
 	int nvcpu;
+	uint64_t balloon;           /* bytes: query-balloon "actual", VT_UNKNOWN */
+	struct drive_sample drives[DRIVE_MAX]; /* query-blockstats */
+	int ndrives;                /* -1: not known (no reply) */
+	uint64_t drives_ns;         /* CLOCK_MONOTONIC ns of that reply */
 };
 /* Latest facts for a VM; false when nothing was learnt yet. */
 bool agent_vm(struct agent *a, int pid, uint64_t start, struct vm_facts *out);
@@ -69,6 +73,11 @@ int parse_engine_containers(const char *json, size_t len, engine_fn fn, void *ar
 int parse_qmp_guest_stats(json_object *ret, struct vm_facts *f);
 /* A query-cpus-fast "return" array into f->vcpu_tids. */
 int parse_qmp_cpus(json_object *ret, struct vm_facts *f);
+/* A query-blockstats "return" array into f->drives: every drive with a
+ * device or node name, at most DRIVE_MAX; -EINVAL when it is no array. */
+int parse_qmp_blockstats(json_object *ret, struct vm_facts *f);
+/* A query-balloon "return" object: its "actual" (bytes) into f->balloon. */
+int parse_qmp_balloon(json_object *ret, struct vm_facts *f);
 /* The first virtio balloon in a qom-list reply of parent: out = its path. */
 int parse_qom_balloon(json_object *list, const char *parent, char *out, size_t outsz);
 

@@ -81,6 +81,9 @@ uint64_t cgroup_count_tasks(struct cgfs *c, const char *rel);
 /* Processes in rel and every cgroup below it (walked tree). If pids is
  * not NULL, their pids are appended (the caller frees *pids). */
 uint64_t cgroup_count_procs(struct cgfs *c, const char *rel, int **pids, size_t *npids);
+/* Processes in rel and below in the unified (v2) tree, appended to pids
+ * (the caller frees it): a hybrid host's nspawn supervisor/. */
+uint64_t cgroup_list_procs_v2(struct cgfs *c, const char *rel, int **pids, size_t *npids);
 /* The same over every thread (cgroup.threads, or v1 tasks; cgroup.procs
  * where neither exists): /proc/PID/stat's blkio ticks are the thread's own. */
 uint64_t cgroup_list_threads(struct cgfs *c, const char *rel, int **tids, size_t *ntids);

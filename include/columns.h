@@ -33,6 +33,7 @@ enum col_id {
 	COL_IOW,
 	COL_IOW_SRC,   /* JSON only */
 	COL_TAX,
+	COL_IOTAX,
 	COL_CAPPED,    /* JSON only */
 	COL_TG_VCPU,   /* JSON only: cpu.threads.* */
 	COL_TG_EMU,
@@ -46,6 +47,7 @@ enum col_id {
 	COL_GTOTAL,
 	COL_GUSED,
 	COL_GCACHE,
+	COL_BALLOON,
 	COL_LIMIT,     /* JSON only: mem.limit, mem.helpers, mem.qemu.* */
 	COL_HMEM,
 	COL_QRSS,
@@ -66,6 +68,10 @@ enum col_id {
 	COL_THRTL,
 	COL_READ,
 	COL_WRITE,
+	COL_READ_OPS,
+	COL_WRITE_OPS,
+	COL_IO_SRC,    /* JSON only: io.source, io.drives */
+	COL_DRIVES,
 	COL_EXITS,
 	COL_GUSR,      /* inside the guest, from its agent: guest_view.cpu.* */
 	COL_GSYS,
@@ -139,6 +145,8 @@ struct column {
 	 * InfluxDB field; NULL: not exported that way */
 	const char *prom;
 	const char *influx;
+	json_object *(*json_fn)(const struct guest_view *v); /* JSON of a value that
+				 * is neither text nor a number (io.drives) */
 };
 
 extern const struct column columns[COL_COUNT];

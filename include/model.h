@@ -16,6 +16,23 @@ enum iow_src {
 };
 const char *iow_src_name(enum iow_src s);   /* "psi", "delayacct", NULL */
 
+/* Where a guest's disk I/O figures come from. */
+enum io_src {
+	IO_NONE,        /* unknown */
+	IO_QMP,         /* QMP query-blockstats, per drive */
+	IO_CGROUP,      /* cgroup io.stat / blkio */
+	IO_TASK,        /* the guest's tasks' /proc/PID/io */
+};
+const char *io_src_name(enum io_src s);     /* "qmp", "cgroup", "task", NULL */
+
+/* One drive's rates over the interval between two QMP replies. */
+struct drive_view {
+	const struct drive_sample *d;  /* into the current sample */
+	double read, write;            /* bytes/s; NAN unknown */
+	double read_ops, write_ops;    /* operations/s */
+	double latency_ms;             /* mean time per operation, ms; NAN without any */
+};
+
 /* Host CPU split, % of all CPUs; sums to 100. */
 enum hcpu {
 	HC_USER,        /* user minus guest */
@@ -50,6 +67,8 @@ struct why {
 	uint64_t kvm_pagetables;   /* of it: KVM's own page tables (sec_pagetables; not
 				      in rest); VT_UNKNOWN unknown */
 	double cpu_tax;            /* % of one CPU; NAN unknown */
+	double io_tax;             /* of it: the I/O threads' (% of one CPU; NAN unknown) */
+	bool io_named;             /* I/O is a large part of the CPU tax: say so */
 	bool cpu_shown;            /* the CPU tax is worth a clause (>= 0.05%) */
 	bool tcg;                  /* no guest time: QEMU does all the work */
 };
@@ -66,7 +85,16 @@ struct guest_view {
 	bool cpu_capped;               /* counters said more than every CPU: scaled to it */
 	enum iow_src iow_src;
 	double tg_pct[TG_COUNT];       /* per QEMU thread group */
-	double io_read_bps, io_write_bps; /* bytes/s through the block layer */
+	double io_read_bps, io_write_bps; /* bytes/s, from io_src */
+	double io_read_ops, io_write_ops; /* operations/s, from io_src (NAN: task) */
+	enum io_src io_src;
+	struct drive_view *drives;     /* owned by the frame; ndrives entries (QMP) */
+	size_t ndrives;
+	double cpu_io_tax;             /* % of one CPU: a VM's iothreads and vhost
+					  workers, plus its emulator threads when it
+					  has no iothread; NAN unknown */
+	double cpu_per_gb;             /* CPU seconds of the I/O tax per GB of disk
+					  I/O; NAN below 64 KiB/s */
 	double kvm_exits_ps;           /* KVM exits per second (VMs under KVM) */
 	/* bytes/s of the libvirt domain's interfaces (rx: to the guest) and
 	 * disks, over libvirt's own interval (lv_at_ns); NAN when unknown */

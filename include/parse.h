@@ -27,6 +27,11 @@ int parse_proc_cgroup(const char *buf, const char *controller, char *out, size_t
 /* cgroup v2 io.stat ("MAJ:MIN rbytes=.. wbytes=..") or v1
  * blkio.throttle.io_service_bytes_recursive ("MAJ:MIN Read N"): bytes
  * read and written, summed over devices. */
+/* /proc/PID/io: read_bytes and write_bytes (storage I/O, bytes). */
+int parse_proc_io(const char *buf, uint64_t *rbytes, uint64_t *wbytes);
+/* io.stat: the sum over devices of the two keys given ("rios=", "wios="). */
+int parse_io_stat_keys(const char *buf, const char *rkey, const char *wkey, uint64_t *r,
+		       uint64_t *w);
 int parse_io_stat(const char *buf, uint64_t *rbytes, uint64_t *wbytes);
 int parse_blkio_bytes(const char *buf, uint64_t *rbytes, uint64_t *wbytes);
 

@@ -9,7 +9,8 @@
 #include "sample.h"
 #include "util.h"
 
-#define RECORD_VERSION 1
+#define RECORD_VERSION 2
+#define RECORD_VERSION_MIN 1   /* the oldest this vtax still replays */
 
 /* Append one sample as one JSON line to out. */
 void record_sample(struct sb *out, const struct sample *s);

@@ -39,12 +39,22 @@ struct host_sample {
 /* Per-thread-group CPU of a QEMU process. */
 enum tgroup {
 	TG_VCPU,      /* "CPU n/KVM", "CPU n/TCG" */
-	TG_EMU,       /* main loop and every other thread */
-	TG_IO,        /* "IO iothreadN", "IO mon_iothread" */
+	TG_EMU,       /* main loop and every other thread ("IO mon_iothread" too) */
+	TG_IO,        /* "IO iothreadN": -object iothread, for drives and NICs */
 	TG_VHOST,     /* "vhost-PID" worker threads or kernel threads */
 	TG_COUNT
 };
 const char *tgroup_name(enum tgroup g);
+
+/* One drive of a VM, from QMP query-blockstats: counters since QEMU
+ * started. */
+#define DRIVE_MAX 64
+struct drive_sample {
+	char name[64];             /* qdev id or node name ("drive-scsi0", "virtio0") */
+	uint64_t rd_bytes, wr_bytes; /* bytes */
+	uint64_t rd_ops, wr_ops;   /* operations */
+	uint64_t rd_time_ns, wr_time_ns; /* ns: total time of those operations */
+};
 
 /* One guest. The strings are owned by the sample. */
 struct guest_sample {
@@ -146,6 +156,17 @@ struct guest_sample {
 	uint64_t qga_iowait, qga_steal, qga_idle; /* ms */
 	uint64_t qga_prev_user, qga_prev_system, qga_prev_iowait, qga_prev_steal,
 		qga_prev_idle;     /* ms */
+	/* disk I/O beyond cg_io_*: operations from io.stat / blkio, and the
+	 * guest's tasks' /proc/PID/io (where the cgroup counts nothing:
+	 * ZFS datasets, v1 blkio outside throttling) */
+	uint64_t cg_io_rios, cg_io_wios; /* operations */
+	uint64_t p_io_rbytes, p_io_wbytes; /* bytes: read_bytes / write_bytes */
+	uint64_t vm_balloon;       /* bytes: query-balloon "actual", the balloon's
+				      target size of guest RAM */
+	uint64_t drv_at_ns;        /* ns, CLOCK_MONOTONIC when QMP answered
+				      query-blockstats; drive rates divide by its change */
+	struct drive_sample *drives; /* owned; ndrives entries (at most DRIVE_MAX) */
+	size_t ndrives;
 };
 
 /* One process of the focused guest (the one whose detail pane is open). */

@@ -408,11 +408,21 @@ int cgroup_read_guest(struct cgfs *c, const char *rel, const char *cpu_rel, uint
 		if (!cg_read(c, c->fd_v2, rel, "io.stat") && !parse_io_stat(c->buf.s, &r, &w)) {
 			g->cg_io_rbytes = r;
 			g->cg_io_wbytes = w;
+			if (!parse_io_stat_keys(c->buf.s, "rios=", "wios=", &r, &w)) {
+				g->cg_io_rios = r;
+				g->cg_io_wios = w;
+			}
 		}
 	} else if (!cg_read(c, c->fd_blkio, rel, "blkio.throttle.io_service_bytes_recursive") &&
 		   !parse_blkio_bytes(c->buf.s, &r, &w)) {
 		g->cg_io_rbytes = r;
 		g->cg_io_wbytes = w;
+		/* io_serviced has io_service_bytes' layout, in operations */
+		if (!cg_read(c, c->fd_blkio, rel, "blkio.throttle.io_serviced_recursive") &&
+		    !parse_blkio_bytes(c->buf.s, &r, &w)) {
+			g->cg_io_rios = r;
+			g->cg_io_wios = w;
+		}
 	}
 	read_kernel(c, rel, cpu_rel ? cpu_rel : rel, g);
 	c->cur = NULL;
@@ -547,4 +557,19 @@ uint64_t cgroup_count_procs(struct cgfs *c, const char *rel, int **pids, size_t 
 uint64_t cgroup_list_threads(struct cgfs *c, const char *rel, int **tids, size_t *ntids)
 {
 	return count_tree(c, rel, tids, ntids, true);
+}
+
+uint64_t cgroup_list_procs_v2(struct cgfs *c, const char *rel, int **pids, size_t *npids)
+{
+	if (c->fd_v2 < 0)
+		return 0;
+	while (*rel == '/')
+		rel++;
+	int dfd = *rel ? open_dir(c->fd_v2, rel) : -1;
+	if (dfd < 0)
+		return 0;
+	size_t cap = *npids;
+	uint64_t n = count_dir(c, dfd, 0, pids, npids, &cap, false);
+	close(dfd);
+	return n;
 }

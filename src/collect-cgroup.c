@@ -9,6 +9,7 @@
 
 #include "collect-int.h"
 #include "discover.h"
+#include "parse.h"
 
 /* Memory limits change rarely: read each at most every LIMIT_EVERY_NS. */
 #define LIMIT_EVERY_NS (10000000000ull)
@@ -119,6 +120,67 @@ static void count_tasks(struct collector *c, struct guest_sample *g)
 	}
 }
 
+/* nspawn on a hybrid host: the v1 memory tree has the whole scope, the
+ * supervisor's memory too. Its private anonymous pages (RssAnon: what is
+ * charged where it runs; its file pages are mostly shared libraries
+ * charged elsewhere) are taken out of the guest's and charged to helpers. */
+static void supervisor_mem(struct collector *c, struct guest_sample *g)
+{
+	size_t np = 0;
+	cgroup_list_procs_v2(&c->cg, g->helper_cg, &c->pidbuf, &np);
+	uint64_t anon = 0;
+	size_t seen = 0;
+	for (size_t i = 0; i < np; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "%d/status", c->pidbuf[i]);
+		const char *p;
+		unsigned long long kb;
+		if (read_small_at(c->proc_fd, path, &c->buf, 16384) ||
+		    !(p = strstr(c->buf.s, "\nRssAnon:")) || sscanf(p + 9, "%llu", &kb) != 1)
+			continue; /* gone, or a kernel thread */
+		anon += (uint64_t)kb * 1024;
+		seen++;
+	}
+	if (!seen)
+		return;
+	if (g->cg_mem_current != VT_UNKNOWN)
+		g->cg_mem_current = sat_sub(g->cg_mem_current, anon);
+	if (g->cg_mem_anon != VT_UNKNOWN)
+		g->cg_mem_anon = sat_sub(g->cg_mem_anon, anon);
+	g->h_mem = add_known(g->h_mem, anon);
+	g->h_count += seen;
+}
+
+/* A container whose cgroup counts no disk I/O (a ZFS dataset: ZFS does
+ * the I/O in threads of its own; v1 blkio outside throttling): its
+ * processes' /proc/PID/io instead. A process's counters include its
+ * reaped children's, so the sum rarely goes back. Root only. */
+static void task_io(struct collector *c, struct guest_sample *g)
+{
+	if (runtime_kind(g->runtime) != KIND_CT ||
+	    (g->cg_io_rbytes != VT_UNKNOWN && g->cg_io_wbytes != VT_UNKNOWN &&
+	     g->cg_io_rbytes + g->cg_io_wbytes > 0))
+		return;
+	size_t np = 0;
+	cgroup_count_procs(&c->cg, g->cgroup, &c->pidbuf, &np);
+	uint64_t r = 0, w = 0;
+	size_t seen = 0;
+	for (size_t i = 0; i < np; i++) {
+		char path[64];
+		uint64_t pr, pw;
+		snprintf(path, sizeof(path), "%d/io", c->pidbuf[i]);
+		if (read_small_at(c->proc_fd, path, &c->buf, 4096) || parse_proc_io(c->buf.s, &pr, &pw))
+			continue; /* gone, or not ours to read */
+		r += pr;
+		w += pw;
+		seen++;
+	}
+	if (seen) {
+		g->p_io_rbytes = r;
+		g->p_io_wbytes = w;
+	}
+}
+
 /* One cgroup guest's counters; *lim_read: when its limit was read.
  * False when its cgroup went away after discovery. */
 static bool read_guest(struct collector *c, struct sample *s, struct guest_sample *g,
@@ -144,12 +206,15 @@ static bool read_guest(struct collector *c, struct sample *s, struct guest_sampl
 	if (g->cg_io_some_us != VT_UNKNOWN)
 		s->psi_guest = 1;
 	count_tasks(c, g);
+	task_io(c, g);
 	if (g->helper_cg) {
 		uint64_t cpu, mem;
 		if (!cgroup_read_helper(&c->cg, g->helper_cg, &cpu, &mem)) {
 			g->h_cpu_ns = add_known(g->h_cpu_ns, cpu);
 			g->h_mem = add_known(g->h_mem, mem);
 		}
+		if (g->cpu_payload_v2)
+			supervisor_mem(c, g);
 	}
 	return true;
 }

@@ -185,6 +185,13 @@ static void qemu_facts(struct collector *c, struct guest_sample *g, uint64_t sta
 		g->p_blkio_ns = blk; /* every thread's, not only the main one's */
 	if (!have)
 		return;
+	g->vm_balloon = f.balloon;
+	if (f.ndrives >= 0) {
+		g->drv_at_ns = f.drives_ns;
+		g->ndrives = (size_t)f.ndrives;
+		g->drives = xcalloc(g->ndrives + 1, sizeof(*g->drives));
+		memcpy(g->drives, f.drives, g->ndrives * sizeof(*g->drives));
+	}
 	g->g_total = f.total;
 	g->g_avail = f.avail;
 	g->g_free = f.free;
@@ -218,6 +225,20 @@ static void read_ksm(struct collector *c, struct guest_sample *g)
 		g->vm_ksm_merging = pages * page;
 }
 
+/* The QEMU process's storage I/O from /proc/PID/io: what reached the
+ * block layer on its behalf (or would have: a write to the page cache is
+ * counted when it is dirtied). Root only: other users' io is hidden. */
+static void read_task_io(struct collector *c, struct guest_sample *g)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "%d/io", (int)g->main_pid);
+	uint64_t r, w;
+	if (read_small_at(c->proc_fd, path, &c->buf, 4096) || parse_proc_io(c->buf.s, &r, &w))
+		return;
+	g->p_io_rbytes = r;
+	g->p_io_wbytes = w;
+}
+
 void collect_vm_facts(struct collector *c, struct refresh *r)
 {
 	for (size_t i = 0; i < r->s->nguests; i++) {
@@ -229,6 +250,7 @@ void collect_vm_facts(struct collector *c, struct refresh *r)
 		read_ksm(c, g);
 		qemu_facts(c, g, start);
 		qga_facts(c, g, start);
+		read_task_io(c, g);
 	}
 	vm_sweep(c);
 }

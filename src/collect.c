@@ -137,9 +137,10 @@ static void finish(struct collector *c, struct sample *s)
 	if (!c->told_uid && !s->notice && geteuid() != 0) {
 		c->told_uid = true;
 		s->notice = xasprintf("running as uid %u, not root: VM working sets and memory "
-				      "tax (QEMU's /proc/PID/smaps), the guests' own memory (QMP "
-				      "sockets) and container names (Engine API sockets) need root "
-				      "and show as -", (unsigned)geteuid());
+				      "tax (QEMU's /proc/PID/smaps), the guests' own memory and VM "
+				      "disk I/O (QMP sockets, /proc/PID/io) and container names "
+				      "(Engine API sockets) need root and show as -",
+				      (unsigned)geteuid());
 	}
 }
 

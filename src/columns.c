@@ -24,6 +24,36 @@ static const char *note_text(const struct guest_view *v) { return v->g->note; }
 static const char *node_text(const struct guest_view *v) { return v->g->node ? v->g->node : ""; }
 static const char *node_json(const struct guest_view *v) { return v->g->node; }
 static const char *qga_note_text(const struct guest_view *v) { return v->g->qga_note; }
+static const char *io_src_text(const struct guest_view *v) { return io_src_name(v->io_src); }
+
+static json_object *num_or_null(double d, int decimals)
+{
+	if (isnan(d))
+		return NULL;
+	char b[64];
+	snprintf(b, sizeof(b), "%.*f", decimals, d);
+	return json_object_new_double_s(d, b);
+}
+
+/* io.drives: one object per drive QMP reported; null without QMP. */
+static json_object *drives_json(const struct guest_view *v)
+{
+	if (!v->drives)
+		return NULL;
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < v->ndrives; i++) {
+		const struct drive_view *d = &v->drives[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", jx_str(d->d->name));
+		json_object_object_add(o, "read", num_or_null(d->read, 0));
+		json_object_object_add(o, "write", num_or_null(d->write, 0));
+		json_object_object_add(o, "read_ops", num_or_null(d->read_ops, 1));
+		json_object_object_add(o, "write_ops", num_or_null(d->write_ops, 1));
+		json_object_object_add(o, "latency_ms", num_or_null(d->latency_ms, 3));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
 
 #define TEXT(fn) .unit = UNIT_TEXT, .left = true, .text = fn
 #define PCT(f) .unit = UNIT_PCT, .src = SRC_VIEW, .off = offsetof(struct guest_view, f), .decimals = 2
@@ -69,6 +99,10 @@ const struct column columns[COL_COUNT] = {
 		     .hint = HINT_TAX,
 		     .help = "host CPU beyond the guest's own work: VM all but guest time, "
 			     "container its helpers", .prio = 3},
+	[COL_IOTAX] = {"io_tax", "IOTAX%", 6, PCT(cpu_io_tax), .json = "cpu.io_tax",
+		       .hint = HINT_TAX,
+		       .help = "CPU of a VM's I/O: iothreads and vhost workers, the emulator "
+			       "threads too without an iothread, % of one CPU", .prio = 22, .wide = 8},
 	[COL_CAPPED] = {VBOOL(cpu_capped), .json = "cpu.capped"},
 	[COL_TG_VCPU] = {PCT(tg_pct[TG_VCPU]), .json = "cpu.threads.vcpu", .when = WHEN_VM_PROC},
 	[COL_TG_EMU] = {PCT(tg_pct[TG_EMU]), .json = "cpu.threads.emulator", .when = WHEN_VM_PROC},
@@ -95,6 +129,9 @@ const struct column columns[COL_COUNT] = {
 	[COL_GCACHE] = {"guest_cache", "GCACHE", 4, VBYTES(g_cache), .json = "mem.guest_cache",
 			.prom = "memory_guest_cache_bytes", .influx = "guest_cache",
 			.help = "guest's own page cache", .prio = 18, .wide = 5},
+	[COL_BALLOON] = {"balloon", "BALLOON", 7, SBYTES(vm_balloon), .json = "mem.balloon_target",
+			 .help = "a VM's balloon target: guest RAM QEMU lets the guest keep "
+				 "(QMP query-balloon \"actual\")", .prio = 23},
 	[COL_LIMIT] = {SBYTES(cg_mem_limit), .json = "mem.limit", .prom = "memory_limit_bytes",
 		       .help = "the guest cgroup's memory limit"},
 	[COL_HMEM] = {SBYTES(h_mem), .json = "mem.helpers", .prom = "memory_helpers_bytes",
@@ -123,12 +160,23 @@ const struct column columns[COL_COUNT] = {
 	[COL_THRTL] = {"throttled", "THRTL%", 6, PCT(cpu_throttled), .json = "cpu.throttled",
 		       .help = "time throttled by its own CPU limit, % of the interval (cpu.stat)",
 		       .prio = 25, .wide = 8},
-	[COL_READ] = {"read", "READ/s", 6, .unit = UNIT_RATE, .off = offsetof(struct guest_view, io_read_bps),
+	[COL_READ] = {"read", "DISK R/s", 8, .unit = UNIT_RATE, .off = offsetof(struct guest_view, io_read_bps),
 		      .json = "io.read",
-		      .help = "bytes read per second through the block layer (io.stat, blkio)", .prio = 14, .wide = 1},
-	[COL_WRITE] = {"write", "WRITE/s", 7, .unit = UNIT_RATE,
+		      .help = "disk bytes read per second: a VM's drives (QMP), else io.stat/blkio, "
+			      "else its tasks' /proc/PID/io", .prio = 14, .wide = 1},
+	[COL_WRITE] = {"write", "DISK W/s", 8, .unit = UNIT_RATE,
 		       .off = offsetof(struct guest_view, io_write_bps), .json = "io.write",
-		       .help = "bytes written per second through the block layer", .prio = 15, .wide = 2},
+		       .help = "disk bytes written per second, from the same source", .prio = 15, .wide = 2},
+	[COL_READ_OPS] = {"read_ops", "RD OP/s", 7, .unit = UNIT_PER_S,
+			  .off = offsetof(struct guest_view, io_read_ops), .decimals = 1,
+			  .json = "io.read_ops",
+			  .help = "disk read operations per second (QMP or cgroup; not from tasks)",
+			  .prio = 24},
+	[COL_WRITE_OPS] = {"write_ops", "WR OP/s", 7, .unit = UNIT_PER_S,
+			   .off = offsetof(struct guest_view, io_write_ops), .decimals = 1,
+			   .json = "io.write_ops", .help = "disk write operations per second", .prio = 25},
+	[COL_IO_SRC] = {TEXT(io_src_text), .json = "io.source"},
+	[COL_DRIVES] = {.unit = UNIT_TEXT, .json = "io.drives", .json_fn = drives_json},
 	[COL_EXITS] = {"exits", "EXITS/s", 7, .unit = UNIT_PER_S,
 		       .off = offsetof(struct guest_view, kvm_exits_ps), .decimals = 1,
 		       .json = "kvm_exits",
@@ -348,6 +396,8 @@ json_object *column_json(enum col_id c, const struct guest_view *v, bool *skip)
 		(col->when == WHEN_LIBVIRT && !runtimes[v->g->runtime].libvirt_api);
 	if (*skip)
 		return NULL;
+	if (col->json_fn)
+		return col->json_fn(v);
 	switch (col->unit) {
 	case UNIT_TEXT:
 		return jx_str(col->json_text ? col->json_text(v) : col->text(v));

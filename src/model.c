@@ -13,6 +13,11 @@ const char *iow_src_name(enum iow_src s)
 	return s == IOW_PSI ? "psi" : s == IOW_DELAYACCT ? "delayacct" : NULL;
 }
 
+const char *io_src_name(enum io_src s)
+{
+	return s == IO_QMP ? "qmp" : s == IO_CGROUP ? "cgroup" : s == IO_TASK ? "task" : NULL;
+}
+
 const char *hcpu_name(enum hcpu c)
 {
 	static const char *const n[HC_COUNT] = {
@@ -167,12 +172,114 @@ static void guest_cpu(const struct guest_sample *p, const struct guest_sample *g
 	}
 	for (int t = 0; t < TG_COUNT; t++)
 		v->tg_pct[t] = pct(counter_delta(g->tg_cpu_ns[t], p->tg_cpu_ns[t]), dt);
-	v->io_read_bps = rate(counter_delta(g->cg_io_rbytes, p->cg_io_rbytes), dt);
-	v->io_write_bps = rate(counter_delta(g->cg_io_wbytes, p->cg_io_wbytes), dt);
 	v->kvm_exits_ps = rate(counter_delta(g->kvm_exits, p->kvm_exits), dt);
 	v->cpu_throttled = pct(counter_delta(g->cg_throttled_ns, p->cg_throttled_ns), dt);
 	v->oom_kills = counter_delta(g->cg_oom_kills, p->cg_oom_kills);
 	cap_cpu(v, helpers, ncpus);
+}
+
+/* Sum of two counters, unknown when either is. */
+static uint64_t add_u(uint64_t a, uint64_t b)
+{
+	return a == VT_UNKNOWN || b == VT_UNKNOWN ? VT_UNKNOWN : a + b;
+}
+
+static const struct drive_sample *find_drive(const struct guest_sample *p, const char *name)
+{
+	for (size_t i = 0; i < p->ndrives; i++)
+		if (!strcmp(p->drives[i].name, name))
+			return &p->drives[i];
+	return NULL;
+}
+
+/* Per drive from two QMP replies; false when there is no pair. */
+static bool guest_drives(const struct guest_sample *p, const struct guest_sample *g,
+			 struct guest_view *v)
+{
+	if (!g->drives || !p->drives || g->drv_at_ns == VT_UNKNOWN || p->drv_at_ns == VT_UNKNOWN)
+		return false;
+	/* the same reply twice (refreshes faster than QMP answers): no rate */
+	uint64_t ddt = g->drv_at_ns > p->drv_at_ns ? g->drv_at_ns - p->drv_at_ns : 0;
+	v->drives = xcalloc(g->ndrives + 1, sizeof(*v->drives));
+	v->ndrives = g->ndrives;
+	double sum[4] = {0, 0, 0, 0};
+	bool known[4] = {true, true, true, true};
+	for (size_t i = 0; i < g->ndrives; i++) {
+		const struct drive_sample *d = &g->drives[i], *q = find_drive(p, d->name);
+		struct drive_view *dv = &v->drives[i];
+		dv->d = d;
+		dv->read = dv->write = dv->read_ops = dv->write_ops = dv->latency_ms = VT_NAN;
+		if (!q || !ddt)
+			continue;
+		dv->read = rate(counter_delta(d->rd_bytes, q->rd_bytes), ddt);
+		dv->write = rate(counter_delta(d->wr_bytes, q->wr_bytes), ddt);
+		dv->read_ops = rate(counter_delta(d->rd_ops, q->rd_ops), ddt);
+		dv->write_ops = rate(counter_delta(d->wr_ops, q->wr_ops), ddt);
+		uint64_t ops = add_u(counter_delta(d->rd_ops, q->rd_ops),
+				       counter_delta(d->wr_ops, q->wr_ops));
+		uint64_t t = add_u(counter_delta(d->rd_time_ns, q->rd_time_ns),
+				     counter_delta(d->wr_time_ns, q->wr_time_ns));
+		if (ops && ops != VT_UNKNOWN && t != VT_UNKNOWN)
+			dv->latency_ms = (double)t / (double)ops / 1e6;
+	}
+	for (size_t i = 0; i < v->ndrives; i++) {
+		double x[4] = {v->drives[i].read, v->drives[i].write, v->drives[i].read_ops,
+			       v->drives[i].write_ops};
+		for (int k = 0; k < 4; k++) {
+			if (isnan(x[k]))
+				known[k] = false;
+			else
+				sum[k] += x[k];
+		}
+	}
+	v->io_read_bps = known[0] ? sum[0] : VT_NAN;
+	v->io_write_bps = known[1] ? sum[1] : VT_NAN;
+	v->io_read_ops = known[2] ? sum[2] : VT_NAN;
+	v->io_write_ops = known[3] ? sum[3] : VT_NAN;
+	v->io_src = IO_QMP;
+	return true;
+}
+
+/* Disk I/O: a VM's drives over QMP; else the cgroup's, unless it counts
+ * nothing while the guest's tasks do I/O (ZFS datasets; v1 blkio, which
+ * on some kernels counts only throttled I/O: a VM's there is not trusted). */
+static void guest_io(const struct guest_sample *p, const struct guest_sample *g, uint64_t dt,
+		     bool v2, struct guest_view *v)
+{
+	if (guest_drives(p, g, v))
+		return;
+	uint64_t cr = counter_delta(g->cg_io_rbytes, p->cg_io_rbytes);
+	uint64_t cw = counter_delta(g->cg_io_wbytes, p->cg_io_wbytes);
+	uint64_t tr = counter_delta(g->p_io_rbytes, p->p_io_rbytes);
+	uint64_t tw = counter_delta(g->p_io_wbytes, p->p_io_wbytes);
+	bool cg = cr != VT_UNKNOWN && cw != VT_UNKNOWN && (v2 || v->kind != KIND_VM);
+	bool task = tr != VT_UNKNOWN && tw != VT_UNKNOWN;
+	if (cg && !(task && cr + cw == 0 && tr + tw > 0)) {
+		v->io_src = IO_CGROUP;
+		v->io_read_bps = rate(cr, dt);
+		v->io_write_bps = rate(cw, dt);
+		v->io_read_ops = rate(counter_delta(g->cg_io_rios, p->cg_io_rios), dt);
+		v->io_write_ops = rate(counter_delta(g->cg_io_wios, p->cg_io_wios), dt);
+	} else if (task) {
+		v->io_src = IO_TASK;
+		v->io_read_bps = rate(tr, dt);
+		v->io_write_bps = rate(tw, dt);
+	}
+}
+
+/* A VM's I/O tax: its iothreads and vhost workers; without an iothread
+ * its drives are served by the main loop, so the emulator threads too. */
+static void guest_io_tax(const struct guest_sample *g, struct guest_view *v)
+{
+	if (v->kind != KIND_VM || isnan(v->tg_pct[TG_IO]) || isnan(v->tg_pct[TG_EMU]))
+		return;
+	v->cpu_io_tax = v->tg_pct[TG_IO] + (isnan(v->tg_pct[TG_VHOST]) ? 0 : v->tg_pct[TG_VHOST]);
+	if (g->tg_threads[TG_IO] == 0)
+		v->cpu_io_tax += v->tg_pct[TG_EMU];
+	double bps = (isnan(v->io_read_bps) ? 0 : v->io_read_bps) +
+		     (isnan(v->io_write_bps) ? 0 : v->io_write_bps);
+	if (bps >= 65536)
+		v->cpu_per_gb = v->cpu_io_tax / 100.0 / (bps / 1e9);
 }
 
 static void guest_mem(const struct guest_sample *g, struct guest_view *v)
@@ -247,6 +354,10 @@ static void guest_why(const struct guest_view *v, struct why *w)
 	w->tax = v->mem_tax;
 	w->cpu_tax = v->cpu_tax;
 	w->cpu_shown = !isnan(v->cpu_tax) && v->cpu_tax >= 0.05;
+	w->io_tax = v->cpu_io_tax;
+	/* a quarter of the CPU tax and a point of a CPU: worth naming */
+	w->io_named = w->cpu_shown && !isnan(v->cpu_io_tax) && v->cpu_io_tax >= 1.0 &&
+		      v->cpu_io_tax >= 0.25 * v->cpu_tax;
 	w->tcg = !isnan(v->cpu_guest) && v->cpu_guest < 0.05;
 	if (v->kind != KIND_VM) {
 		bool helpers = g->h_count || (g->h_mem && g->h_mem != VT_UNKNOWN);
@@ -468,7 +579,7 @@ static void guest_inside(const struct guest_sample *p, const struct guest_sample
 }
 
 static void guest_view(const struct guest_sample *p, const struct guest_sample *g, uint64_t dt,
-		       unsigned ncpus, struct guest_view *v)
+		       unsigned ncpus, bool v2, struct guest_view *v)
 {
 	v->g = g;
 	v->kind = runtime_kind(g->runtime);
@@ -478,6 +589,7 @@ static void guest_view(const struct guest_sample *p, const struct guest_sample *
 	v->lv_net_rx_bps = v->lv_net_tx_bps = v->lv_blk_rd_bps = v->lv_blk_wr_bps = VT_NAN;
 	v->cpu_throttled = VT_NAN;
 	v->oom_kills = VT_UNKNOWN;
+	v->io_read_ops = v->io_write_ops = v->cpu_io_tax = v->cpu_per_gb = VT_NAN;
 	for (int t = 0; t < TG_COUNT; t++)
 		v->tg_pct[t] = VT_NAN;
 	if (p) {
@@ -489,6 +601,8 @@ static void guest_view(const struct guest_sample *p, const struct guest_sample *
 			gdt = g->at_ns - p->at_ns;
 		guest_cpu(p, g, gdt, ncpus, v);
 		guest_libvirt(p, g, v);
+		guest_io(p, g, gdt, v2, v);
+		guest_io_tax(g, v);
 	}
 	guest_mem(g, v);
 	guest_inside(p, g, v);
@@ -534,7 +648,7 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 	for (size_t i = 0; i < cur->nguests; i++) {
 		const struct guest_sample *g = &cur->guests[i];
 		const struct guest_sample *p = idx ? find_prev(idx, prev->nguests, g) : NULL;
-		guest_view(p, g, dt, h->ncpus, &f->guests[i]);
+		guest_view(p, g, dt, h->ncpus, cur->cg_version == 2, &f->guests[i]);
 		guest_kernel(g, h->mono_ns, &f->guests[i]);
 		add_to_host(&f->guests[i], &f->host);
 	}
@@ -548,6 +662,8 @@ void frame_free(struct frame *f)
 	free(f->procs);
 	f->procs = NULL;
 	f->nprocs = 0;
+	for (size_t i = 0; i < f->n; i++)
+		free(f->guests[i].drives);
 	free(f->guests);
 	f->guests = NULL;
 	f->n = 0;

@@ -150,10 +150,12 @@ static int dev_token(const char *p, const char *eol)
 	return t > m && (t == eol || *t == ' ');
 }
 
-int parse_io_stat(const char *buf, uint64_t *rbytes, uint64_t *wbytes)
+int parse_io_stat_keys(const char *buf, const char *rkey, const char *wkey, uint64_t *rbytes,
+		       uint64_t *wbytes)
 {
 	uint64_t r = 0, w = 0;
 	int seen = 0;
+	size_t rl = strlen(rkey), wl = strlen(wkey);
 	for (const char *p = buf; p && *p; p = next_line(p)) {
 		const char *eol = strchr(p, '\n');
 		if (!eol)
@@ -183,10 +185,10 @@ int parse_io_stat(const char *buf, uint64_t *rbytes, uint64_t *wbytes)
 			if (t != p && t[-1] != ' ')
 				continue;
 			uint64_t v;
-			if (!strncmp(t, "rbytes=", 7) && !scan_u64(t + 7, NULL, &v)) {
+			if (!strncmp(t, rkey, rl) && !scan_u64(t + rl, NULL, &v)) {
 				r += v;
 				seen = 1;
-			} else if (!strncmp(t, "wbytes=", 7) && !scan_u64(t + 7, NULL, &v)) {
+			} else if (!strncmp(t, wkey, wl) && !scan_u64(t + wl, NULL, &v)) {
 				w += v;
 				seen = 1;
 			}
@@ -197,6 +199,23 @@ int parse_io_stat(const char *buf, uint64_t *rbytes, uint64_t *wbytes)
 	*rbytes = r;
 	*wbytes = w;
 	return 0;
+}
+
+int parse_io_stat(const char *buf, uint64_t *rbytes, uint64_t *wbytes)
+{
+	return parse_io_stat_keys(buf, "rbytes=", "wbytes=", rbytes, wbytes);
+}
+
+int parse_proc_io(const char *buf, uint64_t *rbytes, uint64_t *wbytes)
+{
+	int seen = 0;
+	for (const char *p = buf; p && *p; p = next_line(p)) {
+		if (!strncmp(p, "read_bytes: ", 12) && !scan_u64(p + 12, NULL, rbytes))
+			seen |= 1;
+		else if (!strncmp(p, "write_bytes: ", 13) && !scan_u64(p + 13, NULL, wbytes))
+			seen |= 2;
+	}
+	return seen == 3 ? 0 : -EINVAL;
 }
 
 int parse_blkio_bytes(const char *buf, uint64_t *rbytes, uint64_t *wbytes)

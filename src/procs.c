@@ -503,7 +503,8 @@ enum tgroup qemu_thread_group(const char *comm)
 {
 	if (!strncmp(comm, "CPU ", 4))
 		return TG_VCPU;
-	if (!strncmp(comm, "IO ", 3))
+	/* the QMP monitor's own thread serves the monitor, not a device */
+	if (!strncmp(comm, "IO ", 3) && strcmp(comm, "IO mon_iothread"))
 		return TG_IO;
 	if (!strncmp(comm, "vhost-", 6))
 		return TG_VHOST;

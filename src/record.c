@@ -12,6 +12,24 @@
 #include "record.h"
 
 
+/* A VM's drives (QMP query-blockstats), raw counters. */
+#define DRIVE_FIELDS(X) X(rd_bytes) X(wr_bytes) X(rd_ops) X(wr_ops) X(rd_time_ns) X(wr_time_ns)
+
+static json_object *record_drives(const struct guest_sample *g)
+{
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < g->ndrives; i++) {
+		const struct drive_sample *d = &g->drives[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", jx_str(d->name));
+#define ADD(f) json_object_object_add(o, #f, jx_u64(d->f));
+		DRIVE_FIELDS(ADD)
+#undef ADD
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 void record_sample(struct sb *out, const struct sample *s)
 {
 	json_object *root = json_object_new_object();
@@ -52,6 +70,8 @@ void record_sample(struct sb *out, const struct sample *s)
 		for (size_t k = 0; k < guest_u64_nfields; k++)
 			json_object_object_add(o, guest_u64_fields[k].name,
 					       jx_u64(*field_ptr((void *)(uintptr_t)g, &guest_u64_fields[k])));
+		if (g->drives)
+			json_object_object_add(o, "drives", record_drives(g));
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "guests", arr);
@@ -177,6 +197,42 @@ static int parse_host(json_object *host, struct host_sample *h, char **cause)
 	return 0;
 }
 
+/* The "drives" array (version 2), when there is one. */
+static int parse_drives(json_object *o, struct guest_sample *g, char **cause)
+{
+	json_object *arr;
+	if (!json_object_object_get_ex(o, "drives", &arr) || !arr)
+		return 0;
+	if (!json_object_is_type(arr, json_type_array)) {
+		*cause = xasprintf("guest %s: \"drives\" is not an array", g->id);
+		return -1;
+	}
+	size_t n = json_object_array_length(arr);
+	if (n > DRIVE_MAX)
+		n = DRIVE_MAX;
+	g->drives = xcalloc(n + 1, sizeof(*g->drives));
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		struct drive_sample *d = &g->drives[g->ndrives];
+		char *name = json_object_is_type(e, json_type_object) ? get_str(e, "name") : NULL;
+		if (!name) {
+			*cause = xasprintf("guest %s: drive %zu has no name", g->id, i);
+			return -1;
+		}
+		str_copy(d->name, sizeof(d->name), name);
+		free(name);
+#define GET(f)                                                                                      \
+		if (get_u64(e, #f, &d->f)) {                                                        \
+			*cause = xasprintf("guest %s: drive field \"%s\" is not a counter", g->id, #f); \
+			return -1;                                                                  \
+		}
+		DRIVE_FIELDS(GET)
+#undef GET
+		g->ndrives++;
+	}
+	return 0;
+}
+
 /* Guest i of the record (o) into a new guest of s. */
 static int parse_guest(json_object *o, size_t i, struct sample *s, char **cause)
 {
@@ -209,6 +265,8 @@ static int parse_guest(json_object *o, size_t i, struct sample *s, char **cause)
 			return -1;
 		}
 	}
+	if (parse_drives(o, g, cause))
+		return -1;
 	/* counts default to zero, not unknown */
 	uint64_t *counts[] = {&g->nprocs, &g->main_pid, &g->h_count, &g->h_cpu_ns, &g->h_mem};
 	for (size_t k = 0; k < ARRAY_SIZE(counts); k++)
@@ -259,9 +317,10 @@ static int parse_obj(json_object *root, struct sample *s, char **cause)
 		return -1;
 	}
 	int ver = json_object_get_int(v);
-	if (ver != RECORD_VERSION) {
+	/* version 1 lacks drives and some counters: they replay as unknown */
+	if (ver < RECORD_VERSION_MIN || ver > RECORD_VERSION) {
 		*cause = xasprintf("record format version %d is not supported (this vtax reads "
-				   "version %d)", ver, RECORD_VERSION);
+				   "versions %d to %d)", ver, RECORD_VERSION_MIN, RECORD_VERSION);
 		return -1;
 	}
 	if (!json_object_object_get_ex(root, "host", &host) ||

@@ -51,6 +51,8 @@ const struct u64_field guest_u64_fields[] = {
 	GF(qga_ncpu), GF(qga_user), GF(qga_system), GF(qga_iowait), GF(qga_steal), GF(qga_idle),
 	GF(qga_prev_user), GF(qga_prev_system), GF(qga_prev_iowait), GF(qga_prev_steal),
 	GF(qga_prev_idle),
+	GF(cg_io_rios), GF(cg_io_wios), GF(p_io_rbytes), GF(p_io_wbytes), GF(vm_balloon),
+	GF(drv_at_ns),
 };
 const size_t guest_u64_nfields = ARRAY_SIZE(guest_u64_fields);
 
@@ -95,6 +97,9 @@ void guest_sample_release(struct guest_sample *g)
 	free(g->note);
 	free(g->node);
 	free(g->qga_note);
+	free(g->drives);
+	g->drives = NULL;
+	g->ndrives = 0;
 }
 
 void sample_clear(struct sample *s)

@@ -74,6 +74,8 @@ void view_explain(const struct guest_view *v, char *buf, size_t sz)
 			      "work.");
 		break;
 	}
+	if (w->io_named)
+		sb_printf(&out, " I/O takes %.1f%% of that.", w->io_tax);
 	snprintf(buf, sz, "%s", out.s ? out.s : "");
 	sb_free(&out);
 }
@@ -141,6 +143,14 @@ static void threads_line(struct vscreen *vs, const struct guest_view *v, int wid
 			if (n != VT_UNKNOWN)
 				lb_printf(&b, VA_DIM, " (%llu)", (unsigned long long)n);
 		}
+		/* what the I/O costs per GB moved: vhost vs none, iothread vs none */
+		char io[80];
+		int n = isnan(v->cpu_io_tax) ? 0
+			: isnan(v->cpu_per_gb) ? snprintf(io, sizeof(io), "  I/O %.1f%%", v->cpu_io_tax)
+			: snprintf(io, sizeof(io), "  I/O %.1f%%, %.2f CPU s per GB moved",
+				   v->cpu_io_tax, v->cpu_per_gb);
+		if (n > 0 && b.x + n <= width)
+			lb_put(&b, io, VA_NORMAL);
 	} else {
 		char hm[16];
 		fmt_bytes(hm, sizeof(hm), g->h_mem);
@@ -239,6 +249,16 @@ static void memory_lines(struct vscreen *vs, const struct frame *f, const struct
 	fmt_bytes(m4, sizeof(m4), v->mem_tax);
 	snprintf(htext, sizeof(htext), " held %s: wset %s, tax %s%s, page cache %s", m1, m2,
 		 v->mem_tax_lower_bound ? ">" : "", m4, m3);
+	if (v->g->vm_balloon != VT_UNKNOWN && v->mem_host != VT_UNKNOWN) {
+		/* a ballooned VM: how the host's memory compares with the target */
+		char bt[16], diff[16];
+		uint64_t b = v->g->vm_balloon, h = v->mem_host;
+		fmt_bytes(bt, sizeof(bt), b);
+		fmt_bytes(diff, sizeof(diff), h > b ? h - b : b - h);
+		size_t l = strlen(htext);
+		snprintf(htext + l, sizeof(htext) - l, "; balloon %s, held %s%s", bt,
+			 h > b ? "+" : "-", diff);
+	}
 	double scale = v->mem_host == VT_UNKNOWN ? 0 : (double)v->mem_host;
 	if (v->g_total != VT_UNKNOWN && (double)v->g_total > scale)
 		scale = (double)v->g_total;

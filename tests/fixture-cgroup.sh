@@ -105,13 +105,13 @@ tail -1 "$tmp/lv.json" >"$tmp/lv1.json"
 check "live v2: 6.1 memory.stat and a throttled cpu.stat read right" pyjson "$tmp/lv1.json" \
 	"(g := guest(id='9803'))['mem'] and g['mem']['host'] == 68681728 + 98304 and g['mem']['page_cache'] == 34603008 and g['mem']['working_set'] == 68681728 - 34603008 and g['cpu']['total'] == 0.0 and g['pids'] == 4"
 check "live v2: io.stat with counters: I/O rates 0, not unknown" pyjson "$tmp/lv1.json" \
-	"guest(id='9803')['io'] == {'read': 0, 'write': 0}"
+	"[guest(id='9803')['io'][k] for k in ('read', 'write')] == [0, 0]"
 check "live v2: io.stat listing a disk without counters (io.max set, no I/O yet): 0, not unknown" pyjson "$tmp/lv1.json" \
-	"guest(id='9802')['io'] == {'read': 0, 'write': 0}"
+	"[guest(id='9802')['io'][k] for k in ('read', 'write')] == [0, 0]"
 check "live v2: a threaded subtree's processes counted once (threaded cgroup.procs unreadable, domain invalid empty)" pyjson "$tmp/lv1.json" \
 	"guest(id='9802')['pids'] == 2"
 check "live v2: no memory, io or pids controller: memory and I/O unknown, CPU and processes known" pyjson "$tmp/lv1.json" \
-	"(g := guest(id='v2-bare'))['mem'] and g['mem']['host'] is None and g['mem']['page_cache'] is None and g['io'] == {'read': None, 'write': None} and g['cpu']['total'] == 0.0 and g['pids'] == 1"
+	"(g := guest(id='v2-bare'))['mem'] and g['mem']['host'] is None and g['mem']['page_cache'] is None and [g['io'][k] for k in ('read', 'write')] == [None, None] and g['cpu']['total'] == 0.0 and g['pids'] == 1"
 check "live v2: no pressure files (psi=0): pressure unknown" pyjson "$tmp/lv1.json" \
 	"guest(id='v2-bare')['pressure'] == {'cpu': None, 'io': None, 'memory': None} and guest(id='9803')['pressure']['io'] == 0.0"
 check "live v2: three guests, nothing else (live QEMU processes aside)" pyjson "$tmp/lv1.json" \
@@ -194,8 +194,18 @@ wait $hp || fail "vtax on the hybrid nspawn fixture ran"
 tail -1 "$tmp/hyn.json" >"$tmp/hyn1.json"
 check "hybrid nspawn: CPU of payload/ (0.5 s), supervisor/ (0.1 s) as CPU tax" pyjson "$tmp/hyn1.json" \
 	"abs(guest(runtime='nspawn')['cpu']['total'] - 50 / d['interval']) < 0.5 and abs(guest(runtime='nspawn')['cpu']['tax'] - 10 / d['interval']) < 0.5"
-check "hybrid nspawn: memory of the whole scope, no memory tax" pyjson "$tmp/hyn1.json" \
+check "hybrid nspawn: memory of the whole scope, no memory tax without a supervisor process" pyjson "$tmp/hyn1.json" \
 	"guest(runtime='nspawn')['mem']['host'] == 62914560 and guest(runtime='nspawn')['mem']['tax'] == 0"
+# its supervisor process (in the unified supervisor/): its RssAnon (3 MiB)
+# leaves the guest's memory for the memory tax; the whole stays the scope's
+sp=4190001
+mk "$hy/unified/$ns/supervisor/cgroup.procs" "$sp\n"
+mkdir -p "$tmp/proc/$sp"
+mk "$tmp/proc/$sp/status" "Name:\tsystemd-nspawn\nVmRSS:\t    9216 kB\nRssAnon:\t    3072 kB\nRssFile:\t    6144 kB\n"
+"$VTAX" --json -n 1 --cgroup-root "$hy" --proc-root "$tmp/proc" >"$tmp/hyns.json" 2>"$tmp/err" ||
+	fail "vtax on the hybrid nspawn fixture with its supervisor ran"
+check "hybrid nspawn: supervisor's RssAnon 3M is memory tax, out of the guest's working set" pyjson "$tmp/hyns.json" \
+	"guest(runtime='nspawn')['mem']['host'] == 62914560 and guest(runtime='nspawn')['mem']['tax'] == 3145728 and guest(runtime='nspawn')['mem']['working_set'] == 62914560 - 3145728 - 4194304 and guest(runtime='nspawn')['helpers'] == 1"
 
 # v1 only, with a combined cpu,cpuacct hierarchy and the old cpuacct.stat
 v1="$tmp/v1"

@@ -75,6 +75,9 @@ int main(int argc, char **argv)
 		;
 	if (r < 0 || !p.have_frame) {
 		fprintf(stderr, "golden-view: %s\n", cause ? cause : "no sample");
+		free(cause);
+		pipeline_free(&p);
+		source_free(src);
 		return 2;
 	}
 	free(cause);
@@ -101,5 +104,6 @@ int main(int argc, char **argv)
 		vscreen_free(&vs);
 	}
 	pipeline_free(&p);
+	source_free(src);
 	return rc;
 }

@@ -68,7 +68,7 @@ cat >"$tmp/dom.xml" <<EOF
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$img/vmlinux</kernel>
     <initrd>$img/initramfs.cpio.gz</initrd>
-    <cmdline>console=ttyS0 quiet vtax.burn=1 vtax.disk_mb=8 vtax.net=169.254.14.2,169.254.14.1,25</cmdline>
+    <cmdline>console=ttyS0 quiet vtax.burn=1 vtax.vda_mb=8 vtax.net=169.254.14.2,169.254.14.1,25</cmdline>
   </os>
   <devices>
     <disk type='file' device='disk'>

@@ -52,6 +52,38 @@ check "working set is the guest's used memory; tax = host - working set, exact" 
 check "no notice about this VM when QMP answers" sh -c "! grep -q '$work/g.qmp' '$work/err'"
 check "refresh on time while QMP is asked" intervals_ok 1 "$work/on.jsonl"
 
+# the balloon's target: the test inflates the balloon to leave the guest
+# 200 MB; vtax's balloon_target must be query-balloon's "actual"
+qmp_balloon() {  # qmp_balloon [BYTES]: set the target, wait for it; print actual
+	python3 - "$work/g.qmp" "${1:-}" <<'PY'
+import json, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1]); f = s.makefile('rw')
+def ask(cmd, **args):
+    f.write(json.dumps({'execute': cmd, 'arguments': args} if args else {'execute': cmd}) + '\n'); f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if 'return' in r or 'error' in r:
+            return r.get('return')
+f.readline(); ask('qmp_capabilities')
+if sys.argv[2]:
+    ask('balloon', value=int(sys.argv[2]))
+    for _ in range(100):
+        if abs(ask('query-balloon')['actual'] - int(sys.argv[2])) < 4 << 20:
+            break
+        time.sleep(0.2)
+print(ask('query-balloon')['actual'])
+PY
+}
+actual=$(qmp_balloon $((200 << 20)))
+"$VTAX" --json -n 3 -d 1 --enable-balloon-stats >"$work/bal.jsonl" 2>/dev/null
+after=$(qmp_balloon)
+echo "query-balloon actual: $actual, after vtax: $after"
+check "balloon target: vtax's mem.balloon_target is query-balloon's actual ($actual), about 200 MB" pyjson "$work/bal.jsonl" \
+	"guest(id='$pid')['mem']['balloon_target'] in ($actual, $after) and abs($actual - (200 << 20)) < 4 << 20"
+"$VTAX" -b -n 2 -d 0.5 -o id,balloon >"$work/bal.txt" 2>/dev/null
+check "BALLOON column shows it" grep -Eq "^$pid +(19[0-9]|20[0-9])M\$" "$work/bal.txt"
+qmp_balloon $((256 << 20)) >/dev/null
+
 # another client holds the QMP socket (QEMU serves one at a time)
 python3 -c "
 import socket, time

@@ -50,4 +50,19 @@ check "-o with an unknown column: exit 2 and its name" sh -c "[ $rc -eq 2 ] && g
 "$VTAX" -b --replay "$fx" -s mem -r >"$tmp/asc.txt"
 check "--sort mem --reverse puts the container first" sh -c \
 	"grep -A1 '^ID ' '$tmp/asc.txt' | tail -1 | grep -q '^101 '"
+
+# a VM on a ZFS zvol: io.stat counts nothing, QMP counts its writes
+zfx="$SRCDIR/tests/fixtures/proxmox-zfs.jsonl"
+"$VTAX" --json --replay "$zfx" >"$tmp/zfs.jsonl"
+check "ZFS zvol VM: disk from QMP, 12 MiB/s written, 96 writes/s" pyjson "$tmp/zfs.jsonl" \
+	"guest(id='102')['io']['source'] == 'qmp' and guest(id='102')['io']['write'] == 12582912 and guest(id='102')['io']['write_ops'] == 96.0"
+check "ZFS zvol VM: per drive, latency 2.385 ms, an idle drive without latency" pyjson "$tmp/zfs.jsonl" \
+	"[d['name'] for d in guest(id='102')['io']['drives']] == ['drive-scsi0', 'drive-ide2'] and guest(id='102')['io']['drives'][0]['latency_ms'] == 2.385 and guest(id='102')['io']['drives'][1]['latency_ms'] is None"
+check "ZFS zvol VM: no iothread, so the emulator threads are its I/O tax (12%); balloon 1.5G" pyjson "$tmp/zfs.jsonl" \
+	"guest(id='102')['cpu']['io_tax'] == 12.0 and guest(id='102')['mem']['balloon_target'] == 1610612736"
+check "without QMP drives or a cgroup count, io is null, never 0" pyjson "$tmp/zfs.jsonl" \
+	"guest(id='100')['io']['read'] is None and guest(id='100')['io']['source'] is None"
+"$VTAX" -b --replay "$zfx" -o id,read,write,io_tax,balloon >"$tmp/zcols.txt"
+check "DISK R/s, DISK W/s, IOTAX%, BALLOON columns" sh -c \
+	"grep -Eq '^ID +IOTAX% +BALLOON +DISK R/s +DISK W/s\$' '$tmp/zcols.txt' && grep -Eq '^102 +12\.0 +1\.5G +512K +12M\$' '$tmp/zcols.txt'"
 finish

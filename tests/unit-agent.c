@@ -166,6 +166,48 @@ int main(void)
 	CHECK_INT(parse_qom_balloon(o, "/machine/peripheral", bp, sizeof(bp)), -EINVAL);
 	json_object_put(o);
 
+	/* query-blockstats: -drive ids, -blockdev qdev paths, no name, junk */
+	o = json_tokener_parse("[{\"device\":\"drive-scsi0\",\"stats\":{\"rd_bytes\":4096,"
+			       "\"wr_bytes\":1048576,\"rd_operations\":1,\"wr_operations\":256,"
+			       "\"rd_total_time_ns\":50000,\"wr_total_time_ns\":9000000}},"
+			       "{\"device\":\"\",\"qdev\":\"/machine/peripheral/virtio1/virtio-backend\","
+			       "\"stats\":{\"rd_bytes\":-1,\"wr_bytes\":\"x\"}},"
+			       "{\"device\":\"\",\"stats\":{}},{\"device\":\"d\"},7]");
+	CHECK_INT(parse_qmp_blockstats(o, &f), 0);
+	CHECK_INT(f.ndrives, 2);
+	CHECK_STR(f.drives[0].name, "drive-scsi0");
+	CHECK(f.drives[0].wr_bytes == 1048576 && f.drives[0].wr_ops == 256 &&
+	      f.drives[0].wr_time_ns == 9000000, "blockstats counters");
+	CHECK_STR(f.drives[1].name, "virtio1");
+	CHECK(f.drives[1].rd_bytes == VT_UNKNOWN && f.drives[1].wr_bytes == VT_UNKNOWN,
+	      "negative or non-integer counters are unknown, never 0");
+	json_object_put(o);
+	/* 64 drives and more: the first DRIVE_MAX kept */
+	struct sb big = {0};
+	sb_adds(&big, "[");
+	for (int i = 0; i < 80; i++)
+		sb_printf(&big, "%s{\"device\":\"drive-virtio%d\",\"stats\":{\"rd_bytes\":%d}}",
+			  i ? "," : "", i, i);
+	sb_adds(&big, "]");
+	o = json_tokener_parse(big.s);
+	CHECK_INT(parse_qmp_blockstats(o, &f), 0);
+	CHECK_INT(f.ndrives, DRIVE_MAX);
+	CHECK_STR(f.drives[63].name, "drive-virtio63");
+	json_object_put(o);
+	sb_free(&big);
+	o = json_tokener_parse("{\"return\":[]}");
+	CHECK_INT(parse_qmp_blockstats(o, &f), -EINVAL);
+	json_object_put(o);
+	/* query-balloon */
+	o = json_tokener_parse("{\"actual\":1073741824}");
+	CHECK_INT(parse_qmp_balloon(o, &f), 0);
+	CHECK(f.balloon == 1073741824ull, "balloon actual");
+	json_object_put(o);
+	o = json_tokener_parse("{\"actual\":\"1G\"}");
+	CHECK_INT(parse_qmp_balloon(o, &f), -EINVAL);
+	CHECK(f.balloon == VT_UNKNOWN, "a malformed balloon size is unknown");
+	json_object_put(o);
+
 	/* the Engine API is asked when an unknown id appears, not per refresh */
 	char name[64];
 	int n = count_asks("aaaa1111", 8, name, sizeof(name));

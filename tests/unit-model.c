@@ -1,7 +1,9 @@
 /* The model against numbers worked out by hand. */
 #include "config.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model.h"
 #include "tap.h"
@@ -182,8 +184,118 @@ static void test_inside(void)
 	sample_free(&b);
 }
 
+static struct drive_sample *drive(struct guest_sample *g, const char *name, uint64_t rb,
+				  uint64_t wb, uint64_t ro, uint64_t wo, uint64_t t_ns)
+{
+	g->drives = xrealloc(g->drives, (g->ndrives + 1) * sizeof(*g->drives));
+	struct drive_sample *d = &g->drives[g->ndrives++];
+	memset(d, 0, sizeof(*d));
+	str_copy(d->name, sizeof(d->name), name);
+	d->rd_bytes = rb;
+	d->wr_bytes = wb;
+	d->rd_ops = ro;
+	d->wr_ops = wo;
+	d->rd_time_ns = 0;
+	d->wr_time_ns = t_ns;
+	return d;
+}
+
+/* Disk I/O: QMP drives over the time between replies, the cgroup, the
+ * tasks where the cgroup counts nothing, and the I/O CPU tax. */
+static void test_io(void)
+{
+	struct sample a = {0}, b = {0};
+	host(&a, S(1), 1000, 100, 500, 5000, 50, 20, 30, 400);
+	host(&b, S(3), 1100, 110, 520, 5060, 55, 22, 33, 440);
+	a.cg_version = b.cg_version = 1;
+	/* a VM with two drives; the replies are 1.6 s apart, not 2 */
+	struct guest_sample *g = add(&a, RT_PVE_QEMU, "100", 7);
+	g->main_pid = 4242;
+	g->drv_at_ns = S(0.9);
+	drive(g, "drive-scsi0", 0, 100 * MiB, 0, 1000, S(1));
+	drive(g, "drive-scsi1", 10 * MiB, 0, 10, 0, 0);
+	g->tg_cpu_ns[TG_VCPU] = S(1);
+	g->tg_cpu_ns[TG_EMU] = S(1);
+	g->tg_cpu_ns[TG_IO] = S(1);
+	g->tg_cpu_ns[TG_VHOST] = 0;
+	g->cg_io_rbytes = g->cg_io_wbytes = 0;
+	g = add(&b, RT_PVE_QEMU, "100", 7);
+	g->main_pid = 4242;
+	g->drv_at_ns = S(2.5);
+	drive(g, "drive-scsi0", 0, 116 * MiB, 0, 1400, S(1.2));
+	drive(g, "drive-scsi1", 26 * MiB, 0, 10, 0, 0);
+	g->tg_cpu_ns[TG_VCPU] = S(1.5);
+	g->tg_cpu_ns[TG_EMU] = S(1.4);
+	g->tg_cpu_ns[TG_IO] = S(1.2);
+	g->tg_cpu_ns[TG_VHOST] = 0;
+	g->tg_threads[TG_IO] = 1;
+	g->cg_io_rbytes = g->cg_io_wbytes = 0;
+	/* a container on ZFS: io.stat empty, its tasks wrote 8 MiB */
+	struct guest_sample *c = add(&a, RT_LXC, "zfs", 9);
+	c->cg_io_rbytes = c->cg_io_wbytes = c->cg_io_rios = c->cg_io_wios = 0;
+	c->p_io_rbytes = 0;
+	c->p_io_wbytes = 0;
+	c = add(&b, RT_LXC, "zfs", 9);
+	c->cg_io_rbytes = c->cg_io_wbytes = c->cg_io_rios = c->cg_io_wios = 0;
+	c->p_io_rbytes = 0;
+	c->p_io_wbytes = 8 * MiB;
+	/* a container whose cgroup counts: 4 MiB read in 64 operations */
+	struct guest_sample *d = add(&a, RT_DOCKER, "blk", 10);
+	d->cg_io_rbytes = d->cg_io_wbytes = d->cg_io_rios = d->cg_io_wios = 0;
+	d = add(&b, RT_DOCKER, "blk", 10);
+	d->cg_io_rbytes = 4 * MiB;
+	d->cg_io_wbytes = 0;
+	d->cg_io_rios = 64;
+	d->cg_io_wios = 0;
+	/* a VM without QMP on a v1 host: its blkio is not trusted, no task io */
+	struct guest_sample *n = add(&a, RT_PVE_QEMU, "200", 8);
+	n->cg_io_rbytes = n->cg_io_wbytes = 0;
+	n = add(&b, RT_PVE_QEMU, "200", 8);
+	n->cg_io_rbytes = n->cg_io_wbytes = 0;
+
+	struct frame f;
+	model_compute(&a, &b, &f);
+	const struct guest_view *v = find(&f, "100");
+	CHECK(v && v->io_src == IO_QMP && v->ndrives == 2, "VM: drives from QMP");
+	if (v && v->ndrives == 2) {
+		CHECK_NEAR(v->drives[0].write, 16.0 * MiB / 1.6, 1e-3);
+		CHECK_NEAR(v->drives[0].write_ops, 250.0, 1e-6);
+		/* 0.2 s over 400 writes: 0.5 ms each */
+		CHECK_NEAR(v->drives[0].latency_ms, 0.5, 1e-9);
+		CHECK(isnan(v->drives[1].latency_ms), "no operations: no latency");
+		CHECK_NEAR(v->io_read_bps, 16.0 * MiB / 1.6, 1e-3);
+		CHECK_NEAR(v->io_write_bps, 10.0 * MiB, 1e-3);
+	}
+	/* iothread 0.2 s of 2 s = 10%; with an iothread the emulator is not I/O */
+	CHECK(v && fabs(v->cpu_io_tax - 10.0) < 1e-6, "I/O tax: the iothread");
+	/* 0.1 CPU s/s over 20 MiB/s: 0.1 / 0.02097 GB */
+	CHECK(v && fabs(v->cpu_per_gb - 0.1 / (20.0 * MiB / 1e9)) < 1e-6, "CPU per GB moved");
+	CHECK(find(&f, "zfs")->io_src == IO_TASK, "ZFS container: io.stat empty, tasks count");
+	CHECK_NEAR(find(&f, "zfs")->io_write_bps, 4.0 * MiB, 1e-3);
+	CHECK(isnan(find(&f, "zfs")->io_write_ops), "tasks give no operations");
+	CHECK(find(&f, "blk")->io_src == IO_CGROUP, "container: cgroup");
+	CHECK_NEAR(find(&f, "blk")->io_read_ops, 32.0, 1e-9);
+	CHECK(find(&f, "200")->io_src == IO_NONE && isnan(find(&f, "200")->io_read_bps),
+	      "VM on v1 without QMP or task io: unknown, not 0");
+	CHECK(isnan(find(&f, "zfs")->cpu_io_tax), "containers have no I/O tax");
+	frame_free(&f);
+
+	/* the same QMP reply in both samples: no drive rate, not 0 */
+	b.guests[0].drv_at_ns = a.guests[0].drv_at_ns;
+	/* no iothread: the emulator threads serve the drives */
+	b.guests[0].tg_threads[TG_IO] = 0;
+	model_compute(&a, &b, &f);
+	v = find(&f, "100");
+	CHECK(v && isnan(v->drives[0].write) && isnan(v->io_write_bps), "same reply: unknown rate");
+	CHECK(v && fabs(v->cpu_io_tax - 30.0) < 1e-6, "I/O tax without iothread: emulator too");
+	frame_free(&f);
+	sample_free(&a);
+	sample_free(&b);
+}
+
 int main(void)
 {
+	test_io();
 	struct sample a = {0}, b = {0};
 	host(&a, S(1), 1000, 100, 500, 5000, 50, 20, 30, 400);
 	host(&b, S(3), 1100, 110, 520, 5060, 55, 22, 33, 440);

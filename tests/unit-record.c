@@ -26,6 +26,14 @@ int main(void)
 	g->p_gtime_ns = 42;
 	g->tg_cpu_ns[TG_VHOST] = 7;
 	g->g_total = 1ull << 31;
+	g->vm_balloon = 1ull << 30;
+	g->drv_at_ns = 99;
+	g->ndrives = 2;
+	g->drives = xcalloc(2, sizeof(*g->drives));
+	str_copy(g->drives[0].name, sizeof(g->drives[0].name), "drive-scsi0");
+	g->drives[0].wr_bytes = 5ull << 30;
+	g->drives[0].rd_ops = VT_UNKNOWN;
+	str_copy(g->drives[1].name, sizeof(g->drives[1].name), "virtio1");
 
 	struct sb line = {0};
 	record_sample(&line, &s);
@@ -45,7 +53,26 @@ int main(void)
 		CHECK_U64(t.guests[0].tg_cpu_ns[TG_VHOST], 7);
 		CHECK_U64(t.guests[0].g_total, 1ull << 31);
 		CHECK_U64(t.guests[0].cg_mem_current, VT_UNKNOWN);
+		CHECK_U64(t.guests[0].vm_balloon, 1ull << 30);
+		CHECK_U64(t.guests[0].drv_at_ns, 99);
+		CHECK(t.guests[0].ndrives == 2 && !strcmp(t.guests[0].drives[1].name, "virtio1"),
+		      "drives survive");
+		if (t.guests[0].ndrives == 2) {
+			CHECK_U64(t.guests[0].drives[0].wr_bytes, 5ull << 30);
+			CHECK_U64(t.guests[0].drives[0].rd_ops, VT_UNKNOWN);
+		}
 	}
+	/* version 1 (no drives, fewer counters) still replays */
+	CHECK_INT(record_parse_line("{\"vtax_record\":1,\"host\":{\"mono_ns\":5},\"guests\":"
+				    "[{\"runtime\":\"proxmox-vm\",\"id\":\"100\",\"cg_io_wbytes\":7}]}",
+				    &t, &cause), 0);
+	CHECK(t.nguests == 1 && !t.guests[0].drives && t.guests[0].vm_balloon == VT_UNKNOWN &&
+	      t.guests[0].cg_io_wbytes == 7, "version 1: what it lacks is unknown");
+	CHECK_INT(record_parse_line("{\"vtax_record\":2,\"host\":{},\"guests\":[{\"runtime\":"
+				    "\"qemu\",\"id\":\"1\",\"drives\":[{\"rd_bytes\":1}]}]}", &t, &cause), -1);
+	CHECK(cause && strstr(cause, "no name"), "a drive without a name: %s", cause ? cause : "");
+	free(cause);
+	cause = NULL;
 
 	CHECK_INT(record_parse_line("{\"vtax_record\":99,\"host\":{},\"guests\":[]}", &t, &cause), -1);
 	CHECK(cause && strstr(cause, "version 99"), "unknown version named: %s", cause ? cause : "");

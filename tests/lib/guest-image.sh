@@ -262,10 +262,6 @@ stamp() {
         2>/dev/null | cksum | cut -d' ' -f1
 }
 
-modules_current() {
-    [ "$(cat "$OUTDIR/modules/want" 2>/dev/null)" = "$WANT_MODULES" ]
-}
-
 # Debian's QEMU guest agent (7.2: has guest-get-cpustats), fetched once
 # into OUTDIR/qga/qemu-ga and never installed on the host; its libraries
 # are the host's (ldd), copied into the initramfs with it.

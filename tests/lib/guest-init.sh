@@ -8,7 +8,7 @@
 #   vtax.anon_mb=N   keep N MB of touched anonymous memory alive
 #   vtax.cache_mb=N  write N MB into a tmpfs file (counts as Cached/Shmem)
 #   vtax.burn=1      one busy loop on a vCPU (vtax.burn=K: K loops)
-#   vtax.disk_mb=N   write N MB to /dev/vda once, then read them back
+#   vtax.vda_mb=N    at boot, write N MB to /dev/vda once, then read them back
 #   vtax.net=A,P,N   eth0 gets link-local address A/16, then N pings of
 #                    1000 bytes to P, 5 a second (VTAXNET when done)
 #   vtax.qga=1       start the QEMU guest agent on the virtio-serial port
@@ -16,6 +16,9 @@
 #   vtax.cpuphase=N  after VTAXREADY: N s of a user-space busy loop, then a
 #                    syscall-heavy loop (dd bs=1) until the guest stops;
 #                    with it, the guest's /proc/stat cpu line every second
+#   vtax.disk_mb=N   after VTAXREADY and vtax.disk_wait=S seconds (default
+#                    5), write N MB to each virtio disk (/dev/vd*) and sync,
+#                    drop the page cache, read the N MB back
 #
 # Serial console protocol (one line each, ttyS0):
 #   VTAXMOD ok|fail NAME       per module, at boot
@@ -26,6 +29,8 @@
 #   VTAXQGA ok DEV | VTAXQGA fail WHY   (vtax.qga=1)
 #   VTAXPHASE user | VTAXPHASE sys      (vtax.cpuphase=N) as each phase starts
 #   VTAXSTAT cpu USER NICE SYSTEM IDLE IOWAIT IRQ SOFTIRQ STEAL ...  (every 1 s)
+#   VTAXDISK before|after <the disk's /proc/diskstats line>   around the I/O
+#   VTAXDISKDONE               once the disk I/O is done
 #
 # PID 1 must never exit: there is no `set -e` here and the script ends in
 # an endless loop.
@@ -64,9 +69,11 @@ anon_mb=0
 cache_mb=0
 burn=0
 disk_mb=0
+vda_mb=0
 net=
 qga=0
 cpuphase=0
+disk_wait=5
 num() {
     case $1 in
         '' | *[!0-9]*) echo 0 ;;
@@ -80,9 +87,11 @@ for arg in $cmdline; do
         vtax.cache_mb=*) cache_mb=$(num "${arg#*=}") ;;
         vtax.burn=*) burn=$(num "${arg#*=}") ;;
         vtax.disk_mb=*) disk_mb=$(num "${arg#*=}") ;;
+        vtax.vda_mb=*) vda_mb=$(num "${arg#*=}") ;;
         vtax.net=*) net=${arg#*=} ;;
         vtax.qga=*) qga=$(num "${arg#*=}") ;;
         vtax.cpuphase=*) cpuphase=$(num "${arg#*=}") ;;
+        vtax.disk_wait=*) disk_wait=$(num "${arg#*=}") ;;
     esac
 done
 
@@ -172,10 +181,10 @@ while [ "$i" -lt "$burn" ]; do
 done
 
 # ---- workload: virtio disk and network -----------------------------------
-if [ "$disk_mb" -gt 0 ]; then
-    if dd if=/dev/zero of=/dev/vda bs=1M count="$disk_mb" conv=fsync 2>/dev/null &&
-        dd if=/dev/vda of=/dev/null bs=1M count="$disk_mb" iflag=direct 2>/dev/null; then
-        echo "VTAXDISK wrote_mb=$disk_mb read_mb=$disk_mb"
+if [ "$vda_mb" -gt 0 ]; then
+    if dd if=/dev/zero of=/dev/vda bs=1M count="$vda_mb" conv=fsync 2>/dev/null &&
+        dd if=/dev/vda of=/dev/null bs=1M count="$vda_mb" iflag=direct 2>/dev/null; then
+        echo "VTAXDISK wrote_mb=$vda_mb read_mb=$vda_mb"
     else
         echo "VTAXWARN disk workload failed"
     fi
@@ -240,6 +249,30 @@ if [ "$cpuphase" -gt 0 ]; then
     echo "VTAXPHASE sys"
     # one byte per read and write: the guest kernel's syscall path
     (while :; do dd if=/dev/zero of=/dev/null bs=1 count=1000000 2>/dev/null; done) &
+fi
+
+# ---- workload: disk I/O (after VTAXREADY: the host starts measuring first)
+diskstat() {  # ash has no locals: names of its own
+    while read -r _ _ ds_name ds_rest; do
+        [ "$ds_name" = "$2" ] && echo "VTAXDISK $1 $ds_name $ds_rest"
+    done </proc/diskstats
+}
+if [ "$disk_mb" -gt 0 ]; then
+    (
+        sleep "$disk_wait"
+        for d in /sys/block/vd*; do
+            [ -e "$d" ] || continue
+            n=${d##*/}
+            diskstat before "$n"
+            dd if=/dev/zero of="/dev/$n" bs=1M count="$disk_mb" conv=fsync 2>/dev/null ||
+                echo "VTAXWARN write to $n failed"
+            echo 3 >/proc/sys/vm/drop_caches
+            dd if="/dev/$n" of=/dev/null bs=1M count="$disk_mb" 2>/dev/null ||
+                echo "VTAXWARN read of $n failed"
+            diskstat after "$n"
+        done
+        echo VTAXDISKDONE
+    ) &
 fi
 
 while :; do

@@ -13,10 +13,13 @@
 #       --log/--pidfile/--qmp RUNDIR/NAME.{log,pid,qmp}.
 #       --balloon-noid: the balloon without an id, as a hand-written QEMU
 #       command line often has it (QOM names it device[N]).
+#       --disk IMG: a raw image as a virtio-blk drive served by the main
+#       loop (drive id diskN); --disk-iothread IMG: one with an iothread of
+#       its own (iothread iotN).  cache=none where the file system allows it.
 #       --proxmox-monitors: QMP as Proxmox gives it (-chardev and -mon,
 #       then a second control monitor that connects out to qmeventd).
 #       --initrd F: boot F instead of the test guest's initramfs (the
-#       kernel stays the test guest's).  --disk F: F as a raw virtio disk.
+#       kernel stays the test guest's).
 #       --data-log F: a second serial port (ttyS1 in the guest) into F.
 #       --qga PATH: a QEMU guest agent port as Proxmox gives it (a
 #       virtio-serial port org.qemu.guest_agent.0 on a socket chardev QEMU
@@ -178,8 +181,9 @@ ensure_qemu() {
 
 cmd_start() {
     local name mem="" cpus=1 balloon=0 cgroup="" qmp="" log="" pidfile="" append="" pvemon=0
-    local initrd="" disk="" datalog=""
+    local initrd="" datalog=""
     local qga=""
+    local -a disks=()
     [ $# -ge 1 ] || usage
     name=$1
     shift
@@ -191,6 +195,8 @@ cmd_start() {
             --balloon) balloon=1; shift ;;
             --balloon-noid) balloon=2; shift ;;
             --proxmox-monitors) pvemon=1; shift ;;
+            --disk) disks+=("main:${2?--disk needs IMG}"); shift 2 ;;
+            --disk-iothread) disks+=("iot:${2?--disk-iothread needs IMG}"); shift 2 ;;
             --cgroup) cgroup=${2?--cgroup needs REL}; shift 2 ;;
             --qmp) qmp=${2?--qmp needs PATH}; shift 2 ;;
             --qga) qga=${2?--qga needs PATH}; shift 2 ;;
@@ -198,7 +204,6 @@ cmd_start() {
             --pidfile) pidfile=${2?--pidfile needs FILE}; shift 2 ;;
             --append) append=${2?--append needs ARGS}; shift 2 ;;
             --initrd) initrd=${2?--initrd needs FILE}; shift 2 ;;
-            --disk) disk=${2?--disk needs FILE}; shift 2 ;;
             --data-log) datalog=${2?--data-log needs FILE}; shift 2 ;;
             *) die "start: unknown option $1" ;;
         esac
@@ -271,7 +276,6 @@ cmd_start() {
         -pidfile "$pidfile"
     )
     [ -z "$datalog" ] || args+=(-serial "file:$datalog")
-    [ -z "$disk" ] || args+=(-drive "file=$disk,if=virtio,format=raw,cache=unsafe")
     if [ "$pvemon" = 1 ]; then
         # as Proxmox starts a VM: the QMP socket QEMU listens on, then a
         # second control monitor that connects out to qmeventd (absent
@@ -291,6 +295,21 @@ cmd_start() {
                -device virtio-serial,id=qga0
                -device "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0")
     fi
+    local i=0 d img cache
+    for d in ${disks[@]+"${disks[@]}"}; do
+        img=${d#*:}
+        [ -f "$img" ] || die "no disk image $img"
+        # O_DIRECT is refused by tmpfs: the host page cache then
+        cache=none
+        dd if="$img" of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null || cache=writeback
+        args+=(-drive "file=${img//,/,,},if=none,id=disk$i,format=raw,cache=$cache,aio=threads")
+        if [ "${d%%:*}" = iot ]; then
+            args+=(-object "iothread,id=iot$i" -device "virtio-blk-pci,drive=disk$i,iothread=iot$i")
+        else
+            args+=(-device "virtio-blk-pci,drive=disk$i")
+        fi
+        i=$((i + 1))
+    done
 
     # The subshell joins the cgroups, then becomes QEMU: QEMU and all its
     # threads run in them from the start.  -daemonize returns once the QMP
