@@ -16,6 +16,7 @@
 #include "cgroup.h"
 #include "collect.h"
 #include "host.h"
+#include "net.h"
 #include "procs.h"
 #include "util.h"
 
@@ -39,6 +40,17 @@ struct vm_ent {
 struct kvm_ent {
 	int pid;
 	char name[32];
+};
+
+/* collect-net.c: where one guest's network is, from the last rebuild of
+ * the map (interfaces or guests changed). */
+struct net_ent {
+	char key[200];             /* guest_sample_key() */
+	uint64_t birth;
+	enum net_state state;
+	int *ifidx;                /* host-side interfaces (owned), counted flipped */
+	size_t nif;
+	int pid;                   /* > 0: no host peer, read /proc/PID/net/dev */
 };
 
 /* collect-names.c: a Proxmox config file's name, by path. */
@@ -79,6 +91,15 @@ struct collector {
 	size_t nkvm;
 	uint64_t kvm_list_ns;      /* when it was listed, 0 never */
 
+	/* collect-net.c */
+	int nl_fd;                 /* rtnetlink socket; -1 not open, -2 cannot be */
+	struct net_links links;    /* this refresh's interfaces */
+	struct net_links devs;     /* scratch for /proc/PID/net/dev */
+	uint64_t links_sig, guests_sig; /* what the map was built for */
+	struct net_ent *net;       /* the map, sorted by key */
+	size_t nnet;
+	bool net_stale;            /* rebuild at the next refresh */
+
 	/* collect-names.c */
 	char *pve_dir;
 	struct pve_ent *pve;       /* Proxmox config names by path */
@@ -107,6 +128,10 @@ void collect_focus(struct collector *c, struct sample *s);
 
 /* collect-vm.c */
 void collect_vm_facts(struct collector *c, struct refresh *r);
+
+/* collect-net.c */
+void collect_net(struct collector *c, struct refresh *r);
+void collect_net_free(struct collector *c);
 
 /* collect-names.c: in the order the sources win (runtime.h) */
 void collect_config_names(struct collector *c, struct refresh *r);

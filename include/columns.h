@@ -53,6 +53,12 @@ enum col_id {
 	COL_QSHMEM,
 	COL_READ,
 	COL_WRITE,
+	COL_NET_RX,
+	COL_NET_TX,
+	COL_NET_RXP,   /* JSON only: net.* */
+	COL_NET_TXP,
+	COL_NET_DROPS,
+	COL_NET_NICS,  /* JSON only: net.nics[] */
 	COL_EXITS,
 	COL_HELPERS,   /* JSON only */
 	COL_NOTE,      /* JSON only */
@@ -93,6 +99,8 @@ struct column {
 	/* the value: text from a function, numbers from a field */
 	const char *(*text)(const struct guest_view *v);      /* cell and sort */
 	const char *(*json_text)(const struct guest_view *v); /* JSON, if not text */
+	json_object *(*json_value)(const struct guest_view *v); /* JSON built by hand
+	                         * (a list), for a JSON-only entry */
 	enum col_src src;
 	size_t off;             /* double (PCT, RATE, PER_S) or uint64_t (others) */
 	int decimals;           /* of JSON numbers */

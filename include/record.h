@@ -9,7 +9,9 @@
 #include "sample.h"
 #include "util.h"
 
-#define RECORD_VERSION 1
+#define RECORD_VERSION 2
+/* The oldest version still replayed (1: no "nics"). */
+#define RECORD_VERSION_MIN 1
 
 /* Append one sample as one JSON line to out. */
 void record_sample(struct sb *out, const struct sample *s);

@@ -46,6 +46,26 @@ enum tgroup {
 };
 const char *tgroup_name(enum tgroup g);
 
+/* One network interface of a guest, counted from the guest's side: rx
+ * is what the guest received (a host-side tap's or veth's transmit). */
+struct nic_sample {
+	char name[16];             /* host-side name, or the name inside the
+				      guest's namespace (no host peer) */
+	uint64_t ifindex;          /* with the name, the counter's identity: an
+				      interface made again is a new counter */
+	uint64_t rx_bytes, tx_bytes;     /* bytes */
+	uint64_t rx_packets, tx_packets; /* packets */
+	uint64_t drops;            /* packets dropped, both ways */
+	uint64_t errors;           /* receive and transmit errors */
+};
+
+/* What is known of a guest's network. */
+enum net_state {
+	NET_UNKNOWN,               /* not found (not root, no process to ask) */
+	NET_OWN,                   /* its interfaces are nics[] (maybe none) */
+	NET_HOST,                  /* it uses the host's namespace: nothing of its own */
+};
+
 /* One guest. The strings are owned by the sample. */
 struct guest_sample {
 	enum runtime runtime;
@@ -100,6 +120,11 @@ struct guest_sample {
 
 	/* guest's own view (balloon statistics), bytes */
 	uint64_t g_total, g_avail, g_free, g_cache;
+
+	/* network, from the guest's side */
+	enum net_state net;
+	struct nic_sample *nics;   /* owned, nnics entries, sorted by name */
+	size_t nnics;
 };
 
 /* One process of the focused guest (the one whose detail pane is open). */

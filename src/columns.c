@@ -22,6 +22,39 @@ static const char *cgroup_text(const struct guest_view *v) { return v->g->cgroup
 static const char *iow_src_text(const struct guest_view *v) { return iow_src_name(v->iow_src); }
 static const char *note_text(const struct guest_view *v) { return v->g->note; }
 
+static const char *no_text(const struct guest_view *v) { (void)v; return NULL; }
+static json_object *json_num(double v, int decimals);
+
+static json_object *rate_json(double v)
+{
+	if (isnan(v))
+		return NULL;
+	char b[64];
+	snprintf(b, sizeof(b), "%.0f", v);
+	return json_object_new_double_s(v, b);
+}
+
+/* net.nics: the guest's interfaces, null when its network is unknown or
+ * the host's */
+static json_object *nics_json(const struct guest_view *v)
+{
+	if (v->g->net != NET_OWN)
+		return NULL;
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < v->nnics; i++) {
+		const struct nic_view *n = &v->nics[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", jx_str(n->n->name));
+		json_object_object_add(o, "rx", rate_json(n->rx_bps));
+		json_object_object_add(o, "tx", rate_json(n->tx_bps));
+		json_object_object_add(o, "rx_packets", rate_json(n->rx_pps));
+		json_object_object_add(o, "tx_packets", rate_json(n->tx_pps));
+		json_object_object_add(o, "drops", json_num(n->drops_ps, 1));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 #define TEXT(fn) .unit = UNIT_TEXT, .left = true, .text = fn
 #define PCT(f) .unit = UNIT_PCT, .src = SRC_VIEW, .off = offsetof(struct guest_view, f), .decimals = 2
 #define VBYTES(f) .unit = UNIT_BYTES, .src = SRC_VIEW, .off = offsetof(struct guest_view, f)
@@ -40,7 +73,7 @@ const struct column columns[COL_COUNT] = {
 			 .help = "the guest's runtime (JSON name, and the short one shown):", .prio = 7},
 	[COL_CGROUP] = {TEXT(cgroup_text), .json = "cgroup"},
 	[COL_PIDS] = {"pids", "PIDS", 5, SCOUNT(nprocs), .json = "pids",
-		      .help = "tasks in the guest (pids.current, threads too), else processes", .prio = 19, .wide = 6},
+		      .help = "tasks in the guest (pids.current, threads too), else processes", .prio = 19, .wide = 8},
 	[COL_MAIN_PID] = {SCOUNT(main_pid), .json = "main_pid", .zero_null = true},
 	[COL_STALL_CPU] = {PCT(stall_cpu), .json = "pressure.cpu"},
 	[COL_STALL_IO] = {PCT(stall_io), .json = "pressure.io"},
@@ -77,11 +110,11 @@ const struct column columns[COL_COUNT] = {
 		      .help = "host RAM beyond the working set (\">\": a lower bound)", .prio = 4},
 	[COL_MTAX_LB] = {VBOOL(mem_tax_lower_bound), .json = "mem.tax_lower_bound"},
 	[COL_GTOTAL] = {"guest_total", "GTOTAL", 4, VBYTES(g_total), .json = "mem.guest_total",
-			.help = "guest's own total memory (balloon statistics)", .prio = 17, .wide = 4},
+			.help = "guest's own total memory (balloon statistics)", .prio = 17, .wide = 6},
 	[COL_GUSED] = {"guest_used", "GUSED", 4, VBYTES(g_used), .json = "mem.guest_used",
-		       .help = "guest's own used memory: total - available", .prio = 16, .wide = 3},
+		       .help = "guest's own used memory: total - available", .prio = 16, .wide = 5},
 	[COL_GCACHE] = {"guest_cache", "GCACHE", 4, VBYTES(g_cache), .json = "mem.guest_cache",
-			.help = "guest's own page cache", .prio = 18, .wide = 5},
+			.help = "guest's own page cache", .prio = 18, .wide = 7},
 	[COL_LIMIT] = {SBYTES(cg_mem_limit), .json = "mem.limit"},
 	[COL_HMEM] = {SBYTES(h_mem), .json = "mem.helpers"},
 	[COL_QRSS] = {SBYTES(p_rss), .json = "mem.qemu.rss", .when = WHEN_VM_PROC},
@@ -94,10 +127,25 @@ const struct column columns[COL_COUNT] = {
 	[COL_WRITE] = {"write", "WRITE/s", 7, .unit = UNIT_RATE,
 		       .off = offsetof(struct guest_view, io_write_bps), .json = "io.write",
 		       .help = "bytes written per second through the block layer", .prio = 15, .wide = 2},
+	[COL_NET_RX] = {"net_rx", "NET RX/s", 8, .unit = UNIT_RATE,
+			.off = offsetof(struct guest_view, net_rx_bps), .json = "net.rx",
+			.help = "bytes/s the guest received over its interfaces (host tap/veth transmit)",
+			.prio = 21, .wide = 3},
+	[COL_NET_TX] = {"net_tx", "NET TX/s", 8, .unit = UNIT_RATE,
+			.off = offsetof(struct guest_view, net_tx_bps), .json = "net.tx",
+			.help = "bytes/s the guest sent over its interfaces (host tap/veth receive)",
+			.prio = 22, .wide = 4},
+	[COL_NET_RXP] = {.unit = UNIT_PER_S, .off = offsetof(struct guest_view, net_rx_pps),
+			 .json = "net.rx_packets"},
+	[COL_NET_TXP] = {.unit = UNIT_PER_S, .off = offsetof(struct guest_view, net_tx_pps),
+			 .json = "net.tx_packets"},
+	[COL_NET_DROPS] = {.unit = UNIT_PER_S, .off = offsetof(struct guest_view, net_drops_ps),
+			   .decimals = 1, .json = "net.drops"},
+	[COL_NET_NICS] = {TEXT(no_text), .json_value = nics_json, .json = "net.nics"},
 	[COL_EXITS] = {"exits", "EXITS/s", 7, .unit = UNIT_PER_S,
 		       .off = offsetof(struct guest_view, kvm_exits_ps), .decimals = 1,
 		       .json = "kvm_exits",
-		       .help = "KVM exits per second, all vCPUs (debugfs kvm/PID-FD/exits; root, KVM only)", .prio = 20, .wide = 7},
+		       .help = "KVM exits per second, all vCPUs (debugfs kvm/PID-FD/exits; root, KVM only)", .prio = 20, .wide = 9},
 	[COL_HELPERS] = {SCOUNT(h_count), .json = "helpers"},
 	[COL_NOTE] = {TEXT(note_text), .json = "note"},
 };
@@ -295,6 +343,8 @@ json_object *column_json(enum col_id c, const struct guest_view *v, bool *skip)
 	*skip = col->when == WHEN_VM_PROC && !(v->kind == KIND_VM && v->g->main_pid);
 	if (*skip)
 		return NULL;
+	if (col->json_value)
+		return col->json_value(v);
 	switch (col->unit) {
 	case UNIT_TEXT:
 		return jx_str(col->json_text ? col->json_text(v) : col->text(v));

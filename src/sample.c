@@ -84,6 +84,7 @@ void guest_sample_release(struct guest_sample *g)
 	free(g->cgroup);
 	free(g->helper_cg);
 	free(g->note);
+	free(g->nics);
 }
 
 void sample_clear(struct sample *s)
