@@ -27,9 +27,11 @@ set -eu
 LIBDIR=$(cd "$(dirname "$0")" && pwd)
 OUTDIR=${1:-${VTAX_GUEST_CACHE:-/var/cache/vtax-test/guest}}
 INIT_SRC=$LIBDIR/guest-init.sh
-# Modules the guest needs for virtio-balloon-pci, in load order.  Their
-# dependencies are added automatically; missing ones and built-ins skipped.
-WANT_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_balloon"
+# Modules the guest needs for virtio-balloon-pci and virtio-net-pci, in
+# load order.  Their dependencies (virtio_net's failover, net_failover) are
+# added automatically; missing ones and built-ins skipped.  The kernel and
+# modules are fetched again when this list changes.
+WANT_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_balloon virtio_net"
 
 say() { printf 'guest-image: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -223,6 +225,7 @@ build_kernel() {
         printf '%s %s\n' "$m" "$m.ko" >>"$MODDIR/order"
     done
     say "modules:${ORDER:- (none)}"
+    printf '%s\n' "$WANT_MODULES" >"$MODDIR/wanted"
 
     rm -rf "$OUTDIR/modules"
     mv "$MODDIR" "$OUTDIR/modules"
@@ -278,6 +281,7 @@ build_initramfs() {
 up_to_date() {
     [ -s "$OUTDIR/vmlinux" ] && [ -s "$OUTDIR/initramfs.cpio.gz" ] &&
         [ -s "$OUTDIR/modules/order" ] && [ -s "$OUTDIR/kernel-release" ] &&
+        [ "$(cat "$OUTDIR/modules/wanted" 2>/dev/null)" = "$WANT_MODULES" ] &&
         [ "$(cat "$OUTDIR/initramfs.stamp" 2>/dev/null)" = "$(stamp)" ]
 }
 
@@ -300,7 +304,8 @@ trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
 if [ ! -s "$OUTDIR/vmlinux" ] || [ ! -s "$OUTDIR/modules/order" ] ||
-    [ ! -s "$OUTDIR/kernel-release" ]; then
+    [ ! -s "$OUTDIR/kernel-release" ] ||
+    [ "$(cat "$OUTDIR/modules/wanted" 2>/dev/null)" != "$WANT_MODULES" ]; then
     build_kernel "$TMP"
 fi
 say "building initramfs"

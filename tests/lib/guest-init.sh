@@ -8,6 +8,9 @@
 #   vtax.anon_mb=N   keep N MB of touched anonymous memory alive
 #   vtax.cache_mb=N  write N MB into a tmpfs file (counts as Cached/Shmem)
 #   vtax.burn=1      one busy loop on a vCPU (vtax.burn=K: K loops)
+#   vtax.net=A,P,PORT,KB  eth0 (virtio_net) gets address A/16 (link-local);
+#                    the guest sends KB KiB to P:PORT (busybox nc, retried
+#                    until the peer listens) and reads what it sends back
 #
 # Serial console protocol (one line each, ttyS0):
 #   VTAXMOD ok|fail NAME       per module, at boot
@@ -15,6 +18,9 @@
 #   VTAXWORK anon_mb=.. cache_mb=.. burn=.. anon_rss_kb=.. shmem_kb=.. anon_pages_kb=..
 #   VTAXMEM total_kb=.. avail_kb=.. free_kb=.. cached_kb=.. buffers_kb=..  (every 2 s)
 #   VTAXREADY                  once, after the workload is in place
+#   VTAXNET start|done|now rx_bytes=.. rx_packets=.. tx_bytes=.. tx_packets=.. [got=..]
+#                              eth0 in /proc/net/dev before and after the
+#                              transfer (got: bytes read back), and every 2 s
 #
 # PID 1 must never exit: there is no `set -e` here and the script ends in
 # an endless loop.
@@ -64,6 +70,7 @@ for arg in $cmdline; do
         vtax.anon_mb=*) anon_mb=$(num "${arg#*=}") ;;
         vtax.cache_mb=*) cache_mb=$(num "${arg#*=}") ;;
         vtax.burn=*) burn=$(num "${arg#*=}") ;;
+        vtax.net=*) net=${arg#*=} ;;
     esac
 done
 
@@ -152,6 +159,42 @@ while [ "$i" -lt "$burn" ]; do
     i=$((i + 1))
 done
 
+# ---- workload: network ---------------------------------------------------
+# netdev: eth0's counters from /proc/net/dev on the console ($what, $extra)
+netdev() {
+    while read -r l; do
+        case $l in
+            eth0:*)
+                # shellcheck disable=SC2086 # the fields are the point
+                set -- ${l#eth0:}
+                echo "VTAXNET $what rx_bytes=$1 rx_packets=$2 tx_bytes=$9 tx_packets=${10}$extra"
+                ;;
+        esac
+    done </proc/net/dev
+}
+if [ -n "${net:-}" ]; then
+    old_ifs=$IFS
+    IFS=,
+    # shellcheck disable=SC2086 # split on commas
+    set -- $net
+    IFS=$old_ifs
+    net_ip=$1 net_peer=$2 net_port=$(num "$3") net_kb=$(num "$4")
+    ip link set lo up
+    ip addr add "$net_ip/16" dev eth0 && ip link set eth0 up
+    (
+        what=start extra= netdev
+        tries=0
+        while [ "$tries" -lt 600 ]; do
+            dd if=/dev/zero bs=1024 count="$net_kb" 2>/dev/null |
+                nc "$net_peer" "$net_port" >/tmp/net.got 2>/dev/null &&
+                [ -s /tmp/net.got ] && break
+            tries=$((tries + 1))
+            sleep 0.2
+        done
+        what=done extra=" got=$(wc -c </tmp/net.got)" netdev
+    ) &
+fi
+
 # ---- report --------------------------------------------------------------
 rss=0
 for pc in $anon_pids; do
@@ -171,6 +214,7 @@ echo VTAXREADY
 while :; do
     sleep 2
     meminfo_line
+    [ -n "${net:-}" ] && what=now extra= netdev
 done
 # not reached
 exec sleep 2147483647

@@ -5,6 +5,7 @@
 #
 #   qemu-guest.sh start NAME --mem MB [--cpus N] [--balloon] [--cgroup REL]
 #                 [--qmp PATH] [--log F] [--pidfile F] [--append "ARGS"]
+#                 [--tap IFNAME]
 #                 [--proxmox-monitors]
 #       Boots the guest daemonized; prints QEMU's pid.  With --cgroup REL
 #       (e.g. /qemu.slice/100.scope) the directory REL is created in every
@@ -171,7 +172,7 @@ ensure_qemu() {
 # subcommands
 
 cmd_start() {
-    local name mem="" cpus=1 balloon=0 cgroup="" qmp="" log="" pidfile="" append="" pvemon=0
+    local name mem="" cpus=1 balloon=0 cgroup="" qmp="" log="" pidfile="" append="" pvemon=0 tap=""
     [ $# -ge 1 ] || usage
     name=$1
     shift
@@ -188,6 +189,7 @@ cmd_start() {
             --log) log=${2?--log needs FILE}; shift 2 ;;
             --pidfile) pidfile=${2?--pidfile needs FILE}; shift 2 ;;
             --append) append=${2?--append needs ARGS}; shift 2 ;;
+            --tap) tap=${2?--tap needs an interface name}; shift 2 ;;
             *) die "start: unknown option $1" ;;
         esac
     done
@@ -268,6 +270,9 @@ cmd_start() {
     fi
     [ "$balloon" = 1 ] && args+=(-device "virtio-balloon-pci,id=balloon0")
     [ "$balloon" = 2 ] && args+=(-device "virtio-balloon-pci")
+    # a virtio NIC on a tap QEMU makes (named TAP); the caller plugs it in
+    [ -n "$tap" ] && args+=(-netdev "tap,id=net0,ifname=$tap,script=no,downscript=no"
+                            -device "virtio-net-pci,netdev=net0")
 
     # The subshell joins the cgroups, then becomes QEMU: QEMU and all its
     # threads run in them from the start.  -daemonize returns once the QMP
