@@ -93,7 +93,8 @@ struct collector {
 
 	/* collect-net.c */
 	int nl_fd;                 /* rtnetlink socket; -1 not open, -2 cannot be */
-	struct net_links links;    /* this refresh's interfaces */
+	struct net_links links;    /* interfaces with names, from the last map */
+	struct net_links stats;    /* this refresh's counters */
 	struct net_links devs;     /* scratch for /proc/PID/net/dev */
 	uint64_t links_sig, guests_sig; /* what the map was built for */
 	struct net_ent *net;       /* the map, sorted by key */

@@ -1,6 +1,7 @@
 /* Network interfaces: every interface of vtax's own network namespace
- * from one rtnetlink RTM_GETLINK dump per refresh (counters, name, peer
- * and the peer's namespace id), the id of another namespace
+ * from one rtnetlink dump per refresh (RTM_GETSTATS: counters; and
+ * RTM_GETLINK when they change: name, peer and the peer's namespace
+ * id), the id of another namespace
  * (RTM_GETNSID), and /proc/PID/net/dev for a namespace without a peer
  * in ours. */
 #ifndef VTAX_NET_H
@@ -30,7 +31,11 @@ struct net_links {
 int net_open(void);
 /* Replace l with every interface of the socket's namespace. 0 or -errno. */
 int net_dump_links(int fd, struct net_links *l);
-/* Parse the messages of one reply buffer into l (appending): 1 when the
+/* The same with counters and ifindex only (no names, peers): the cheap
+ * dump for every refresh. */
+int net_dump_stats(int fd, struct net_links *l);
+/* Parse the messages (RTM_NEWLINK, RTM_NEWSTATS) of one reply buffer
+ * into l (appending): 1 when the
  * dump is done (NLMSG_DONE), 0 when more is to come, -errno on an error
  * message or a malformed buffer. Pure, for tests and fuzzing. */
 int net_parse_links(const void *buf, size_t len, struct net_links *l);

@@ -1,6 +1,7 @@
 /* Each guest's network interfaces. Every refresh: one rtnetlink dump of
- * the host's interfaces (net.c). Only when the interfaces (by ifindex and
- * name) or the guests changed: the map from guest to interfaces, from
+ * the host's interface counters (net.c). Only when the interfaces (their
+ * ifindexes) or the guests changed: a dump of their names and peers, and
+ * the map from guest to interfaces, from
  * the runtime's interface names (Proxmox tap100i0, veth101i0), the tun
  * fds a QEMU holds (/proc/PID/fdinfo "iff:"), and for a container the
  * host-side peers of the interfaces in its namespace (their
@@ -45,6 +46,7 @@ void collect_net_free(struct collector *c)
 {
 	free_map(c);
 	net_links_free(&c->links);
+	net_links_free(&c->stats);
 	net_links_free(&c->devs);
 	if (c->nl_fd >= 0)
 		close(c->nl_fd);
@@ -242,9 +244,13 @@ static void fill_guest(struct collector *c, struct guest_sample *g, const struct
 	if (e->state != NET_OWN)
 		return;
 	for (size_t i = 0; i < e->nif; i++) {
-		const struct net_link *k = net_find(&c->links, e->ifidx[i]);
-		if (k)
-			fill_nic(add_nic(g), k, true, (uint64_t)k->ifindex);
+		const struct net_link *k = net_find(&c->stats, e->ifidx[i]);
+		const struct net_link *named = net_find(&c->links, e->ifidx[i]);
+		if (k && named) {
+			struct nic_sample *n = add_nic(g);
+			fill_nic(n, k, true, (uint64_t)k->ifindex);
+			str_copy(n->name, sizeof(n->name), named->name);
+		}
 	}
 	if (e->pid > 0) {
 		char path[64];
@@ -272,13 +278,12 @@ void collect_net(struct collector *c, struct refresh *r)
 		if (c->nl_fd < 0)
 			c->nl_fd = -2;
 	}
-	if (c->nl_fd < 0 || net_dump_links(c->nl_fd, &c->links))
+	if (c->nl_fd < 0 || net_dump_stats(c->nl_fd, &c->stats))
 		return;                     /* every guest's network unknown */
+	/* an interface made again under its old name has a new ifindex */
 	uint64_t lsig = 0, gsig = 0;
-	for (size_t i = 0; i < c->links.n; i++) {
-		const struct net_link *k = &c->links.v[i];
-		lsig = mix(mix(mix_str(lsig, k->name), (uint64_t)k->ifindex), (uint64_t)k->link_nsid);
-	}
+	for (size_t i = 0; i < c->stats.n; i++)
+		lsig = mix(lsig, (uint64_t)c->stats.v[i].ifindex);
 	char key[200];
 	for (size_t i = 0; i < s->nguests; i++) {
 		guest_sample_key(&s->guests[i], key, sizeof(key));
@@ -286,6 +291,8 @@ void collect_net(struct collector *c, struct refresh *r)
 	}
 	gsig = mix(gsig, s->nguests);
 	if (c->net_stale || !c->net || lsig != c->links_sig || gsig != c->guests_sig) {
+		if (net_dump_links(c->nl_fd, &c->links))
+			return;
 		rebuild(c, s);
 		c->links_sig = lsig;
 		c->guests_sig = gsig;

@@ -1,6 +1,9 @@
-/* rtnetlink done by hand: one RTM_GETLINK dump gives every interface's
- * 64-bit counters, name, peer and peer namespace in one round trip (no
- * sysfs file per counter); RTM_GETNSID names another namespace. */
+/* rtnetlink done by hand: one RTM_GETSTATS dump gives every interface's
+ * 64-bit counters in one round trip (no sysfs file per counter, and none
+ * of the per-interface attributes RTM_GETLINK makes the kernel write:
+ * a quarter of the cost); an RTM_GETLINK dump gives names, peers and
+ * peer namespaces when the interfaces change; RTM_GETNSID names another
+ * namespace. */
 #include "config.h"
 
 #include <errno.h>
@@ -11,6 +14,7 @@
 #include <sys/socket.h>
 
 #include <linux/if_link.h>
+#include <linux/if_addr.h>
 #include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -49,6 +53,33 @@ static struct net_link *add_link(struct net_links *l)
 	return k;
 }
 
+static void take_stats(struct net_link *k, const void *p, size_t plen)
+{
+	if (plen < sizeof(struct rtnl_link_stats64))
+		return;
+	struct rtnl_link_stats64 st;
+	memcpy(&st, p, sizeof(st));
+	k->rx_bytes = st.rx_bytes;
+	k->tx_bytes = st.tx_bytes;
+	k->rx_packets = st.rx_packets;
+	k->tx_packets = st.tx_packets;
+	k->rx_dropped = st.rx_dropped;
+	k->tx_dropped = st.tx_dropped;
+	k->rx_errors = st.rx_errors;
+	k->tx_errors = st.tx_errors;
+}
+
+/* RTM_NEWSTATS: struct if_stats_msg, then IFLA_STATS_LINK_64. */
+static void stats_attrs(const struct if_stats_msg *ifs, size_t len, struct net_link *k)
+{
+	const struct rtattr *a = (const struct rtattr *)(const void *)((const char *)ifs +
+								       NLMSG_ALIGN(sizeof(*ifs)));
+	size_t left = len - NLMSG_ALIGN(sizeof(*ifs));
+	for (; RTA_OK(a, left); a = RTA_NEXT(a, left))
+		if (a->rta_type == IFLA_STATS_LINK_64)
+			take_stats(k, RTA_DATA(a), RTA_PAYLOAD(a));
+}
+
 static void link_attrs(const struct ifinfomsg *ifi, size_t len, struct net_link *k)
 {
 	const struct rtattr *a = (const struct rtattr *)(const void *)((const char *)ifi +
@@ -75,18 +106,7 @@ static void link_attrs(const struct ifinfomsg *ifi, size_t len, struct net_link 
 				memcpy(&k->link_nsid, p, sizeof(int));
 			break;
 		case IFLA_STATS64:
-			if (plen >= sizeof(struct rtnl_link_stats64)) {
-				struct rtnl_link_stats64 st;
-				memcpy(&st, p, sizeof(st));
-				k->rx_bytes = st.rx_bytes;
-				k->tx_bytes = st.tx_bytes;
-				k->rx_packets = st.rx_packets;
-				k->tx_packets = st.tx_packets;
-				k->rx_dropped = st.rx_dropped;
-				k->tx_dropped = st.tx_dropped;
-				k->rx_errors = st.rx_errors;
-				k->tx_errors = st.tx_errors;
-			}
+			take_stats(k, p, plen);
 			break;
 		default:
 			break;
@@ -105,6 +125,15 @@ int net_parse_links(const void *buf, size_t len, struct net_links *l)
 			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
 				return -EBADMSG;
 			return e->error ? (e->error < 0 ? e->error : -e->error) : 1;
+		}
+		if (h->nlmsg_type == RTM_NEWSTATS) {
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct if_stats_msg)))
+				return -EBADMSG;
+			const struct if_stats_msg *ifs = NLMSG_DATA(h);
+			struct net_link *k = add_link(l);
+			k->ifindex = (int)ifs->ifindex;
+			stats_attrs(ifs, h->nlmsg_len - NLMSG_HDRLEN, k);
+			continue;
 		}
 		if (h->nlmsg_type != RTM_NEWLINK)
 			continue;
@@ -142,13 +171,29 @@ static int request(int fd, uint16_t type, uint16_t flags, const void *body, size
 	return 0;
 }
 
+static int dump(int fd, struct net_links *l);
+
 int net_dump_links(int fd, struct net_links *l)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	l->n = 0;
 	int r = request(fd, RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof(ifi));
-	if (r)
-		return r;
+	return r ? r : dump(fd, l);
+}
+
+int net_dump_stats(int fd, struct net_links *l)
+{
+	struct if_stats_msg ifs = {.family = AF_UNSPEC,
+				   .filter_mask = IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64)};
+	l->n = 0;
+	int r = request(fd, RTM_GETSTATS, NLM_F_DUMP, &ifs, sizeof(ifs));
+	return r ? r : dump(fd, l);
+}
+
+/* Read a dump's replies into l, sorted by ifindex. */
+static int dump(int fd, struct net_links *l)
+{
+	int r;
 	static char buf[32768] __attribute__((aligned(4)));
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);

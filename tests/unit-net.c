@@ -74,6 +74,29 @@ static void parse_links(void)
 	net_links_free(&l);
 }
 
+/* RTM_NEWSTATS: the counters by ifindex, nothing else */
+static void parse_stats(void)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)(void *)buf;
+	memset(buf, 0, sizeof(buf));
+	h->nlmsg_type = RTM_NEWSTATS;
+	struct if_stats_msg *ifs = NLMSG_DATA(h);
+	ifs->ifindex = 42;
+	char *at = (char *)h + NLMSG_ALIGN(NLMSG_LENGTH(sizeof(*ifs)));
+	struct rtnl_link_stats64 st = {.rx_bytes = 7000, .tx_bytes = 9000, .tx_dropped = 2};
+	at += put_attr(at, IFLA_STATS_LINK_64, &st, sizeof(st));
+	h->nlmsg_len = (uint32_t)(at - (char *)h);
+	struct net_links l = {0};
+	CHECK_INT(net_parse_links(buf, NLMSG_ALIGN(h->nlmsg_len), &l), 0);
+	CHECK_INT(l.n, 1);
+	CHECK_INT(l.v[0].ifindex, 42);
+	CHECK_STR(l.v[0].name, "");
+	CHECK_U64(l.v[0].rx_bytes, 7000);
+	CHECK_U64(l.v[0].tx_bytes, 9000);
+	CHECK_U64(l.v[0].tx_dropped, 2);
+	net_links_free(&l);
+}
+
 static void parse_dev(void)
 {
 	const char *text =
@@ -110,6 +133,14 @@ static void live_dump(void)
 	for (size_t i = 1; i < l.n; i++)
 		CHECK(l.v[i - 1].ifindex < l.v[i].ifindex, "sorted by ifindex");
 	CHECK(!net_find(&l, 0x7fffffff), "no such interface");
+	/* the counters' dump (other tests may add interfaces meanwhile) */
+	struct net_links st = {0};
+	CHECK_INT(net_dump_stats(fd, &st), 0);
+	for (size_t i = 1; i < st.n; i++)
+		CHECK(st.v[i - 1].ifindex < st.v[i].ifindex, "sorted by ifindex");
+	const struct net_link *lo2 = net_find(&st, 1);
+	CHECK(lo2 && lo2->rx_bytes >= lo->rx_bytes, "lo's counters only grow");
+	net_links_free(&st);
 	net_links_free(&l);
 	close(fd);
 }
@@ -117,6 +148,7 @@ static void live_dump(void)
 int main(void)
 {
 	parse_links();
+	parse_stats();
 	parse_dev();
 	live_dump();
 	return t_done("unit-net");
