@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,40 @@ static struct net_link *add_link(struct net_links *l)
 	return k;
 }
 
+/* The next netlink message or attribute (both start with a 32-bit
+ * length... of different sizes) in buf[*off, size), or NULL at the end or
+ * on a length that does not fit; *off moves past it, aligned. */
+static void *nl_next(const void *buf, size_t size, size_t *off, size_t hdr, size_t len)
+{
+	if (*off > size || size - *off < hdr || len < hdr || len > size - *off)
+		return NULL;
+	void *p = (char *)(uintptr_t)buf + *off;
+	size_t step = (len + 3) & ~(size_t)3;
+	*off += step < size - *off ? step : size - *off;
+	return p;
+}
+
+static const struct nlmsghdr *next_msg(const void *buf, size_t size, size_t *off)
+{
+	if (*off > size || size - *off < sizeof(struct nlmsghdr))
+		return NULL;
+	const struct nlmsghdr *h = (const void *)((const char *)buf + *off);
+	return nl_next(buf, size, off, sizeof(*h), h->nlmsg_len);
+}
+
+static const struct rtattr *next_attr(const void *buf, size_t size, size_t *off)
+{
+	if (*off > size || size - *off < sizeof(struct rtattr))
+		return NULL;
+	const struct rtattr *a = (const void *)((const char *)buf + *off);
+	return nl_next(buf, size, off, sizeof(*a), a->rta_len);
+}
+
+static const void *attr_data(const struct rtattr *a)
+{
+	return (const char *)a + RTA_LENGTH(0);
+}
+
 static void take_stats(struct net_link *k, const void *p, size_t plen)
 {
 	if (plen < sizeof(struct rtnl_link_stats64))
@@ -69,25 +104,24 @@ static void take_stats(struct net_link *k, const void *p, size_t plen)
 	k->tx_errors = st.tx_errors;
 }
 
-/* RTM_NEWSTATS: struct if_stats_msg, then IFLA_STATS_LINK_64. */
-static void stats_attrs(const struct if_stats_msg *ifs, size_t len, struct net_link *k)
+/* RTM_NEWSTATS: struct if_stats_msg, then IFLA_STATS_LINK_64 (the
+ * attributes of a message of len bytes, header included, at h). */
+static void stats_attrs(const struct nlmsghdr *h, struct net_link *k)
 {
-	const struct rtattr *a = (const struct rtattr *)(const void *)((const char *)ifs +
-								       NLMSG_ALIGN(sizeof(*ifs)));
-	size_t left = len - NLMSG_ALIGN(sizeof(*ifs));
-	for (; RTA_OK(a, left); a = RTA_NEXT(a, left))
+	size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct if_stats_msg)));
+	const struct rtattr *a;
+	while ((a = next_attr(h, h->nlmsg_len, &off)))
 		if (a->rta_type == IFLA_STATS_LINK_64)
-			take_stats(k, RTA_DATA(a), RTA_PAYLOAD(a));
+			take_stats(k, attr_data(a), a->rta_len - RTA_LENGTH(0));
 }
 
-static void link_attrs(const struct ifinfomsg *ifi, size_t len, struct net_link *k)
+static void link_attrs(const struct nlmsghdr *h, struct net_link *k)
 {
-	const struct rtattr *a = (const struct rtattr *)(const void *)((const char *)ifi +
-								       NLMSG_ALIGN(sizeof(*ifi)));
-	size_t left = len - NLMSG_ALIGN(sizeof(*ifi));
-	for (; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
-		size_t plen = RTA_PAYLOAD(a);
-		const void *p = RTA_DATA(a);
+	size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct ifinfomsg)));
+	const struct rtattr *a;
+	while ((a = next_attr(h, h->nlmsg_len, &off))) {
+		size_t plen = a->rta_len - RTA_LENGTH(0);
+		const void *p = attr_data(a);
 		switch (a->rta_type) {
 		case IFLA_IFNAME: {
 			size_t n = strnlen(p, plen);
@@ -114,37 +148,38 @@ static void link_attrs(const struct ifinfomsg *ifi, size_t len, struct net_link 
 	}
 }
 
-int net_parse_links(const void *buf, size_t len, struct net_links *l)
+int net_parse_links(const void *buf, size_t size, struct net_links *l)
 {
-	const struct nlmsghdr *h = buf;
-	for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+	size_t off = 0;
+	const struct nlmsghdr *h;
+	while ((h = next_msg(buf, size, &off))) {
 		if (h->nlmsg_type == NLMSG_DONE)
 			return 1;
 		if (h->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = NLMSG_DATA(h);
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
 				return -EBADMSG;
+			const struct nlmsgerr *e = (const void *)((const char *)h + NLMSG_HDRLEN);
 			return e->error ? (e->error < 0 ? e->error : -e->error) : 1;
 		}
 		if (h->nlmsg_type == RTM_NEWSTATS) {
 			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct if_stats_msg)))
 				return -EBADMSG;
-			const struct if_stats_msg *ifs = NLMSG_DATA(h);
+			const struct if_stats_msg *ifs = (const void *)((const char *)h + NLMSG_HDRLEN);
 			struct net_link *k = add_link(l);
 			k->ifindex = (int)ifs->ifindex;
-			stats_attrs(ifs, h->nlmsg_len - NLMSG_HDRLEN, k);
+			stats_attrs(h, k);
 			continue;
 		}
 		if (h->nlmsg_type != RTM_NEWLINK)
 			continue;
 		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
 			return -EBADMSG;
-		const struct ifinfomsg *ifi = NLMSG_DATA(h);
+		const struct ifinfomsg *ifi = (const void *)((const char *)h + NLMSG_HDRLEN);
 		struct net_link *k = add_link(l);
 		k->ifindex = ifi->ifi_index;
-		link_attrs(ifi, h->nlmsg_len - NLMSG_HDRLEN, k);
+		link_attrs(h, k);
 	}
-	return len ? -EBADMSG : 0;
+	return off < size ? -EBADMSG : 0;
 }
 
 static int cmp_link(const void *a, const void *b)
@@ -242,21 +277,23 @@ int net_nsid(int fd, int nsfd)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	size_t len = (size_t)n;
-	for (const struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+	size_t off = 0;
+	const struct nlmsghdr *h;
+	while ((h = next_msg(buf, (size_t)n, &off))) {
 		if (h->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = NLMSG_DATA(h);
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+				return -EPROTO;
+			const struct nlmsgerr *e = (const void *)((const char *)h + NLMSG_HDRLEN);
 			return e->error < 0 ? e->error : -EPROTO;
 		}
 		if (h->nlmsg_type != RTM_NEWNSID)
 			continue;
-		size_t left = h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct rtgenmsg)));
-		const struct rtattr *a = (const void *)((const char *)NLMSG_DATA(h) +
-							 NLMSG_ALIGN(sizeof(struct rtgenmsg)));
-		for (; RTA_OK(a, left); a = RTA_NEXT(a, left))
-			if (a->rta_type == NETNSA_NSID && RTA_PAYLOAD(a) >= sizeof(int)) {
+		size_t aoff = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct rtgenmsg)));
+		const struct rtattr *a;
+		while ((a = next_attr(h, h->nlmsg_len, &aoff)))
+			if (a->rta_type == NETNSA_NSID && a->rta_len >= RTA_LENGTH(sizeof(int))) {
 				int id;
-				memcpy(&id, RTA_DATA(a), sizeof(id));
+				memcpy(&id, attr_data(a), sizeof(id));
 				return id < 0 ? -1 : id;
 			}
 		return -1;
