@@ -3,7 +3,9 @@
 
 For each size N processes x G guests: build the host (N sleeping
 processes spread over G guest cgroups named the way real runtimes name
-them, in every cgroup hierarchy, plus a few halted QEMU guests), run every
+them, in every cgroup hierarchy, plus a few halted QEMU guests; each
+container in a network namespace of its own with one veth into it, each
+VM guest a tap named as its runtime names them), run every
 tool for the same number of refreshes, and measure from the kernel's own
 accounting: CPU (user + system) per refresh, peak RSS, and the time to the
 first complete frame. Prints a Markdown table; cleans up everything."""
@@ -76,18 +78,48 @@ def cg_remove(rel):
                 break
 
 
+def is_vm(rel):
+    return rel.startswith("/qemu.slice") or rel.startswith("/machine.slice")
+
+
+def ip_batch(cmds):
+    if cmds:
+        subprocess.run(["ip", "-force", "-batch", "-"], input="\n".join(cmds) + "\n", text=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
 class Host:
-    def __init__(self, n, g, work):
+    def __init__(self, n, g, work, net=True):
         self.paths = guest_paths(g)
         self.leaders = []
         self.qemus = []
+        self.links = []
         per = [n // g + (1 if i < n % g else 0) for i in range(g)]
         for rel, k in zip(self.paths, per):
             cg_make(rel)
-            # a leader joins the cgroup, then starts k sleepers there
-            p = subprocess.Popen(["sh", "-c", 'i=0; while [ $i -lt %d ]; do sleep 100000 & i=$((i+1)); done; wait' % k],
-                                 preexec_fn=lambda rel=rel: (os.setpgrp(), cg_enter(rel, os.getpid())))
+            # a leader joins the cgroup, then starts k sleepers there; a
+            # container's leader in a network namespace of its own
+            argv = ["sh", "-c", 'i=0; while [ $i -lt %d ]; do sleep 100000 & i=$((i+1)); done; wait' % k]
+            if net and not is_vm(rel):
+                argv = ["unshare", "--net"] + argv
+            p = subprocess.Popen(argv, preexec_fn=lambda rel=rel: (os.setpgrp(), cg_enter(rel, os.getpid())))
             self.leaders.append(p)
+        if net:
+            cmds = []
+            for i, (rel, p) in enumerate(zip(self.paths, self.leaders)):
+                if rel.startswith("/qemu.slice"):
+                    name = "tap%si0" % rel[12:16]
+                    cmds.append("tuntap add dev %s mode tap" % name)
+                elif is_vm(rel):
+                    name = "vtbv%d" % i
+                    cmds.append("tuntap add dev %s mode tap" % name)
+                else:
+                    name = "vtbh%d" % i
+                    cmds.append("link add %s type veth peer name eth0 netns %d" % (name, p.pid))
+                cmds.append("link set %s up" % name)
+                self.links.append(name)
+            time.sleep(0.2)  # the leaders have unshared
+            ip_batch(cmds)
         img = os.path.join(work, "halt.img")
         with open(img, "wb") as f:
             f.write(b"\xfa\xf4\xeb\xfd" + b"\0" * 506 + b"\x55\xaa")
@@ -109,6 +141,7 @@ class Host:
         return sum(1 for d in os.listdir("/proc") if d.isdigit())
 
     def close(self):
+        ip_batch(["link del %s" % name for name in self.links])
         for q in self.qemus:
             q.kill()
             q.wait()
@@ -263,6 +296,7 @@ def main():
     ap.add_argument("--refreshes", type=int, default=50)
     ap.add_argument("--delay", type=float, default=0.1)
     ap.add_argument("--profile", help="run this shell command on the first size's host instead")
+    ap.add_argument("--no-net", action="store_true", help="no veths, taps or network namespaces")
     a = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: needs root (creates cgroups)")
@@ -272,7 +306,7 @@ def main():
         for size in a.sizes.split(","):
             n, g = (int(x) for x in size.split("x"))
             print("bench: %d processes in %d guests ..." % (n, g), file=sys.stderr, flush=True)
-            host = Host(n, g, work)
+            host = Host(n, g, work, net=not a.no_net)
             try:
                 procs = host.count()
                 if a.profile:

@@ -16,6 +16,7 @@
 #include "cgroup.h"
 #include "collect.h"
 #include "host.h"
+#include "net.h"
 #include "procs.h"
 #include "util.h"
 
@@ -40,6 +41,17 @@ struct vm_ent {
 struct kvm_ent {
 	int pid;
 	char name[32];
+};
+
+/* collect-net.c: where one guest's network is, from the last rebuild of
+ * the map (interfaces or guests changed). */
+struct net_ent {
+	char key[200];             /* guest_sample_key() */
+	uint64_t birth;
+	enum net_state state;
+	int *ifidx;                /* host-side interfaces (owned), counted flipped */
+	size_t nif;
+	int pid;                   /* > 0: no host peer, read /proc/PID/net/dev */
 };
 
 /* collect-names.c: a Proxmox config file's name, by path. */
@@ -80,6 +92,16 @@ struct collector {
 	size_t nkvm;
 	uint64_t kvm_list_ns;      /* when it was listed, 0 never */
 
+	/* collect-net.c */
+	int nl_fd;                 /* rtnetlink socket; -1 not open, -2 cannot be */
+	struct net_links links;    /* interfaces with names, from the last map */
+	struct net_links stats;    /* this refresh's counters */
+	struct net_links devs;     /* scratch for /proc/PID/net/dev */
+	uint64_t links_sig, guests_sig; /* what the map was built for */
+	struct net_ent *net;       /* the map, sorted by key */
+	size_t nnet;
+	bool net_stale;            /* rebuild at the next refresh */
+
 	/* collect-names.c */
 	char *pve_dir;
 	struct pve_ent *pve;       /* Proxmox config names by path */
@@ -116,6 +138,10 @@ void collect_want_qga(struct collector *c, const struct guest_sample *g, int pid
 /* collect-libvirt.c: VMs that libvirtd runs, through libvirt's API */
 void collect_want_libvirt(struct collector *c, struct refresh *r);
 void collect_libvirt(struct collector *c, struct refresh *r);
+
+/* collect-net.c */
+void collect_net(struct collector *c, struct refresh *r);
+void collect_net_free(struct collector *c);
 
 /* collect-names.c: in the order the sources win (runtime.h) */
 void collect_config_names(struct collector *c, struct refresh *r);

@@ -72,6 +72,12 @@ enum col_id {
 	COL_WRITE_OPS,
 	COL_IO_SRC,    /* JSON only: io.source, io.drives */
 	COL_DRIVES,
+	COL_NET_RX,
+	COL_NET_TX,
+	COL_NET_RXP,   /* JSON only: net.* */
+	COL_NET_TXP,
+	COL_NET_DROPS,
+	COL_NET_NICS,  /* JSON only: net.nics[] */
 	COL_EXITS,
 	COL_GUSR,      /* inside the guest, from its agent: guest_view.cpu.* */
 	COL_GSYS,

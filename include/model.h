@@ -73,6 +73,15 @@ struct why {
 	bool tcg;                  /* no guest time: QEMU does all the work */
 };
 
+/* One interface of a guest over the interval, from the guest's side;
+ * NAN when the interface is new (or made again) since the last sample. */
+struct nic_view {
+	const struct nic_sample *n;    /* into the current sample */
+	double rx_bps, tx_bps;         /* bytes/s, rx = received by the guest */
+	double rx_pps, tx_pps;         /* packets/s */
+	double drops_ps, errors_ps;    /* packets dropped / errors per second */
+};
+
 struct guest_view {
 	const struct guest_sample *g;  /* into the current sample */
 	enum guest_kind kind;
@@ -99,6 +108,11 @@ struct guest_view {
 	/* bytes/s of the libvirt domain's interfaces (rx: to the guest) and
 	 * disks, over libvirt's own interval (lv_at_ns); NAN when unknown */
 	double lv_net_rx_bps, lv_net_tx_bps, lv_blk_rd_bps, lv_blk_wr_bps;
+	/* network, the sum of its interfaces that have a rate; NAN when
+	 * unknown or when it uses the host's namespace */
+	double net_rx_bps, net_tx_bps, net_rx_pps, net_tx_pps, net_drops_ps, net_errors_ps;
+	struct nic_view *nics;         /* into the frame's nics, nnics entries */
+	size_t nnics;
 	/* memory, bytes; VT_UNKNOWN when unknown */
 	uint64_t mem_host, mem_ws, mem_cache, mem_tax;
 	bool mem_tax_lower_bound;      /* VM without the guest's own report */
@@ -161,6 +175,7 @@ struct frame {
 	struct host_view host;
 	struct guest_view *guests;     /* owned; n entries */
 	size_t n;
+	struct nic_view *nics;         /* owned: every guest's interfaces */
 	struct proc_view *procs;       /* owned: the focused guest's processes, */
 	size_t nprocs;                 /* busiest first */
 };

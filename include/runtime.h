@@ -97,10 +97,10 @@ struct runtime_def {
 		int len;               /* then the first len bytes of the id; 0: all */
 	} fallback;
 
-	/* Room for later work; nothing reads these yet. */
 	const char *netif[2];      /* host-side network interfaces of the guest,
 				      "{id}" and "{n}" (its NIC index) filled in:
 				      "tap{id}i{n}" */
+	/* Room for later work; nothing reads these yet. */
 	const char *qmp_sock;      /* QMP socket when not on QEMU's command line:
 				      "/var/run/qemu-server/{id}.qmp" */
 	const char *qga_sock;      /* QEMU guest agent socket:
@@ -130,6 +130,11 @@ bool runtime_helper_serves(enum runtime rt, enum helper_type t, const char *key,
 /* Whether path (a process's cgroup) lies in the guest of runtime rt
  * whose measured cgroup is cgroup (its payload child, where it has one). */
 bool runtime_owns_cgroup(enum runtime rt, const char *cgroup, const char *path);
+
+/* Whether ifname is one of the host-side interfaces the runtime names
+ * after the guest (netif: "tap{id}i{n}" takes tap100i0 for guest 100,
+ * never fwbr100i0 nor tap1000i0). */
+bool runtime_netif_match(enum runtime rt, const char *ifname, const char *id);
 
 /* The name of a guest that no source named (malloc'd): "qemu-1234",
  * the first 12 of a container id, the id. */

@@ -56,6 +56,26 @@ struct drive_sample {
 	uint64_t rd_time_ns, wr_time_ns; /* ns: total time of those operations */
 };
 
+/* One network interface of a guest, counted from the guest's side: rx
+ * is what the guest received (a host-side tap's or veth's transmit). */
+struct nic_sample {
+	char name[16];             /* host-side name, or the name inside the
+				      guest's namespace (no host peer) */
+	uint64_t ifindex;          /* with the name, the counter's identity: an
+				      interface made again is a new counter */
+	uint64_t rx_bytes, tx_bytes;     /* bytes */
+	uint64_t rx_packets, tx_packets; /* packets */
+	uint64_t drops;            /* packets dropped, both ways */
+	uint64_t errors;           /* receive and transmit errors */
+};
+
+/* What is known of a guest's network. */
+enum net_state {
+	NET_UNKNOWN,               /* not found (not root, no process to ask) */
+	NET_OWN,                   /* its interfaces are nics[] (maybe none) */
+	NET_HOST,                  /* it uses the host's namespace: nothing of its own */
+};
+
 /* One guest. The strings are owned by the sample. */
 struct guest_sample {
 	enum runtime runtime;
@@ -167,6 +187,10 @@ struct guest_sample {
 				      query-blockstats; drive rates divide by its change */
 	struct drive_sample *drives; /* owned; ndrives entries (at most DRIVE_MAX) */
 	size_t ndrives;
+	/* network, from the guest's side */
+	enum net_state net;
+	struct nic_sample *nics;   /* owned, nnics entries, sorted by name */
+	size_t nnics;
 };
 
 /* One process of the focused guest (the one whose detail pane is open). */
@@ -209,6 +233,8 @@ struct sample {
 void guest_sample_init(struct guest_sample *g);
 /* Free the strings a guest sample owns. */
 void guest_sample_release(struct guest_sample *g);
+/* d becomes a deep copy of g: its own strings and arrays. */
+void guest_sample_copy(struct guest_sample *d, const struct guest_sample *g);
 /* "runtime/id" ("proxmox-vm/100"): a guest's name in settings, the
  * focus and the selection. */
 void guest_sample_key(const struct guest_sample *g, char *buf, size_t sz);

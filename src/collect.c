@@ -30,6 +30,7 @@ static int open_dir(const char *path)
 struct collector *collector_new(const struct collect_opts *o, char **cause)
 {
 	struct collector *c = xcalloc(1, sizeof(*c));
+	c->nl_fd = -1;
 	const char *proc = o->proc_root ? o->proc_root : "/proc";
 	c->proc_fd = open_dir(proc);
 	if (c->proc_fd < 0) {
@@ -73,6 +74,7 @@ void collector_free(struct collector *c)
 	if (!c)
 		return;
 	agent_free(c->agent);
+	collect_net_free(c);
 	cgfs_close(&c->cg);
 	procs_free(c->procs);
 	host_reader_free(c->host);
@@ -138,8 +140,9 @@ static void finish(struct collector *c, struct sample *s)
 		c->told_uid = true;
 		s->notice = xasprintf("running as uid %u, not root: VM working sets and memory "
 				      "tax (QEMU's /proc/PID/smaps), the guests' own memory and VM "
-				      "disk I/O (QMP sockets, /proc/PID/io) and container names "
-				      "(Engine API sockets) need root and show as -",
+				      "disk I/O (QMP sockets, /proc/PID/io), container names "
+				      "(Engine API sockets) and network figures (QEMU's tap fds, "
+				      "containers' namespaces) need root and show as -",
 				      (unsigned)geteuid());
 	}
 }
@@ -166,6 +169,7 @@ int collector_sample(struct collector *c, struct sample *s)
 	collect_vm_facts(c, &r);        /* smaps, KVM exits, threads, balloon */
 	collect_vhost_threads(c, &r);   /* after the thread groups they add to */
 	collect_libvirt(c, &r);         /* libvirt's names, memory, net, disk */
+	collect_net(c, &r);             /* one interface dump; the map when it changed */
 	collect_fallback_names(&r);
 	finish(c, s);                   /* sort, the focused guest, notices */
 	return 0;

@@ -26,15 +26,6 @@ static const char *node_json(const struct guest_view *v) { return v->g->node; }
 static const char *qga_note_text(const struct guest_view *v) { return v->g->qga_note; }
 static const char *io_src_text(const struct guest_view *v) { return io_src_name(v->io_src); }
 
-static json_object *num_or_null(double d, int decimals)
-{
-	if (isnan(d))
-		return NULL;
-	char b[64];
-	snprintf(b, sizeof(b), "%.*f", decimals, d);
-	return json_object_new_double_s(d, b);
-}
-
 /* io.drives: one object per drive QMP reported; null without QMP. */
 static json_object *drives_json(const struct guest_view *v)
 {
@@ -45,11 +36,43 @@ static json_object *drives_json(const struct guest_view *v)
 		const struct drive_view *d = &v->drives[i];
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", jx_str(d->d->name));
-		json_object_object_add(o, "read", num_or_null(d->read, 0));
-		json_object_object_add(o, "write", num_or_null(d->write, 0));
-		json_object_object_add(o, "read_ops", num_or_null(d->read_ops, 1));
-		json_object_object_add(o, "write_ops", num_or_null(d->write_ops, 1));
-		json_object_object_add(o, "latency_ms", num_or_null(d->latency_ms, 3));
+		json_object_object_add(o, "read", jx_num(d->read, 0));
+		json_object_object_add(o, "write", jx_num(d->write, 0));
+		json_object_object_add(o, "read_ops", jx_num(d->read_ops, 1));
+		json_object_object_add(o, "write_ops", jx_num(d->write_ops, 1));
+		json_object_object_add(o, "latency_ms", jx_num(d->latency_ms, 3));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static const char *no_text(const struct guest_view *v) { (void)v; return NULL; }
+
+static json_object *rate_json(double v)
+{
+	if (isnan(v))
+		return NULL;
+	char b[64];
+	snprintf(b, sizeof(b), "%.0f", v);
+	return json_object_new_double_s(v, b);
+}
+
+/* net.nics: the guest's interfaces, null when its network is unknown or
+ * the host's */
+static json_object *nics_json(const struct guest_view *v)
+{
+	if (v->g->net != NET_OWN)
+		return NULL;
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < v->nnics; i++) {
+		const struct nic_view *n = &v->nics[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", jx_str(n->n->name));
+		json_object_object_add(o, "rx", rate_json(n->rx_bps));
+		json_object_object_add(o, "tx", rate_json(n->tx_bps));
+		json_object_object_add(o, "rx_packets", rate_json(n->rx_pps));
+		json_object_object_add(o, "tx_packets", rate_json(n->tx_pps));
+		json_object_object_add(o, "drops", jx_num(n->drops_ps, 1));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -78,7 +101,7 @@ const struct column columns[COL_COUNT] = {
 			 .help = "the guest's runtime (JSON name, and the short one shown):", .prio = 7},
 	[COL_CGROUP] = {TEXT(cgroup_text), .json = "cgroup"},
 	[COL_PIDS] = {"pids", "PIDS", 5, SCOUNT(nprocs), .json = "pids", .prom = "tasks",
-		      .help = "tasks in the guest (pids.current, threads too), else processes", .prio = 19, .wide = 6},
+		      .help = "tasks in the guest (pids.current, threads too), else processes", .prio = 19, .wide = 8},
 	[COL_MAIN_PID] = {SCOUNT(main_pid), .json = "main_pid", .zero_null = true},
 	[COL_STALL_CPU] = {PCT(stall_cpu), .json = "pressure.cpu"},
 	[COL_STALL_IO] = {PCT(stall_io), .json = "pressure.io"},
@@ -122,13 +145,13 @@ const struct column columns[COL_COUNT] = {
 	[COL_MTAX_LB] = {VBOOL(mem_tax_lower_bound), .json = "mem.tax_lower_bound"},
 	[COL_GTOTAL] = {"guest_total", "GTOTAL", 4, VBYTES(g_total), .json = "mem.guest_total",
 			.prom = "memory_guest_total_bytes", .influx = "guest_total",
-			.help = "guest's own total memory (balloon statistics)", .prio = 17, .wide = 4},
+			.help = "guest's own total memory (balloon statistics)", .prio = 17, .wide = 6},
 	[COL_GUSED] = {"guest_used", "GUSED", 4, VBYTES(g_used), .json = "mem.guest_used",
 		       .prom = "memory_guest_used_bytes", .influx = "guest_used",
-		       .help = "guest's own used memory: total - available", .prio = 16, .wide = 3},
+		       .help = "guest's own used memory: total - available", .prio = 16, .wide = 5},
 	[COL_GCACHE] = {"guest_cache", "GCACHE", 4, VBYTES(g_cache), .json = "mem.guest_cache",
 			.prom = "memory_guest_cache_bytes", .influx = "guest_cache",
-			.help = "guest's own page cache", .prio = 18, .wide = 5},
+			.help = "guest's own page cache", .prio = 18, .wide = 7},
 	[COL_BALLOON] = {"balloon", "BALLOON", 7, SBYTES(vm_balloon), .json = "mem.balloon_target",
 			 .help = "a VM's balloon target: guest RAM QEMU lets the guest keep "
 				 "(QMP query-balloon \"actual\")", .prio = 23},
@@ -177,10 +200,25 @@ const struct column columns[COL_COUNT] = {
 			   .json = "io.write_ops", .help = "disk write operations per second", .prio = 25},
 	[COL_IO_SRC] = {TEXT(io_src_text), .json = "io.source"},
 	[COL_DRIVES] = {.unit = UNIT_TEXT, .json = "io.drives", .json_fn = drives_json},
+	[COL_NET_RX] = {"net_rx", "NET RX/s", 8, .unit = UNIT_RATE,
+			.off = offsetof(struct guest_view, net_rx_bps), .json = "net.rx",
+			.help = "bytes/s the guest received over its interfaces (host tap/veth transmit)",
+			.prio = 21, .wide = 3},
+	[COL_NET_TX] = {"net_tx", "NET TX/s", 8, .unit = UNIT_RATE,
+			.off = offsetof(struct guest_view, net_tx_bps), .json = "net.tx",
+			.help = "bytes/s the guest sent over its interfaces (host tap/veth receive)",
+			.prio = 22, .wide = 4},
+	[COL_NET_RXP] = {.unit = UNIT_PER_S, .off = offsetof(struct guest_view, net_rx_pps),
+			 .json = "net.rx_packets"},
+	[COL_NET_TXP] = {.unit = UNIT_PER_S, .off = offsetof(struct guest_view, net_tx_pps),
+			 .json = "net.tx_packets"},
+	[COL_NET_DROPS] = {.unit = UNIT_PER_S, .off = offsetof(struct guest_view, net_drops_ps),
+			   .decimals = 1, .json = "net.drops"},
+	[COL_NET_NICS] = {TEXT(no_text), .json_fn = nics_json, .json = "net.nics"},
 	[COL_EXITS] = {"exits", "EXITS/s", 7, .unit = UNIT_PER_S,
 		       .off = offsetof(struct guest_view, kvm_exits_ps), .decimals = 1,
 		       .json = "kvm_exits",
-		       .help = "KVM exits per second, all vCPUs (debugfs kvm/PID-FD/exits; root, KVM only)", .prio = 20, .wide = 7},
+		       .help = "KVM exits per second, all vCPUs (debugfs kvm/PID-FD/exits; root, KVM only)", .prio = 20, .wide = 9},
 	[COL_GUSR] = {"guest_user", "GUSR", 4, PCT(gcpu_user), .json = "guest_view.cpu.user",
 		      .when = WHEN_VM_PROC,
 		      .help = "user time inside the guest, its agent's /proc/stat, % of one CPU",

@@ -282,6 +282,60 @@ static void guest_io_tax(const struct guest_sample *g, struct guest_view *v)
 		v->cpu_per_gb = v->cpu_io_tax / 100.0 / (bps / 1e9);
 }
 
+/* A counter per second, unknown when either side is. */
+static double nic_rate(uint64_t now, uint64_t before, uint64_t dt)
+{
+	return rate(counter_delta(now, before), dt);
+}
+
+static const struct nic_sample *find_nic(const struct guest_sample *p, const struct nic_sample *n)
+{
+	for (size_t i = 0; p && i < p->nnics; i++)
+		if (p->nics[i].ifindex == n->ifindex && !strcmp(p->nics[i].name, n->name))
+			return &p->nics[i];
+	return NULL;
+}
+
+static void add_rate(double *sum, double r)
+{
+	if (!isnan(r))
+		*sum = isnan(*sum) ? r : *sum + r;
+}
+
+/* Per interface, matched to the previous sample by ifindex and name, and
+ * the guest's sums. A guest without interfaces of its own sends 0; one
+ * in the host's namespace has no figures. */
+static void guest_net(const struct guest_sample *p, const struct guest_sample *g, uint64_t dt,
+		      struct guest_view *v)
+{
+	v->net_rx_bps = v->net_tx_bps = v->net_rx_pps = v->net_tx_pps = VT_NAN;
+	v->net_drops_ps = v->net_errors_ps = VT_NAN;
+	bool rates = p && dt && p->net == NET_OWN && g->net == NET_OWN;
+	if (rates && !g->nnics)
+		v->net_rx_bps = v->net_tx_bps = v->net_rx_pps = v->net_tx_pps = v->net_drops_ps =
+			v->net_errors_ps = 0;
+	for (size_t i = 0; i < v->nnics; i++) {
+		struct nic_view *nv = &v->nics[i];
+		const struct nic_sample *n = nv->n;
+		const struct nic_sample *q = rates ? find_nic(p, n) : NULL;
+		nv->rx_bps = nv->tx_bps = nv->rx_pps = nv->tx_pps = nv->drops_ps = nv->errors_ps = VT_NAN;
+		if (!q)
+			continue;
+		nv->rx_bps = nic_rate(n->rx_bytes, q->rx_bytes, dt);
+		nv->tx_bps = nic_rate(n->tx_bytes, q->tx_bytes, dt);
+		nv->rx_pps = nic_rate(n->rx_packets, q->rx_packets, dt);
+		nv->tx_pps = nic_rate(n->tx_packets, q->tx_packets, dt);
+		nv->drops_ps = nic_rate(n->drops, q->drops, dt);
+		nv->errors_ps = nic_rate(n->errors, q->errors, dt);
+		add_rate(&v->net_rx_bps, nv->rx_bps);
+		add_rate(&v->net_tx_bps, nv->tx_bps);
+		add_rate(&v->net_rx_pps, nv->rx_pps);
+		add_rate(&v->net_tx_pps, nv->tx_pps);
+		add_rate(&v->net_drops_ps, nv->drops_ps);
+		add_rate(&v->net_errors_ps, nv->errors_ps);
+	}
+}
+
 static void guest_mem(const struct guest_sample *g, struct guest_view *v)
 {
 	bool vm = v->kind == KIND_VM;
@@ -579,9 +633,14 @@ static void guest_inside(const struct guest_sample *p, const struct guest_sample
 }
 
 static void guest_view(const struct guest_sample *p, const struct guest_sample *g, uint64_t dt,
-		       unsigned ncpus, bool v2, struct guest_view *v)
+		       unsigned ncpus, bool v2, struct nic_view *nics, struct guest_view *v)
 {
 	v->g = g;
+	v->nics = nics;
+	v->nnics = g->net == NET_OWN ? g->nnics : 0;
+	for (size_t i = 0; i < v->nnics; i++)
+		nics[i].n = &g->nics[i];
+	guest_net(p, g, dt, v);
 	v->kind = runtime_kind(g->runtime);
 	v->cpu_usr = v->cpu_sys = v->cpu_guest = v->cpu_iowait = v->cpu_total = v->cpu_tax = VT_NAN;
 	v->stall_cpu = v->stall_io = v->stall_mem = VT_NAN;
@@ -645,11 +704,17 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 	}
 	f->n = cur->nguests;
 	f->guests = xcalloc(f->n ? f->n : 1, sizeof(*f->guests));
+	size_t nnics = 0;
+	for (size_t i = 0; i < cur->nguests; i++)
+		nnics += cur->guests[i].net == NET_OWN ? cur->guests[i].nnics : 0;
+	f->nics = xcalloc(nnics ? nnics : 1, sizeof(*f->nics));
+	nnics = 0;
 	for (size_t i = 0; i < cur->nguests; i++) {
 		const struct guest_sample *g = &cur->guests[i];
 		const struct guest_sample *p = idx ? find_prev(idx, prev->nguests, g) : NULL;
-		guest_view(p, g, dt, h->ncpus, cur->cg_version == 2, &f->guests[i]);
+		guest_view(p, g, dt, h->ncpus, cur->cg_version == 2, f->nics + nnics, &f->guests[i]);
 		guest_kernel(g, h->mono_ns, &f->guests[i]);
+		nnics += f->guests[i].nnics;
 		add_to_host(&f->guests[i], &f->host);
 	}
 	free(idx);
@@ -659,6 +724,8 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 
 void frame_free(struct frame *f)
 {
+	free(f->nics);
+	f->nics = NULL;
 	free(f->procs);
 	f->procs = NULL;
 	f->nprocs = 0;

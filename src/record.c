@@ -11,6 +11,80 @@
 #include "jsonx.h"
 #include "record.h"
 
+static const char *const nic_keys[] = {"rx_bytes", "tx_bytes", "rx_packets", "tx_packets",
+				       "drops", "errors"};
+
+static uint64_t *nic_field(struct nic_sample *n, size_t k)
+{
+	uint64_t *f[] = {&n->rx_bytes, &n->tx_bytes, &n->rx_packets, &n->tx_packets, &n->drops,
+			 &n->errors};
+	return f[k];
+}
+
+/* "nics": an array of the guest's interfaces, "host" when it uses the
+ * host's namespace, absent when unknown. */
+static void record_nics(json_object *o, const struct guest_sample *g)
+{
+	if (g->net == NET_HOST) {
+		json_object_object_add(o, "nics", json_object_new_string("host"));
+		return;
+	}
+	if (g->net != NET_OWN)
+		return;
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < g->nnics; i++) {
+		struct nic_sample *n = &g->nics[i];
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "name", jx_str(n->name));
+		json_object_object_add(j, "ifindex", jx_u64(n->ifindex));
+		for (size_t k = 0; k < ARRAY_SIZE(nic_keys); k++)
+			json_object_object_add(j, nic_keys[k], jx_u64(*nic_field(n, k)));
+		json_object_array_add(arr, j);
+	}
+	json_object_object_add(o, "nics", arr);
+}
+
+static int get_u64(json_object *o, const char *k, uint64_t *out);
+
+static int parse_nics(json_object *o, struct guest_sample *g, char **cause)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, "nics", &v) || !v)
+		return 0;
+	if (json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), "host")) {
+		g->net = NET_HOST;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_array)) {
+		*cause = xasprintf("guest %s: \"nics\" is neither a list nor \"host\"", g->id);
+		return -1;
+	}
+	size_t n = json_object_array_length(v);
+	g->net = NET_OWN;
+	g->nics = xcalloc(n ? n : 1, sizeof(*g->nics));
+	for (size_t i = 0; i < n; i++) {
+		json_object *j = json_object_array_get_idx(v, i);
+		struct nic_sample *nic = &g->nics[g->nnics];
+		json_object *name;
+		if (!json_object_is_type(j, json_type_object) ||
+		    !json_object_object_get_ex(j, "name", &name) ||
+		    !json_object_is_type(name, json_type_string)) {
+			*cause = xasprintf("guest %s: interface %zu has no name", g->id, i);
+			return -1;
+		}
+		str_copy(nic->name, sizeof(nic->name), json_object_get_string(name));
+		int bad = get_u64(j, "ifindex", &nic->ifindex);
+		for (size_t k = 0; k < ARRAY_SIZE(nic_keys); k++)
+			bad |= get_u64(j, nic_keys[k], nic_field(nic, k));
+		if (bad) {
+			*cause = xasprintf("guest %s: interface %zu has a counter that is not one",
+					   g->id, i);
+			return -1;
+		}
+		g->nnics++;
+	}
+	return 0;
+}
 
 /* A VM's drives (QMP query-blockstats), raw counters. */
 #define DRIVE_FIELDS(X) X(rd_bytes) X(wr_bytes) X(rd_ops) X(wr_ops) X(rd_time_ns) X(wr_time_ns)
@@ -72,6 +146,7 @@ void record_sample(struct sb *out, const struct sample *s)
 					       jx_u64(*field_ptr((void *)(uintptr_t)g, &guest_u64_fields[k])));
 		if (g->drives)
 			json_object_object_add(o, "drives", record_drives(g));
+		record_nics(o, g);
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "guests", arr);
@@ -265,7 +340,7 @@ static int parse_guest(json_object *o, size_t i, struct sample *s, char **cause)
 			return -1;
 		}
 	}
-	if (parse_drives(o, g, cause))
+	if (parse_drives(o, g, cause) || parse_nics(o, g, cause))
 		return -1;
 	/* counts default to zero, not unknown */
 	uint64_t *counts[] = {&g->nprocs, &g->main_pid, &g->h_count, &g->h_cpu_ns, &g->h_mem};

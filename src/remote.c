@@ -455,12 +455,8 @@ static void copy_guests(struct sample *dst, const struct sample *src, const char
 	for (size_t i = 0; i < src->nguests; i++) {
 		const struct guest_sample *g = &src->guests[i];
 		struct guest_sample *d = sample_add_guest(dst);
-		*d = *g;
-		d->id = g->id ? xstrdup(g->id) : NULL;
-		d->name = g->name ? xstrdup(g->name) : NULL;
-		d->cgroup = g->cgroup ? xstrdup(g->cgroup) : NULL;
-		d->helper_cg = g->helper_cg ? xstrdup(g->helper_cg) : NULL;
-		d->note = g->note ? xstrdup(g->note) : NULL;
+		guest_sample_copy(d, g);
+		free(d->node);
 		d->node = xstrdup(node);
 	}
 }

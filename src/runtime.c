@@ -2,6 +2,7 @@
  * attribution, payload cgroups, fallback names. */
 #include "config.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,4 +184,38 @@ char *runtime_fallback_name(enum runtime rt, const char *id)
 		len = runtimes[rt].fallback.len;
 	}
 	return xasprintf("%s%.*s", prefix, len > 0 ? len : INT_MAX, id);
+}
+
+/* ifname against one template: text, "{id}" (the id), "{n}" (digits). */
+static bool netif_match(const char *t, const char *ifname, const char *id)
+{
+	const char *p = ifname;
+	while (*t) {
+		if (!strncmp(t, "{id}", 4)) {
+			size_t n = strlen(id);
+			if (!n || strncmp(p, id, n))
+				return false;
+			p += n;
+			t += 4;
+		} else if (!strncmp(t, "{n}", 3)) {
+			if (!isdigit((unsigned char)*p))
+				return false;
+			while (isdigit((unsigned char)*p))
+				p++;
+			t += 3;
+		} else if (*t++ != *p++) {
+			return false;
+		}
+	}
+	return !*p;
+}
+
+bool runtime_netif_match(enum runtime rt, const char *ifname, const char *id)
+{
+	if ((unsigned)rt >= RT_COUNT)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(runtimes[rt].netif); i++)
+		if (runtimes[rt].netif[i] && netif_match(runtimes[rt].netif[i], ifname, id))
+			return true;
+	return false;
 }

@@ -100,6 +100,37 @@ void guest_sample_release(struct guest_sample *g)
 	free(g->drives);
 	g->drives = NULL;
 	g->ndrives = 0;
+	free(g->nics);
+	g->nics = NULL;
+	g->nnics = 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void *dup_array(const void *p, size_t n, size_t size)
+{
+	if (!p)
+		return NULL;
+	void *d = xcalloc(n + 1, size);
+	memcpy(d, p, n * size);
+	return d;
+}
+
+void guest_sample_copy(struct guest_sample *d, const struct guest_sample *g)
+{
+	*d = *g;
+	d->id = dup_or_null(g->id);
+	d->name = dup_or_null(g->name);
+	d->cgroup = dup_or_null(g->cgroup);
+	d->helper_cg = dup_or_null(g->helper_cg);
+	d->note = dup_or_null(g->note);
+	d->node = dup_or_null(g->node);
+	d->qga_note = dup_or_null(g->qga_note);
+	d->drives = dup_array(g->drives, g->ndrives, sizeof(*g->drives));
+	d->nics = dup_array(g->nics, g->nnics, sizeof(*g->nics));
 }
 
 void sample_clear(struct sample *s)

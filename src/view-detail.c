@@ -204,6 +204,54 @@ static void cpu_line(struct vscreen *vs, const struct guest_view *v, int width)
 	lb_finish(vs, &b);
 }
 
+static void rate_text(char *buf, size_t sz, double bps)
+{
+	fmt_bytes_short(buf, sz, isnan(bps) ? VT_UNKNOWN : bps >= 1.8e19 ? VT_UNKNOWN - 1
+								     : (uint64_t)(bps + 0.5));
+}
+
+/* The guest's network: each interface's traffic from the guest's side,
+ * as many as fit; or why there is none of its own. */
+static void net_line(struct vscreen *vs, const struct guest_view *v, int width)
+{
+	const struct guest_sample *g = v->g;
+	struct lb b;
+	lb_new(vs, width, &b);
+	lb_put(&b, " net   ", VA_LABEL);
+	if (g->net == NET_HOST) {
+		lb_put(&b, "uses the host's network namespace: no traffic of its own to show", VA_DIM);
+	} else if (g->net == NET_UNKNOWN) {
+		lb_put(&b, "- (interfaces not found: a VM's taps and a container's namespace "
+			   "need root)", VA_DIM);
+	} else if (!v->nnics) {
+		lb_put(&b, "no interface but lo", VA_DIM);
+	} else {
+		int used = 7;
+		for (size_t i = 0; i < v->nnics; i++) {
+			const struct nic_view *n = &v->nics[i];
+			char name[64], rx[16], tx[16], item[160];
+			sanitize(name, sizeof(name), n->n->name);
+			rate_text(rx, sizeof(rx), n->rx_bps);
+			rate_text(tx, sizeof(tx), n->tx_bps);
+			int len = snprintf(item, sizeof(item), "%s%s rx %s/s tx %s/s", i ? ", " : "",
+					   name, rx, tx);
+			if (!isnan(n->drops_ps) && n->drops_ps >= 0.05)
+				len += snprintf(item + len, sizeof(item) - (size_t)len, " drops %.1f/s",
+						n->drops_ps);
+			if (!isnan(n->errors_ps) && n->errors_ps >= 0.05)
+				len += snprintf(item + len, sizeof(item) - (size_t)len, " errors %.1f/s",
+						n->errors_ps);
+			if (used + len > width - 8 && i) {
+				lb_printf(&b, VA_DIM, " +%zu", v->nnics - i);
+				break;
+			}
+			lb_put(&b, item, VA_NORMAL);
+			used += len;
+		}
+	}
+	lb_finish(vs, &b);
+}
+
 /* bytes as % of scale for a bar; NAN when unknown */
 static double share(uint64_t bytes, double scale)
 {
@@ -420,6 +468,7 @@ void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *
 	title_line(vs, v, u, width);
 	threads_line(vs, v, width);
 	cpu_line(vs, v, width);
+	net_line(vs, v, width);
 	memory_lines(vs, f, v, u, width);
 	kernel_line(vs, v, width);
 	bool two = why_lines(vs, v, width);

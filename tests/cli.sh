@@ -52,7 +52,7 @@ cat "$tmp/rec.jsonl" "$tmp/cut.jsonl" >"$tmp/trunc.jsonl"
 "$VTAX" --json --replay "$tmp/trunc.jsonl" >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "truncated record: every whole sample replayed" [ "$(wc -l <"$tmp/out")" -eq 3 ]
 check "truncated record: says it ended early, exit 0" sh -c "[ $rc -eq 0 ] && grep -q 'ends early' '$tmp/err'"
-sed 's/"vtax_record":[0-9]*/"vtax_record":7/' "$tmp/rec.jsonl" >"$tmp/v7.jsonl"
+sed -E 's/"vtax_record":[0-9]+/"vtax_record":7/' "$tmp/rec.jsonl" >"$tmp/v7.jsonl"
 "$VTAX" --json --replay "$tmp/v7.jsonl" >/dev/null 2>"$tmp/err"; rc=$?
 check "unknown record version: one clear error, exit 2" sh -c "[ $rc -eq 2 ] && grep -q 'version 7 is not supported' '$tmp/err'"
 # the README's sample frame is what the fixture really gives

@@ -68,7 +68,7 @@ cat >"$tmp/dom.xml" <<EOF
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$img/vmlinux</kernel>
     <initrd>$img/initramfs.cpio.gz</initrd>
-    <cmdline>console=ttyS0 quiet vtax.burn=1 vtax.vda_mb=8 vtax.net=169.254.14.2,169.254.14.1,25</cmdline>
+    <cmdline>console=ttyS0 quiet vtax.burn=1 vtax.vda_mb=8 vtax.ping=169.254.14.2,169.254.14.1,25</cmdline>
   </os>
   <devices>
     <disk type='file' device='disk'>
@@ -89,8 +89,8 @@ V create "$tmp/dom.xml" >"$tmp/create.log" 2>&1 || { cat "$tmp/create.log"; fail
 id=$(V domid "$dom")
 pid=$(cat "/run/libvirt/qemu/$dom.pid" 2>/dev/null)
 echo "domain $dom id $id pid $pid"
-for _ in $(seq 300); do grep -q VTAXNET "$tmp/console.log" 2>/dev/null && break; sleep 0.2; done
-check "the guest booted, wrote its disk and pinged" grep -q VTAXNET "$tmp/console.log"
+for _ in $(seq 300); do grep -q VTAXPING "$tmp/console.log" 2>/dev/null && break; sleep 0.2; done
+check "the guest booted, wrote its disk and pinged" grep -q VTAXPING "$tmp/console.log"
 sleep 4 # a balloon report after the workload
 
 cpu_ticks() { awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[12] + f[13] }' "/proc/$pid/stat"; }

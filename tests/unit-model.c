@@ -293,9 +293,78 @@ static void test_io(void)
 	sample_free(&b);
 }
 
+static struct nic_sample *nic(struct guest_sample *g, const char *name, uint64_t ifindex,
+			       uint64_t rx, uint64_t tx)
+{
+	g->net = NET_OWN;
+	g->nics = xrealloc(g->nics, (g->nnics + 1) * sizeof(*g->nics));
+	struct nic_sample *n = &g->nics[g->nnics++];
+	memset(n, 0, sizeof(*n));
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	n->ifindex = ifindex;
+	n->rx_bytes = rx;
+	n->tx_bytes = tx;
+	n->rx_packets = rx / 1000;
+	n->tx_packets = tx / 1000;
+	return n;
+}
+
+/* Network rates from the guest's side, per interface and summed; an
+ * interface made again has no rate; the host's namespace is unknown, no
+ * interface is 0. */
+static void net(void)
+{
+	struct sample a = {0}, b = {0};
+	host(&a, S(10), 0, 0, 0, 0, 0, 0, 0, 0);
+	host(&b, S(12), 0, 0, 0, 0, 0, 0, 0, 0);
+	struct guest_sample *va = add(&a, RT_PVE_QEMU, "100", 1), *vb = add(&b, RT_PVE_QEMU, "100", 1);
+	nic(va, "tap100i0", 14, 1000000, 500000)->drops = 10;
+	nic(vb, "tap100i0", 14, 3000000, 600000)->drops = 14;
+	nic(va, "tap100i1", 15, 0, 0);
+	nic(vb, "tap100i1", 15, 40000, 20000);
+	struct guest_sample *ca = add(&a, RT_DOCKER, "aa", 2), *cb = add(&b, RT_DOCKER, "aa", 2);
+	nic(ca, "vethx", 20, 1000, 1000);
+	nic(cb, "vethx", 21, 5000, 5000);   /* deleted and made again: new ifindex */
+	struct guest_sample *ha = add(&a, RT_DOCKER, "bb", 3), *hb = add(&b, RT_DOCKER, "bb", 3);
+	ha->net = hb->net = NET_HOST;
+	struct guest_sample *na = add(&a, RT_DOCKER, "cc", 4), *nb = add(&b, RT_DOCKER, "cc", 4);
+	na->net = nb->net = NET_OWN;
+	add(&a, RT_DOCKER, "dd", 5);
+	add(&b, RT_DOCKER, "dd", 5);        /* unknown (not root) */
+
+	struct frame f;
+	model_compute(&a, &b, &f);
+	const struct guest_view *v = &f.guests[0];
+	CHECK_INT(v->nnics, 2);
+	CHECK_NEAR(v->nics[0].rx_bps, 1000000, 1e-6);
+	CHECK_NEAR(v->nics[0].tx_bps, 50000, 1e-6);
+	CHECK_NEAR(v->nics[0].drops_ps, 2, 1e-9);
+	CHECK_NEAR(v->nics[0].rx_pps, 1000, 1e-9);
+	CHECK_NEAR(v->net_rx_bps, 1020000, 1e-6);
+	CHECK_NEAR(v->net_tx_bps, 60000, 1e-6);
+	CHECK_NEAR(v->net_rx_pps, 1020, 1e-9);
+	v = &f.guests[1];
+	CHECK(isnan(v->nics[0].rx_bps), "a recreated interface has no rate");
+	CHECK(isnan(v->net_rx_bps), "nor its guest, when it is its only one");
+	CHECK(isnan(f.guests[2].net_rx_bps) && !f.guests[2].nnics, "host namespace: unknown");
+	CHECK_NEAR(f.guests[3].net_rx_bps, 0, 0);
+	CHECK_NEAR(f.guests[3].net_drops_ps, 0, 0);
+	CHECK(isnan(f.guests[4].net_tx_bps), "not found: unknown, not 0");
+	frame_free(&f);
+	/* first frame: no rates, but the interfaces are there */
+	model_compute(NULL, &b, &f);
+	CHECK_INT(f.guests[0].nnics, 2);
+	CHECK(isnan(f.guests[0].net_rx_bps) && isnan(f.guests[0].nics[1].tx_bps), "first frame");
+	CHECK(isnan(f.guests[3].net_rx_bps), "no interfaces: 0 only with a previous sample");
+	frame_free(&f);
+	sample_free(&a);
+	sample_free(&b);
+}
+
 int main(void)
 {
 	test_io();
+	net();
 	struct sample a = {0}, b = {0};
 	host(&a, S(1), 1000, 100, 500, 5000, 50, 20, 30, 400);
 	host(&b, S(3), 1100, 110, 520, 5060, 55, 22, 33, 440);

@@ -34,6 +34,21 @@ int main(void)
 	g->drives[0].wr_bytes = 5ull << 30;
 	g->drives[0].rd_ops = VT_UNKNOWN;
 	str_copy(g->drives[1].name, sizeof(g->drives[1].name), "virtio1");
+	g->net = NET_OWN;
+	g->nnics = 1;
+	g->nics = xcalloc(1, sizeof(*g->nics));
+	snprintf(g->nics[0].name, sizeof(g->nics[0].name), "tap100i0");
+	g->nics[0].ifindex = 14;
+	g->nics[0].rx_bytes = 1ull << 40;
+	g->nics[0].tx_packets = 77;
+	g->nics[0].errors = VT_UNKNOWN;
+	struct guest_sample *h = sample_add_guest(&s);
+	h->runtime = RT_DOCKER;
+	h->id = xstrdup("abc");
+	h->net = NET_HOST;
+	struct guest_sample *u = sample_add_guest(&s);
+	u->runtime = RT_DOCKER;
+	u->id = xstrdup("def");
 
 	struct sb line = {0};
 	record_sample(&line, &s);
@@ -45,7 +60,18 @@ int main(void)
 	CHECK_U64(t.host.t_nice, VT_UNKNOWN);
 	CHECK_INT(t.host.ncpus, 4);
 	CHECK_STR(t.host.hostname, "pve1");
-	CHECK_INT(t.nguests, 1);
+	CHECK_INT(t.nguests, 3);
+	CHECK_INT(t.guests[0].net, NET_OWN);
+	CHECK_INT(t.guests[0].nnics, 1);
+	CHECK_STR(t.guests[0].nics[0].name, "tap100i0");
+	CHECK_U64(t.guests[0].nics[0].ifindex, 14);
+	CHECK_U64(t.guests[0].nics[0].rx_bytes, 1ull << 40);
+	CHECK_U64(t.guests[0].nics[0].tx_packets, 77);
+	CHECK_U64(t.guests[0].nics[0].errors, VT_UNKNOWN);
+	CHECK_INT(t.guests[1].net, NET_HOST);
+	CHECK_INT(t.guests[2].net, NET_UNKNOWN);
+	CHECK(strstr(line.s, "\"vtax_record\":2"), "version 2");
+
 	if (t.nguests == 1) {
 		CHECK(t.guests[0].runtime == RT_PVE_QEMU, "runtime survives");
 		CHECK_STR(t.guests[0].name, "web\x1b[2J");
@@ -116,6 +142,23 @@ int main(void)
 	CHECK(cause && strstr(cause, "/nonexistent/vtax.rec"), "message names the path");
 	free(cause);
 
+	/* version 1 (no nics) still replays; the network is unknown */
+	sample_clear(&t);
+	CHECK_INT(record_parse_line("{\"vtax_record\":1,\"host\":{},\"guests\":[{\"runtime\":"
+				    "\"docker\",\"id\":\"x\"}]}", &t, &cause), 0);
+	CHECK_INT(t.nguests, 1);
+	CHECK_INT(t.guests[0].net, NET_UNKNOWN);
+	sample_clear(&t);
+	CHECK_INT(record_parse_line("{\"vtax_record\":2,\"host\":{},\"guests\":[{\"runtime\":"
+				    "\"docker\",\"id\":\"x\",\"nics\":[{\"rx_bytes\":1}]}]}",
+				    &t, &cause), -1);
+	CHECK(cause && strstr(cause, "no name"), "a nameless interface: %s", cause ? cause : "");
+	free(cause);
+	cause = NULL;
+	CHECK_INT(record_parse_line("{\"vtax_record\":2,\"host\":{},\"guests\":[{\"runtime\":"
+				    "\"docker\",\"id\":\"x\",\"nics\":7}]}", &t, &cause), -1);
+	free(cause);
+	cause = NULL;
 	sb_free(&line);
 	sample_free(&s);
 	sample_free(&t);

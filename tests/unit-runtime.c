@@ -138,12 +138,33 @@ static void identity(void)
 	CHECK_INT(strlen(key), strlen("docker/") + 180);
 }
 
+/* Proxmox's interface names: the VM's taps and the container's veths,
+ * never the firewall's devices (the same bytes again) nor another
+ * guest's whose id starts the same. */
+static void netifs(void)
+{
+	CHECK(runtime_netif_match(RT_PVE_QEMU, "tap100i0", "100"), "tap100i0");
+	CHECK(runtime_netif_match(RT_PVE_QEMU, "tap100i12", "100"), "tap100i12");
+	CHECK(!runtime_netif_match(RT_PVE_QEMU, "fwbr100i0", "100"), "firewall bridge");
+	CHECK(!runtime_netif_match(RT_PVE_QEMU, "fwln100i0", "100"), "firewall link");
+	CHECK(!runtime_netif_match(RT_PVE_QEMU, "fwpr100p0", "100"), "firewall port");
+	CHECK(!runtime_netif_match(RT_PVE_QEMU, "tap1000i0", "100"), "another vm");
+	CHECK(!runtime_netif_match(RT_PVE_QEMU, "tap100i", "100"), "no index");
+	CHECK(!runtime_netif_match(RT_PVE_QEMU, "tap100i0x", "100"), "trailing text");
+	CHECK(!runtime_netif_match(RT_PVE_QEMU, "veth100i0", "100"), "a CT's name");
+	CHECK(runtime_netif_match(RT_PVE_LXC, "veth101i0", "101"), "veth101i0");
+	CHECK(!runtime_netif_match(RT_PVE_LXC, "veth101i0", "10"), "not CT 10");
+	CHECK(!runtime_netif_match(RT_DOCKER, "veth101i0", "101"), "docker names none");
+	CHECK(!runtime_netif_match(RT_PVE_QEMU, "tap0", ""), "empty id");
+}
+
 int main(void)
 {
 	identity();
 	table_complete();
 	helpers();
 	payloads();
+	netifs();
 	fallback();
 	expand();
 	return t_done("unit-runtime");

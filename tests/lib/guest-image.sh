@@ -245,6 +245,7 @@ build_kernel() {
         printf '%s %s\n' "$m" "$m.ko" >>"$MODDIR/order"
     done
     say "modules:${ORDER:- (none)}"
+    printf '%s\n' "$WANT_MODULES" >"$MODDIR/wanted"
 
     rm -rf "$OUTDIR/modules"
     mv "$MODDIR" "$OUTDIR/modules"

@@ -9,8 +9,8 @@
 #   vtax.cache_mb=N  write N MB into a tmpfs file (counts as Cached/Shmem)
 #   vtax.burn=1      one busy loop on a vCPU (vtax.burn=K: K loops)
 #   vtax.vda_mb=N    at boot, write N MB to /dev/vda once, then read them back
-#   vtax.net=A,P,N   eth0 gets link-local address A/16, then N pings of
-#                    1000 bytes to P, 5 a second (VTAXNET when done)
+#   vtax.ping=A,P,N  eth0 gets link-local address A/16, then N pings of
+#                    1000 bytes to P, 5 a second (VTAXPING when done)
 #   vtax.qga=1       start the QEMU guest agent on the virtio-serial port
 #                    org.qemu.guest_agent.0
 #   vtax.cpuphase=N  after VTAXREADY: N s of a user-space busy loop, then a
@@ -19,6 +19,9 @@
 #   vtax.disk_mb=N   after VTAXREADY and vtax.disk_wait=S seconds (default
 #                    5), write N MB to each virtio disk (/dev/vd*) and sync,
 #                    drop the page cache, read the N MB back
+#   vtax.net=A,P,PORT,KB  eth0 (virtio_net) gets address A/16 (link-local);
+#                    the guest sends KB KiB to P:PORT (busybox nc, retried
+#                    until the peer listens) and reads what it sends back
 #
 # Serial console protocol (one line each, ttyS0):
 #   VTAXMOD ok|fail NAME       per module, at boot
@@ -31,6 +34,9 @@
 #   VTAXSTAT cpu USER NICE SYSTEM IDLE IOWAIT IRQ SOFTIRQ STEAL ...  (every 1 s)
 #   VTAXDISK before|after <the disk's /proc/diskstats line>   around the I/O
 #   VTAXDISKDONE               once the disk I/O is done
+#   VTAXNET start|done|now rx_bytes=.. rx_packets=.. tx_bytes=.. tx_packets=.. [got=..]
+#                              eth0 in /proc/net/dev before and after the
+#                              transfer (got: bytes read back), and every 2 s
 #
 # PID 1 must never exit: there is no `set -e` here and the script ends in
 # an endless loop.
@@ -71,6 +77,7 @@ burn=0
 disk_mb=0
 vda_mb=0
 net=
+ping=
 qga=0
 cpuphase=0
 disk_wait=5
@@ -89,6 +96,7 @@ for arg in $cmdline; do
         vtax.disk_mb=*) disk_mb=$(num "${arg#*=}") ;;
         vtax.vda_mb=*) vda_mb=$(num "${arg#*=}") ;;
         vtax.net=*) net=${arg#*=} ;;
+        vtax.ping=*) ping=${arg#*=} ;;
         vtax.qga=*) qga=$(num "${arg#*=}") ;;
         vtax.cpuphase=*) cpuphase=$(num "${arg#*=}") ;;
         vtax.disk_wait=*) disk_wait=$(num "${arg#*=}") ;;
@@ -189,13 +197,49 @@ if [ "$vda_mb" -gt 0 ]; then
         echo "VTAXWARN disk workload failed"
     fi
 fi
-if [ -n "$net" ]; then
-    addr=${net%%,*} rest=${net#*,}
+if [ -n "$ping" ]; then
+    addr=${ping%%,*} rest=${ping#*,}
     peer=${rest%%,*} count=$(num "${rest#*,}")
     ip link set eth0 up && ip addr add "$addr/16" dev eth0 ||
         echo "VTAXWARN eth0 setup failed"
     (ping -q -c "$count" -i 0.2 -s 1000 "$peer" >/dev/null 2>&1
-        echo "VTAXNET pings=$count peer=$peer") &
+        echo "VTAXPING pings=$count peer=$peer") &
+fi
+
+# ---- workload: network ---------------------------------------------------
+# netdev: eth0's counters from /proc/net/dev on the console ($what, $extra)
+netdev() {
+    while read -r l; do
+        case $l in
+            eth0:*)
+                # shellcheck disable=SC2086 # the fields are the point
+                set -- ${l#eth0:}
+                echo "VTAXNET $what rx_bytes=$1 rx_packets=$2 tx_bytes=$9 tx_packets=${10}$extra"
+                ;;
+        esac
+    done </proc/net/dev
+}
+if [ -n "${net:-}" ]; then
+    old_ifs=$IFS
+    IFS=,
+    # shellcheck disable=SC2086 # split on commas
+    set -- $net
+    IFS=$old_ifs
+    net_ip=$1 net_peer=$2 net_port=$(num "$3") net_kb=$(num "$4")
+    ip link set lo up
+    ip addr add "$net_ip/16" dev eth0 && ip link set eth0 up
+    (
+        what=start extra= netdev
+        tries=0
+        while [ "$tries" -lt 600 ]; do
+            dd if=/dev/zero bs=1024 count="$net_kb" 2>/dev/null |
+                nc "$net_peer" "$net_port" >/tmp/net.got 2>/dev/null &&
+                [ -s /tmp/net.got ] && break
+            tries=$((tries + 1))
+            sleep 0.2
+        done
+        what=done extra=" got=$(wc -c </tmp/net.got)" netdev
+    ) &
 fi
 
 # ---- report --------------------------------------------------------------
@@ -278,6 +322,7 @@ fi
 while :; do
     sleep 2
     meminfo_line
+    [ -n "${net:-}" ] && what=now extra= netdev
 done
 # not reached
 exec sleep 2147483647

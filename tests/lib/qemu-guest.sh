@@ -6,6 +6,8 @@
 #   qemu-guest.sh start NAME --mem MB [--cpus N] [--balloon] [--cgroup REL]
 #                 [--qmp PATH] [--log F] [--pidfile F] [--append "ARGS"]
 #                 [--proxmox-monitors] [--initrd F] [--disk F] [--data-log F]
+#                 [--tap IFNAME]
+#                 [--proxmox-monitors]
 #       Boots the guest daemonized; prints QEMU's pid.  With --cgroup REL
 #       (e.g. /qemu.slice/100.scope) the directory REL is created in every
 #       mounted cgroup hierarchy (v1 and v2) and QEMU runs in it in each,
@@ -180,7 +182,7 @@ ensure_qemu() {
 # subcommands
 
 cmd_start() {
-    local name mem="" cpus=1 balloon=0 cgroup="" qmp="" log="" pidfile="" append="" pvemon=0
+    local name mem="" cpus=1 balloon=0 cgroup="" qmp="" log="" pidfile="" append="" pvemon=0 tap=""
     local initrd="" datalog=""
     local qga=""
     local -a disks=()
@@ -205,6 +207,7 @@ cmd_start() {
             --append) append=${2?--append needs ARGS}; shift 2 ;;
             --initrd) initrd=${2?--initrd needs FILE}; shift 2 ;;
             --data-log) datalog=${2?--data-log needs FILE}; shift 2 ;;
+            --tap) tap=${2?--tap needs an interface name}; shift 2 ;;
             *) die "start: unknown option $1" ;;
         esac
     done
@@ -310,6 +313,9 @@ cmd_start() {
         fi
         i=$((i + 1))
     done
+    # a virtio NIC on a tap QEMU makes (named TAP); the caller plugs it in
+    [ -n "$tap" ] && args+=(-netdev "tap,id=net0,ifname=$tap,script=no,downscript=no"
+                            -device "virtio-net-pci,netdev=net0")
 
     # The subshell joins the cgroups, then becomes QEMU: QEMU and all its
     # threads run in them from the start.  -daemonize returns once the QMP
