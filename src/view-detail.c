@@ -168,9 +168,13 @@ static void threads_line(struct vscreen *vs, const struct guest_view *v, int wid
 	lb_finish(vs, &b);
 }
 
+/* " label 1.5%", whole or not at all */
 static void pct_part(struct lb *b, const char *label, double v)
 {
-	lb_printf(b, VA_NORMAL, isnan(v) ? " %s -" : " %s %.1f%%", label, isnan(v) ? 0 : v);
+	if (isnan(v))
+		lb_field(b, VA_NORMAL, " %s -", label);
+	else
+		lb_field(b, VA_NORMAL, " %s %.1f%%", label, v);
 }
 
 /* The guest's CPU as the host sees it, and beside it, for a VM, as the
@@ -188,9 +192,9 @@ static void cpu_line(struct vscreen *vs, const struct guest_view *v, int width)
 	if (v->kind == KIND_VM && v->g->main_pid) {
 		lb_put(&b, "  inside the guest:", VA_LABEL);
 		if (!isnan(v->gcpu_user)) {
-			pct_part(&b, "user", v->gcpu_user);
+			pct_part(&b, "usr", v->gcpu_user);
 			pct_part(&b, "kernel", v->gcpu_system);
-			pct_part(&b, "iowait", v->gcpu_iowait);
+			pct_part(&b, "iow", v->gcpu_iowait);
 			pct_part(&b, "steal", v->gcpu_steal);
 			pct_part(&b, "idle", v->gcpu_idle);
 		} else {
@@ -391,6 +395,9 @@ static void kernel_line(struct vscreen *vs, const struct guest_view *v, int widt
 		if (x == VT_UNKNOWN)
 			continue;
 		fmt_bytes(a, sizeof(a), x);
+		/* each part whole, and room kept for the closing parenthesis */
+		if (lb.x + 4 + text_width(parts[i].name) + text_width(a) + 1 > lb.width)
+			break;
 		lb_printf(&lb, VA_DIM, "%s%s %s", shown++ ? ", " : " (", parts[i].name, a);
 	}
 	if (shown)
