@@ -78,6 +78,12 @@ int str_copy(char *dst, size_t sz, const char *src);
 void on_quit_signals(void (*fn)(int));
 
 uint64_t now_mono_ns(void);
+/* Milliseconds until deadline (CLOCK_MONOTONIC ns), rounded up; 0 once
+ * it has passed. */
+long ms_left(uint64_t deadline);
+/* A non-blocking stream socket connected to the unix socket at path by
+ * deadline: the fd, or -errno (-ETIMEDOUT, -ENAMETOOLONG, ...). */
+int unix_connect(const char *path, uint64_t deadline);
 int64_t now_real_ms(void);
 
 /* Copy src into dst (size dstsz) for display: control characters, escape

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "agent-qga.h"
+#include "notices.h"
 #include "util.h"
 
 #define QGA_MAX_LINE (1u << 20)       /* bytes of one reply line */
@@ -41,10 +42,7 @@ struct qga {
 	long timeout_ms;
 	struct qga_ent *v;
 	size_t n, cap;
-	char **notices;
-	size_t nnot;
-	char **reported;              /* problem keys reported and not cleared */
-	size_t nrep;
+	struct notices notes;          /* problems told once until they clear */
 	unsigned seq;                 /* guest-sync ids */
 };
 
@@ -123,34 +121,11 @@ struct sess {
 	uint64_t deadline;
 };
 
-static long ms_left(uint64_t deadline)
-{
-	uint64_t now = now_mono_ns();
-	return now >= deadline ? 0 : (long)((deadline - now) / 1000000) + 1;
-}
-
 static int sess_connect(struct sess *s)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(s->path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, s->path, strlen(s->path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int fd = unix_connect(s->path, s->deadline);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno != EINPROGRESS && errno != EAGAIN) {
-			int e = errno;
-			close(fd);
-			return -e;
-		}
-		struct pollfd p = {fd, POLLOUT, 0};
-		long left = ms_left(s->deadline);
-		if (!left || poll(&p, 1, (int)left) <= 0) {
-			close(fd);
-			return -ETIMEDOUT;
-		}
-	}
+		return fd;
 	s->fd = fd;
 	return 0;
 }
@@ -338,37 +313,10 @@ static int qga_ask(const char *path, long timeout_ms, unsigned id, struct qga_cp
 
 /* ---- notices ----------------------------------------------------------------- */
 
-static void problem(struct qga *q, const char *key, const char *msg)
-{
-	for (size_t i = 0; i < q->nrep; i++)
-		if (!strcmp(q->reported[i], key))
-			return;
-	q->reported = xrealloc(q->reported, (q->nrep + 1) * sizeof(*q->reported));
-	q->reported[q->nrep++] = xstrdup(key);
-	q->notices = xrealloc(q->notices, (q->nnot + 1) * sizeof(*q->notices));
-	q->notices[q->nnot++] = xstrdup(msg);
-}
-
-static void cleared(struct qga *q, const char *key)
-{
-	for (size_t i = 0; i < q->nrep; i++) {
-		if (strcmp(q->reported[i], key))
-			continue;
-		free(q->reported[i]);
-		q->reported[i] = q->reported[--q->nrep];
-		return;
-	}
-}
-
 char *qga_notice(struct qga *q)
 {
 	pthread_mutex_lock(&q->mu);
-	char *n = NULL;
-	if (q->nnot) {
-		n = q->notices[0];
-		memmove(q->notices, q->notices + 1, (q->nnot - 1) * sizeof(*q->notices));
-		q->nnot--;
-	}
+	char *n = notices_next(&q->notes);
 	pthread_mutex_unlock(&q->mu);
 	return n;
 }
@@ -389,12 +337,7 @@ void qga_free(struct qga *q)
 	if (!q)
 		return;
 	pthread_mutex_destroy(&q->mu);
-	for (size_t i = 0; i < q->nnot; i++)
-		free(q->notices[i]);
-	for (size_t i = 0; i < q->nrep; i++)
-		free(q->reported[i]);
-	free(q->notices);
-	free(q->reported);
+	notices_free(&q->notes);
 	free(q->v);
 	free(q);
 }
@@ -493,9 +436,9 @@ void qga_work(struct qga *q, const bool *stop)
 			char key[160];
 			snprintf(key, sizeof(key), "qga:%s", e->path);
 			if (fault)
-				problem(q, key, note);
+				notices_report(&q->notes, key, note);
 			else
-				cleared(q, key);
+				notices_clear(&q->notes, key);
 		}
 		pthread_mutex_unlock(&q->mu);
 	}

@@ -19,6 +19,7 @@
 #include "agent-qga.h"
 #include "agent.h"
 #include "curlx.h"
+#include "notices.h"
 #include "util.h"
 
 #define MAX_REPLY (8u << 20)          /* bytes from one API or QMP reply */
@@ -68,10 +69,7 @@ struct agent {
 	size_t nnames, capnames;
 	struct api apis[RT_COUNT];    /* the runtimes with an Engine API */
 	size_t napis;
-	char **notices;
-	size_t nnot;
-	char **reported;              /* problems reported and not yet cleared */
-	size_t nrep;
+	struct notices notes;          /* problems told once until they clear */
 	struct lvirt *lv;             /* libvirt's API (agent-libvirt.c) */
 	bool lv_wanted;               /* VMs of a libvirt runtime exist */
 	struct qga *qga;              /* guest agent sessions (agent-qga.c) */
@@ -82,35 +80,18 @@ struct agent {
 /* Report a problem once (key identifies it); under the lock. */
 static void problem(struct agent *a, const char *key, const char *msg)
 {
-	for (size_t i = 0; i < a->nrep; i++)
-		if (!strcmp(a->reported[i], key))
-			return;
-	a->reported = xrealloc(a->reported, (a->nrep + 1) * sizeof(*a->reported));
-	a->reported[a->nrep++] = xstrdup(key);
-	a->notices = xrealloc(a->notices, (a->nnot + 1) * sizeof(*a->notices));
-	a->notices[a->nnot++] = xstrdup(msg);
+	notices_report(&a->notes, key, msg);
 }
 
 static void cleared(struct agent *a, const char *key)
 {
-	for (size_t i = 0; i < a->nrep; i++) {
-		if (strcmp(a->reported[i], key))
-			continue;
-		free(a->reported[i]);
-		a->reported[i] = a->reported[--a->nrep];
-		return;
-	}
+	notices_clear(&a->notes, key);
 }
 
 char *agent_notice(struct agent *a)
 {
 	pthread_mutex_lock(&a->mu);
-	char *n = NULL;
-	if (a->nnot) {
-		n = a->notices[0];
-		memmove(a->notices, a->notices + 1, (a->nnot - 1) * sizeof(*a->notices));
-		a->nnot--;
-	}
+	char *n = notices_next(&a->notes);
 	pthread_mutex_unlock(&a->mu);
 	return n ? n : qga_notice(a->qga);
 }
@@ -216,12 +197,6 @@ static int list_containers(struct agent *a, const char *sock, enum runtime rt, s
 }
 
 /* ---- QMP ----------------------------------------------------------------- */
-
-static long ms_left(uint64_t deadline)
-{
-	uint64_t now = now_mono_ns();
-	return now >= deadline ? 0 : (long)((deadline - now) / 1000000) + 1;
-}
 
 /* Read one line ending in '\n' into line (the rest stays in buf). */
 static int qmp_line(int fd, struct sb *buf, struct sb *line, uint64_t deadline)
@@ -408,31 +383,6 @@ int parse_qmp_balloon(json_object *ret, struct vm_facts *f)
 	return f->balloon == VT_UNKNOWN ? -EINVAL : 0;
 }
 
-static int qmp_connect(const char *path, uint64_t deadline)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno != EINPROGRESS && errno != EAGAIN) {
-			int e = errno;
-			close(fd);
-			return -e;
-		}
-		struct pollfd p = {fd, POLLOUT, 0};
-		long left = ms_left(deadline);
-		if (!left || poll(&p, 1, (int)left) <= 0) {
-			close(fd);
-			return -ETIMEDOUT;
-		}
-	}
-	return fd;
-}
-
 int parse_qom_balloon(json_object *list, const char *parent, char *out, size_t outsz)
 {
 	if (!json_object_is_type(list, json_type_array))
@@ -601,7 +551,7 @@ static int qmp_query(struct agent *a, const char *path, struct vm_facts *f)
 	f->note[0] = '\0';
 	f->nvcpu = 0;
 	f->ndrives = -1;
-	q.fd = qmp_connect(path, q.deadline);
+	q.fd = unix_connect(path, q.deadline);
 	if (q.fd < 0) {
 		snprintf(f->note, sizeof(f->note), "QMP socket %s: %s", path, strerror(-q.fd));
 		return q.fd;
@@ -823,12 +773,7 @@ void agent_free(struct agent *a)
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
 	qga_free(a->qga);
-	for (size_t i = 0; i < a->nnot; i++)
-		free(a->notices[i]);
-	for (size_t i = 0; i < a->nrep; i++)
-		free(a->reported[i]);
-	free(a->notices);
-	free(a->reported);
+	notices_free(&a->notes);
 	free(a->vms);
 	free(a->names);
 	free(a);

@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,4 +332,35 @@ void on_quit_signals(void (*fn)(int))
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+}
+
+long ms_left(uint64_t deadline)
+{
+	uint64_t now = now_mono_ns();
+	return now >= deadline ? 0 : (long)((deadline - now) / 1000000) + 1;
+}
+
+int unix_connect(const char *path, uint64_t deadline)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno != EINPROGRESS && errno != EAGAIN) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		struct pollfd p = {fd, POLLOUT, 0};
+		long left = ms_left(deadline);
+		if (!left || poll(&p, 1, (int)left) <= 0) {
+			close(fd);
+			return -ETIMEDOUT;
+		}
+	}
+	return fd;
 }
