@@ -5,7 +5,9 @@
 # test reads from the kernel over the same window (cgroup CPU usage, QEMU's
 # own ticks, cgroup memory, VmRSS, the VM's serial-console meminfo), and
 # the peers (docker stats, podman stats, systemd-cgtop, top) run in the
-# same minute, compared like with like.
+# same minute, compared like with like. The libvirt VM (a domain of a real
+# libvirtd) is also checked against virsh, and with the lab's libvirtd
+# hung: one notice, refresh on time.
 . "$(dirname "$0")/lib/common.sh"
 need_live
 need_root "starts guests of every kind"
@@ -16,6 +18,7 @@ VTAX_LAB_DIR=$(mktemp -u /var/tmp/vtax-labtest.XXXXXX)
 export VTAX_LAB_DIR VTAX SRCDIR
 stopped=0
 cleanup() {
+	[ -n "${hung:-}" ] && kill -CONT "$hung"
 	[ "$stopped" = 1 ] || bash "$lab" stop >"$work/stop.log" 2>&1 || cat "$work/stop.log"
 	[ -n "${vp:-}" ] && kill "$vp" 2>/dev/null
 	[ -n "${VTAX_LAB_KEEP:-}" ] && mkdir -p "$VTAX_LAB_KEEP" && cp -r "$work/." "$VTAX_LAB_KEEP/"
@@ -423,6 +426,22 @@ while IFS=$'\t' read -r ok what; do
 done <"$work/checks"
 check "vtax printed no errors (but notices about other tests' peers)" no_own_output "$work/err" "$LAB"
 [ -s "$LAB/skipped" ] && { echo "skipped by the lab:"; sed 's/^/  /' "$LAB/skipped"; }
+
+# libvirtd hung (only one the lab started: never stop another's)
+lvd=$(cat "$LAB/libvirt/libvirtd.pid" 2>/dev/null)
+if [ -n "$lvname" ] && [ -n "$lvd" ] && grep -q "^daemon libvirtd $lvd\$" "$LAB/made"; then
+	kill -STOP "$lvd" && hung=$lvd
+	# shellcheck disable=SC2086 # $opts is a list of options
+	"$VTAX" --json -n 8 -d 0.5 $opts >"$work/hung.jsonl" 2>"$work/hung.err"
+	kill -CONT "$lvd"; hung=""
+	sed 's/^/  | /' "$work/hung.err"
+	check "libvirtd hung: refresh stays on time" intervals_ok 0.5 "$work/hung.jsonl"
+	check "libvirtd hung: one notice" sh -c "[ \$(grep -c 'libvirt.*no answer within' '$work/hung.err') -eq 1 ] || { cat '$work/hung.err'; false; }"
+	check "libvirtd hung: the domain still shown, with a note" pyjson "$work/hung.jsonl" \
+		"guest(runtime='libvirt', name='$lvname')['note'] is not None"
+elif [ -n "$lvname" ]; then
+	echo "libvirtd is not the lab's: the hung case is not run"
+fi
 
 LAB_TRACE=1 bash "$lab" stop >"$work/stop.log" 2>&1
 rc=$?
