@@ -13,7 +13,9 @@
 #       (default: not capped). TAGS: comma list of pvevm lvvm lxc pvect
 #       docker podman nspawn ns (default all). Installs missing packages
 #       with apt. A runtime that cannot start here is skipped with a reason.
-#       --vm-mem: the VMs' RAM (default 256).
+#       --vm-mem: the VMs' RAM (default 256). lvvm is a domain of a real
+#       libvirtd (one that answers, else the lab's own), on the lab bridge
+#       vtaxlab0 with a virtio balloon, disk and NIC.
 #   lab.sh status      each guest: runtime, id, name, pids, cgroup; the
 #                      vtax options that see all of them
 #   lab.sh vtax-opts   just those options, on one line
@@ -540,6 +542,7 @@ lab_init() {
 	# the guests' names are fixed: a second lab would collide with the
 	# first, unless it starts only guests the first does not run
 	local rel h p
+	# shellcheck disable=SC2086 # a list of tags
 	for rel in $(tag_cgroups $ONLY); do
 		for h in $(cg_hierarchies); do
 			[ -d "$h$rel" ] && die "cgroup $h$rel exists: another lab runs (VTAX_LAB_DIR=... lab.sh stop)"
@@ -614,6 +617,11 @@ cmd_status() {
 			"${G[name]}" "${G[pid]}" "${G[helper]:+${G[helper]} ${G[helper_pid]}}" "${G[cgroup]}"
 	done
 	[ -s "$LAB/skipped" ] && { echo "skipped:"; sed 's/^/  /' "$LAB/skipped"; }
+	if [ -f "$LAB/g/lvvm" ]; then
+		local p
+		p=$(sed -n 's/^daemon libvirtd //p' "$LAB/made")
+		if [ -n "$p" ]; then echo "libvirtd: the lab's, pid $p"; else echo "libvirtd: one that already ran (the lab leaves it running)"; fi
+	fi
 	echo "vtax options: $(cmd_vtax_opts)"
 }
 
