@@ -25,7 +25,7 @@ rc=$?
 	{ rm -rf "$work"; skip "this kernel has no per-process KSM counters (/proc/PID/ksm_stat)"; }
 
 # KSM is host-wide: one test at a time switches it
-exec 9>>/tmp/vtax-tests-ksm.lock
+exec 9>>/tmp/vtax-tests-ksm.lock # (QEMU is started without it: the lock ends with the test)
 flock -x 9
 vmid_a=$((91400 + $$ % 50)) vmid_b=$((91450 + $$ % 50))
 saved_run=$(cat "$ksm/run") saved_scan=$(cat "$ksm/pages_to_scan") saved_sleep=$(cat "$ksm/sleep_millisecs")
@@ -46,13 +46,14 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM HUP
 
 mkdir -p "$work/pve/qemu-server"
 for t in a b; do
 	v=vmid_$t
 	printf 'cores: 1\nmemory: 160\nname: k14-ksm-%s\n' "$t" >"$work/pve/qemu-server/${!v}.conf"
 	bash "$lib/qemu-guest.sh" start "k14-ksm-$t" --mem 160 --cgroup "/qemu.slice/${!v}.scope" \
-		--pidfile "$work/$t.pid" --log "$work/$t.log" --append "vtax.fill_mb=$fill_mb" >/dev/null ||
+		--pidfile "$work/$t.pid" --log "$work/$t.log" --append "vtax.fill_mb=$fill_mb" >/dev/null 9>&- ||
 		{ fail "QEMU guest $t started"; finish; }
 done
 for t in a b; do
