@@ -25,6 +25,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM HUP
 ANON=32 CACHE=32 QUOTA=15 VMQUOTA=30
 # --vm-quota keeps two burning TCG guests from taking the whole machine
 # VTAX_LAB_ONLY=TAGS: only those guests (beside another lab that runs the rest)
