@@ -246,22 +246,24 @@ lv_pid() {  # lv_pid D: pid in D's pid file, if that daemon is alive
 	local p
 	p=$(cat "$LAB/libvirt/$1.pid" 2>/dev/null) && alive "$p" && echo "$p"
 }
-start_lvvm() {
-	local img=$LV_IMG i pid id cg why
+ensure_libvirtd() {
+	local i pid
+	V version >/dev/null 2>&1 && return 0
 	need_pkgs qemu-system-x86 busybox-static cpio xz-utils libvirt-daemon-system libvirt-clients ||
-		{ skipped lvvm "apt-get install libvirt-daemon-system failed (see $LAB/apt.log)"; return 1; }
+		{ echo "apt-get install libvirt-daemon-system failed (see $LAB/apt.log)"; return 1; }
 	mkdir -p "$LAB/libvirt"
-	if ! V version >/dev/null 2>&1; then
-		# libvirt-daemon-system's own instance is not running (no systemd)
-		# in the lab's daemon cgroup, as dockerd (its domains get their own)
-		(cg_enter "$DAEMON_CG" "$BASHPID"; exec virtlogd -d -p "$LAB/libvirt/virtlogd.pid") 2>"$LAB/libvirt/start.err"
-		pid=$(lv_pid virtlogd) && made daemon virtlogd "$pid"
-		(cg_enter "$DAEMON_CG" "$BASHPID"; exec libvirtd -d -p "$LAB/libvirt/libvirtd.pid") 2>>"$LAB/libvirt/start.err"
-		for ((i = 0; i < 100; i++)); do V version >/dev/null 2>&1 && break; sleep 0.1; done
-		pid=$(lv_pid libvirtd) && made daemon libvirtd "$pid"
-		V version >/dev/null 2>&1 ||
-			{ skipped lvvm "libvirtd does not answer: $(tail -1 "$LAB/libvirt/start.err")"; return 1; }
-	fi
+	# libvirt-daemon-system's own instance is not running (no systemd);
+	# in the lab's daemon cgroup, as dockerd (its domains get their own)
+	(cg_enter "$DAEMON_CG" "$BASHPID"; exec virtlogd -d -p "$LAB/libvirt/virtlogd.pid") 2>"$LAB/libvirt/start.err"
+	pid=$(lv_pid virtlogd) && made daemon virtlogd "$pid"
+	(cg_enter "$DAEMON_CG" "$BASHPID"; exec libvirtd -d -p "$LAB/libvirt/libvirtd.pid") 2>>"$LAB/libvirt/start.err"
+	for ((i = 0; i < 100; i++)); do V version >/dev/null 2>&1 && break; sleep 0.1; done
+	pid=$(lv_pid libvirtd) && made daemon libvirtd "$pid"
+	V version >/dev/null 2>&1 || { echo "libvirtd does not answer: $(tail -1 "$LAB/libvirt/start.err")"; return 1; }
+}
+start_lvvm() {
+	local img=$LV_IMG pid id cg why
+	why=$(ensure_libvirtd) || { skipped lvvm "$why"; return 1; }
 	V dominfo "$LV_NAME" >/dev/null 2>&1 &&
 		{ skipped lvvm "libvirt already has a domain $LV_NAME (another lab?)"; return 1; }
 	VTAX_INSTALL_DEPS=1 bash "$LIB/guest-image.sh" >"$LAB/lvvm.image" 2>&1 ||
