@@ -440,6 +440,22 @@ if [ -n "$lvname" ] && [ -n "$lvd" ] && grep -q "^daemon libvirtd $lvd\$" "$LAB/
 	check "libvirtd hung: one notice" sh -c "[ \$(grep -c 'libvirt.*no answer within' '$work/hung.err') -eq 1 ] || { cat '$work/hung.err'; false; }"
 	check "libvirtd hung: the domain still shown, with a note" pyjson "$work/hung.jsonl" \
 		"guest(runtime='libvirt', name='$lvname')['note'] is not None"
+	# stopped: its socket gone; then started again, as the lab started it
+	# (the domain runs on; lab.sh stop ends the new libvirtd by its
+	# command line, which names the lab's pid file)
+	kill -TERM "$lvd"
+	for _ in $(seq 50); do [ -e "/proc/$lvd" ] || break; sleep 0.1; done
+	# shellcheck disable=SC2086 # $opts is a list of options
+	"$VTAX" --json -n 6 -d 0.5 $opts >"$work/down.jsonl" 2>"$work/down.err"
+	sed 's/^/  | /' "$work/down.err"
+	check "libvirtd stopped: refresh stays on time" intervals_ok 0.5 "$work/down.jsonl"
+	check "libvirtd stopped: one notice" sh -c "[ \$(grep -c 'libvirt: no daemon answers' '$work/down.err') -eq 1 ]"
+	check "libvirtd stopped: the domain still shown (by its cgroup), guest memory unknown" pyjson "$work/down.jsonl" \
+		"guest(runtime='libvirt', name='$lvname')['mem']['guest_total'] is None"
+	(cg_enter "$(sed -n 's/^cgroup //p' "$LAB/made" | head -1)" "$BASHPID"
+		exec libvirtd -d -p "$LAB/libvirt/libvirtd.pid")
+	for _ in $(seq 100); do V dominfo "$lvname" >/dev/null 2>&1 && break; sleep 0.1; done
+	check "libvirtd started again: it has the domain back" V dominfo "$lvname"
 elif [ -n "$lvname" ]; then
 	echo "libvirtd is not the lab's: the hung case is not run"
 fi
