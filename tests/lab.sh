@@ -441,8 +441,7 @@ if [ -n "$lvname" ] && [ -n "$lvd" ] && grep -q "^daemon libvirtd $lvd\$" "$LAB/
 	check "libvirtd hung: the domain still shown, with a note" pyjson "$work/hung.jsonl" \
 		"guest(runtime='libvirt', name='$lvname')['note'] is not None"
 	# stopped: its socket gone; then started again, as the lab started it
-	# (the domain runs on; lab.sh stop ends the new libvirtd by its
-	# command line, which names the lab's pid file)
+	# (the domain runs on)
 	kill -TERM "$lvd"
 	for _ in $(seq 50); do [ -e "/proc/$lvd" ] || break; sleep 0.1; done
 	# shellcheck disable=SC2086 # $opts is a list of options
@@ -455,6 +454,8 @@ if [ -n "$lvname" ] && [ -n "$lvd" ] && grep -q "^daemon libvirtd $lvd\$" "$LAB/
 	(cg_enter "$(sed -n 's/^cgroup //p' "$LAB/made" | head -1)" "$BASHPID"
 		exec libvirtd -d -p "$LAB/libvirt/libvirtd.pid")
 	for _ in $(seq 100); do V dominfo "$lvname" >/dev/null 2>&1 && break; sleep 0.1; done
+	# lab.sh stop ends the new one as it would have the first
+	sed -i "s/^daemon libvirtd $lvd\$/daemon libvirtd $(cat "$LAB/libvirt/libvirtd.pid")/" "$LAB/made"
 	check "libvirtd started again: it has the domain back" V dominfo "$lvname"
 elif [ -n "$lvname" ]; then
 	echo "libvirtd is not the lab's: the hung case is not run"

@@ -698,6 +698,13 @@ cmd_stop() {
 						kill_wait "$b" 5
 						P system reset -f >/dev/null 2>&1 ;;
 					nspawn) kill_wait "$b" 10 ;;
+					libvirtd)
+						# it removes its sockets on SIGTERM, not when killed:
+						# stale ones would read as a refusing libvirtd
+						kill_wait "$b" 15 || true
+						if [ -S /run/libvirt/libvirt-sock ] && ! V version >/dev/null 2>&1; then
+							rm -f /run/libvirt/libvirt-sock /run/libvirt/libvirt-sock-ro /run/libvirt/libvirt-admin-sock
+						fi ;;
 					*) kill_wait "$b" 2 ;;
 				esac ;;
 		esac
