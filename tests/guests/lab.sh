@@ -278,7 +278,13 @@ start_lvvm() {
 		{ skipped lvvm "cannot make the bridge $LV_BR"; return 1; }
 	# the lab's workload, then 8 MB written to the disk and read back and
 	# 25 pings to the bridge: quiet once done, so that the counters hold
-	# still while vtax and virsh are compared
+	# still while vtax and virsh are compared. The test guest's knobs for
+	# that: vda_mb and ping (VTAXPING when done), in older images disk_mb
+	# and net (VTAXNET)
+	local work="vtax.vda_mb=8 vtax.ping=169.254.71.2,169.254.71.1,25" done=VTAXPING
+	if ! grep -q 'vtax\.ping=' "$LIB/guest-init.sh"; then
+		work="vtax.disk_mb=8 vtax.net=169.254.71.2,169.254.71.1,25" done=VTAXNET
+	fi
 	cat >"$LAB/lvvm.xml" <<XML
 <domain type='qemu'>
   <name>$LV_NAME</name>
@@ -288,7 +294,7 @@ start_lvvm() {
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$img/vmlinux</kernel>
     <initrd>$img/initramfs.cpio.gz</initrd>
-    <cmdline>console=ttyS0 quiet panic=-1 $(vm_append) vtax.disk_mb=8 vtax.net=169.254.71.2,169.254.71.1,25</cmdline>
+    <cmdline>console=ttyS0 quiet panic=-1 $(vm_append) $work</cmdline>
   </os>
   <on_reboot>destroy</on_reboot>
   <devices>
@@ -316,7 +322,7 @@ XML
 		{ skipped lvvm "libvirt's domain has no id, pid or memory cgroup ($id, $pid, $cg)"; return 1; }
 	[ -n "$VM_QUOTA" ] && [ "$BURN" = 1 ] && cg_quota "$cg" "$VM_QUOTA"
 	guest lvvm "kind=vm" "runtime=libvirt" "id=$id" "name=$LV_NAME" "cgroup=$cg" "pid=$pid" \
-		"helper=" "helper_pid=" "log=$LAB/lvvm.log" "qmp=" "ready=vm" "settled=VTAXNET"
+		"helper=" "helper_pid=" "log=$LAB/lvvm.log" "qmp=" "ready=vm" "settled=$done"
 }
 
 lxc_conf() {  # lxc_conf FILE NAME ROOT [pve]
