@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -389,9 +390,23 @@ void lvirt_free(struct lvirt *l)
 	if (!l->started) {
 		/* never asked: nothing runs */
 	} else if (busy) {
-		/* inside libvirt, which has no timeout: joining could hang the exit */
-		pthread_detach(l->thr);
-		return;
+		/* Inside libvirt, which has no timeout: joining could hang the
+		 * exit. But a worker still connecting when exit() runs the
+		 * libraries' destructors crashes in them (seen: libcrypto's
+		 * cleanup under virConnectOpenReadOnly while libvirtd started),
+		 * so wait for it as long as a refresh waits for any socket. */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += l->timeout_ms / 1000;
+		until.tv_nsec += (l->timeout_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (pthread_timedjoin_np(l->thr, NULL, &until)) {
+			pthread_detach(l->thr);
+			return;
+		}
 	} else {
 		pthread_join(l->thr, NULL);
 	}

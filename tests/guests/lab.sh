@@ -13,7 +13,9 @@
 #       (default: not capped). TAGS: comma list of pvevm lvvm lxc pvect
 #       docker podman nspawn ns (default all). Installs missing packages
 #       with apt. A runtime that cannot start here is skipped with a reason.
-#       --vm-mem: the VMs' RAM (default 256).
+#       --vm-mem: the VMs' RAM (default 256). lvvm is a domain of a real
+#       libvirtd (one that answers, else the lab's own), on the lab bridge
+#       vtaxlab0 with a virtio balloon, disk and NIC.
 #   lab.sh status      each guest: runtime, id, name, pids, cgroup; the
 #                      vtax options that see all of them
 #   lab.sh vtax-opts   just those options, on one line
@@ -37,17 +39,18 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 LIB=$SRCDIR/tests/lib
 LAB=${VTAX_LAB_DIR:-/var/tmp/vtax-lab}
 ALL_TAGS="pvevm lvvm lxc pvect docker podman nspawn ns"
-PVE_VMID=9970 PVE_CTID=9971 LV_ID=71
+PVE_VMID=9970 PVE_CTID=9971
 PVE_VM_CG="/qemu.slice/$PVE_VMID.scope"
-LV_CG='/machine.slice/machine-qemu\x2d71\x2dlab\x2dlv.scope'
+# the libvirt domain: its name, the lab bridge, its images (libvirt's dir)
+LV_NAME=lab-lv LV_BR=vtaxlab0 LV_IMG=/var/lib/libvirt/images/vtax-lab-lv
 NS_CG='/lxc.payload.lab-ns'
 NSPAWN_CG='/machine.slice/machine-lab\x2dnspawn.scope'
 # cgroup parents the runtimes create and may leave: removed at stop only
 # when start found them missing (another user of the host may own them)
 # the daemons the lab starts (dockerd and its containerd and shims, the
 # podman service) run here, not in the cgroup of the shell that started them
-DAEMON_CG=/vtax-lab-daemons
-SHARED_PARENTS="/qemu.slice /machine.slice /lxc /lxc.monitor /lxc.pivot /docker /libpod_parent/conmon /libpod_parent"
+DAEMON_CG=/vtax-lab-daemons-$(basename "$LAB")
+SHARED_PARENTS="/qemu.slice /machine.slice /machine /lxc /lxc.monitor /lxc.pivot /docker /libpod_parent/conmon /libpod_parent"
 
 say() { printf 'lab: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -127,6 +130,13 @@ skipped() { echo "$1: $2" >>"$LAB/skipped"; say "SKIP $1: $2"; }
 wait_file() {
 	local i
 	for ((i = 0; i < $2 * 10; i++)); do [ -e "$1" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+# wait_log F STRING SECS
+wait_log() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do grep -aq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
 	return 1
 }
 
@@ -226,7 +236,94 @@ start_pvevm() {
 		>"$LAB/pve/qemu-server/$PVE_VMID.conf"
 	start_vm pvevm "$PVE_VM_CG" lab-pve-vm proxmox-vm "$PVE_VMID"
 }
-start_lvvm() { start_vm lvvm "$LV_CG" lab-lv libvirt "$LV_ID"; }
+# The libvirt VM: a domain a real libvirtd runs (TCG, the test guest's
+# kernel and initramfs, a virtio balloon reporting every 2 s, virtio-net
+# on a lab bridge with link-local addresses, a virtio disk). A libvirtd
+# that already answers (another user's) is used, never stopped; else the
+# lab starts virtlogd and libvirtd with pid files of its own.
+V() { timeout 20 virsh -q -c qemu:///system "$@"; }
+lv_pid() {  # lv_pid D: pid in D's pid file, if that daemon is alive
+	local p
+	p=$(cat "$LAB/libvirt/$1.pid" 2>/dev/null) && alive "$p" && echo "$p"
+}
+ensure_libvirtd() {
+	local i pid
+	V version >/dev/null 2>&1 && return 0
+	need_pkgs qemu-system-x86 busybox-static cpio xz-utils libvirt-daemon-system libvirt-clients ||
+		{ echo "apt-get install libvirt-daemon-system failed (see $LAB/apt.log)"; return 1; }
+	mkdir -p "$LAB/libvirt"
+	# libvirt-daemon-system's own instance is not running (no systemd);
+	# in the lab's daemon cgroup, as dockerd (its domains get their own)
+	(cg_enter "$DAEMON_CG" "$BASHPID"; exec virtlogd -d -p "$LAB/libvirt/virtlogd.pid") 2>"$LAB/libvirt/start.err"
+	pid=$(lv_pid virtlogd) && made daemon virtlogd "$pid"
+	(cg_enter "$DAEMON_CG" "$BASHPID"; exec libvirtd -d -p "$LAB/libvirt/libvirtd.pid") 2>>"$LAB/libvirt/start.err"
+	for ((i = 0; i < 100; i++)); do V version >/dev/null 2>&1 && break; sleep 0.1; done
+	pid=$(lv_pid libvirtd) && made daemon libvirtd "$pid"
+	V version >/dev/null 2>&1 || { echo "libvirtd does not answer: $(tail -1 "$LAB/libvirt/start.err")"; return 1; }
+}
+start_lvvm() {
+	local img=$LV_IMG pid id cg why
+	why=$(ensure_libvirtd) || { skipped lvvm "$why"; return 1; }
+	V dominfo "$LV_NAME" >/dev/null 2>&1 &&
+		{ skipped lvvm "libvirt already has a domain $LV_NAME (another lab?)"; return 1; }
+	VTAX_INSTALL_DEPS=1 bash "$LIB/guest-image.sh" >"$LAB/lvvm.image" 2>&1 ||
+		{ skipped lvvm "no guest image: $(tail -1 "$LAB/lvvm.image")"; return 1; }
+	local cache=${VTAX_GUEST_CACHE:-/var/cache/vtax-test/guest}
+	made path "$img"
+	mkdir -p "$img"
+	cp "$cache/vmlinux" "$cache/initramfs.cpio.gz" "$img/"
+	truncate -s 32M "$img/disk.raw"
+	made link "$LV_BR"
+	ip link add "$LV_BR" type bridge && ip addr add 169.254.71.1/16 dev "$LV_BR" && ip link set "$LV_BR" up ||
+		{ skipped lvvm "cannot make the bridge $LV_BR"; return 1; }
+	# the lab's workload, then 8 MB written to the disk and read back and
+	# 25 pings to the bridge: quiet once done, so that the counters hold
+	# still while vtax and virsh are compared. The test guest's knobs for
+	# that: vda_mb and ping (VTAXPING when done), in older images disk_mb
+	# and net (VTAXNET)
+	local work="vtax.vda_mb=8 vtax.ping=169.254.71.2,169.254.71.1,25" done=VTAXPING
+	if ! grep -q 'vtax\.ping=' "$LIB/guest-init.sh"; then
+		work="vtax.disk_mb=8 vtax.net=169.254.71.2,169.254.71.1,25" done=VTAXNET
+	fi
+	cat >"$LAB/lvvm.xml" <<XML
+<domain type='qemu'>
+  <name>$LV_NAME</name>
+  <memory unit='MiB'>$VM_MEM</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$img/vmlinux</kernel>
+    <initrd>$img/initramfs.cpio.gz</initrd>
+    <cmdline>console=ttyS0 quiet panic=-1 $(vm_append) $work</cmdline>
+  </os>
+  <on_reboot>destroy</on_reboot>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw' cache='none'/>
+      <source file='$img/disk.raw'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='bridge'>
+      <source bridge='$LV_BR'/>
+      <model type='virtio'/>
+    </interface>
+    <serial type='file'><source path='$LAB/lvvm.log'/></serial>
+    <memballoon model='virtio'><stats period='2'/></memballoon>
+  </devices>
+</domain>
+XML
+	made lvdom "$LV_NAME"
+	V create "$LAB/lvvm.xml" >"$LAB/lvvm.start" 2>&1 ||
+		{ skipped lvvm "virsh create failed: $(grep . "$LAB/lvvm.start" | tail -1)"; return 1; }
+	id=$(V domid "$LV_NAME") pid=$(cat "/run/libvirt/qemu/$LV_NAME.pid" 2>/dev/null)
+	# libvirt's own layout without systemd: /machine/qemu-ID-NAME.libvirt-qemu
+	cg=$(awk -F: '$2 == "memory" { print $3 }' "/proc/$pid/cgroup" 2>/dev/null)
+	[ -n "$id" ] && [ -n "$pid" ] && [ -n "$cg" ] ||
+		{ skipped lvvm "libvirt's domain has no id, pid or memory cgroup ($id, $pid, $cg)"; return 1; }
+	[ -n "$VM_QUOTA" ] && [ "$BURN" = 1 ] && cg_quota "$cg" "$VM_QUOTA"
+	guest lvvm "kind=vm" "runtime=libvirt" "id=$id" "name=$LV_NAME" "cgroup=$cg" "pid=$pid" \
+		"helper=" "helper_pid=" "log=$LAB/lvvm.log" "qmp=" "ready=vm" "settled=$done"
+}
 
 lxc_conf() {  # lxc_conf FILE NAME ROOT [pve]
 	{
@@ -432,20 +529,40 @@ lab_opts() {
 	done
 }
 
+# tag_cgroups TAG...: the fixed cgroups of those guests (one per line)
+tag_cgroups() {
+	local tag
+	for tag in "$@"; do
+		case $tag in
+			pvevm) echo "$PVE_VM_CG" ;;
+			lxc) printf '%s\n' /lxc.payload.lab-lxc /lxc.monitor.lab-lxc ;;
+			pvect) printf '%s\n' "/lxc/$PVE_CTID" "/lxc.monitor/$PVE_CTID" ;;
+			nspawn) echo "$NSPAWN_CG" ;;
+			ns) echo "$NS_CG" ;;
+		esac
+	done
+}
+
 # lab_init: a fresh state directory
 lab_init() {
 	[ "$(id -u)" -eq 0 ] || die "needs root"
 	[ -e "$LAB/made" ] && die "$LAB: a lab is running (lab.sh stop first)"
-	# the guests' names are fixed: a second lab would collide with the first
+	# the guests' names are fixed: a second lab would collide with the
+	# first, unless it starts only guests the first does not run
 	local rel h p
-	for rel in "$PVE_VM_CG" "$LV_CG" "$NS_CG" "$NSPAWN_CG" "$DAEMON_CG" /lxc.payload.lab-lxc "/lxc/$PVE_CTID"; do
+	# shellcheck disable=SC2086 # a list of tags
+	for rel in $(tag_cgroups $ONLY); do
 		for h in $(cg_hierarchies); do
 			[ -d "$h$rel" ] && die "cgroup $h$rel exists: another lab runs (VTAX_LAB_DIR=... lab.sh stop)"
 		done
 	done
+	case " $ONLY " in *" lvvm "*) ip link show "$LV_BR" >/dev/null 2>&1 &&
+		die "link $LV_BR exists: another lab runs (VTAX_LAB_DIR=... lab.sh stop)" ;;
+	esac
 	mkdir -p "$LAB/g"
 	: >"$LAB/made"; : >"$LAB/tags"; : >"$LAB/skipped"
 	echo "$SPEC" >"$LAB/workload"
+	echo "$ONLY" >"$LAB/only"
 	cg_make "$DAEMON_CG"
 	made cgroup "$DAEMON_CG"
 	for p in $SHARED_PARENTS; do
@@ -455,12 +572,16 @@ lab_init() {
 
 # wait_ready: until every guest's workload is in place
 wait_ready() {
-	local tag ready
+	local tag ready settled
 	for tag in $(cat "$LAB/tags"); do
 		ready=$(sed -n 's/^ready=//p' "$LAB/g/$tag")
 		if [ "$ready" = vm ]; then
 			bash "$LIB/qemu-guest.sh" wait-ready "$LAB/$tag.log" 120 >/dev/null 2>&1 ||
 				say "$tag: the guest did not report ready; see $LAB/$tag.log"
+			# and, where it has one, until its last line of work
+			settled=$(sed -n 's/^settled=//p' "$LAB/g/$tag")
+			[ -n "$settled" ] && ! wait_log "$LAB/$tag.log" "$settled" 120 &&
+				say "$tag: no $settled from the guest after 120 s; see $LAB/$tag.log"
 		else
 			wait_file "$ready" 60 || say "$tag: workload not ready after 60 s"
 		fi
@@ -504,6 +625,11 @@ cmd_status() {
 			"${G[name]}" "${G[pid]}" "${G[helper]:+${G[helper]} ${G[helper_pid]}}" "${G[cgroup]}"
 	done
 	[ -s "$LAB/skipped" ] && { echo "skipped:"; sed 's/^/  /' "$LAB/skipped"; }
+	if [ -f "$LAB/g/lvvm" ]; then
+		local p
+		p=$(sed -n 's/^daemon libvirtd //p' "$LAB/made")
+		if [ -n "$p" ]; then echo "libvirtd: the lab's, pid $p"; else echo "libvirtd: one that already ran (the lab leaves it running)"; fi
+	fi
 	echo "vtax options: $(cmd_vtax_opts)"
 }
 
@@ -517,10 +643,23 @@ leftovers() {
 		grep -q "^PPid:[[:space:]]*$$\$" "/proc/$p/status" 2>/dev/null && continue
 		echo "process $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-120)"
 	done
-	for rel in "$PVE_VM_CG" "$LV_CG" "$NS_CG" "$NSPAWN_CG" "$DAEMON_CG" /lxc.payload.lab-lxc /lxc.monitor.lab-lxc \
-		"/lxc/$PVE_CTID" "/lxc.monitor/$PVE_CTID" $(sed -n 's/^ctcg //p' "$LAB/made" 2>/dev/null); do
+	# (only the guests this lab started: another may run the others)
+	# shellcheck disable=SC2046 # lists of tags and of cgroups
+	for rel in "$DAEMON_CG" $(tag_cgroups $(cat "$LAB/only" 2>/dev/null || echo "$ALL_TAGS")) \
+		$(sed -n 's/^ctcg //p' "$LAB/made" 2>/dev/null); do
 		for h in $(cg_hierarchies); do [ -d "$h$rel" ] && echo "cgroup $h$rel"; done
 	done
+	# libvirt's cgroups of the lab's domain, wherever libvirtd put them
+	grep -q '^lvdom ' "$LAB/made" && for h in $(cg_hierarchies); do
+		find "$h" -maxdepth 4 -type d -name "qemu-*-$LV_NAME.libvirt-qemu" 2>/dev/null | sed 's/^/cgroup /'
+	done
+	while read -r what a _; do
+		case $what in
+			link) ip link show "$a" >/dev/null 2>&1 && echo "link $a" ;;
+			path) [ -e "$a" ] && echo "path $a" ;;
+			lvdom) V dominfo "$a" >/dev/null 2>&1 && echo "libvirt domain $a" ;;
+		esac
+	done <"$LAB/made"
 	awk -v l="$LAB" 'index($2, l) == 1 { print "mount " $2 }' /proc/self/mounts
 	sed -n 's/^nspawnstate //p' "$LAB/made" | tr ' ' '\n' | while read -r p; do
 		[ -e "$p" ] && echo "nspawn state $p"
@@ -536,7 +675,7 @@ leftovers() {
 
 cmd_stop() {
 	[ -e "$LAB/made" ] || { [ -d "$LAB" ] && rm -rf "$LAB"; echo "no lab in $LAB"; return 0; }
-	local what a b c rc=0 p
+	local what a b c rc=0 p i
 	# in reverse order of making
 	while read -r what a b c; do
 		case $what in
@@ -545,6 +684,11 @@ cmd_stop() {
 				lxc-destroy -P "$LAB/lxc" -n "$a" >/dev/null 2>&1 ;;
 			cgroup) cg_kill "$a"; sleep 0.3; cg_remove "$a" ;;
 			nspawnstate) rmdir "$a" 2>/dev/null; rm -f "$b" ;;
+			lvdom) V destroy "$a" >/dev/null 2>&1
+				for ((i = 0; i < 50; i++)); do V dominfo "$a" >/dev/null 2>&1 || break; sleep 0.1; done
+				rm -f "/var/log/libvirt/qemu/$a.log" ;;
+			link) ip link del "$a" 2>/dev/null ;;
+			path) rm -rf "$a" ;;
 			daemon)
 				case $a in
 					dockerd)
@@ -560,6 +704,13 @@ cmd_stop() {
 						kill_wait "$b" 5
 						P system reset -f >/dev/null 2>&1 ;;
 					nspawn) kill_wait "$b" 10 ;;
+					libvirtd)
+						# it removes its sockets on SIGTERM, not when killed:
+						# stale ones would read as a refusing libvirtd
+						kill_wait "$b" 15 || true
+						if [ -S /run/libvirt/libvirt-sock ] && ! V version >/dev/null 2>&1; then
+							rm -f /run/libvirt/libvirt-sock /run/libvirt/libvirt-sock-ro /run/libvirt/libvirt-admin-sock
+						fi ;;
 					*) kill_wait "$b" 2 ;;
 				esac ;;
 		esac

@@ -46,6 +46,7 @@ taxtable() {
 			case $tag in
 				docker) ensure_dockerd >/dev/null || { cmd_stop >/dev/null 2>&1; continue; } ;;
 				podman) ensure_podman >/dev/null || { cmd_stop >/dev/null 2>&1; continue; } ;;
+				lvvm) ensure_libvirtd >/dev/null || { cmd_stop >/dev/null 2>&1; continue; } ;;
 			esac
 			make_rootfs
 			sleep 2

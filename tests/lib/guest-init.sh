@@ -22,10 +22,13 @@
 #   vtax.net=A,P,PORT,KB  eth0 (virtio_net) gets address A/16 (link-local);
 #                    the guest sends KB KiB to P:PORT (busybox nc, retried
 #                    until the peer listens) and reads what it sends back
+#   vtax.fill_mb=N   keep N MB of anonymous memory holding one fixed 16-byte
+#                    pattern (every page alike, in every guest: KSM merges it)
 #
 # Serial console protocol (one line each, ttyS0):
 #   VTAXMOD ok|fail NAME       per module, at boot
 #   VTAXMODS loaded=a,b failed=c
+#   VTAXFILL mb=.. rss_kb=..   once, when the pattern is resident
 #   VTAXWORK anon_mb=.. cache_mb=.. burn=.. anon_rss_kb=.. shmem_kb=.. anon_pages_kb=..
 #   VTAXMEM total_kb=.. avail_kb=.. free_kb=.. cached_kb=.. buffers_kb=..  (every 2 s)
 #   VTAXREADY                  once, after the workload is in place
@@ -81,6 +84,7 @@ ping=
 qga=0
 cpuphase=0
 disk_wait=5
+fill_mb=0
 num() {
     case $1 in
         '' | *[!0-9]*) echo 0 ;;
@@ -100,6 +104,7 @@ for arg in $cmdline; do
         vtax.qga=*) qga=$(num "${arg#*=}") ;;
         vtax.cpuphase=*) cpuphase=$(num "${arg#*=}") ;;
         vtax.disk_wait=*) disk_wait=$(num "${arg#*=}") ;;
+        vtax.fill_mb=*) fill_mb=$(num "${arg#*=}") ;;
     esac
 done
 
@@ -179,6 +184,27 @@ if [ "$anon_mb" -gt 0 ]; then
         sleep 0.1
     done
     [ "$done_all" = 1 ] || echo "VTAXWARN anon memory not fully resident"
+fi
+
+# ---- workload: a fixed pattern for KSM ------------------------------------
+# As the anonymous memory above, from yes(1) instead of /dev/zero: 16-byte
+# lines, and glibc's mmap()ed buffer starts 16 bytes into a page, so every
+# page holds the same bytes (zero pages would be KSM's special case).
+if [ "$fill_mb" -gt 0 ]; then
+    mkfifo /run/fill.fifo
+    # shellcheck disable=SC2217
+    sleep 2147483647 </run/fill.fifo &
+    yes vtax-ksm-fill-k | dd of=/run/fill.fifo bs="${fill_mb}M" count=1 \
+        iflag=fullblock 2>/dev/null &
+    fill_pid=$!
+    tries=0 wchan=
+    while [ "$tries" -lt 1200 ] && [ "$wchan" != pipe_write ]; do
+        [ -r "/proc/$fill_pid/wchan" ] || break
+        read -r wchan <"/proc/$fill_pid/wchan" # no newline: read's status is 1
+        tries=$((tries + 1))
+        sleep 0.1
+    done
+    echo "VTAXFILL mb=$fill_mb rss_kb=$(field RssAnon "/proc/$fill_pid/status")"
 fi
 
 # ---- workload: CPU burn --------------------------------------------------
