@@ -24,7 +24,7 @@ check "malformed replay file exits 2 with line number" sh -c "[ $rc -eq 2 ] && g
 "$VTAX" -b --replay "$tmp/empty.jsonl" >/dev/null 2>"$tmp/err"; rc=$?
 check "empty replay file exits 2 with one line" sh -c "[ $rc -eq 2 ] && grep -q 'no samples' '$tmp/err' && [ \$(wc -l <'$tmp/err') -eq 1 ]"
 "$VTAX" -b --replay "$tmp" >/dev/null 2>"$tmp/err"; rc=$?
-check "a directory as replay file exits 2" sh -c "[ $rc -eq 2 ] && grep -q 'Is a directory' '$tmp/err'"
+check "a directory without history exits 2" sh -c "[ $rc -eq 2 ] && grep -q 'no history files' '$tmp/err'"
 cp "$SRCDIR/tests/fixtures/proxmox-node.jsonl" "$tmp/same.jsonl"
 timeout 10 "$VTAX" --json --replay "$tmp/same.jsonl" --record "$tmp/same.jsonl" >/dev/null 2>"$tmp/err"; rc=$?
 check "--record onto the --replay file is refused (exit 2), the file untouched" sh -c "[ $rc -eq 2 ] && cmp -s '$SRCDIR/tests/fixtures/proxmox-node.jsonl' '$tmp/same.jsonl'"
