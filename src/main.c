@@ -17,6 +17,7 @@
 #include "model.h"
 #include "record.h"
 #include "render.h"
+#include "report.h"
 #include "runtime.h"
 #include "screen.h"
 #include "settings.h"
@@ -509,6 +510,11 @@ static int run(struct opts *o)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "report")) {
+		setlocale(LC_ALL, "");
+		setlocale(LC_NUMERIC, "C");
+		return report_main(argc - 1, argv + 1);
+	}
 	struct opts o;
 	memset(&o, 0, sizeof(o));
 	o.delay_ns = 2000000000ull;
