@@ -492,6 +492,10 @@ static int run(struct opts *o)
 	if (hist_rec) {
 		struct hist_writer_opts ho = {.dir = o->record, .keep_days = o->keep_set ? o->keep_days : 31,
 					      .keep_bytes = o->keep_bytes};
+		/* tests close chunks faster than every minute */
+		const char *cms = getenv("VTAX_HIST_CHUNK_MS");
+		if (cms && atol(cms) > 0)
+			ho.chunk_ms = atol(cms);
 		hw = hist_writer_new(&ho);
 	}
 	if (!rc) {

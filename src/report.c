@@ -231,7 +231,7 @@ static void rep_pct(char *buf, size_t sz, double v)
 static void jnum(struct sb *o, const char *k, double v, bool comma)
 {
 	if (isfinite(v))
-		sb_printf(o, "\"%s\":%.6g%s", k, v, comma ? "," : "");
+		sb_printf(o, "\"%s\":%.15g%s", k, v, comma ? "," : "");
 	else
 		sb_printf(o, "\"%s\":null%s", k, comma ? "," : "");
 }
@@ -298,8 +298,7 @@ static void render(struct report *r, enum rformat fmt, struct sb *o)
 			  isfinite(cpu_share) ? cpu_share : 0.0, r->tax_cpu_s / 3600,
 			  r->host_cpu_s / 3600, isfinite(mem_share) ? mem_share : 0.0, mt, mm,
 			  r->tax_mem_bs / GIB / 3600);
-		sb_printf(o, "%-20s %-7s %18s %8s %20s %8s\n", "", "", "CPU TAX (% of a CPU)", "",
-			  "MEMORY TAX", "");
+		sb_printf(o, "%-28s %-27s %s\n", "", "---- CPU tax, % of one CPU", "----- memory tax, bytes ----");
 		sb_printf(o, "%-20s %-7s %6s %5s %5s %8s %6s %6s %6s %8s\n", "NAME", "RUNTIME", "MEAN",
 			  "P95", "MAX", "CPU-h", "MEAN", "P95", "MAX", "GiB-h");
 	}
@@ -339,7 +338,7 @@ static void render(struct report *r, enum rformat fmt, struct sb *o)
 					 g->mem_bs / GIB / 3600};
 			for (size_t k = 0; k < ARRAY_SIZE(vals); k++)
 				if (isfinite(vals[k]))
-					sb_printf(o, ",%.6g", vals[k]);
+					sb_printf(o, ",%.15g", vals[k]);
 				else
 					sb_adds(o, ",");
 			sb_addc(o, '\n');
@@ -478,7 +477,8 @@ static void plot_panel(struct sb *o, const struct panel *pn, double **s, size_t 
 	for (int64_t t = first; t < t1; t += step) {
 		char lab[32];
 		rep_time(lab, sizeof(lab), t, step >= 86400000 ? "%a %d" :
-				 (t + off) % 86400000 == 0 ? "%a %H:%M" : "%H:%M");
+				 (t + off) % 86400000 == 0 ? "%a %H:%M" :
+				 step < 60000 ? "%H:%M:%S" : "%H:%M");
 		sb_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n",
 			  PX(t), pn->y, PX(t), pn->y + pn->h);
 		sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"xlab\">%s</text>\n", PX(t),
@@ -520,7 +520,7 @@ static int plot(struct report *r, const char *path, char **cause)
 			ms[k][b] /= (double)cnt[b];
 		}
 	struct sb o = {0};
-	double H = 60 + 2 * (ph + 70) + 10;
+	double H = 70 + ph + 70 + ph + 35;
 	sb_printf(&o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
 		      "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n"
