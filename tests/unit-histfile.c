@@ -191,6 +191,20 @@ static void recorder(void)
 	sample_free(&s);
 	CHECK(access(path, F_OK) != 0, "keep-days 1 removed the older day");
 
+	/* the clock stepped back: a new chunk, and every sample reads */
+	char back[300];
+	snprintf(back, sizeof(back), "%s/back", dir);
+	struct hist_writer_opts ob = {.dir = back};
+	w = hist_writer_new(&ob);
+	memset(&s, 0, sizeof(s));
+	for (unsigned i = 0; i < 10; i++) {
+		fake_sample(&s, t0 + (int64_t)(i < 5 ? i : i - 8) * 2000, i, 2);
+		CHECK_INT(hist_writer_add(w, &s, &cause), 0);
+	}
+	hist_writer_free(w);
+	sample_free(&s);
+	CHECK_INT(count_all(back, INT64_MIN, INT64_MAX, NULL), 10);
+
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	CHECK_INT(system(cmd), 0);
