@@ -22,7 +22,7 @@
 
 #define CHUNK_TAG "VTXC"
 #define META_MAGIC 0x184D2A5Eu    /* a zstd skippable frame: zstdcat ignores it */
-#define META_LEN 28u
+#define META_LEN 32u
 #define ZSTD_MAGIC 0xFD2FB528u
 #define MAX_STR 65536u
 #define MAX_GUESTS 100000u
@@ -622,6 +622,7 @@ static int write_chunk(struct hist_writer *w, char **cause)
 		*cause = xasprintf("cannot compress a history chunk: %s", ZSTD_getErrorName(zn));
 		return -1;
 	}
+	le32(z + 36, (uint32_t)zn);
 	size_t total = zn + 8 + META_LEN;
 	int rc = mkdir_p(w->o.dir);
 	char path[PATH_MAX];
@@ -776,64 +777,83 @@ static void tell_skip(struct hist_reader *r, const char *file, const char *fmt, 
 	va_end(ap);
 }
 
-/* The next meta frame at or after off, or len. */
-static size_t resync(const uint8_t *b, size_t len, size_t off)
+static bool meta_at(const uint8_t *b)
 {
-	for (size_t i = off; i + 8 + META_LEN <= len; i++)
-		if (rd32(b + i) == META_MAGIC && rd32(b + i + 4) == META_LEN &&
-		    !memcmp(b + i + 8, "VTXI", 4))
-			return i;
-	return len;
+	return rd32(b) == META_MAGIC && rd32(b + 4) == META_LEN && !memcmp(b + 8, "VTXI", 4);
 }
 
+/* The next meta frame at or after off, or len; read in windows, so a
+ * file of any size costs little memory. */
+static off_t resync(int fd, off_t off, off_t len)
+{
+	enum { WIN = 65536, M = 8 + META_LEN };
+	uint8_t *b = xmalloc(WIN);
+	off_t found = len;
+	while (off + M <= len) {
+		ssize_t n = pread(fd, b, WIN, off);
+		if (n < M)
+			break;
+		for (ssize_t i = 0; i + M <= n; i++)
+			if (meta_at(b + i)) {
+				found = off + i;
+				goto done;
+			}
+		off += n - M + 1;
+	}
+done:
+	free(b);
+	return found;
+}
+
+/* Index a day file chunk by chunk: the meta frame, then its zstd frame
+ * read and checked for its size; anything else is stepped over. */
 static int index_file(struct hist_reader *r, size_t fi, char **cause)
 {
 	const char *path = r->files[fi];
+	int fd = r->fds[fi];
 	struct stat st;
-	if (fstat(r->fds[fi], &st) || (uint64_t)st.st_size > (1ull << 34)) {
-		*cause = xasprintf("cannot read %s: %s", path, strerror(errno ? errno : EFBIG));
+	if (fstat(fd, &st)) {
+		*cause = xasprintf("cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
-	size_t len = (size_t)st.st_size;
-	uint8_t *b = xmalloc(len + 1);
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = pread(r->fds[fi], b + got, len - got, (off_t)got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	len = got;
-	size_t off = 0;
+	off_t len = st.st_size, off = 0;
+	uint8_t *z = NULL;
+	size_t zcap = 0;
 	while (off < len) {
-		size_t at = off;
-		bool ok = at + 8 + META_LEN <= len && rd32(b + at) == META_MAGIC &&
-			  rd32(b + at + 4) == META_LEN && !memcmp(b + at + 8, "VTXI", 4);
-		size_t zlen = 0;
+		uint8_t m[8 + META_LEN];
+		bool ok = off + (off_t)sizeof(m) <= len &&
+			  pread(fd, m, sizeof(m), off) == (ssize_t)sizeof(m) && meta_at(m);
+		size_t zlen = ok ? rd32(m + 36) : 0;
+		ok = ok && zlen && zlen <= MAX_CHUNK && off + (off_t)sizeof(m) + (off_t)zlen <= len;
 		if (ok) {
-			zlen = ZSTD_findFrameCompressedSize(b + at + 8 + META_LEN, len - at - 8 - META_LEN);
-			ok = !ZSTD_isError(zlen);
+			if (zlen > zcap) {
+				z = xrealloc(z, zlen);
+				zcap = zlen;
+			}
+			ok = pread(fd, z, zlen, off + (off_t)sizeof(m)) == (ssize_t)zlen &&
+			     ZSTD_findFrameCompressedSize(z, zlen) == zlen;
 		}
 		if (!ok) {
-			size_t next = resync(b, len, at + 1);
-			r->skipped_bytes += next - at;
-			tell_skip(r, path, "skipped %zu damaged bytes at offset %zu", next - at, at);
+			off_t next = resync(fd, off + 1, len);
+			r->skipped_bytes += (uint64_t)(next - off);
+			tell_skip(r, path, "skipped %lld damaged bytes at offset %lld",
+				  (long long)(next - off), (long long)off);
 			off = next;
 			continue;
 		}
-		const uint8_t *m = b + at + 8;
-		int64_t first = (int64_t)rd64(m + 8), last = (int64_t)rd64(m + 16);
-		size_t n = rd32(m + 24);
-		off = at + 8 + META_LEN + zlen;
+		int64_t first = (int64_t)rd64(m + 16), last = (int64_t)rd64(m + 24);
+		size_t n = rd32(m + 32);
+		off_t at = off + (off_t)sizeof(m);
+		off = at + (off_t)zlen;
 		if (last < r->since || first > r->until || !n)
 			continue;
 		r->c = xgrow(r->c, r->nc, &r->cap, sizeof(*r->c), 64);
-		r->c[r->nc++] = (struct chunk_ref){.file = fi, .off = (off_t)(at + 8 + META_LEN),
-						   .len = zlen, .first_ms = first, .last_ms = last,
-						   .n = n, .start = r->total};
+		r->c[r->nc++] = (struct chunk_ref){.file = fi, .off = at, .len = zlen,
+						   .first_ms = first, .last_ms = last, .n = n,
+						   .start = r->total};
 		r->total += n;
 	}
-	free(b);
+	free(z);
 	return 0;
 }
 

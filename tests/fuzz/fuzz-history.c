@@ -81,19 +81,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (mode == 1) {
 		read_file(data, size);
 	} else {
-		size_t bound = ZSTD_compressBound(size) + 36;
+		size_t bound = ZSTD_compressBound(size) + 40;
 		uint8_t *z = malloc(bound);
 		if (!z)
 			abort();
-		static const uint8_t meta[36] = {
-			0x5e, 0x2a, 0x4d, 0x18, 28, 0, 0, 0, 'V', 'T', 'X', 'I', 1, 0, 0, 0,
+		static const uint8_t meta[40] = {
+			0x5e, 0x2a, 0x4d, 0x18, 32, 0, 0, 0, 'V', 'T', 'X', 'I', 1, 0, 0, 0,
 			0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
-			1, 0, 0, 0,
+			1, 0, 0, 0, 0, 0, 0, 0,
 		};
 		memcpy(z, meta, sizeof(meta));
-		size_t zn = ZSTD_compress(z + 36, bound - 36, data, size, 1);
-		if (!ZSTD_isError(zn))
-			read_file(z, zn + 36);
+		size_t zn = ZSTD_compress(z + 40, bound - 40, data, size, 1);
+		if (!ZSTD_isError(zn)) {
+			for (int i = 0; i < 4; i++)
+				z[36 + i] = (uint8_t)(zn >> (8 * i));
+			read_file(z, zn + 40);
+		}
 		free(z);
 	}
 	return 0;
