@@ -843,6 +843,8 @@ static int index_file(struct hist_reader *r, size_t fi, char **cause)
 		}
 		int64_t first = (int64_t)rd64(m + 16), last = (int64_t)rd64(m + 24);
 		size_t n = rd32(m + 32);
+		if (n > (1u << 20))
+			n = 1u << 20;   /* more than a chunk can hold: the decoder tells */
 		off_t at = off + (off_t)sizeof(m);
 		off = at + (off_t)zlen;
 		if (last < r->since || first > r->until || !n)
@@ -1002,16 +1004,23 @@ static size_t chunk_of(const struct hist_reader *r, size_t pos)
 	return r->nc;
 }
 
-/* The sample at pos, or NULL when it is missing or outside the period. */
-static const struct sample *sample_at(struct hist_reader *r, size_t pos)
+/* The sample at *pos, or NULL when it is missing (then *pos moves past
+ * what the chunk lacks) or outside the period. */
+static const struct sample *sample_at(struct hist_reader *r, size_t *pos)
 {
-	size_t ci = chunk_of(r, pos);
-	if (ci == r->nc)
+	size_t ci = chunk_of(r, *pos);
+	if (ci == r->nc) {
+		*pos = r->total;
 		return NULL;
+	}
 	load_chunk(r, ci);
-	size_t k = pos - r->c[ci].start;
-	if (k >= r->ncs)
+	size_t k = *pos - r->c[ci].start;
+	if (k >= r->ncs) {
+		/* a damaged chunk holds fewer than its meta frame said */
+		*pos = r->c[ci].start + r->c[ci].n;
 		return NULL;
+	}
+	(*pos)++;
 	const struct sample *s = &r->cs[k];
 	if (s->host.real_ms < r->since || s->host.real_ms > r->until)
 		return NULL;
@@ -1022,7 +1031,7 @@ int hist_next(struct hist_reader *r, struct sample *s, char **cause)
 {
 	(void)cause;
 	while (r->pos < r->total) {
-		const struct sample *src = sample_at(r, r->pos++);
+		const struct sample *src = sample_at(r, &r->pos);
 		if (!src)
 			continue;
 		copy_sample(s, src);
@@ -1056,10 +1065,11 @@ size_t hist_find_time(struct hist_reader *r, int64_t ms)
 		ci++;
 	if (ci == r->nc)
 		return r->total;
-	for (size_t pos = r->c[ci].start; pos < r->total; pos++) {
-		const struct sample *s = sample_at(r, pos);
+	for (size_t pos = r->c[ci].start; pos < r->total;) {
+		size_t at = pos;
+		const struct sample *s = sample_at(r, &pos);
 		if (s && s->host.real_ms >= ms)
-			return pos;
+			return at;
 	}
 	return r->total;
 }
