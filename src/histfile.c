@@ -903,7 +903,8 @@ struct hist_reader *hist_open(const char *const *paths, size_t npaths, int64_t s
 			free(p);
 		}
 		closedir(d);
-		qsort(r->files + from, r->nfiles - from, sizeof(*r->files), cmp_str);
+		if (r->nfiles > from)
+			qsort(r->files + from, r->nfiles - from, sizeof(*r->files), cmp_str);
 	}
 	if (!r->nfiles) {
 		*cause = xasprintf("no history files (vtax-*.zst) in %s", npaths ? paths[0] : "?");

@@ -426,7 +426,7 @@ static int batch(struct opts *o, struct pipeline *p)
 				sb_addc(&out, '\n');
 			render_text(&out, &p->f, &o->ui);
 		}
-		if (write_out(stdout, &out)) {
+		if (!o->headless && write_out(stdout, &out)) {
 			fprintf(stderr, "vtax: cannot write output: %s\n", strerror(errno));
 			rc = 1;
 			break;

@@ -101,5 +101,6 @@ int main(int argc, char **argv)
 		vscreen_free(&vs);
 	}
 	pipeline_free(&p);
+	source_free(src);
 	return rc;
 }
