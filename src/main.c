@@ -315,6 +315,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		o->replays[o->nreplays++] = argv[optind++];
 	if (optind < argc)
 		return fail_usage("unexpected argument", argv[optind]);
+	if (!o->replay && (o->since_ms != INT64_MIN || o->until_ms != INT64_MAX))
+		return fail_usage("--since and --until choose what to replay: add", "--replay PATH");
 	return 0;
 }
 
