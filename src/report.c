@@ -118,7 +118,7 @@ static void add_frame(struct report *r, const struct frame *f)
 	r->last_ms = f->time_ms;
 	r->frames++;
 	r->seconds += dt;
-	str_copy(r->hostname, sizeof(r->hostname), f->cur->host.hostname);
+	sanitize(r->hostname, sizeof(r->hostname), f->cur->host.hostname);
 	r->host_cpu_s += f->host.ncpus * dt;
 	if (isfinite(f->host.tax_cpu))
 		r->tax_cpu_s += f->host.tax_cpu / 100 * dt;
@@ -285,18 +285,19 @@ static void render(struct report *r, enum rformat fmt, struct sb *o)
 		sb_adds(o, "runtime,id,name,samples,cpu_tax_mean_pct,cpu_tax_p95_pct,cpu_tax_max_pct,"
 			   "cpu_hours,mem_tax_mean_bytes,mem_tax_p95_bytes,mem_tax_max_bytes,gib_hours\n");
 	} else {
-		char dur[64], mt[32], mm[32];
+		char dur[64], mt[32], mm[32], cs[16], ms[16];
 		long secs = (long)llround(r->seconds);
 		snprintf(dur, sizeof(dur), "%ldd %ldh %02ldm", secs / 86400, secs % 86400 / 3600,
 			 secs % 3600 / 60);
 		rep_bytes(mt, sizeof(mt), r->seconds > 0 ? r->tax_mem_bs / r->seconds : VT_NAN);
-		rep_bytes(mm, sizeof(mm), r->seconds > 0 ? r->host_mem_bs / r->seconds : VT_NAN);
+		rep_bytes(mm, sizeof(mm), r->host_mem_bs > 0 ? r->host_mem_bs / r->seconds : VT_NAN);
+		rep_pct(cs, sizeof(cs), cpu_share);
+		rep_pct(ms, sizeof(ms), mem_share);
 		sb_printf(o, "vtax report: %s, %s to %s (%s, %zu frames)\n", r->hostname, from, to,
 			  dur + (dur[0] == '0' ? 3 : 0), r->frames);
-		sb_printf(o, "Tax share of the host: CPU %.1f%% (%.2f CPU-hours of %.2f), "
-			     "RAM %.1f%% (mean %s of %s, %.2f GiB-hours)\n\n",
-			  isfinite(cpu_share) ? cpu_share : 0.0, r->tax_cpu_s / 3600,
-			  r->host_cpu_s / 3600, isfinite(mem_share) ? mem_share : 0.0, mt, mm,
+		sb_printf(o, "Tax share of the host: CPU %s%% (%.2f CPU-hours of %.2f), "
+			     "RAM %s%% (mean %s of %s, %.2f GiB-hours)\n\n",
+			  cs, r->tax_cpu_s / 3600, r->host_cpu_s / 3600, ms, mt, mm,
 			  r->tax_mem_bs / GIB / 3600);
 		sb_printf(o, "%-28s %-27s %s\n", "", "---- CPU tax, % of one CPU", "----- memory tax, bytes ----");
 		sb_printf(o, "%-20s %-7s %6s %5s %5s %8s %6s %6s %6s %8s\n", "NAME", "RUNTIME", "MEAN",
@@ -414,7 +415,7 @@ struct panel {
 
 /* One stacked-area panel: s[k][b] is series k's value in bucket b. */
 static void plot_panel(struct sb *o, const struct panel *pn, double **s, size_t ns,
-		       size_t nb, const int64_t *bt, int64_t t0, int64_t t1)
+		       size_t nb, const int64_t *bt, int64_t t0, int64_t t1, const struct report *r)
 {
 	double top = 0;
 	for (size_t b = 0; b < nb; b++) {
@@ -460,7 +461,10 @@ static void plot_panel(struct sb *o, const struct panel *pn, double **s, size_t 
 			sb_printf(o, "%c%.1f,%.1f ", b ? 'L' : 'M', PX(bt[b]), PY(base[b] + s[k][b]));
 		for (size_t b = nb; b-- > 0;)
 			sb_printf(o, "L%.1f,%.1f ", PX(bt[b]), PY(base[b]));
-		sb_adds(o, "Z\"/>\n");
+		/* a browser shows the guest's name on hover */
+		sb_adds(o, "Z\"><title>");
+		xml_str(o, k < PLOT_SERIES ? r->g[k].name : "others");
+		sb_adds(o, "</title></path>\n");
 		for (size_t b = 0; b < nb; b++)
 			base[b] += s[k][b];
 	}
@@ -538,8 +542,8 @@ static int plot(struct report *r, const char *path, char **cause)
 	struct panel cpu = {"CPU tax", left, 70, pw, ph, false};
 	struct panel mem = {"Memory tax", left, 70 + ph + 70, pw, ph, true};
 	if (nb) {
-		plot_panel(&o, &cpu, cs, ns, nb, bt, t0, t1);
-		plot_panel(&o, &mem, ms, ns, nb, bt, t0, t1);
+		plot_panel(&o, &cpu, cs, ns, nb, bt, t0, t1, r);
+		plot_panel(&o, &mem, ms, ns, nb, bt, t0, t1, r);
 	}
 	/* the legend, top series first as in the table */
 	for (size_t k = 0; k < ns; k++) {

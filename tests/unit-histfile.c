@@ -191,6 +191,29 @@ static void recorder(void)
 	sample_free(&s);
 	CHECK(access(path, F_OK) != 0, "keep-days 1 removed the older day");
 
+	/* keep-size: three days of about 1 KB each under a 2500-byte limit */
+	char ks[300];
+	snprintf(ks, sizeof(ks), "%s/ks", dir);
+	struct hist_writer_opts ok = {.dir = ks, .keep_bytes = 2500};
+	for (int d = 0; d < 3; d++) {
+		w = hist_writer_new(&ok);
+		memset(&s, 0, sizeof(s));
+		for (unsigned i = 0; i < 8; i++) {
+			fake_sample(&s, t0 + (int64_t)d * 86400000 + (int64_t)i * 10000, i * 7 + (unsigned)d, 20);
+			hist_writer_add(w, &s, &cause);
+			free(cause);
+		}
+		hist_writer_free(w);
+		sample_free(&s);
+	}
+	char d0[64], d2[64], p0[400], p2[400];
+	hist_day_name(t0, d0, sizeof(d0));
+	hist_day_name(t0 + 2 * 86400000, d2, sizeof(d2));
+	snprintf(p0, sizeof(p0), "%s/%s", ks, d0);
+	snprintf(p2, sizeof(p2), "%s/%s", ks, d2);
+	CHECK(access(p0, F_OK) != 0, "keep-size removed the oldest day");
+	CHECK(access(p2, F_OK) == 0, "keep-size kept the newest day");
+
 	/* the clock stepped back: a new chunk, and every sample reads */
 	char back[300];
 	snprintf(back, sizeof(back), "%s/back", dir);
