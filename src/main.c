@@ -491,7 +491,16 @@ static int run(struct opts *o)
 	FILE *rec = NULL;
 	struct hist_writer *hw = NULL;
 	int rc = o->record && !hist_rec ? open_record(o, &rec) : 0;
-	if (hist_rec) {
+	for (size_t i = 0; hist_rec && !rc && i < o->nreplays; i++) {
+		struct stat rst, pst;
+		if (stat(o->record, &rst) == 0 && stat(o->replays[i], &pst) == 0 &&
+		    rst.st_dev == pst.st_dev && rst.st_ino == pst.st_ino) {
+			fprintf(stderr, "vtax: --record and --replay name the same directory (%s)\n",
+				o->record);
+			rc = 2;
+		}
+	}
+	if (hist_rec && !rc) {
 		struct hist_writer_opts ho = {.dir = o->record, .keep_days = o->keep_set ? o->keep_days : 31,
 					      .keep_bytes = o->keep_bytes};
 		/* tests close chunks faster than every minute */

@@ -69,6 +69,8 @@ fx="$SRCDIR/tests/fixtures/proxmox-node.jsonl"
 "$VTAX" --replay "$fx" --record "$tmp/conv/" -b >/dev/null
 "$VTAX" --replay "$tmp/conv" -j >"$tmp/a.json"; "$VTAX" --replay "$fx" -j >"$tmp/b.json"
 check "a JSON Lines record converted to a history replays the same" cmp -s "$tmp/a.json" "$tmp/b.json"
+"$VTAX" --replay "$tmp/hist" --record "$tmp/hist/" -b >/dev/null 2>&1; rc=$?
+check "--record into the replayed history is refused (exit 2)" [ $rc -eq 2 ]
 "$VTAX" report >/dev/null 2>&1; rc=$?
 check "report without a path exits 2" [ $rc -eq 2 ]
 "$VTAX" report --since yesterday "$tmp/hist" >/dev/null 2>&1; rc=$?
