@@ -467,10 +467,17 @@ static void k_next(struct screen_state *s, int arg)
 static void k_prev(struct screen_state *s, int arg)
 {
 	(void)arg;
-	if (s->u->tpos == 0)
+	size_t from = s->u->tpos;
+	if (from == 0) {
 		set_status(s->u, false, "this is the first sample of the period");
-	else
-		travel_to(s, s->u->tpos - 1);
+		return;
+	}
+	/* a damaged chunk leaves positions without a sample: step over them */
+	for (size_t to = from - 1;; to--) {
+		travel_to(s, to);
+		if (s->u->tpos < from || to == 0)
+			break;
+	}
 }
 static void k_freeze(struct screen_state *s, int arg)
 {
