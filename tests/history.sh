@@ -53,7 +53,7 @@ bash "$lib/qemu-guest.sh" start h17-hist-idle --mem 128 --cgroup "/qemu.slice/$v
 q=$(cg_file "/qemu.slice/$vm1.scope" cpu.cfs_quota_us) && echo 25000 >"$q"
 for ct in "$ct1" "$ct2"; do
 	cg_make "$ct"
-	sh -c 'while :; do sleep 1; done' &
+	sleep 100000 &
 	pids+=($!)
 	cg_enter "$ct" $!
 done
