@@ -9,6 +9,7 @@
 
 #include "collect.h"
 #include "columns.h"
+#include "histfile.h"
 #include "history.h"
 #include "model.h"
 #include "sample.h"
@@ -30,6 +31,13 @@ struct source {
 /* NULL with *cause (caller frees) when it cannot be opened. */
 struct source *source_live(const struct collect_opts *o, char **cause);
 struct source *source_replay(const char *path, char **cause);
+/* Replay of the compact history (directories or day files) or of JSON
+ * Lines records, whichever paths holds, within [since_ms, until_ms]. */
+struct source *source_history(const char *const *paths, size_t n, int64_t since_ms,
+			      int64_t until_ms, char **cause);
+/* The history reader of a source_history() over compact files (for
+ * stepping through time), else NULL. Owned by the source. */
+struct hist_reader *source_hist_reader(struct source *src);
 void source_free(struct source *src);
 
 /* Cluster views (remote.c): samples whose guests carry their node. */
@@ -65,6 +73,7 @@ struct pipeline {
 	struct history hist;
 	bool rec_failed;           /* the last failure was the record file's */
 	struct output *outputs;    /* owned */
+	struct hist_writer *hw;    /* --record DIR, or NULL; not owned */
 };
 
 void pipeline_init(struct pipeline *p, struct source *src, FILE *rec, const char *rec_path);
@@ -72,6 +81,13 @@ void pipeline_init(struct pipeline *p, struct source *src, FILE *rec, const char
  * to the history. Returns 1, 0 at the end of a replay, -1 with *cause
  * (caller frees). At 0 or -1 the last frame stays. */
 int pipeline_step(struct pipeline *p, enum col_id sort, bool desc, char **cause);
+/* Go to position pos of a history source and show the sample there (its
+ * rates from the one before it); the sparklines are refilled with up to
+ * HIST_N frames before it. Returns 1, or 0 when the source cannot seek. */
+int pipeline_seek(struct pipeline *p, size_t pos, enum col_id sort, bool desc, char **cause);
+/* Position of the shown sample in a history source and the count of
+ * them, or 0 when the source cannot seek. */
+int pipeline_where(struct pipeline *p, size_t *pos, size_t *count);
 /* Sort the current frame again. */
 void pipeline_sort(struct pipeline *p, enum col_id sort, bool desc);
 /* The guest ("runtime/id") whose processes the next sample should carry. */

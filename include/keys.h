@@ -18,7 +18,16 @@ struct key_def {
 	                        * a narrow bar drops it (1 first) */
 	void (*run)(struct screen_state *s, int arg);
 	int arg;
+	int when;              /* KEY_ANY, or only outside or only in time travel */
 };
+
+/* When a key works: time travel is the replay of a compact history,
+ * where t, T and b step through time (T sorts by tax elsewhere). */
+enum { KEY_ANY, KEY_NOT_TRAVEL, KEY_TRAVEL };
+static inline int key_active(const struct key_def *k, int travel)
+{
+	return k->when == KEY_ANY || (k->when == KEY_TRAVEL) == (travel != 0);
+}
 
 extern const struct key_def key_table[];
 extern const size_t key_table_n;

@@ -101,4 +101,11 @@ int parse_seconds(const char *s, uint64_t *ns);
  * control characters kept (for JSON, which escapes them). Caller frees. */
 char *utf8_clean(const char *src);
 
+/* A time for --since and --until: "-2h" (relative to now_ms; s, m, h, d,
+ * w), "now", "@EPOCH", "YYYY-MM-DD HH:MM[:SS]", "YYYY-MM-DD" or
+ * "HH:MM[:SS]" today, in local time. 0 and *ms, or -EINVAL. */
+int parse_when(const char *s, int64_t now_ms, int64_t *ms);
+/* A size: bytes, or with K, M, G, T (powers of 1024). 0 or -EINVAL. */
+int parse_bytes(const char *s, uint64_t *bytes);
+
 #endif

@@ -80,6 +80,8 @@ struct ui {
 	bool picker;             /* the F6 column picker is open */
 	int picker_sel;
 	char inbuf[64];
+	bool travel;             /* replaying a compact history: t, T, b step in time */
+	size_t tpos, tcount;     /* ... the shown sample's position and the count */
 };
 void ui_init(struct ui *u);
 

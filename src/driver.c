@@ -73,6 +73,82 @@ struct source *source_replay(const char *path, char **cause)
 	return &rs->base;
 }
 
+struct hist_source {
+	struct source base;
+	struct hist_reader *hr;
+};
+
+static int hist_src_next(struct source *src, struct sample *s, char **cause)
+{
+	return hist_next(((struct hist_source *)src)->hr, s, cause);
+}
+
+static void hist_src_free(struct source *src)
+{
+	hist_close(((struct hist_source *)src)->hr);
+	free(src);
+}
+
+/* A JSON Lines record read whole, kept in the period. */
+struct lines_source {
+	struct source base;
+	struct replay *rp;
+	int64_t since, until;
+};
+
+static int lines_next(struct source *src, struct sample *s, char **cause)
+{
+	struct lines_source *ls = (struct lines_source *)src;
+	for (;;) {
+		int r = replay_next(ls->rp, s, cause);
+		if (r <= 0 || (s->host.real_ms >= ls->since && s->host.real_ms <= ls->until))
+			return r;
+	}
+}
+
+static void lines_free(struct source *src)
+{
+	replay_close(((struct lines_source *)src)->rp);
+	free(src);
+}
+
+struct source *source_history(const char *const *paths, size_t n, int64_t since_ms,
+			      int64_t until_ms, char **cause)
+{
+	bool compact = false;
+	for (size_t i = 0; i < n; i++)
+		compact |= hist_is_compact(paths[i]);
+	if (!compact && n == 1 && since_ms == INT64_MIN && until_ms == INT64_MAX)
+		return source_replay(paths[0], cause);
+	if (!compact) {
+		if (n != 1) {
+			*cause = xstrdup("JSON Lines records replay one at a time");
+			return NULL;
+		}
+		struct replay *rp = replay_open(paths[0], cause);
+		if (!rp)
+			return NULL;
+		struct lines_source *ls = xcalloc(1, sizeof(*ls));
+		ls->base = (struct source){.next = lines_next, .free = lines_free, .replay = true};
+		ls->rp = rp;
+		ls->since = since_ms;
+		ls->until = until_ms;
+		return &ls->base;
+	}
+	struct hist_reader *hr = hist_open(paths, n, since_ms, until_ms, cause);
+	if (!hr)
+		return NULL;
+	struct hist_source *hs = xcalloc(1, sizeof(*hs));
+	hs->base = (struct source){.next = hist_src_next, .free = hist_src_free, .replay = true};
+	hs->hr = hr;
+	return &hs->base;
+}
+
+struct hist_reader *source_hist_reader(struct source *src)
+{
+	return src && src->next == hist_src_next ? ((struct hist_source *)src)->hr : NULL;
+}
+
 void source_free(struct source *src)
 {
 	if (src)
@@ -110,6 +186,17 @@ int pipeline_step(struct pipeline *p, enum col_id sort, bool desc, char **cause)
 		return r;
 	if (p->rec && record(p, next, cause))
 		return -1;
+	if (p->hw) {
+		/* a history that cannot be written is a notice, not the end */
+		char *why = NULL;
+		if (hist_writer_add(p->hw, next, &why) && why) {
+			char *both = next->notice ? xasprintf("%s; %s", next->notice, why) : why;
+			if (both != why)
+				free(why);
+			free(next->notice);
+			next->notice = both;
+		}
+	}
 	const struct sample *prev = p->src->prev ? p->src->prev(p->src)
 			       : p->have_frame ? p->cur : NULL;
 	frame_free(&p->f);
@@ -138,6 +225,45 @@ void pipeline_add_output(struct pipeline *p, struct output *o)
 {
 	o->next = p->outputs;
 	p->outputs = o;
+}
+
+int pipeline_where(struct pipeline *p, size_t *pos, size_t *count)
+{
+	struct hist_reader *hr = source_hist_reader(p->src);
+	if (!hr)
+		return 0;
+	size_t t = hist_tell(hr);
+	*pos = t ? t - 1 : 0;
+	*count = hist_count(hr);
+	return 1;
+}
+
+int pipeline_seek(struct pipeline *p, size_t pos, enum col_id sort, bool desc, char **cause)
+{
+	struct hist_reader *hr = source_hist_reader(p->src);
+	*cause = NULL;
+	if (!hr)
+		return 0;
+	size_t n = hist_count(hr);
+	if (pos >= n)
+		pos = n ? n - 1 : 0;
+	size_t from = pos > HIST_N ? pos - HIST_N : 0;
+	/* replay from a little before: rates and sparklines as they were */
+	history_free(&p->hist);
+	memset(&p->hist, 0, sizeof(p->hist));
+	p->have_frame = false;
+	hist_seek(hr, from);
+	struct hist_writer *hw = p->hw;
+	p->hw = NULL;   /* what is replayed is not recorded again */
+	int r = 0;
+	while (hist_tell(hr) <= pos) {
+		int k = pipeline_step(p, sort, desc, cause);
+		if (k <= 0)
+			break;
+		r = 1;
+	}
+	p->hw = hw;
+	return r;
 }
 
 void pipeline_sort(struct pipeline *p, enum col_id sort, bool desc)

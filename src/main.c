@@ -20,6 +20,7 @@
 #include "model.h"
 #include "record.h"
 #include "render.h"
+#include "report.h"
 #include "runtime.h"
 #include "screen.h"
 #include "settings.h"
@@ -36,11 +37,19 @@ struct opts {
 	struct collect_opts co;
 	int sort_set, delay_set, cols_set;
 	int ascii, no_color;
+	int headless;               /* --record DIR alone: no output but notices */
 	const char *snapshot_dir;
 	int batch_set;              /* -b or --json given */
 	int exporting;              /* --serve, --textfile or --influx */
 	const char *serve, *web_config, *textfile, *influx, *influx_token;
 	const char *remote, *prometheus, *remote_auth;
+	const char *replays[64];    /* --replay PATH (and PATHs after it) */
+	size_t nreplays;
+	int64_t since_ms, until_ms; /* --since, --until; INT64_MIN/MAX: open */
+	unsigned keep_days;
+	uint64_t keep_bytes;
+	int keep_set;
+	int screen;                 /* --screen: the screen beside --record DIR */
 };
 
 static int fail_usage(const char *what, const char *arg)
@@ -62,7 +71,46 @@ static int o_remote(struct opts *o, const char *a) { o->remote = a; return 0; }
 static int o_prometheus(struct opts *o, const char *a) { o->prometheus = a; return 0; }
 static int o_remote_auth(struct opts *o, const char *a) { o->remote_auth = a; return 0; }
 static int o_record(struct opts *o, const char *a) { o->record = a; return 0; }
-static int o_replay(struct opts *o, const char *a) { o->replay = a; return 0; }
+static int o_replay(struct opts *o, const char *a)
+{
+	if (o->nreplays == ARRAY_SIZE(o->replays))
+		return fail_usage("too many replay paths at", a);
+	if (!o->replay)
+		o->replay = a;
+	o->replays[o->nreplays++] = a;
+	return 0;
+}
+
+static int when(const char *a, int64_t *ms)
+{
+	if (parse_when(a, now_real_ms(), ms))
+		return fail_usage("invalid time (-2h, \"2026-11-28 22:00\", 22:00, @EPOCH):", a);
+	return 0;
+}
+
+static int o_since(struct opts *o, const char *a) { return when(a, &o->since_ms); }
+static int o_until(struct opts *o, const char *a) { return when(a, &o->until_ms); }
+static int o_screen(struct opts *o, const char *a) { (void)a; o->screen = 1; return 0; }
+
+static int o_keepdays(struct opts *o, const char *a)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(a, &end, 10);
+	if (errno || *end || v < 0 || v > 100000)
+		return fail_usage("invalid number of days:", a);
+	o->keep_days = (unsigned)v;
+	o->keep_set = 1;
+	return 0;
+}
+
+static int o_keepsize(struct opts *o, const char *a)
+{
+	if (parse_bytes(a, &o->keep_bytes))
+		return fail_usage("invalid size (500M, 2G):", a);
+	o->keep_set = 1;
+	return 0;
+}
 static int o_cgroot(struct opts *o, const char *a) { o->co.cgroup_root = a; return 0; }
 static int o_procroot(struct opts *o, const char *a) { o->co.proc_root = a; return 0; }
 static int o_sysroot(struct opts *o, const char *a) { o->co.sys_root = a; return 0; }
@@ -177,8 +225,21 @@ static const struct opt_def {
 	{"reverse", 'r', NULL, "sort ascending instead of descending", o_reverse},
 	{"columns", 'o', "LIST", "show these columns (comma-separated names), or +LIST: the "
 				 "default ones and these", o_columns},
-	{"record", 0, "FILE", "also append raw samples to FILE (JSON Lines)", o_record},
-	{"replay", 0, "FILE", "read samples from FILE instead of the live host", o_replay},
+	{"record", 0, "FILE|DIR", "also append raw samples to FILE (JSON Lines); to DIR (an "
+				  "existing directory or a path ending in /): the compact history, "
+				  "a file per day, and without -b, -j or --screen nothing else "
+				  "(every 10 s unless -d)", o_record},
+	{"keep-days", 0, "N", "with --record DIR: remove day files beyond the newest N "
+			      "(default 31, 0 keeps all)", o_keepdays},
+	{"keep-size", 0, "SIZE", "with --record DIR: remove the oldest day files while all "
+				 "take more than SIZE (500M, 2G)", o_keepsize},
+	{"screen", 0, NULL, "with --record DIR: show the screen as well", o_screen},
+	{"replay", 0, "PATH", "read samples from PATH instead of the live host: a --record "
+			      "file or history directory or day file (more PATHs may follow)",
+	 o_replay},
+	{"since", 0, "TIME", "replay from TIME (-2h, -1d, \"2026-11-28 22:00\", 22:00, @EPOCH)",
+	 o_since},
+	{"until", 0, "TIME", "replay up to TIME", o_until},
 	{"snapshot-dir", 0, "DIR", "where the s key saves snapshots (default: the current "
 				   "directory if writable, else $HOME)", o_snapdir},
 	{"ascii", 0, NULL, "draw with ASCII only (default in a non-UTF-8 locale)", o_ascii},
@@ -281,8 +342,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		if (rc)
 			return rc;
 	}
+	/* vtax --replay DIR day-file... */
+	while (o->replay && optind < argc && o->nreplays < ARRAY_SIZE(o->replays))
+		o->replays[o->nreplays++] = argv[optind++];
 	if (optind < argc)
 		return fail_usage("unexpected argument", argv[optind]);
+	if (!o->replay && (o->since_ms != INT64_MIN || o->until_ms != INT64_MAX))
+		return fail_usage("--since and --until choose what to replay: add", "--replay PATH");
 	return 0;
 }
 
@@ -395,7 +461,7 @@ static int batch(struct opts *o, struct pipeline *p)
 		if (p->cur->notice)
 			fprintf(stderr, "vtax: %s\n", p->cur->notice);
 		sb_clear(&out);
-		if (!print)
+		if (!print || o->headless)
 			goto next;
 		if (o->json) {
 			render_json(&out, &p->f);
@@ -405,7 +471,7 @@ static int batch(struct opts *o, struct pipeline *p)
 				sb_addc(&out, '\n');
 			render_text(&out, &p->f, &o->ui);
 		}
-		if (write_out(stdout, &out)) {
+		if (!o->headless && write_out(stdout, &out)) {
 			fprintf(stderr, "vtax: cannot write output: %s\n", strerror(errno));
 			rc = 1;
 			break;
@@ -470,10 +536,19 @@ fail:
 	return 2;
 }
 
+/* --record DIR: an existing directory or a path ending in '/'. */
+static bool record_is_dir(const char *path)
+{
+	struct stat st;
+	size_t n = strlen(path);
+	return (n && path[n - 1] == '/') || (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
 static int run(struct opts *o)
 {
 	char *cause = NULL;
 	struct source *src;
+	bool hist_rec = o->record && record_is_dir(o->record);
 	if (o->remote || o->prometheus) {
 		struct remote_opts ro = {.delay_ns = o->delay_ns, .auth_file = o->remote_auth};
 		src = o->remote ? source_remote(o->remote, &ro, &cause)
@@ -481,7 +556,7 @@ static int run(struct opts *o)
 		if (!o->cols_set)
 			o->ui.cols[COL_NODE] = true;
 	} else if (o->replay) {
-		src = source_replay(o->replay, &cause);
+		src = source_history(o->replays, o->nreplays, o->since_ms, o->until_ms, &cause);
 	} else {
 		/* two more files per guest and refresh, shown only in JSON */
 		o->co.guest_pressure = o->json || o->record;
@@ -493,15 +568,36 @@ static int run(struct opts *o)
 		return o->replay || o->remote || o->prometheus ? 2 : 1;
 	}
 	FILE *rec = NULL;
-	int rc = o->record ? open_record(o, &rec) : 0;
+	struct hist_writer *hw = NULL;
+	int rc = o->record && !hist_rec ? open_record(o, &rec) : 0;
+	for (size_t i = 0; hist_rec && !rc && i < o->nreplays; i++) {
+		struct stat rst, pst;
+		if (stat(o->record, &rst) == 0 && stat(o->replays[i], &pst) == 0 &&
+		    rst.st_dev == pst.st_dev && rst.st_ino == pst.st_ino) {
+			fprintf(stderr, "vtax: --record and --replay name the same directory (%s)\n",
+				o->record);
+			rc = 2;
+		}
+	}
+	if (hist_rec && !rc) {
+		struct hist_writer_opts ho = {.dir = o->record, .keep_days = o->keep_set ? o->keep_days : 31,
+					      .keep_bytes = o->keep_bytes};
+		/* tests close chunks faster than every minute */
+		const char *cms = getenv("VTAX_HIST_CHUNK_MS");
+		if (cms && atol(cms) > 0)
+			ho.chunk_ms = atol(cms);
+		hw = hist_writer_new(&ho);
+	}
 	if (!rc) {
 		struct pipeline p;
 		pipeline_init(&p, src, rec, o->record);
+		p.hw = hw;
 		rc = add_outputs(o, &p);
 		if (!rc)
-			rc = o->batch ? batch(o, &p) : interactive(o, &p);
+			rc = o->batch || o->headless ? batch(o, &p) : interactive(o, &p);
 		pipeline_free(&p);
 	}
+	hist_writer_free(hw);
 	if (rec)
 		fclose(rec);
 	source_free(src);
@@ -511,9 +607,16 @@ static int run(struct opts *o)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "report")) {
+		setlocale(LC_ALL, "");
+		setlocale(LC_NUMERIC, "C");
+		return report_main(argc - 1, argv + 1);
+	}
 	struct opts o;
 	memset(&o, 0, sizeof(o));
 	o.delay_ns = 2000000000ull;
+	o.since_ms = INT64_MIN;
+	o.until_ms = INT64_MAX;
 	ui_init(&o.ui);
 	int r = parse_args(argc, argv, &o);
 	if (r)
@@ -529,8 +632,14 @@ int main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	/* numbers in text and JSON always use a decimal point */
 	setlocale(LC_NUMERIC, "C");
+	if (o.record && !o.replay && !o.batch && !o.json && !o.screen && !o.exporting &&
+	    record_is_dir(o.record)) {
+		o.headless = 1;
+		if (!o.delay_set)
+			o.delay_ns = 10000000000ull;
+	}
 	/* --serve runs without a screen; the pushing exporters run beside it */
-	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO) || o.json || o.serve)
+	if (!o.headless && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO) || o.json || o.serve))
 		o.batch = 1;
 	return run(&o);
 }

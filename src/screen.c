@@ -186,6 +186,16 @@ static void resort(struct screen_state *s)
 	keep_visible(s);
 }
 
+/* Where the shown sample is in a history replay, for the header. */
+static void where(struct screen_state *s)
+{
+	size_t pos, n;
+	if (s->u->travel && pipeline_where(s->p, &pos, &n)) {
+		s->u->tpos = pos;
+		s->u->tcount = n;
+	}
+}
+
 /* Take the next sample and recompute the frame. */
 static int advance(struct screen_state *s)
 {
@@ -208,9 +218,27 @@ static int advance(struct screen_state *s)
 	}
 	if (s->p->cur->notice)
 		set_status(s->u, true, "%s", s->p->cur->notice);
+	where(s);
 	resync_selection(s);
 	keep_visible(s);
 	return 1;
+}
+
+/* Show the sample at position pos of the history replay. */
+static void travel_to(struct screen_state *s, size_t pos)
+{
+	char *cause = NULL;
+	pipeline_focus(s->p, s->u->detail ? s->u->sel_key : NULL);
+	if (pipeline_seek(s->p, pos, s->u->sort, s->u->desc, &cause) <= 0) {
+		set_status(s->u, true, "%s", cause ? cause : "no sample there");
+	} else {
+		s->ended = false;
+		s->u->ended = false;
+	}
+	free(cause);
+	where(s);
+	resync_selection(s);
+	keep_visible(s);
 }
 
 static void move_sel(struct screen_state *s, int delta, bool absolute)
@@ -286,6 +314,15 @@ static void input_key(struct screen_state *s, int ch)
 			u->sel_key[0] = '\0';
 			resync_selection(s);
 			u->status[0] = '\0';
+		} else if (u->input == 'b') {
+			/* relative times count from the replayed moment */
+			int64_t ms;
+			struct hist_reader *hr = source_hist_reader(s->p->src);
+			if (!hr || parse_when(u->inbuf, s->p->f.time_ms, &ms))
+				set_status(u, true, "not a time: %s (22:00, -2h, 2026-11-28 22:00, @EPOCH)",
+					   u->inbuf);
+			else
+				travel_to(s, hist_find_time(hr, ms));
 		} else {
 			uint64_t ns;
 			if (parse_seconds(u->inbuf, &ns) || ns < 100000000ull)
@@ -397,6 +434,8 @@ static void k_prompt(struct screen_state *s, int which)
 	u->input = which;
 	if (which == '/')
 		str_copy(u->inbuf, sizeof(u->inbuf), u->filter);
+	else if (which == 'b')
+		u->inbuf[0] = '\0';
 	else
 		snprintf(u->inbuf, sizeof(u->inbuf), "%.3g", (double)u->delay_ns / 1e9);
 }
@@ -419,10 +458,36 @@ static void k_view(struct screen_state *s, int arg)
 	resync_selection(s);
 	set_status(u, false, "showing %s", vmode_name(u->mode));
 }
+static void k_next(struct screen_state *s, int arg)
+{
+	(void)arg;
+	if (!s->ended)
+		advance(s);
+}
+static void k_prev(struct screen_state *s, int arg)
+{
+	(void)arg;
+	size_t from = s->u->tpos;
+	if (from == 0) {
+		set_status(s->u, false, "this is the first sample of the period");
+		return;
+	}
+	/* a damaged chunk leaves positions without a sample: step over them */
+	for (size_t to = from - 1;; to--) {
+		travel_to(s, to);
+		if (s->u->tpos < from || to == 0)
+			break;
+	}
+}
 static void k_freeze(struct screen_state *s, int arg)
 {
 	(void)arg;
 	s->u->frozen = !s->u->frozen;
+	if (s->u->travel) {
+		set_status(s->u, false, s->u->frozen ? "paused: t/T step, b jumps, Space plays"
+						     : "playing at the recorded pace");
+		return;
+	}
 	set_status(s->u, false, s->u->frozen ? "frozen: the view stays as it is; Space resumes"
 					     : "live again");
 }
@@ -450,6 +515,9 @@ static void k_none(struct screen_state *s, int arg) { (void)s; (void)arg; }
 /* In table order: the help screen lists the keys so, and the footer's
  * key bar shows those with a bar_key so. The sort keys T, P and M, help,
  * save and quit never leave the bar. */
+/* .when is KEY_ANY unless an entry names it */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const struct key_def key_table[] = {
 	{"Up k", "Up/Down j/k", "move the selection", .run = k_move, .arg = -1},
 	{"Down j", .run = k_move, .arg = 1},
@@ -466,12 +534,20 @@ const struct key_def key_table[] = {
 	{"<", "< >", "previous / next sort column", "<>", "Sort", 4, k_sort_step, -1},
 	{">", .run = k_sort_step, .arg = 1},
 	{"F6", "F6", "choose columns", .run = k_picker},
-	{"T", "T", "sort by CPU tax (the default)", "T", "Tax", 0, k_sort, COL_TAX},
+	{"T", "T", "sort by CPU tax (the default)", "T", "Tax", 0, k_sort, COL_TAX, KEY_NOT_TRAVEL},
+	{"t", "t", "history replay: the next sample", "t", "Next", 0, k_next, 0, KEY_TRAVEL},
+	{"T", "T", "history replay: the previous sample (sort by tax with < > or F6)", "T", "Prev",
+	 0, k_prev, 0, KEY_TRAVEL},
+	{"b", "b", "history replay: jump to a time (22:00, -2h from the shown moment, "
+	 "2026-11-28 22:00)", "b", "Jump", 0, k_prompt, 'b', KEY_TRAVEL},
 	{"P", "P", "sort by CPU", "P", "CPU", 0, k_sort, COL_CPU},
 	{"M", "M", "sort by host memory", "M", "Mem", 0, k_sort, COL_MEM},
 	{"I", "I", "invert the sort order", "I", "Invert", 2, k_invert, 0},
 	{"d", "d", "set the refresh delay", "d", "Delay", 3, k_prompt, 'd'},
-	{"Space", "Space", "freeze / unfreeze the view", "Spc", "Freeze", 1, k_freeze, 0},
+	{"Space", "Space", "freeze / unfreeze the view", "Spc", "Freeze", 1, k_freeze, 0,
+	 KEY_NOT_TRAVEL},
+	{"Space", "Space", "history replay: pause / play at the recorded pace", "Spc", "Play", 1,
+	 k_freeze, 0, KEY_TRAVEL},
 	{"s", "s", "save a snapshot (.txt and .json)", "s", "Save", 0, k_save, 0},
 	{"W", "W", "write settings (vtaxrc)", .run = k_write},
 	{"q F10", "q F10 Ctrl-C", "quit", "q", "Quit", 0, k_quit, 0},
@@ -479,6 +555,7 @@ const struct key_def key_table[] = {
 	 .run = k_mouse},
 	{"Resize", .run = k_none},
 };
+#pragma GCC diagnostic pop
 const size_t key_table_n = ARRAY_SIZE(key_table);
 
 /* What the terminal sends for a key name; a one-character name is that
@@ -503,10 +580,12 @@ static int key_code(const char *name, size_t len)
 	return -1;
 }
 
-static const struct key_def *key_find(int ch)
+static const struct key_def *key_find(int ch, bool travel)
 {
 	for (size_t i = 0; i < key_table_n; i++) {
 		const char *p = key_table[i].bind;
+		if (!key_active(&key_table[i], travel))
+			continue;
 		while (*p) {
 			size_t len = strcspn(p, " ");
 			if (key_code(p, len) == ch)
@@ -545,7 +624,7 @@ static void key(struct screen_state *s, int ch)
 		help_key(u, ch);
 	} else {
 		u->status[0] = '\0';
-		const struct key_def *k = key_find(ch);
+		const struct key_def *k = key_find(ch, u->travel);
 		if (k)
 			k->run(s, k->arg);
 	}
@@ -620,6 +699,8 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct pipeline *p)
 	else if (p->cur->notice)
 		set_status(u, true, "%s", p->cur->notice);
 
+	u->travel = source_hist_reader(p->src) != NULL;
+	where(&s);
 	uint64_t deadline = now_mono_ns() + u->delay_ns;
 	while (!s.quit && !got_signal) {
 		view_build(&s.vs, &p->f, u, &p->hist, COLS, LINES);
@@ -634,8 +715,14 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct pipeline *p)
 			break; /* the terminal went away without a SIGHUP reaching us */
 		if (ch == ERR) {
 			if (!u->frozen && !s.ended && now_mono_ns() >= deadline) {
+				int64_t before = p->f.time_ms;
 				advance(&s);
 				deadline += u->delay_ns;
+				if (u->travel && p->f.time_ms > before) {
+					/* play at the recorded pace (at most a minute a step) */
+					int64_t gap = p->f.time_ms - before;
+					deadline = now_mono_ns() + (uint64_t)(gap < 60000 ? gap : 60000) * 1000000u;
+				}
 				if (deadline < now_mono_ns())
 					deadline = now_mono_ns() + u->delay_ns;
 			}

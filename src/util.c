@@ -364,3 +364,91 @@ int unix_connect(const char *path, uint64_t deadline)
 	}
 	return fd;
 }
+
+/* "-2h", "-30m", "-1d", "-90s", "now", "@EPOCH", "YYYY-MM-DD[ T]HH:MM[:SS]",
+ * "YYYY-MM-DD" (midnight) or "HH:MM[:SS]" (today), local time. */
+int parse_when(const char *s, int64_t now_ms, int64_t *ms)
+{
+	char *end;
+	if (!strcmp(s, "now")) {
+		*ms = now_ms;
+		return 0;
+	}
+	if (*s == '-' || *s == '+') {
+		errno = 0;
+		double v = strtod(s + 1, &end);
+		static const struct { char u; double s; } units[] = {
+			{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 604800},
+		};
+		double mult = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+			if (*end == units[i].u && !end[1])
+				mult = units[i].s;
+		if (errno || end == s + 1 || !mult || !(v >= 0) || v > 1e7)
+			return -EINVAL;
+		int64_t d = (int64_t)(v * mult * 1000);
+		*ms = *s == '-' ? now_ms - d : now_ms + d;
+		return 0;
+	}
+	if (*s == '@') {
+		errno = 0;
+		long long v = strtoll(s + 1, &end, 10);
+		if (errno || *end || end == s + 1)
+			return -EINVAL;
+		*ms = (int64_t)v * 1000;
+		return 0;
+	}
+	time_t now = (time_t)(now_ms / 1000);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	int Y, M, D, h = 0, m = 0, sec = 0, n = 0;
+	if (sscanf(s, "%4d-%2d-%2d%n", &Y, &M, &D, &n) == 3 && (!s[n] || s[n] == ' ' || s[n] == 'T')) {
+		const char *t = s[n] ? s + n + 1 : "";
+		int k = 0;
+		if (*t && !(sscanf(t, "%2d:%2d%n", &h, &m, &k) == 2 &&
+			    (!t[k] || (sscanf(t + k, ":%2d%n", &sec, &n) == 1 && !t[k + n]))))
+			return -EINVAL;
+		tm.tm_year = Y - 1900;
+		tm.tm_mon = M - 1;
+		tm.tm_mday = D;
+	} else {
+		int k = 0;
+		if (sscanf(s, "%2d:%2d%n", &h, &m, &n) != 2)
+			return -EINVAL;
+		if (s[n] && (sscanf(s + n, ":%2d%n", &sec, &k) != 1 || s[n + k]))
+			return -EINVAL;
+	}
+	if (h > 23 || m > 59 || sec > 60)
+		return -EINVAL;
+	tm.tm_hour = h;
+	tm.tm_min = m;
+	tm.tm_sec = sec;
+	tm.tm_isdst = -1;
+	time_t t = mktime(&tm);
+	if (t == (time_t)-1)
+		return -EINVAL;
+	*ms = (int64_t)t * 1000;
+	return 0;
+}
+
+/* "500M", "2G", "1.5T", "4096" (bytes; K, M, G, T are powers of 1024). */
+int parse_bytes(const char *s, uint64_t *bytes)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	double mult = 1;
+	switch (*end) {
+	case 'k': case 'K': mult = 1024.0; end++; break;
+	case 'm': case 'M': mult = 1048576.0; end++; break;
+	case 'g': case 'G': mult = 1073741824.0; end++; break;
+	case 't': case 'T': mult = 1099511627776.0; end++; break;
+	default: break;
+	}
+	if (*end == 'B' || *end == 'i')
+		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
+	if (errno || end == s || *end || !(v > 0) || v * mult > 1e18)
+		return -EINVAL;
+	*bytes = (uint64_t)(v * mult);
+	return 0;
+}

@@ -75,7 +75,17 @@ static void title_line(struct vscreen *vs, const struct frame *f, const struct u
 	unsigned long up = ups > 0 ? (unsigned long)ups : 0;
 	lb_field(&b, VA_NORMAL, " - up %lud %lu:%02lu", up / 86400, up / 3600 % 24, up / 60 % 60);
 	lb_field(&b, VA_NORMAL, " - load %.2f %.2f %.2f", h->load[0], h->load[1], h->load[2]);
-	if (u->frozen)
+	if (u->travel && u->tcount) {
+		/* the replayed day and where it is in the history */
+		char day[32], mark[16];
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		size_t at = u->tcount > 1 ? u->tpos * 9 / (u->tcount - 1) : 9;
+		for (size_t i = 0; i < 10; i++)
+			mark[i] = i == at ? '|' : '-';
+		mark[10] = '\0';
+		lb_field(&b, VA_WARN, "  [%s [%s] %zu/%zu%s]", day, mark, u->tpos + 1, u->tcount,
+			 u->frozen ? " paused" : "");
+	} else if (u->frozen)
 		lb_put(&b, "  [FROZEN]", VA_WARN);
 	if (u->ended)
 		lb_put(&b, "  [ENDED]", VA_WARN);

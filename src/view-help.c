@@ -20,7 +20,7 @@ void help(struct vscreen *vs, const struct ui *u, int width, int height)
 	struct vscreen all = {0};
 	for (size_t i = 0; i < key_table_n; i++) {
 		const struct key_def *k = &key_table[i];
-		if (!k->shown)
+		if (!k->shown || !key_active(k, u->travel))
 			continue;
 		char l[512];
 		snprintf(l, sizeof(l), "%-16s %s", k->shown, k->help);
@@ -92,7 +92,9 @@ void footer(struct vscreen *vs, const struct ui *u, int width)
 	if (u->input) {
 		char in[80];
 		sanitize(in, sizeof(in), u->inbuf);
-		lb_put(&b, u->input == '/' ? "Filter: " : "Delay (seconds): ", VA_FKEY);
+		lb_put(&b, u->input == '/' ? "Filter: " : u->input == 'b' ?
+			   "Jump to (22:00, -2h from here, 2026-11-28 22:00): " : "Delay (seconds): ",
+			   VA_FKEY);
 		lb_put(&b, in, VA_NORMAL);
 		lb_put(&b, "_", VA_FKEY);
 		lb_put(&b, "   Enter keep, Esc clear", VA_DIM);
@@ -105,18 +107,20 @@ void footer(struct vscreen *vs, const struct ui *u, int width)
 		 * 0 always stay; the last cell stays free */
 		int total = 0, gone = 0;
 		for (size_t i = 0; i < key_table_n; i++)
-			if (key_table[i].bar_key)
+			if (key_table[i].bar_key && key_active(&key_table[i], u->travel))
 				total += (int)(strlen(key_table[i].bar_key) + strlen(key_table[i].bar_label)) + 1;
 		while (total > width && gone < 10) {
 			gone++;
 			for (size_t i = 0; i < key_table_n; i++)
-				if (key_table[i].bar_key && key_table[i].bar_drop == gone)
+				if (key_table[i].bar_key && key_table[i].bar_drop == gone &&
+				    key_active(&key_table[i], u->travel))
 					total -= (int)(strlen(key_table[i].bar_key) +
 						       strlen(key_table[i].bar_label)) + 1;
 		}
 		for (size_t i = 0; i < key_table_n; i++) {
 			const struct key_def *k = &key_table[i];
-			if (!k->bar_key || (k->bar_drop && k->bar_drop <= gone))
+			if (!k->bar_key || (k->bar_drop && k->bar_drop <= gone) ||
+			    !key_active(k, u->travel))
 				continue;
 			lb_put(&b, k->bar_key, VA_FKEY);
 			lb_put(&b, k->bar_label, VA_FTEXT);

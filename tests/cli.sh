@@ -24,7 +24,7 @@ check "malformed replay file exits 2 with line number" sh -c "[ $rc -eq 2 ] && g
 "$VTAX" -b --replay "$tmp/empty.jsonl" >/dev/null 2>"$tmp/err"; rc=$?
 check "empty replay file exits 2 with one line" sh -c "[ $rc -eq 2 ] && grep -q 'no samples' '$tmp/err' && [ \$(wc -l <'$tmp/err') -eq 1 ]"
 "$VTAX" -b --replay "$tmp" >/dev/null 2>"$tmp/err"; rc=$?
-check "a directory as replay file exits 2" sh -c "[ $rc -eq 2 ] && grep -q 'Is a directory' '$tmp/err'"
+check "a directory without history exits 2" sh -c "[ $rc -eq 2 ] && grep -q 'no history files' '$tmp/err'"
 cp "$SRCDIR/tests/fixtures/proxmox-node.jsonl" "$tmp/same.jsonl"
 timeout 10 "$VTAX" --json --replay "$tmp/same.jsonl" --record "$tmp/same.jsonl" >/dev/null 2>"$tmp/err"; rc=$?
 check "--record onto the --replay file is refused (exit 2), the file untouched" sh -c "[ $rc -eq 2 ] && cmp -s '$SRCDIR/tests/fixtures/proxmox-node.jsonl' '$tmp/same.jsonl'"
@@ -59,4 +59,24 @@ check "unknown record version: one clear error, exit 2" sh -c "[ $rc -eq 2 ] && 
 awk '/^    vtax [0-9.]* - pve1 /{n=8} n-- > 0' "$SRCDIR/README" | sed 's/^    //' >"$tmp/readme.txt"
 "$VTAX" -b --replay "$SRCDIR/tests/fixtures/proxmox-node.jsonl" | tail -8 >"$tmp/frame.txt"
 check "README sample frame matches the replayed fixture" cmp "$tmp/readme.txt" "$tmp/frame.txt"
+
+# the history: a headless recorder prints nothing, replay and report read it
+"$VTAX" --record "$tmp/hist/" -d 0.1 -n 3 >"$tmp/out" 2>/dev/null
+check "a headless recorder prints nothing on stdout" [ ! -s "$tmp/out" ]
+check "its history replays into 3 frames" sh -c "[ \$('$VTAX' --replay '$tmp/hist' -j | wc -l) -eq 3 ]"
+check "report reads it" sh -c "'$VTAX' report '$tmp/hist' | grep -q '^vtax report: '"
+fx="$SRCDIR/tests/fixtures/proxmox-node.jsonl"
+"$VTAX" --replay "$fx" --record "$tmp/conv/" -b >/dev/null
+"$VTAX" --replay "$tmp/conv" -j >"$tmp/a.json"; "$VTAX" --replay "$fx" -j >"$tmp/b.json"
+check "a JSON Lines record converted to a history replays the same" cmp -s "$tmp/a.json" "$tmp/b.json"
+"$VTAX" --replay "$tmp/hist" --record "$tmp/hist/" -b >/dev/null 2>&1; rc=$?
+check "--record into the replayed history is refused (exit 2)" [ $rc -eq 2 ]
+"$VTAX" report >/dev/null 2>&1; rc=$?
+check "report without a path exits 2" [ $rc -eq 2 ]
+"$VTAX" report --since yesterday "$tmp/hist" >/dev/null 2>&1; rc=$?
+check "report with a bad time exits 2" [ $rc -eq 2 ]
+"$VTAX" -b --since -1h >/dev/null 2>&1; rc=$?
+check "--since without --replay exits 2" [ $rc -eq 2 ]
+"$VTAX" --replay "$fx" --until @0 -b >/dev/null 2>&1; rc=$?
+check "an empty period is exit 0, nothing shown" [ $rc -eq 0 ]
 finish

@@ -63,4 +63,21 @@ import sys
 b = open('$snap', 'rb').read()
 b.decode('utf-8')
 sys.exit(1 if [c for c in b if (c < 0x20 and c != 10) or c == 0x7f] else 0)"
+
+# the same guests through the history and vtax report: text without
+# control characters, valid JSON, CSV and SVG (XML)
+"$VTAX" -b -n 2 -d 0.2 --cgroup-root "$root" --pve-dir "$tmp/pve" --record "$tmp/hist/" >/dev/null
+"$VTAX" report --plot "$tmp/r.svg" "$tmp/hist" >"$tmp/r.txt" 2>/dev/null
+check "report text holds no control character" python3 -c "
+import sys
+b = open('$tmp/r.txt', 'rb').read()
+b.decode('utf-8')
+sys.exit(1 if [c for c in b if (c < 0x20 and c != 10) or c == 0x7f] else 0)"
+check "report's chart is well-formed XML" python3 -c "import xml.dom.minidom as m; m.parse('$tmp/r.svg')"
+check "report --json is valid JSON" sh -c "'$VTAX' report --json '$tmp/hist' | python3 -m json.tool >/dev/null"
+check "report --csv parses, one row per guest" python3 -c "
+import csv, io, subprocess, sys
+out = subprocess.run(['$VTAX', 'report', '--csv', '$tmp/hist'], capture_output=True).stdout
+rows = list(csv.DictReader(io.StringIO(out.decode('utf-8', 'replace'))))
+sys.exit(0 if rows and all(r['runtime'] for r in rows) else 1)"
 finish

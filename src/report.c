@@ -1,0 +1,694 @@
+/* vtax report: each guest's tax over a recorded period (mean, 95th
+ * percentile, maximum, CPU-hours and GiB-hours) and the share of the
+ * host that was tax, as text, JSON or CSV, with a stacked area chart in
+ * plain SVG. The numbers come from the model's frames, as live. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "driver.h"
+#include "report.h"
+
+struct series {
+	double *cpu;               /* % of one CPU, NAN: no value */
+	double *mem;               /* bytes, NAN: no value */
+};
+
+struct rguest {
+	char key[200];
+	char name[256];
+	char id[200];
+	enum runtime runtime;
+	double *cpu, *mem;         /* the values seen, for percentiles */
+	size_t ncpu, nmem, capc, capm;
+	double cpu_s;              /* CPU-seconds of tax */
+	double mem_bs;             /* byte-seconds of tax */
+	double *tc, *tm;           /* per frame, for the chart (NAN: absent) */
+};
+
+struct report {
+	struct rguest *g;
+	size_t ng, capg;
+	int64_t *t;                /* frame times, ms */
+	size_t nt, capt;
+	int64_t first_ms, last_ms;
+	double host_cpu_s;         /* CPU-seconds the host had (ncpus x time) */
+	double tax_cpu_s;          /* of them, tax */
+	double host_mem_bs;        /* byte-seconds of RAM */
+	double tax_mem_bs;
+	double seconds;
+	size_t frames;
+	char hostname[256];
+	size_t *slot;              /* hash of keys: index + 1 into g, 0 empty */
+	size_t nslot;
+};
+
+static size_t key_hash(const char *k)
+{
+	size_t h = 5381;
+	for (; *k; k++)
+		h = h * 33 + (unsigned char)*k;
+	return h;
+}
+
+static void rehash(struct report *r)
+{
+	free(r->slot);
+	r->nslot = r->nslot ? r->nslot * 2 : 64;
+	r->slot = xcalloc(r->nslot, sizeof(*r->slot));
+	for (size_t i = 0; i < r->ng; i++) {
+		size_t h = key_hash(r->g[i].key) & (r->nslot - 1);
+		while (r->slot[h])
+			h = (h + 1) & (r->nslot - 1);
+		r->slot[h] = i + 1;
+	}
+}
+
+static struct rguest *guest_of(struct report *r, const struct guest_view *v)
+{
+	char key[200];
+	guest_sample_key(v->g, key, sizeof(key));
+	if (2 * (r->ng + 1) > r->nslot)
+		rehash(r);
+	size_t h = key_hash(key) & (r->nslot - 1);
+	for (; r->slot[h]; h = (h + 1) & (r->nslot - 1))
+		if (!strcmp(r->g[r->slot[h] - 1].key, key))
+			return &r->g[r->slot[h] - 1];
+	r->g = xgrow(r->g, r->ng, &r->capg, sizeof(*r->g), 16);
+	struct rguest *g = &r->g[r->ng++];
+	r->slot[h] = r->ng;
+	memset(g, 0, sizeof(*g));
+	str_copy(g->key, sizeof(g->key), key);
+	str_copy(g->id, sizeof(g->id), v->g->id ? v->g->id : "?");
+	g->runtime = v->g->runtime;
+	return g;
+}
+
+static void push(double **a, size_t *n, size_t *cap, double v)
+{
+	*a = xgrow(*a, *n, cap, sizeof(**a), 64);
+	(*a)[(*n)++] = v;
+}
+
+static void add_frame(struct report *r, const struct frame *f)
+{
+	double dt = f->interval_s;
+	if (!f->has_rates || !isfinite(dt) || dt <= 0)
+		return;
+	size_t old_cap = r->capt;
+	r->t = xgrow(r->t, r->nt, &r->capt, sizeof(*r->t), 256);
+	if (r->capt != old_cap) {
+		for (size_t i = 0; i < r->ng; i++) {
+			r->g[i].tc = xrealloc(r->g[i].tc, r->capt * sizeof(double));
+			r->g[i].tm = xrealloc(r->g[i].tm, r->capt * sizeof(double));
+		}
+	}
+	size_t fi = r->nt++;
+	r->t[fi] = f->time_ms;
+	for (size_t i = 0; i < r->ng; i++)
+		r->g[i].tc[fi] = r->g[i].tm[fi] = VT_NAN;
+	if (!r->frames)
+		r->first_ms = f->time_ms - (int64_t)(dt * 1000);
+	r->last_ms = f->time_ms;
+	r->frames++;
+	r->seconds += dt;
+	sanitize(r->hostname, sizeof(r->hostname), f->cur->host.hostname);
+	r->host_cpu_s += f->host.ncpus * dt;
+	if (isfinite(f->host.tax_cpu))
+		r->tax_cpu_s += f->host.tax_cpu / 100 * dt;
+	if (f->host.mem_total != VT_UNKNOWN)
+		r->host_mem_bs += (double)f->host.mem_total * dt;
+	if (f->host.guests_tax != VT_UNKNOWN)
+		r->tax_mem_bs += (double)f->host.guests_tax * dt;
+	for (size_t k = 0; k < f->n; k++) {
+		const struct guest_view *v = &f->guests[k];
+		size_t before = r->ng;
+		struct rguest *g = guest_of(r, v);
+		if (r->ng != before) {
+			g->tc = xmalloc(r->capt * sizeof(double));
+			g->tm = xmalloc(r->capt * sizeof(double));
+			for (size_t i = 0; i <= fi; i++)
+				g->tc[i] = g->tm[i] = VT_NAN;
+		}
+		sanitize(g->name, sizeof(g->name), v->g->name ? v->g->name : g->id);
+		if (v->has_rates && isfinite(v->cpu_tax)) {
+			push(&g->cpu, &g->ncpu, &g->capc, v->cpu_tax);
+			g->cpu_s += v->cpu_tax / 100 * dt;
+			g->tc[fi] = v->cpu_tax;
+		}
+		if (v->mem_tax != VT_UNKNOWN) {
+			push(&g->mem, &g->nmem, &g->capm, (double)v->mem_tax);
+			g->mem_bs += (double)v->mem_tax * dt;
+			g->tm[fi] = (double)v->mem_tax;
+		}
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+struct stat3 {
+	double mean, p95, max;
+};
+
+/* Mean, 95th percentile (nearest rank) and maximum; NAN without values. */
+static struct stat3 stat3_of(double *v, size_t n)
+{
+	struct stat3 s = {VT_NAN, VT_NAN, VT_NAN};
+	if (!n)
+		return s;
+	qsort(v, n, sizeof(*v), cmp_double);
+	double sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += v[i];
+	s.mean = sum / (double)n;
+	size_t rank = (size_t)ceil(0.95 * (double)n);
+	s.p95 = v[rank ? rank - 1 : 0];
+	s.max = v[n - 1];
+	return s;
+}
+
+/* Top guests first: most CPU-hours of tax, then GiB-hours, then key. */
+static int cmp_guest(const void *a, const void *b)
+{
+	const struct rguest *x = a, *y = b;
+	if (x->cpu_s != y->cpu_s)
+		return x->cpu_s > y->cpu_s ? -1 : 1;
+	if (x->mem_bs != y->mem_bs)
+		return x->mem_bs > y->mem_bs ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+/* fmt is one of this file's literals */
+static void rep_time(char *buf, size_t sz, int64_t ms, const char *fmt)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, sz, fmt, &tm);
+}
+#pragma GCC diagnostic pop
+
+static void rep_bytes(char *buf, size_t sz, double b)
+{
+	static const char units[] = "BKMGTP";
+	int u = 0;
+	if (!isfinite(b)) {
+		snprintf(buf, sz, "-");
+		return;
+	}
+	while (b >= 1024 && u < 5) {
+		b /= 1024;
+		u++;
+	}
+	if (!u)
+		snprintf(buf, sz, "%.0fB", b);
+	else
+		snprintf(buf, sz, "%.*f%c", b < 10 ? 2 : b < 100 ? 1 : 0, b, units[u]);
+}
+
+static void rep_pct(char *buf, size_t sz, double v)
+{
+	if (isfinite(v))
+		snprintf(buf, sz, "%.1f", v);
+	else
+		snprintf(buf, sz, "-");
+}
+
+#define GIB 1073741824.0
+
+static void jnum(struct sb *o, const char *k, double v, bool comma)
+{
+	if (isfinite(v))
+		sb_printf(o, "\"%s\":%.15g%s", k, v, comma ? "," : "");
+	else
+		sb_printf(o, "\"%s\":null%s", k, comma ? "," : "");
+}
+
+static void jstr(struct sb *o, const char *s)
+{
+	sb_addc(o, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			sb_printf(o, "\\%c", *p);
+		else if (*p < 0x20)
+			sb_printf(o, "\\u%04x", *p);
+		else
+			sb_addc(o, (char)*p);
+	}
+	sb_addc(o, '"');
+}
+
+static void csv_str(struct sb *o, const char *s)
+{
+	sb_addc(o, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			sb_addc(o, '"');
+		sb_addc(o, *s);
+	}
+	sb_addc(o, '"');
+}
+
+enum rformat { RF_TEXT, RF_JSON, RF_CSV };
+
+static void render(struct report *r, enum rformat fmt, struct sb *o)
+{
+	double cpu_share = r->host_cpu_s > 0 ? 100 * r->tax_cpu_s / r->host_cpu_s : VT_NAN;
+	double mem_share = r->host_mem_bs > 0 ? 100 * r->tax_mem_bs / r->host_mem_bs : VT_NAN;
+	char from[64], to[64];
+	rep_time(from, sizeof(from), r->first_ms, "%Y-%m-%d %H:%M:%S");
+	rep_time(to, sizeof(to), r->last_ms, "%Y-%m-%d %H:%M:%S");
+	if (fmt == RF_JSON) {
+		sb_adds(o, "{\"host\":");
+		jstr(o, r->hostname);
+		sb_printf(o, ",\"from_ms\":%lld,\"to_ms\":%lld,\"seconds\":%.3f,\"frames\":%zu,",
+			  (long long)r->first_ms, (long long)r->last_ms, r->seconds, r->frames);
+		sb_adds(o, "\"tax\":{");
+		jnum(o, "cpu_hours", r->tax_cpu_s / 3600, true);
+		jnum(o, "cpu_share_pct", cpu_share, true);
+		jnum(o, "gib_hours", r->tax_mem_bs / GIB / 3600, true);
+		jnum(o, "ram_share_pct", mem_share, false);
+		sb_adds(o, "},\"guests\":[");
+	} else if (fmt == RF_CSV) {
+		sb_adds(o, "runtime,id,name,samples,cpu_tax_mean_pct,cpu_tax_p95_pct,cpu_tax_max_pct,"
+			   "cpu_hours,mem_tax_mean_bytes,mem_tax_p95_bytes,mem_tax_max_bytes,gib_hours\n");
+	} else {
+		char dur[64], mt[32], mm[32], cs[16], ms[16];
+		long secs = (long)llround(r->seconds);
+		snprintf(dur, sizeof(dur), "%ldd %ldh %02ldm", secs / 86400, secs % 86400 / 3600,
+			 secs % 3600 / 60);
+		rep_bytes(mt, sizeof(mt), r->seconds > 0 ? r->tax_mem_bs / r->seconds : VT_NAN);
+		rep_bytes(mm, sizeof(mm), r->host_mem_bs > 0 ? r->host_mem_bs / r->seconds : VT_NAN);
+		rep_pct(cs, sizeof(cs), cpu_share);
+		rep_pct(ms, sizeof(ms), mem_share);
+		sb_printf(o, "vtax report: %s, %s to %s (%s, %zu frames)\n", r->hostname, from, to,
+			  dur + (dur[0] == '0' ? 3 : 0), r->frames);
+		sb_printf(o, "Tax share of the host: CPU %s%% (%.2f CPU-hours of %.2f), "
+			     "RAM %s%% (mean %s of %s, %.2f GiB-hours)\n\n",
+			  cs, r->tax_cpu_s / 3600, r->host_cpu_s / 3600, ms, mt, mm,
+			  r->tax_mem_bs / GIB / 3600);
+		sb_printf(o, "%-28s %-27s %s\n", "", "---- CPU tax, % of one CPU", "----- memory tax, bytes ----");
+		sb_printf(o, "%-20s %-7s %6s %5s %5s %8s %6s %6s %6s %8s\n", "NAME", "RUNTIME", "MEAN",
+			  "P95", "MAX", "CPU-h", "MEAN", "P95", "MAX", "GiB-h");
+	}
+	for (size_t i = 0; i < r->ng; i++) {
+		struct rguest *g = &r->g[i];
+		struct stat3 c = stat3_of(g->cpu, g->ncpu), m = stat3_of(g->mem, g->nmem);
+		size_t samples = g->ncpu > g->nmem ? g->ncpu : g->nmem;
+		if (fmt == RF_JSON) {
+			sb_adds(o, i ? ",{" : "{");
+			sb_adds(o, "\"runtime\":");
+			jstr(o, runtime_name(g->runtime));
+			sb_adds(o, ",\"id\":");
+			jstr(o, g->id);
+			sb_adds(o, ",\"name\":");
+			jstr(o, g->name);
+			sb_printf(o, ",\"samples\":%zu,\"cpu_tax\":{", samples);
+			jnum(o, "mean", c.mean, true);
+			jnum(o, "p95", c.p95, true);
+			jnum(o, "max", c.max, false);
+			sb_adds(o, "},");
+			jnum(o, "cpu_hours", g->cpu_s / 3600, true);
+			sb_adds(o, "\"mem_tax\":{");
+			jnum(o, "mean", m.mean, true);
+			jnum(o, "p95", m.p95, true);
+			jnum(o, "max", m.max, false);
+			sb_adds(o, "},");
+			jnum(o, "gib_hours", g->mem_bs / GIB / 3600, false);
+			sb_adds(o, "}");
+		} else if (fmt == RF_CSV) {
+			csv_str(o, runtime_name(g->runtime));
+			sb_addc(o, ',');
+			csv_str(o, g->id);
+			sb_addc(o, ',');
+			csv_str(o, g->name);
+			sb_printf(o, ",%zu", samples);
+			double vals[] = {c.mean, c.p95, c.max, g->cpu_s / 3600, m.mean, m.p95, m.max,
+					 g->mem_bs / GIB / 3600};
+			for (size_t k = 0; k < ARRAY_SIZE(vals); k++)
+				if (isfinite(vals[k]))
+					sb_printf(o, ",%.15g", vals[k]);
+				else
+					sb_adds(o, ",");
+			sb_addc(o, '\n');
+		} else {
+			char a[16], b[16], d[16], e[16], f[16], h[16];
+			rep_pct(a, sizeof(a), c.mean);
+			rep_pct(b, sizeof(b), c.p95);
+			rep_pct(d, sizeof(d), c.max);
+			rep_bytes(e, sizeof(e), m.mean);
+			rep_bytes(f, sizeof(f), m.p95);
+			rep_bytes(h, sizeof(h), m.max);
+			sb_printf(o, "%-20.20s %-7s %6s %5s %5s %8.3f %6s %6s %6s %8.3f\n", g->name,
+				  runtimes[g->runtime].short_name, a, b, d, g->cpu_s / 3600, e, f, h,
+				  g->mem_bs / GIB / 3600);
+		}
+	}
+	if (fmt == RF_JSON)
+		sb_adds(o, "]}\n");
+}
+
+/* ---- the chart ----------------------------------------------------------- */
+
+static void xml_str(struct sb *o, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': sb_adds(o, "&amp;"); break;
+		case '<': sb_adds(o, "&lt;"); break;
+		case '>': sb_adds(o, "&gt;"); break;
+		case '"': sb_adds(o, "&quot;"); break;
+		default: sb_addc(o, *s); break;
+		}
+	}
+}
+
+#define PLOT_SERIES 10       /* guests drawn by name; the rest are "others" */
+
+static const char *const palette[PLOT_SERIES + 1] = {
+	"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+	"#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#17becf", "#bab0ac",
+};
+
+/* A step of the time axis giving about 6 to 10 ticks. */
+static int64_t tick_step(int64_t span_ms)
+{
+	static const int64_t steps[] = {
+		10000, 30000, 60000, 300000, 600000, 900000, 1800000, 3600000, 7200000,
+		10800000, 21600000, 43200000, 86400000, 172800000, 604800000,
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(steps); i++)
+		if (span_ms / steps[i] <= 8)
+			return steps[i];
+	return steps[ARRAY_SIZE(steps) - 1];
+}
+
+/* A "nice" axis top at or above v: 1, 2 or 5 times a power of ten. */
+static double nice_top(double v)
+{
+	if (!(v > 0))
+		return 1;
+	double p = pow(10, floor(log10(v)));
+	for (double m = 1; m <= 10; m = m == 1 ? 2 : m == 2 ? 5 : 10)
+		if (m * p >= v)
+			return m * p;
+	return 10 * p;
+}
+
+struct panel {
+	const char *title;
+	double x, y, w, h;
+	bool bytes;
+};
+
+/* One stacked-area panel: s[k][b] is series k's value in bucket b. */
+static void plot_panel(struct sb *o, const struct panel *pn, double **s, size_t ns,
+		       size_t nb, const int64_t *bt, int64_t t0, int64_t t1, const struct report *r)
+{
+	double top = 0;
+	for (size_t b = 0; b < nb; b++) {
+		double sum = 0;
+		for (size_t k = 0; k < ns; k++)
+			sum += s[k][b];
+		if (sum > top)
+			top = sum;
+	}
+	double unit = 1;
+	const char *uname = "% of one CPU";
+	if (pn->bytes) {
+		static const char *const names[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+		int u = 0;
+		while (top / unit >= 1024 && u < 4) {
+			unit *= 1024;
+			u++;
+		}
+		uname = names[u];
+	}
+	double ymax = nice_top(top / unit) * unit;
+	double span = (double)(t1 > t0 ? t1 - t0 : 1);
+#define PX(t) (pn->x + pn->w * (double)((t) - t0) / span)
+#define PY(v) (pn->y + pn->h - pn->h * (v) / ymax)
+	sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"title\">", pn->x, pn->y - 10);
+	xml_str(o, pn->title);
+	sb_printf(o, " (%s)</text>\n", uname);
+	/* grid and y labels */
+	for (int i = 0; i <= 4; i++) {
+		double v = ymax * i / 4, y = PY(v);
+		sb_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n",
+			  pn->x, y, pn->x + pn->w, y);
+		sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"ylab\">%.4g</text>\n", pn->x - 6,
+			  y + 4, v / unit);
+	}
+	/* stacked areas, bottom series first */
+	double *base = xcalloc(nb + 1, sizeof(double));
+	for (size_t k = 0; k < ns; k++) {
+		sb_printf(o, "<path fill=\"%s\" fill-opacity=\"0.85\" stroke=\"%s\" "
+			     "stroke-width=\"0.5\" d=\"", palette[k < PLOT_SERIES ? k : PLOT_SERIES],
+			  palette[k < PLOT_SERIES ? k : PLOT_SERIES]);
+		for (size_t b = 0; b < nb; b++)
+			sb_printf(o, "%c%.1f,%.1f ", b ? 'L' : 'M', PX(bt[b]), PY(base[b] + s[k][b]));
+		for (size_t b = nb; b-- > 0;)
+			sb_printf(o, "L%.1f,%.1f ", PX(bt[b]), PY(base[b]));
+		/* a browser shows the guest's name on hover */
+		sb_adds(o, "Z\"><title>");
+		xml_str(o, k < PLOT_SERIES ? r->g[k].name : "others");
+		sb_adds(o, "</title></path>\n");
+		for (size_t b = 0; b < nb; b++)
+			base[b] += s[k][b];
+	}
+	free(base);
+	/* the time axis, in local time */
+	sb_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"frame\"/>\n",
+		  pn->x, pn->y, pn->w, pn->h);
+	int64_t step = tick_step(t1 - t0);
+	time_t tt = (time_t)(t0 / 1000);
+	struct tm tm;
+	localtime_r(&tt, &tm);
+	int64_t off = (int64_t)tm.tm_gmtoff * 1000;
+	int64_t first = ((t0 + off) / step + 1) * step - off;
+	for (int64_t t = first; t < t1; t += step) {
+		char lab[32];
+		rep_time(lab, sizeof(lab), t, step >= 86400000 ? "%a %d" :
+				 (t + off) % 86400000 == 0 ? "%a %H:%M" :
+				 step < 60000 ? "%H:%M:%S" : "%H:%M");
+		sb_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n",
+			  PX(t), pn->y, PX(t), pn->y + pn->h);
+		sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"xlab\">%s</text>\n", PX(t),
+			  pn->y + pn->h + 16, lab);
+	}
+#undef PX
+#undef PY
+}
+
+static int plot(struct report *r, const char *path, char **cause)
+{
+	const double W = 1000, left = 70, right = 230, pw = W - left - right, ph = 220;
+	size_t nb = r->nt < 400 ? r->nt : 400;   /* buckets: about 2 px each */
+	size_t ns = r->ng < PLOT_SERIES ? r->ng : PLOT_SERIES + (r->ng > PLOT_SERIES);
+	int64_t t0 = r->nt ? r->t[0] : 0, t1 = r->nt ? r->t[r->nt - 1] : 1;
+	double **cs = xcalloc(ns + 1, sizeof(*cs)), **ms = xcalloc(ns + 1, sizeof(*ms));
+	int64_t *bt = xcalloc(nb + 1, sizeof(*bt));
+	for (size_t k = 0; k < ns; k++) {
+		cs[k] = xcalloc(nb + 1, sizeof(double));
+		ms[k] = xcalloc(nb + 1, sizeof(double));
+	}
+	/* each bucket is the mean of its frames (a guest absent counts 0) */
+	size_t *cnt = xcalloc(nb + 1, sizeof(*cnt));
+	for (size_t i = 0; i < r->nt; i++) {
+		size_t b = nb > 1 ? i * nb / r->nt : 0;
+		cnt[b]++;
+		bt[b] = r->t[i];
+		for (size_t g = 0; g < r->ng; g++) {
+			size_t k = g < PLOT_SERIES ? g : PLOT_SERIES;
+			if (isfinite(r->g[g].tc[i]))
+				cs[k][b] += r->g[g].tc[i];
+			if (isfinite(r->g[g].tm[i]))
+				ms[k][b] += r->g[g].tm[i];
+		}
+	}
+	for (size_t b = 0; b < nb; b++)
+		for (size_t k = 0; k < ns && cnt[b]; k++) {
+			cs[k][b] /= (double)cnt[b];
+			ms[k][b] /= (double)cnt[b];
+		}
+	struct sb o = {0};
+	double H = 70 + ph + 70 + ph + 35;
+	sb_printf(&o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+		      "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n"
+		      "<style>.title{font-weight:bold;font-size:13px}.grid{stroke:#ddd}"
+		      ".frame{fill:none;stroke:#888}.ylab{text-anchor:end;fill:#444}"
+		      ".xlab{text-anchor:middle;fill:#444}.head{font-size:15px;font-weight:bold}"
+		      "</style>\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+		  W, H, W, H);
+	char from[64], to[64];
+	rep_time(from, sizeof(from), r->first_ms, "%Y-%m-%d %H:%M");
+	rep_time(to, sizeof(to), r->last_ms, "%Y-%m-%d %H:%M %Z");
+	sb_adds(&o, "<text x=\"20\" y=\"24\" class=\"head\">Virtualization tax on ");
+	xml_str(&o, r->hostname);
+	sb_printf(&o, ", %s to %s</text>\n", from, to);
+	struct panel cpu = {"CPU tax", left, 70, pw, ph, false};
+	struct panel mem = {"Memory tax", left, 70 + ph + 70, pw, ph, true};
+	if (nb) {
+		plot_panel(&o, &cpu, cs, ns, nb, bt, t0, t1, r);
+		plot_panel(&o, &mem, ms, ns, nb, bt, t0, t1, r);
+	}
+	/* the legend, top series first as in the table */
+	for (size_t k = 0; k < ns; k++) {
+		double y = 80 + 20 * (double)k;
+		sb_printf(&o, "<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"%s\"/>\n",
+			  W - right + 20, y - 11, palette[k < PLOT_SERIES ? k : PLOT_SERIES]);
+		sb_printf(&o, "<text x=\"%.0f\" y=\"%.0f\">", W - right + 40, y);
+		if (k < PLOT_SERIES) {
+			char nm[64];
+			snprintf(nm, sizeof(nm), "%.28s", r->g[k].name);
+			xml_str(&o, nm);
+			sb_printf(&o, " (%s)", runtimes[r->g[k].runtime].short_name);
+		} else {
+			sb_printf(&o, "%zu others", r->ng - PLOT_SERIES);
+		}
+		sb_adds(&o, "</text>\n");
+	}
+	sb_adds(&o, "</svg>\n");
+	int rc = 0;
+	FILE *fp = fopen(path, "we");
+	if (!fp || fwrite(o.s, 1, o.len, fp) != o.len || fclose(fp)) {
+		*cause = xasprintf("cannot write %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	sb_free(&o);
+	for (size_t k = 0; k < ns; k++) {
+		free(cs[k]);
+		free(ms[k]);
+	}
+	free(cs);
+	free(ms);
+	free(bt);
+	free(cnt);
+	return rc;
+}
+
+/* ---- the command ------------------------------------------------------- */
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "Usage: vtax report [OPTION]... DIR|FILE...\n"
+		    "Each guest's virtualization tax over a recorded period, top guests first.\n\n"
+		    "      --since=TIME   from TIME (-7d, -2h, \"2026-11-28 22:00\", 22:00, @EPOCH)\n"
+		    "      --until=TIME   up to TIME\n"
+		    "  -j, --json         one JSON object\n"
+		    "      --csv          one CSV line per guest\n"
+		    "      --plot=FILE    also draw a stacked area chart of the tax to FILE (SVG)\n"
+		    "  -h, --help         show this help and exit\n");
+}
+
+static void report_free(struct report *r)
+{
+	for (size_t i = 0; i < r->ng; i++) {
+		free(r->g[i].cpu);
+		free(r->g[i].mem);
+		free(r->g[i].tc);
+		free(r->g[i].tm);
+	}
+	free(r->g);
+	free(r->t);
+	free(r->slot);
+}
+
+int report_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"since", required_argument, NULL, 's'}, {"until", required_argument, NULL, 'u'},
+		{"json", no_argument, NULL, 'j'}, {"csv", no_argument, NULL, 'c'},
+		{"plot", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int64_t since = INT64_MIN, until = INT64_MAX, now = now_real_ms();
+	enum rformat fmt = RF_TEXT;
+	const char *plot_path = NULL;
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+		case 'u':
+			if (parse_when(optarg, now, c == 's' ? &since : &until)) {
+				fprintf(stderr, "vtax report: invalid time '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'j': fmt = RF_JSON; break;
+		case 'c': fmt = RF_CSV; break;
+		case 'p': plot_path = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			fprintf(stderr, "vtax report: %s '%s'\n", c == ':' ? "option needs an argument:"
+				: "unknown option", argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "vtax report: name a history directory or record file\n");
+		usage(stderr);
+		return 2;
+	}
+	char *cause = NULL;
+	struct source *src = source_history((const char *const *)argv + optind,
+					    (size_t)(argc - optind), since, until, &cause);
+	if (!src) {
+		fprintf(stderr, "vtax report: %s\n", cause);
+		free(cause);
+		return 2;
+	}
+	struct pipeline p;
+	struct report r;
+	memset(&r, 0, sizeof(r));
+	pipeline_init(&p, src, NULL, NULL);
+	int rc = 0, k;
+	while ((k = pipeline_step(&p, COL_TAX, true, &cause)) > 0) {
+		if (p.cur->notice)
+			fprintf(stderr, "vtax report: skipped: %s\n", p.cur->notice);
+		add_frame(&r, &p.f);
+	}
+	if (cause)
+		fprintf(stderr, "vtax report: %s\n", cause);
+	if (k < 0)
+		rc = 2;
+	free(cause);
+	cause = NULL;
+	if (!rc && !r.frames) {
+		fprintf(stderr, "vtax report: no two samples in the period\n");
+		rc = 2;
+	}
+	if (!rc) {
+		qsort(r.g, r.ng, sizeof(*r.g), cmp_guest);
+		if (plot_path && plot(&r, plot_path, &cause)) {
+			fprintf(stderr, "vtax report: %s\n", cause);
+			free(cause);
+			rc = 1;
+		}
+		struct sb o = {0};
+		render(&r, fmt, &o);
+		if (fwrite(o.s, 1, o.len, stdout) != o.len || fflush(stdout))
+			rc = 1;
+		sb_free(&o);
+	}
+	pipeline_free(&p);
+	source_free(src);
+	report_free(&r);
+	return rc;
+}

@@ -1,0 +1,257 @@
+/* The compact history: every recorded fixture survives the chunk codec
+ * (checked as the JSON record of each sample), and the recorder's files
+ * read back through damage, truncation, a period and seeking. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "histfile.h"
+#include "record.h"
+#include "tap.h"
+
+static char *json_of(const struct sample *s)
+{
+	struct sb b = {0};
+	record_sample(&b, s);
+	return b.s;
+}
+
+/* Encode the samples of a fixture in chunks of k, decode, compare. */
+static void roundtrip_fixture(const char *path, size_t k)
+{
+	char *cause = NULL;
+	struct replay *rp = replay_open(path, &cause);
+	if (!rp) {
+		CHECK(0, "open %s: %s", path, cause);
+		free(cause);
+		return;
+	}
+	struct sample in[64];
+	memset(in, 0, sizeof(in));
+	size_t n = 0;
+	while (n < ARRAY_SIZE(in) && replay_next(rp, &in[n], &cause) == 1)
+		n++;
+	free(cause);
+	replay_close(rp);
+	CHECK(n > 2, "%s: %zu samples", path, n);
+	size_t same = 0, raw = 0, nguests = 0;
+	for (size_t from = 0; from < n; from += k) {
+		struct sb c = {0};
+		hist_chunk_begin(&c);
+		size_t to = from + k < n ? from + k : n;
+		for (size_t i = from; i < to; i++) {
+			hist_chunk_add(&c, i > from ? &in[i - 1] : NULL, &in[i]);
+			nguests += in[i].nguests;
+		}
+		raw += c.len;
+		struct sample *out = NULL;
+		size_t nout = 0;
+		cause = NULL;
+		CHECK_INT(hist_chunk_decode((const uint8_t *)c.s, c.len, &out, &nout, &cause), 0);
+		CHECK_INT(nout, to - from);
+		for (size_t i = 0; i < nout && i < to - from; i++) {
+			char *a = json_of(&in[from + i]), *b = json_of(&out[i]);
+			if (!strcmp(a, b))
+				same++;
+			else
+				CHECK(0, "%s sample %zu differs:\n%s\n%s", path, from + i, a, b);
+			free(a);
+			free(b);
+			sample_free(&out[i]);
+		}
+		free(out);
+		free(cause);
+		sb_free(&c);
+	}
+	CHECK_INT(same, n);
+	printf("# %s: %zu samples, %.1f raw bytes per guest-sample\n", path, n,
+	       nguests ? (double)raw / (double)nguests : 0.0);
+	for (size_t i = 0; i < n; i++)
+		sample_free(&in[i]);
+}
+
+static void fake_sample(struct sample *s, int64_t ms, unsigned i, unsigned nguests)
+{
+	sample_clear(s);
+	host_sample_init(&s->host);
+	s->host.real_ms = ms;
+	s->host.mono_ns = (uint64_t)ms * 1000000u;
+	s->host.ncpus = 2;
+	s->host.t_user = 1000 + i * 17;
+	snprintf(s->host.hostname, sizeof(s->host.hostname), "h17");
+	for (unsigned g = 0; g < nguests; g++) {
+		struct guest_sample *gs = sample_add_guest(s);
+		gs->runtime = RT_DOCKER;
+		gs->id = xasprintf("h17-%u", g);
+		gs->name = xasprintf("guest %u%s", g, i > 5 && g == 0 ? " renamed" : "");
+		gs->cg_usage_ns = 1000000ull * i * (g + 1);
+		gs->cg_mem_current = (100ull + g) << 20;
+		gs->at_ns = s->host.mono_ns;
+	}
+}
+
+static size_t count_all(const char *dir, int64_t since, int64_t until, char **notice)
+{
+	char *cause = NULL;
+	const char *paths[] = {dir};
+	struct hist_reader *r = hist_open(paths, 1, since, until, &cause);
+	if (!r) {
+		CHECK(0, "hist_open: %s", cause);
+		free(cause);
+		return 0;
+	}
+	struct sample s = {0};
+	size_t n = 0;
+	while (hist_next(r, &s, &cause) == 1) {
+		n++;
+		if (s.notice && notice && !*notice)
+			*notice = xstrdup(s.notice);
+	}
+	sample_free(&s);
+	hist_close(r);
+	return n;
+}
+
+static void recorder(void)
+{
+	char dir[] = "/tmp/vtax-h17-unit-XXXXXX";
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	char sub[300];
+	snprintf(sub, sizeof(sub), "%s/hist", dir);
+	struct hist_writer_opts o = {.dir = sub, .chunk_ms = 60000};
+	struct hist_writer *w = hist_writer_new(&o);
+	struct sample s = {0};
+	int64_t t0 = 1764000000000;   /* 2025-11-24 */
+	char *cause = NULL;
+	for (unsigned i = 0; i < 60; i++) {
+		fake_sample(&s, t0 + (int64_t)i * 10000, i, 3);
+		CHECK_INT(hist_writer_add(w, &s, &cause), 0);
+		free(cause);
+	}
+	hist_writer_free(w);
+	sample_free(&s);
+	CHECK_INT(count_all(sub, INT64_MIN, INT64_MAX, NULL), 60);
+	/* the period: samples 10 to 19 */
+	CHECK_INT(count_all(sub, t0 + 100000, t0 + 190000, NULL), 10);
+
+	/* seeking: position of a time, then step back */
+	const char *paths[] = {sub};
+	struct hist_reader *r = hist_open(paths, 1, INT64_MIN, INT64_MAX, &cause);
+	CHECK(r != NULL, "reopen");
+	if (r) {
+		CHECK_INT(hist_count(r), 60);
+		size_t p = hist_find_time(r, t0 + 305000);
+		CHECK_INT(p, 31);
+		hist_seek(r, p - 1);
+		struct sample t = {0};
+		CHECK_INT(hist_next(r, &t, &cause), 1);
+		CHECK(t.host.real_ms == t0 + 300000, "sample 30 after a seek");
+		CHECK_INT(t.nguests, 3);
+		if (t.nguests == 3)
+			CHECK_STR(t.guests[0].name, "guest 0 renamed");
+		sample_free(&t);
+		hist_close(r);
+	}
+
+	/* damage in the middle of the file: the chunks around it still read */
+	char day[64], path[400];
+	hist_day_name(t0, day, sizeof(day));
+	snprintf(path, sizeof(path), "%s/%s", sub, day);
+	struct stat st;
+	CHECK_INT(stat(path, &st), 0);
+	int fd = open(path, O_WRONLY);
+	char junk[40];
+	memset(junk, 0x5a, sizeof(junk));
+	CHECK(pwrite(fd, junk, sizeof(junk), st.st_size / 2) == (ssize_t)sizeof(junk), "damage");
+	close(fd);
+	char *notice = NULL;
+	size_t left = count_all(sub, INT64_MIN, INT64_MAX, &notice);
+	CHECK(left >= 48 && left < 60, "damaged file: %zu of 60 samples read", left);
+	CHECK(notice && strstr(notice, day), "the skip is told: %s", notice ? notice : "(none)");
+	free(notice);
+	/* cut short (killed while writing): everything before the cut reads */
+	CHECK_INT(truncate(path, st.st_size - 7), 0);
+	size_t cut = count_all(sub, INT64_MIN, INT64_MAX, NULL);
+	CHECK(cut >= 42 && cut < left, "cut file: %zu samples read", cut);
+
+	/* keep-days: with two days and keep_days 1 the older goes */
+	o.keep_days = 1;
+	w = hist_writer_new(&o);
+	memset(&s, 0, sizeof(s));
+	fake_sample(&s, t0 + 2 * 86400000, 0, 1);
+	CHECK_INT(hist_writer_add(w, &s, &cause), 0);
+	hist_writer_free(w);
+	sample_free(&s);
+	CHECK(access(path, F_OK) != 0, "keep-days 1 removed the older day");
+
+	/* keep-size: three days of about 1 KB each under a 2500-byte limit */
+	char ks[300];
+	snprintf(ks, sizeof(ks), "%s/ks", dir);
+	struct hist_writer_opts ok = {.dir = ks, .keep_bytes = 2500};
+	for (int d = 0; d < 3; d++) {
+		w = hist_writer_new(&ok);
+		memset(&s, 0, sizeof(s));
+		for (unsigned i = 0; i < 8; i++) {
+			fake_sample(&s, t0 + (int64_t)d * 86400000 + (int64_t)i * 10000, i * 7 + (unsigned)d, 20);
+			hist_writer_add(w, &s, &cause);
+			free(cause);
+		}
+		hist_writer_free(w);
+		sample_free(&s);
+	}
+	char d0[64], d2[64], p0[400], p2[400];
+	hist_day_name(t0, d0, sizeof(d0));
+	hist_day_name(t0 + 2 * 86400000, d2, sizeof(d2));
+	snprintf(p0, sizeof(p0), "%s/%s", ks, d0);
+	snprintf(p2, sizeof(p2), "%s/%s", ks, d2);
+	CHECK(access(p0, F_OK) != 0, "keep-size removed the oldest day");
+	CHECK(access(p2, F_OK) == 0, "keep-size kept the newest day");
+
+	/* the clock stepped back: a new chunk, and every sample reads */
+	char back[300];
+	snprintf(back, sizeof(back), "%s/back", dir);
+	struct hist_writer_opts ob = {.dir = back};
+	w = hist_writer_new(&ob);
+	memset(&s, 0, sizeof(s));
+	for (unsigned i = 0; i < 10; i++) {
+		fake_sample(&s, t0 + (int64_t)(i < 5 ? i : i - 8) * 2000, i, 2);
+		CHECK_INT(hist_writer_add(w, &s, &cause), 0);
+	}
+	hist_writer_free(w);
+	sample_free(&s);
+	CHECK_INT(count_all(back, INT64_MIN, INT64_MAX, NULL), 10);
+
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK_INT(system(cmd), 0);
+}
+
+int main(void)
+{
+	const char *src = getenv("SRCDIR");
+	const char *fixtures[] = {"proxmox-node", "libvirt-host", "containers-host", "big-host",
+				  "lab-host"};
+	for (size_t i = 0; i < ARRAY_SIZE(fixtures); i++) {
+		char path[600];
+		snprintf(path, sizeof(path), "%s/tests/fixtures/%s.jsonl", src ? src : ".", fixtures[i]);
+		roundtrip_fixture(path, i % 2 ? 5 : 30);
+	}
+	/* garbage never crashes and says what it is */
+	struct sample *out = NULL;
+	size_t n = 0;
+	char *cause = NULL;
+	CHECK_INT(hist_chunk_decode((const uint8_t *)"VTXC\x01\xff\xff", 7, &out, &n, &cause), -1);
+	CHECK(cause != NULL, "a cause");
+	free(cause);
+	free(out);
+	recorder();
+	printf("%d passed, %d failed\n", t_pass, t_fail);
+	return t_fail ? 1 : 0;
+}
