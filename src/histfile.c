@@ -158,6 +158,47 @@ static size_t find_prev(const struct sample *prev, size_t i, const struct guest_
 	return 0;
 }
 
+/* A guest's named blocks: what is not a u64 field. A reader skips a
+ * block it does not know (doc/record.md). */
+static void put_block(struct sb *c, const char *name, const struct sb *payload)
+{
+	put_str(c, name);
+	put_uv(c, payload->len);
+	sb_add(c, payload->s ? payload->s : "", payload->len);
+}
+
+static void put_guest_blocks(struct sb *c, const struct guest_sample *g)
+{
+	struct sb b[4] = {{0}};
+	const char *names[4] = {"strs", "net", "nics", "drives"};
+	put_str(&b[0], g->node);
+	put_str(&b[0], g->qga_note);
+	put_uv(&b[1], (uint64_t)g->net);
+	put_uv(&b[2], g->nnics);
+	for (size_t i = 0; i < g->nnics; i++) {
+		const struct nic_sample *n = &g->nics[i];
+		put_str(&b[2], n->name);
+		const uint64_t v[] = {n->ifindex, n->rx_bytes, n->tx_bytes, n->rx_packets,
+				      n->tx_packets, n->drops, n->errors};
+		for (size_t k = 0; k < ARRAY_SIZE(v); k++)
+			put_uv(&b[2], code_of(v[k]));
+	}
+	put_uv(&b[3], g->drives ? g->ndrives + 1 : 0);
+	for (size_t i = 0; g->drives && i < g->ndrives; i++) {
+		const struct drive_sample *d = &g->drives[i];
+		put_str(&b[3], d->name);
+		const uint64_t v[] = {d->rd_bytes, d->wr_bytes, d->rd_ops, d->wr_ops, d->rd_time_ns,
+				      d->wr_time_ns};
+		for (size_t k = 0; k < ARRAY_SIZE(v); k++)
+			put_uv(&b[3], code_of(v[k]));
+	}
+	put_uv(c, ARRAY_SIZE(b));
+	for (size_t i = 0; i < ARRAY_SIZE(b); i++) {
+		put_block(c, names[i], &b[i]);
+		sb_free(&b[i]);
+	}
+}
+
 void hist_chunk_add(struct sb *c, const struct sample *prev, const struct sample *s)
 {
 	const struct host_sample *h = &s->host, *ph = prev ? &prev->host : NULL;
@@ -211,7 +252,7 @@ void hist_chunk_add(struct sb *c, const struct sample *prev, const struct sample
 			else
 				put_uv(c, now);
 		}
-		put_uv(c, 0);   /* named per-guest blocks (none yet; doc/record.md) */
+		put_guest_blocks(c, g);
 	}
 	put_str(c, s->focus);
 	if (s->focus) {
@@ -284,6 +325,75 @@ static double uncenti(uint64_t c)
 	return c ? (double)(c - 1) / 100.0 : -1;
 }
 
+/* The blocks put_guest_blocks() writes; others are skipped. */
+static void get_block(struct rd *r, const char *name, struct guest_sample *g)
+{
+	if (!strcmp(name, "strs")) {
+		g->node = get_str(r);
+		g->qga_note = get_str(r);
+	} else if (!strcmp(name, "net")) {
+		uint64_t v = get_uv(r);
+		g->net = v <= NET_HOST ? (enum net_state)v : NET_UNKNOWN;
+	} else if (!strcmp(name, "nics")) {
+		uint64_t n = get_uv(r);
+		if (n > 4096) {
+			r->err = "bad nics block";
+			return;
+		}
+		g->nics = xcalloc(n + 1, sizeof(*g->nics));
+		for (uint64_t i = 0; i < n && !r->err; i++) {
+			struct nic_sample *x = &g->nics[g->nnics++];
+			char *nm = get_str(r);
+			str_copy(x->name, sizeof(x->name), nm ? nm : "");
+			free(nm);
+			uint64_t *v[] = {&x->ifindex, &x->rx_bytes, &x->tx_bytes, &x->rx_packets,
+					 &x->tx_packets, &x->drops, &x->errors};
+			for (size_t k = 0; k < ARRAY_SIZE(v); k++)
+				*v[k] = value_of(get_uv(r));
+		}
+	} else if (!strcmp(name, "drives")) {
+		uint64_t n = get_uv(r);
+		if (!n)
+			return;
+		if (n - 1 > DRIVE_MAX) {
+			r->err = "bad drives block";
+			return;
+		}
+		g->drives = xcalloc(n, sizeof(*g->drives));
+		for (uint64_t i = 0; i + 1 < n && !r->err; i++) {
+			struct drive_sample *x = &g->drives[g->ndrives++];
+			char *nm = get_str(r);
+			str_copy(x->name, sizeof(x->name), nm ? nm : "");
+			free(nm);
+			uint64_t *v[] = {&x->rd_bytes, &x->wr_bytes, &x->rd_ops, &x->wr_ops, &x->rd_time_ns,
+					 &x->wr_time_ns};
+			for (size_t k = 0; k < ARRAY_SIZE(v); k++)
+				*v[k] = value_of(get_uv(r));
+		}
+	}
+}
+
+static void get_guest_blocks(struct rd *r, struct guest_sample *g)
+{
+	uint64_t n = get_uv(r);
+	for (uint64_t i = 0; i < n && !r->err; i++) {
+		char *name = get_str(r);
+		uint64_t len = get_uv(r);
+		if (r->err || len > (uint64_t)(r->end - r->p)) {
+			r->err = "bad block";
+			free(name);
+			return;
+		}
+		struct rd sub = *r;
+		sub.end = r->p + len;
+		get_block(&sub, name ? name : "", g);
+		if (sub.err)
+			r->err = sub.err;
+		r->p += len;
+		free(name);
+	}
+}
+
 static int decode_guest(struct rd *r, const struct fmap *m, const struct sample *prev,
 			struct sample *s)
 {
@@ -339,7 +449,7 @@ static int decode_guest(struct rd *r, const struct fmap *m, const struct sample 
 	for (size_t k = 0; k < ARRAY_SIZE(counts); k++)
 		if (*counts[k] == VT_UNKNOWN)
 			*counts[k] = 0;
-	skip_blocks(r);
+	get_guest_blocks(r, g);
 	return r->err ? -1 : 0;
 }
 
@@ -502,13 +612,7 @@ static void copy_sample(struct sample *dst, const struct sample *src)
 	dst->delayacct = src->delayacct;
 	for (size_t i = 0; i < src->nguests; i++) {
 		const struct guest_sample *s = &src->guests[i];
-		struct guest_sample *d = sample_add_guest(dst);
-		*d = *s;
-		d->id = s->id ? xstrdup(s->id) : NULL;
-		d->name = s->name ? xstrdup(s->name) : NULL;
-		d->cgroup = s->cgroup ? xstrdup(s->cgroup) : NULL;
-		d->helper_cg = s->helper_cg ? xstrdup(s->helper_cg) : NULL;
-		d->note = s->note ? xstrdup(s->note) : NULL;
+		guest_sample_copy(sample_add_guest(dst), s);
 	}
 }
 
