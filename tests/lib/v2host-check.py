@@ -282,9 +282,12 @@ for kind, rt, gid, name, cg, cpu_of, helper in want:
             and ("s1", cg, "pids.current") in noread
             and not any(n.startswith(("memory.", "io.", "pids.")) for n in ls.get(("s1", cg), [])),
             "%s: the kernel gives it no memory.*, io.* nor pids.* files (parent enables +cpu only)" % cg)
+        # no io.stat: I/O is unknown, or read from its tasks' /proc/PID/io
+        # (io.source "task"), never a cgroup's 0
         out(all(vguest(f, key)["mem"][m] is None for f in frames for m in ("host", "working_set", "page_cache"))
-            and all(vguest(f, key)["io"][m] is None for f in frames[1:] for m in ("read", "write")),
-            "%s %s: memory and I/O unknown (null), not 0" % (rt, gid))
+            and all(vguest(f, key)["io"].get("source") == "task" or
+                    all(vguest(f, key)["io"][m] is None for m in ("read", "write")) for f in frames[1:]),
+            "%s %s: memory unknown (null), not 0; I/O unknown or from its tasks" % (rt, gid))
         procs = files.get(("s1", cg, "cgroup.procs"), [])
         out(g["pids"] == len(procs), "%s %s: %s processes counted from cgroup.procs (%d)" % (
             rt, gid, g["pids"], len(procs)))
