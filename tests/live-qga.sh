@@ -103,7 +103,7 @@ PY
 "$(dirname "$VTAX")/../tests/golden-view" "$work/only.rec" detail 200 50 >"$work/detail" 2>&1
 grep -a "inside the guest" "$work/detail" | head -1
 check "detail pane: inside the guest, user and kernel from the agent" \
-	grep -qaE "inside the guest: user [0-9.]+% kernel [0-9.]+% iowait [0-9.]+% steal [0-9.]+%" "$work/detail"
+	grep -qaE "inside the guest: usr [0-9.]+% kernel [0-9.]+% iow [0-9.]+% steal [0-9.]+%" "$work/detail"
 
 # another client holds the agent's socket (QEMU serves one at a time),
 # as an agent that never answers would: one notice, the VM still
