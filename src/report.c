@@ -675,7 +675,8 @@ int report_main(int argc, char **argv)
 		rc = 2;
 	}
 	if (!rc) {
-		qsort(r.g, r.ng, sizeof(*r.g), cmp_guest);
+		if (r.ng)
+			qsort(r.g, r.ng, sizeof(*r.g), cmp_guest);
 		if (plot_path && plot(&r, plot_path, &cause)) {
 			fprintf(stderr, "vtax report: %s\n", cause);
 			free(cause);
