@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lines.h"
+#include "runtime.h"
 #include "view.h"
 #include "view-parts.h"
 
@@ -112,6 +113,10 @@ static void title_line(struct vscreen *vs, const struct guest_view *v, const str
 	char name[128], id[80], cg[256];
 	sanitize(name, sizeof(name), g->name ? g->name : "");
 	sanitize(id, sizeof(id), g->id);
+	/* a 64-digit container id, shortened as the ID column shows it */
+	int idlen = runtimes[g->runtime].fallback.len;
+	if (idlen > 0 && idlen < (int)sizeof(id) && (int)strlen(id) > idlen)
+		id[idlen] = '\0';
 	sanitize(cg, sizeof(cg), g->cgroup ? g->cgroup : "-");
 	struct lb b;
 	lb_new(vs, width, &b);
