@@ -133,7 +133,10 @@ static uint64_t netns_of(struct collector *c, const char *who, int *fd)
 }
 
 /* A container: the host-side peers of its namespace's interfaces, or
- * its own /proc/PID/net/dev when none has a peer here. */
+ * its own /proc/PID/net/dev when none has a peer here. Its namespace is
+ * that of the first of its tasks not in the host's: a runtime's helper
+ * may share its cgroup (nspawn's supervisor, where the hierarchy has no
+ * payload/ below the scope) and stays in the host's namespace. */
 static void container_net(struct collector *c, const struct guest_sample *g, struct net_ent *e)
 {
 	int *pids = NULL;
@@ -141,26 +144,29 @@ static void container_net(struct collector *c, const struct guest_sample *g, str
 	if (!g->cgroup)
 		return;
 	cgroup_count_procs(&c->cg, g->cgroup, &pids, &npids);
-	int pid = npids ? pids[0] : 0;
-	free(pids);
-	if (!pid)
-		return;
-	int selffd, fd;
-	char who[32];
-	snprintf(who, sizeof(who), "%d", pid);
-	uint64_t self = netns_of(c, "self", &selffd);
-	uint64_t ns = netns_of(c, who, &fd);
+	int selffd, fd = -1, pid = 0;
+	uint64_t self = netns_of(c, "self", &selffd), ns = 0;
 	if (selffd >= 0)
 		close(selffd);
-	if (!ns || !self) {
+	bool host = false;
+	for (size_t i = 0; self && i < npids && i < 64; i++) {
+		char who[32];
+		snprintf(who, sizeof(who), "%d", pids[i]);
+		ns = netns_of(c, who, &fd);
+		if (ns && ns != self) {
+			pid = pids[i];
+			break;
+		}
+		host |= ns == self;
 		if (fd >= 0)
 			close(fd);
-		return;                     /* not root, or gone: unknown */
+		fd = -1;
 	}
-	if (ns == self) {
-		close(fd);
-		e->state = NET_HOST;
-		return;
+	free(pids);
+	if (!pid) {
+		if (host)
+			e->state = NET_HOST;
+		return;                     /* not root, or gone: unknown */
 	}
 	int nsid = net_nsid(c->nl_fd, fd);
 	close(fd);

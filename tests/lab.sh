@@ -439,6 +439,212 @@ done <"$work/checks"
 check "vtax printed no errors (but notices about other tests' peers)" no_own_output "$work/err" "$LAB"
 [ -s "$LAB/skipped" ] && { echo "skipped by the lab:"; sed 's/^/  /' "$LAB/skipped"; }
 
+# network and disk, guest by guest: a known transfer each way between
+# every guest with a network and the lab's own namespace at its far end,
+# and DISK_MB written and read back with O_DIRECT in each container's
+# cgroup. vtax's bytes, summed over its frames, against the guest's own
+# /proc/net/dev, its host-side veth's counters and the payload; Docker's
+# also against docker stats' NET I/O and BLOCK I/O, taken just before and
+# just after vtax's run (one minute, like with like: both are the
+# container's own interface and its cgroup's blkio)
+NUP=$((8 << 20)) NDOWN=$((4 << 20)) DISK_MB=16
+xfer="$SRCDIR/tests/lib/xfer.py"
+nettags=$(for t in $(cat "$LAB/tags"); do grep -q '^net_ip=.' "$LAB/g/$t" && echo "$t"; done)
+disktags=$(for t in $(cat "$LAB/tags"); do grep -q '^disk_' "$LAB/g/$t" && echo "$t"; done)
+gk() { [ -f "$LAB/g/$1" ] && sed -n "s/^$2=//p" "$LAB/g/$1"; }
+D() { docker -H "unix://$LAB/docker.sock" "$@"; }
+P() { podman --root "$LAB/podman/root" --runroot "$LAB/podman/run" --tmpdir "$LAB/podman/tmp" \
+	--cgroup-manager cgroupfs --events-backend file "$@"; }
+# counters TAG: "guest_rx guest_tx host_if host_rx host_tx" now
+counters() {
+	local pid dev idx h
+	pid=$(gk "$1" pid) dev=$(gk "$1" net_dev)
+	idx=$(nsenter -t "$pid" -n ip -o link show dev "$dev" | sed -n 's/^[0-9]*: [^@]*@if\([0-9]*\).*/\1/p')
+	h=$(ip -o link | awk -F': ' -v i="$idx" '$1 == i { sub(/@.*/, "", $2); print $2 }')
+	echo "$(nsenter -t "$pid" -n cat /proc/net/dev | awk -v d="$dev:" '$1 == d { print $2, $10 }')" \
+		"$h $(cat "/sys/class/net/$h/statistics/rx_bytes" "/sys/class/net/$h/statistics/tx_bytes" | paste -sd' ')"
+}
+# dd_cmd DIR: write and read back DISK_MB with O_DIRECT; the shell that
+# ran the dds stays a moment in the container, as a service's process
+# would (the only count of a container's disk I/O on a v1 host whose
+# blkio counts nothing: its tasks' /proc/PID/io, where a reaped child's
+# I/O is added to its parent's)
+dd_cmd() {
+	echo "dd if=/dev/zero of=$1/io.bin bs=1M count=$DISK_MB oflag=direct &&
+		dd if=$1/io.bin of=/dev/null bs=1M iflag=direct && rm $1/io.bin && cat /proc/\$\$/io && sleep 1.5"
+}
+# taskio TAG: "read_bytes write_bytes" summed over the guest's tasks now
+# (what a container's other processes moved meanwhile is its I/O too)
+taskio() {
+	local cg h p r=0 w=0 a b
+	cg=$(gk "$1" cgroup)
+	for h in /sys/fs/cgroup/memory /sys/fs/cgroup /sys/fs/cgroup/unified; do
+		[ -f "$h$cg/cgroup.procs" ] || continue
+		for p in $(find "$h$cg" -name cgroup.procs -exec cat {} + 2>/dev/null); do
+			read -r a b < <(awk '/^read_bytes/ { r = $2 } /^write_bytes/ { w = $2 } END { print r + 0, w + 0 }' "/proc/$p/io" 2>/dev/null)
+			r=$((r + ${a:-0})) w=$((w + ${b:-0}))
+		done
+		break
+	done
+	echo "$r $w"
+}
+# estats ENGINE: its stats' NET I/O and BLOCK I/O of the lab's container
+estats() {
+	case $1 in
+		docker) D stats --no-stream --format '{{.NetIO}}|{{.BlockIO}}' lab-docker ;;
+		podman) P stats --no-stream --format '{{.NetIO}}|{{.BlockIO}}' lab-podman ;;
+	esac 2>>"$work/$1.stats.err"
+}
+engines=$(for e in docker podman; do [ -n "$(gk $e net_ip)" ] && echo $e; done)
+if [ -n "$nettags$disktags" ]; then
+	for t in $nettags; do echo "$t $(counters "$t")"; done >"$work/net0"
+	for t in $disktags; do echo "$t $(taskio "$t")"; done >"$work/io0"
+	for e in $engines; do estats "$e" >"$work/$e.stats0"; done
+	# shellcheck disable=SC2086 # $opts is a list of options
+	"$VTAX" --json -d 0.5 $opts >"$work/io.jsonl" 2>"$work/io.err" &
+	vp=$!
+	sleep 1.5
+	port=$((21000 + $$ % 20000))
+	for t in $nettags; do
+		port=$((port + 1)); rm -f "$work/srv.ready"
+		ip netns exec vtaxlab-peer timeout 90 python3 "$xfer" serve "$(gk "$t" net_srv)" "$port" "$NDOWN" \
+			"$work/srv.ready" >"$work/$t.srv" &
+		for _ in $(seq 100); do [ -e "$work/srv.ready" ] && break; sleep 0.05; done
+		nsenter -t "$(gk "$t" pid)" -n timeout 90 python3 "$xfer" send "$(gk "$t" net_srv)" "$port" "$NUP" >"$work/$t.cli"
+		wait $!
+	done
+	for t in $disktags; do
+		if [ "$(gk "$t" disk_exec)" = docker ]; then
+			D exec lab-docker sh -c "$(dd_cmd /lab)" >"$work/$t.ddio" 2>"$work/$t.dd"
+		elif [ "$(gk "$t" disk_exec)" = podman ]; then
+			P exec lab-podman sh -c "$(dd_cmd /lab)" >"$work/$t.ddio" 2>"$work/$t.dd"
+		else
+			d=$(gk "$t" disk_dir)
+			(cg_enter "$(gk "$t" cgroup)" "$BASHPID"; exec sh -c "$(dd_cmd "$d")") >"$work/$t.ddio" 2>"$work/$t.dd"
+		fi
+		echo "$t dd: $?" >>"$work/dd.rc"
+	done
+	sleep 1.2
+	kill -TERM "$vp"; wait "$vp"; vp=""
+	for t in $nettags; do echo "$t $(counters "$t")"; done >"$work/net1"
+	for t in $disktags; do echo "$t $(taskio "$t")"; done >"$work/io1"
+	for e in $engines; do estats "$e" >"$work/$e.stats1"; done
+	echo "[${SECONDS}s] network and disk transfers done"
+	NUP=$NUP NDOWN=$NDOWN DISK=$((DISK_MB << 20)) NETTAGS="$nettags" DISKTAGS="$disktags" \
+		python3 - "$work" >"$work/iochecks" 2>"$work/iocompare.err" <<'PY'
+import json, os, re, sys
+work, lab = sys.argv[1], os.environ["VTAX_LAB_DIR"]
+NUP, NDOWN, DISK = (int(os.environ[k]) for k in ("NUP", "NDOWN", "DISK"))
+def out(ok, what):
+    print("%d\t%s" % (1 if ok else 0, what))
+def within(got, want, rel=0.05):
+    return got is not None and want is not None and want > 0 and abs(got - want) <= rel * want
+def rec(tag):
+    return dict(l.rstrip("\n").split("=", 1) for l in open("%s/g/%s" % (lab, tag)) if "=" in l)
+frames = [json.loads(l) for l in open(work + "/io.jsonl")]
+def total(tag, grp, key):  # the guest's bytes over vtax's run: rate x interval, summed
+    g0, s, nics, src = rec(tag), 0.0, set(), set()
+    for f in frames[1:]:
+        for g in f["guests"]:
+            if g["id"] == g0["id"] and g["runtime"] == g0["runtime"]:
+                v = g[grp][key]
+                if v is not None:
+                    s += v * f["interval"]
+                if grp == "net":
+                    nics.update(n["name"] for n in g["net"]["nics"] or [])
+                else:
+                    src.add(g["io"]["source"])
+    return s, nics, src
+def ctr(name):
+    return {l.split()[0]: l.split()[1:] for l in open("%s/%s" % (work, name))}
+M = 1 << 20
+rows = []
+grx_of = {}
+if os.environ["NETTAGS"].split():
+    c0, c1 = ctr("net0"), ctr("net1")
+for tag in os.environ["NETTAGS"].split():
+    a, b = c0[tag], c1[tag]
+    grx, gtx = int(b[0]) - int(a[0]), int(b[1]) - int(a[1])
+    host = b[2]
+    hrx, htx = int(b[3]) - int(a[3]), int(b[4]) - int(a[4])
+    vrx, nics, _ = total(tag, "net", "rx")
+    vtx, _, _ = total(tag, "net", "tx")
+    try:
+        cli, srv = int(open("%s/%s.cli" % (work, tag)).read()), int(open("%s/%s.srv" % (work, tag)).read())
+    except (OSError, ValueError):
+        cli = srv = None
+    out(cli == NDOWN and srv == NUP, "%s: transfer done: sent %d, received %s (server got %s)" % (tag, NUP, cli, srv))
+    out(nics == {host}, "%s: its interface is the host-side %s (vtax: %s)" % (tag, host, ",".join(sorted(nics)) or "none"))
+    out(within(vrx, grx), "%s: received %.0f within 5%% of the guest's own eth counter %d" % (tag, vrx, grx))
+    out(within(vtx, gtx), "%s: sent %.0f within 5%% of the guest's own counter %d" % (tag, vtx, gtx))
+    out(within(vrx, htx) and within(vtx, hrx), "%s: seen from the guest: rx %.0f = %s's tx %d, tx %.0f = its rx %d" % (tag, vrx, host, htx, vtx, hrx))
+    out(NDOWN <= vrx <= 1.1 * NDOWN and NUP <= vtx <= 1.1 * NUP,
+        "%s: the payload plus TCP/IP and Ethernet headers: rx %.2f MiB for %.0f MiB, tx %.2f MiB for %.0f MiB" % (tag, vrx / M, NDOWN / M, vtx / M, NUP / M))
+    grx_of[tag] = grx
+    rows.append("net %s %s rx %.0f guest %d host %d tx %.0f guest %d host %d" % (tag, host, vrx, grx, htx, vtx, gtx, hrx))
+if os.environ["DISKTAGS"].split():
+    i0, i1 = ctr("io0"), ctr("io1")
+for tag in os.environ["DISKTAGS"].split():
+    w, _, src = total(tag, "io", "write")
+    r, _, _ = total(tag, "io", "read")
+    # the truth: the dds' shell's own /proc/PID/io (its reaped dds in it),
+    # and that plus what the guest's other tasks moved over a window a
+    # little wider than vtax's (taken before it started, after it ended)
+    try:
+        sh = dict(l.split(": ") for l in open("%s/%s.ddio" % (work, tag)) if ": " in l)
+        dr, dw = int(sh["read_bytes"]), int(sh["write_bytes"])
+        tr = dr + int(i1[tag][0]) - int(i0[tag][0])
+        tw = dw + int(i1[tag][1]) - int(i0[tag][1])
+    except (OSError, KeyError, ValueError):
+        dr = dw = tr = tw = None
+    out(dr is not None and dr >= DISK and dw >= DISK, "%s: %.0f MiB written and read back with O_DIRECT: the dds' shell counted %s B read, %s B written" % (tag, DISK / M, dr, dw))
+    out(dr is not None and 0.95 * dw <= w <= 1.05 * tw and 0.95 * dr <= r <= 1.05 * tr,
+        "%s: disk written %.2f MiB, read %.2f MiB: within 5%% of the dds' %.2f, %.2f MiB and all its tasks' %.2f, %.2f MiB (source %s)" % (tag, w / M, r / M, (dw or 0) / M, (dr or 0) / M, (tw or 0) / M, (tr or 0) / M, ",".join(sorted(src))))
+    rows.append("disk %s write %.0f tasks %s read %.0f tasks %s dd %d source %s" % (tag, w, tw, r, tr, DISK, ",".join(sorted(src))))
+def size(s):  # docker's "8.65MB", "4.19MiB", "0B", "512kB"
+    m = re.match(r"([\d.]+)\s*([kKMGT]?)(i?)B", s.strip())
+    mul = {"": 0, "k": 1, "K": 1, "M": 2, "G": 3, "T": 4}[m.group(2)]
+    return float(m.group(1)) * (1024 if m.group(3) else 1000) ** mul
+for eng in ("docker", "podman"):
+    if not os.path.exists("%s/%s.stats1" % (work, eng)):
+        continue
+    d0, d1 = (open("%s/%s.stats%d" % (work, eng, i)).read().strip() for i in (0, 1))
+    try:
+        (n0, b0), (n1, b1) = (x.split("|") for x in (d0, d1))
+        drx, dtx = (size(n1.split("/")[i]) - size(n0.split("/")[i]) for i in (0, 1))
+        dr, dw = (size(b1.split("/")[i]) - size(b0.split("/")[i]) for i in (0, 1))
+    except (ValueError, AttributeError, IndexError):
+        out(False, "peer %s stats: NET I/O and BLOCK I/O read (%r, %r)" % (eng, d0, d1))
+        continue
+    vrx, _, _ = total(eng, "net", "rx")
+    vtx, _, _ = total(eng, "net", "tx")
+    vr, _, _ = total(eng, "io", "read")
+    vw, _, src = total(eng, "io", "write")
+    # the engines print 3 significant digits: 4.21MB is +-0.005 MB
+    if eng == "podman" and drx + dtx == 0 and grx_of.get(eng, 0) > 0:
+        # podman counts only the networks it set up itself, not one it
+        # was given (--network ns:): the namespace's own eth0 moved bytes
+        print("note\tpeer podman stats NET I/O: %s -> %s while the container's own eth0 counted %d B received: podman counts only networks it sets up itself (--network ns: here); vtax %.0f" % (n0, n1, grx_of[eng], vrx), file=sys.stderr)
+    else:
+        out(within(vrx, drx) and within(vtx, dtx), "peer %s stats NET I/O: +%.0f / +%.0f (%s -> %s) vs vtax rx %.0f tx %.0f" % (eng, drx, dtx, n0, n1, vrx, vtx))
+    if dr + dw == 0:
+        # they read the v1 blkio counters, which on some kernels count only
+        # throttled I/O: vtax saw its cgroup count nothing too, and took the
+        # tasks' (io.source "task")
+        out("task" in src, "peer %s stats BLOCK I/O: +0 / +0 (%s -> %s), the cgroup's blkio, for %d B each way; vtax too found the cgroup's count 0 and took the tasks' (source %s): read %.0f write %.0f" % (eng, b0, b1, DISK, ",".join(sorted(src)), vr, vw))
+    else:
+        out(within(vr, dr) and within(vw, dw), "peer %s stats BLOCK I/O: +%.0f / +%.0f (%s -> %s) vs vtax read %.0f write %.0f" % (eng, dr, dw, b0, b1, vr, vw))
+    rows.append("%s-stats net +%.0f/+%.0f block +%.0f/+%.0f" % (eng, drx, dtx, dr, dw))
+print("\n".join("  " + r for r in rows), file=sys.stderr)
+PY
+	sed 's/^note\t//; s/^/note: /' "$work/iocompare.err"
+	while IFS=$'\t' read -r ok what; do
+		check "$what" [ "$ok" = 1 ]
+	done <"$work/iochecks"
+	[ -s "$work/iochecks" ] || fail "network and disk comparison ran"
+	check "no errors printed in the I/O run (but notices about other tests' peers)" no_own_output "$work/io.err" "$LAB"
+fi
+
 # libvirtd hung (only one the lab started: never stop another's)
 lvd=$(cat "$LAB/libvirt/libvirtd.pid" 2>/dev/null)
 if [ -n "$lvname" ] && [ -n "$lvd" ] && grep -q "^daemon libvirtd $lvd\$" "$LAB/made"; then

@@ -66,33 +66,8 @@ ip link set "$hs" master "$br" up
 
 # the transfer: the container sends UP bytes, then receives DOWN bytes
 UP=$((24 << 20)) DOWN=$((9 << 20)) PORT=$((20000 + s % 20000))
-cat >"$work/srv.py" <<PY
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("169.254.13.1", $PORT)); s.listen(1)
-open("$work/srv.ready", "w").close()
-c, _ = s.accept(); got = 0
-while True:
-    b = c.recv(1 << 16)
-    if not b: break
-    got += len(b)
-c.sendall(b"d" * $DOWN); c.close()
-open("$work/srv.got", "w").write(str(got))
-PY
-cat >"$work/cli.py" <<PY
-import socket, time
-for _ in range(100):
-    try:
-        c = socket.create_connection(("169.254.13.1", $PORT), timeout=20); break
-    except OSError: time.sleep(0.1)
-c.sendall(b"u" * $UP); c.shutdown(socket.SHUT_WR); got = 0
-while True:
-    b = c.recv(1 << 16)
-    if not b: break
-    got += len(b)
-open("$work/cli.got", "w").write(str(got))
-PY
-ip netns exec "$ns" timeout 60 python3 "$work/srv.py" &
+xfer="$lib/xfer.py"
+ip netns exec "$ns" timeout 60 python3 "$xfer" serve 169.254.13.1 "$PORT" "$DOWN" "$work/srv.ready" >"$work/srv.got" &
 srv=$!
 for _ in $(seq 100); do [ -e "$work/srv.ready" ] && break; sleep 0.05; done
 sleep 2   # IPv6 autoconfiguration chatter settles
@@ -104,7 +79,7 @@ read -r crx0 ctx0 < <(ctdev); read -r hrx0 htx0 < <(hostdev)
 "$VTAX" --json -n 7 -d 1 >"$work/out.jsonl" 2>"$work/err" &
 vt=$!
 sleep 1.5
-nsenter -t "$inner" -n timeout 60 python3 "$work/cli.py"
+nsenter -t "$inner" -n timeout 60 python3 "$xfer" send 169.254.13.1 "$PORT" "$UP" >"$work/cli.got"
 wait "$vt"
 read -r crx1 ctx1 < <(ctdev); read -r hrx1 htx1 < <(hostdev)
 wait "$srv"; srv=""
@@ -153,25 +128,14 @@ vm_part() {
 		{ fail "guest booted"; tail -5 "$work/vm.log"; return; }
 	check "the guest loaded virtio_net" grep -q "VTAXMOD ok virtio_net" "$work/vm.log"
 	local qpid; qpid=$(cat "$work/vm.pid")
-	# busybox nc does not half-close: the server counts the bytes it wants
-	cat >"$work/vsrv.py" <<PY
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("169.254.13.1", $VPORT)); s.listen(1)
-c, _ = s.accept(); got = 0
-while got < $UPK * 1024:
-    b = c.recv(1 << 16)
-    if not b: break
-    got += len(b)
-c.sendall(b"d" * $VDOWN); c.close()
-PY
 	taprx() { echo "$(cat /sys/class/net/$tap/statistics/rx_bytes) $(cat /sys/class/net/$tap/statistics/tx_bytes)"; }
 	local trx0 ttx0 trx1 ttx1
 	read -r trx0 ttx0 < <(taprx)
 	"$VTAX" --json -n 40 -d 0.5 >"$work/vm.jsonl" 2>"$work/vmerr" &
 	local vt=$!
 	sleep 1.2
-	ip netns exec "$ns" timeout 60 python3 "$work/vsrv.py" &
+	# busybox nc does not half-close: the server counts the bytes it wants
+	ip netns exec "$ns" timeout 60 python3 "$xfer" serve 169.254.13.1 "$VPORT" "$VDOWN" "" $((UPK * 1024)) >/dev/null &
 	srv=$!
 	for _ in $(seq 300); do grep -q "VTAXNET done" "$work/vm.log" && break; sleep 0.1; done
 	wait "$srv"; srv=""

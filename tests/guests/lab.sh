@@ -16,6 +16,15 @@
 #       --vm-mem: the VMs' RAM (default 256). lvvm is a domain of a real
 #       libvirtd (one that answers, else the lab's own), on the lab bridge
 #       vtaxlab0 with a virtio balloon, disk and NIC.
+#       Network: every container has a veth with a link-local address
+#       (LXC and the Proxmox CT on vtaxlab0, the CT's named veth9971i0;
+#       nspawn --network-veth; the namespace container a veth made by hand;
+#       Docker on a user-defined bridge vtaxlabd0; Podman in a namespace the
+#       lab makes, --network ns:, with a veth on vtaxlab0), the
+#       Proxmox VM a tap tap9970i0 on vtaxlab0. The far end of every
+#       transfer is the namespace vtaxlab-peer (169.254.71.250 and, on
+#       Docker's bridge, 169.254.72.250). The guest records say net_ip,
+#       net_dev (its interface inside) and net_srv (the far end).
 #   lab.sh status      each guest: runtime, id, name, pids, cgroup; the
 #                      vtax options that see all of them
 #   lab.sh vtax-opts   just those options, on one line
@@ -42,7 +51,17 @@ ALL_TAGS="pvevm lvvm lxc pvect docker podman nspawn ns"
 PVE_VMID=9970 PVE_CTID=9971
 PVE_VM_CG="/qemu.slice/$PVE_VMID.scope"
 # the libvirt domain: its name, the lab bridge, its images (libvirt's dir)
-LV_NAME=lab-lv LV_BR=vtaxlab0 LV_IMG=/var/lib/libvirt/images/vtax-lab-lv
+LV_NAME=lab-lv LV_IMG=/var/lib/libvirt/images/vtax-lab-lv
+# the lab's network (lab_net): a bridge, and a namespace of the lab's own
+# at the far end of every transfer; Docker's containers sit on a
+# user-defined bridge of Docker's own, which that namespace also joins.
+# Link-local addresses only: nothing is routed off the machine
+LAB_BR=vtaxlab0 LAB_NS=vtaxlab-peer LAB_SRV=169.254.71.250
+DK_NET=vtaxlab DK_BR=vtaxlabd0 DK_SRV=169.254.72.250
+LV_BR=$LAB_BR
+# each guest's address on it
+declare -A NET_IP=([lvvm]=169.254.71.2 [lxc]=169.254.71.11 [pvect]=169.254.71.12
+	[docker]=169.254.72.13 [podman]=169.254.71.14 [nspawn]=169.254.71.15 [ns]=169.254.71.16)
 NS_CG='/lxc.payload.lab-ns'
 NSPAWN_CG='/machine.slice/machine-lab\x2dnspawn.scope'
 # cgroup parents the runtimes create and may leave: removed at stop only
@@ -140,6 +159,41 @@ wait_log() {
 	return 1
 }
 
+# --- the lab's network ------------------------------------------------------
+
+# lab_net: the bridge (169.254.71.1 on the host's side) and the far end,
+# namespace LAB_NS at LAB_SRV; 1 (and guests without a network) if the
+# kernel refuses
+lab_net() {
+	made link "$LAB_BR"
+	ip link add "$LAB_BR" type bridge && ip addr add 169.254.71.1/16 dev "$LAB_BR" &&
+		ip link set "$LAB_BR" up || { say "cannot make the bridge $LAB_BR: guests without a network"; return 1; }
+	made netns "$LAB_NS"
+	made link vtaxlabp0
+	ip netns add "$LAB_NS" && ip link add vtaxlabp0 type veth peer name eth0 netns "$LAB_NS" &&
+		ip link set vtaxlabp0 master "$LAB_BR" up && ip -n "$LAB_NS" addr add "$LAB_SRV/16" dev eth0 &&
+		ip -n "$LAB_NS" link set eth0 up && ip -n "$LAB_NS" link set lo up ||
+		{ say "cannot make the namespace $LAB_NS: guests without a network"; return 1; }
+}
+has_net() { [ -n "${NET_IP[$1]:-}" ] && [ -e "/run/netns/$LAB_NS" ] && ip link show "$LAB_BR" >/dev/null 2>&1; }
+# ct_addr PID DEV IP: the container's side of its veth, set up from the host
+ct_addr() {
+	nsenter -t "$1" -n sh -c "ip addr add $3/16 dev $2 && ip link set $2 up && ip link set lo up"
+}
+# ns_wait PID: until PID is in a network namespace of its own
+ns_wait() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(readlink "/proc/$1/ns/net" 2>/dev/null)" != "$(readlink /proc/self/ns/net)" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# net_rec TAG DEV SERVER: the guest record's network keys (empty without one)
+net_rec() {
+	has_net "$1" && echo "net_ip=${NET_IP[$1]}" "net_dev=$2" "net_srv=$3"
+}
+
 # --- the shared busybox root and workload -------------------------------
 
 # busybox sh; every step leaves a file the host can see (READY)
@@ -216,9 +270,12 @@ start_vm() {  # start_vm TAG CGROUP NAME
 	local tag=$1 cg=$2 name=$3 pid bal=() rc=0
 	need_pkgs qemu-system-x86 busybox-static cpio xz-utils ||
 		{ skipped "$tag" "apt-get install qemu-system-x86 failed (see $LAB/apt.log)"; return 1; }
-	[ "$tag" = pvevm ] && bal=(--balloon --proxmox-monitors --qga "$LAB/$tag.qga")
+	# the Proxmox VM: a virtio NIC on a tap named as qemu-server names it
+	local tap=()
+	[ "$tag" = pvevm ] && bal=(--balloon --proxmox-monitors --qga "$LAB/$tag.qga") &&
+		[ -e "/run/netns/$LAB_NS" ] && tap=(--tap "tap${5}i0")
 	VTAX_GUEST_RUNDIR=$LAB/vm VTAX_INSTALL_DEPS=1 bash "$LIB/qemu-guest.sh" start "$name" \
-		--mem "$VM_MEM" "${bal[@]}" --cgroup "$cg" --qmp "$LAB/$tag.qmp" --log "$LAB/$tag.log" \
+		--mem "$VM_MEM" "${bal[@]}" "${tap[@]}" --cgroup "$cg" --qmp "$LAB/$tag.qmp" --log "$LAB/$tag.log" \
 		--pidfile "$LAB/$tag.pid" --append "$(vm_append)" >"$LAB/$tag.start" 2>&1 || rc=$?
 	if [ $rc -ne 0 ]; then
 		skipped "$tag" "QEMU did not start: $(tail -1 "$LAB/$tag.start")"
@@ -226,6 +283,7 @@ start_vm() {  # start_vm TAG CGROUP NAME
 	fi
 	pid=$(cat "$LAB/$tag.pid")
 	made vm "$tag" "$cg"
+	[ ${#tap[@]} -gt 0 ] && { made link "${tap[1]}"; ip link set "${tap[1]}" master "$LAB_BR" up; }
 	[ -n "$VM_QUOTA" ] && [ "$BURN" = 1 ] && cg_quota "$cg" "$VM_QUOTA"
 	guest "$tag" "kind=vm" "runtime=$4" "id=$5" "name=$name" "cgroup=$cg" "pid=$pid" \
 		"helper=" "helper_pid=" "log=$LAB/$tag.log" "qmp=$LAB/$tag.qmp" "ready=vm"
@@ -273,9 +331,7 @@ start_lvvm() {
 	mkdir -p "$img"
 	cp "$cache/vmlinux" "$cache/initramfs.cpio.gz" "$img/"
 	truncate -s 32M "$img/disk.raw"
-	made link "$LV_BR"
-	ip link add "$LV_BR" type bridge && ip addr add 169.254.71.1/16 dev "$LV_BR" && ip link set "$LV_BR" up ||
-		{ skipped lvvm "cannot make the bridge $LV_BR"; return 1; }
+	ip link show "$LV_BR" >/dev/null 2>&1 || { skipped lvvm "no lab bridge $LV_BR (see the lab's start)"; return 1; }
 	# the lab's workload, then 8 MB written to the disk and read back and
 	# 25 pings to the bridge: quiet once done, so that the counters hold
 	# still while vtax and virsh are compared. The test guest's knobs for
@@ -325,15 +381,26 @@ XML
 		"helper=" "helper_pid=" "log=$LAB/lvvm.log" "qmp=" "ready=vm" "settled=$done"
 }
 
-lxc_conf() {  # lxc_conf FILE NAME ROOT [pve]
+lxc_conf() {  # lxc_conf FILE NAME ROOT TAG [pve]
 	{
-		echo 'lxc.net.0.type = empty'
+		if has_net "$4"; then
+			# on the lab bridge; the Proxmox CT's host end named as
+			# pve-container names it
+			echo 'lxc.net.0.type = veth'
+			echo "lxc.net.0.link = $LAB_BR"
+			echo 'lxc.net.0.flags = up'
+			echo 'lxc.net.0.name = eth0'
+			echo "lxc.net.0.ipv4.address = ${NET_IP[$4]}/16"
+			[ "${5:-}" = pve ] && echo "lxc.net.0.veth.pair = veth${PVE_CTID}i0"
+		else
+			echo 'lxc.net.0.type = empty'
+		fi
 		echo 'lxc.apparmor.profile = unconfined'
 		echo "lxc.rootfs.path = dir:$3"
 		echo 'lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed'
 		echo 'lxc.autodev = 1'
 		echo "lxc.uts.name = $2"
-		if [ "${4:-}" = pve ]; then
+		if [ "${5:-}" = pve ]; then
 			# what pve-container writes (LXC 4+/5 keys)
 			echo "lxc.cgroup.dir.container = lxc/$PVE_CTID"
 			echo "lxc.cgroup.dir.monitor = lxc.monitor/$PVE_CTID"
@@ -359,7 +426,7 @@ start_lxc_common() {  # TAG NAME PAYLOAD_CG MONITOR_CG [pve]
 	local root=$lxcp/$name/rootfs
 	mkdir -p "$lxcp/$name"
 	cp -a "$LAB/rootfs" "$root"
-	lxc_conf "$LAB/$tag.conf" "$name" "$root" "${5:-}"
+	lxc_conf "$LAB/$tag.conf" "$name" "$root" "$tag" "${5:-}"
 	if ! lxc-create -P "$lxcp" -n "$name" -t none -f "$LAB/$tag.conf" >"$LAB/$tag.create" 2>&1; then
 		skipped "$tag" "lxc-create failed: $(tail -1 "$LAB/$tag.create")"
 		lxc-destroy -P "$lxcp" -n "$name" >/dev/null 2>&1
@@ -373,8 +440,10 @@ start_lxc_common() {  # TAG NAME PAYLOAD_CG MONITOR_CG [pve]
 	fi
 	pid=$(lxc-info -P "$lxcp" -n "$name" -pH 2>/dev/null)
 	mon=$(pid_of_cmd "[lxc monitor] $lxcp $name" | head -1)
+	# shellcheck disable=SC2046 # key=value words
 	guest "$tag" "kind=container" "runtime=$6" "id=$7" "name=$8" "cgroup=$3" "pid=$pid" \
-		"helper=lxc monitor" "helper_pid=$mon" "helper_cg=$4" "ready=$root/rdy/ready"
+		"helper=lxc monitor" "helper_pid=$mon" "helper_cg=$4" "ready=$root/rdy/ready" \
+		"disk_dir=$root/lab" $(net_rec "$tag" eth0 "$LAB_SRV")
 }
 start_lxc() {
 	start_lxc_common lxc lab-lxc /lxc.payload.lab-lxc /lxc.monitor.lab-lxc "" lxc lab-lxc lab-lxc
@@ -407,15 +476,34 @@ start_docker() {
 	mkdir -p "$LAB/rdy/docker"
 	local cpus=()
 	[ "$BURN" = 1 ] && cpus=(--cpus "$(awk -v q="$QUOTA" 'BEGIN { printf "%.2f", q / 100 }')")
+	local net=(--network none)
+	docker_net && net=(--network "$DK_NET" --ip "${NET_IP[docker]}")
 	# shellcheck disable=SC2046
-	id=$(D run -d --name lab-docker --network none "${cpus[@]}" -v "$LAB/rdy/docker:/rdy" \
+	id=$(D run -d --name lab-docker "${net[@]}" "${cpus[@]}" -v "$LAB/rdy/docker:/rdy" \
 		vtax-lab-busybox:1 /bin/sh /lab-work.sh $(ct_args) /lab /rdy/ready 2>"$LAB/docker/run.err") ||
 		{ skipped docker "docker run failed: $(tail -1 "$LAB/docker/run.err")"; return 1; }
 	made ctcg "/docker/$id"
 	pid=$(D inspect -f '{{.State.Pid}}' "$id")
 	shim=$(pid_of_cmd "-id $id" | head -1)
+	local nr=()
+	[ "${net[1]}" = "$DK_NET" ] && nr=("net_ip=${NET_IP[docker]}" net_dev=eth0 "net_srv=$DK_SRV")
 	guest docker "kind=container" "runtime=docker" "id=$id" "name=lab-docker" "cgroup=/docker/$id" \
-		"pid=$pid" "helper=containerd-shim" "helper_pid=$shim" "ready=$LAB/rdy/docker/ready"
+		"pid=$pid" "helper=containerd-shim" "helper_pid=$shim" "ready=$LAB/rdy/docker/ready" \
+		"disk_exec=docker" "${nr[@]}"
+}
+# docker_net: Docker's user-defined bridge network DK_NET (its bridge
+# device DK_BR), joined by the lab's namespace as DK_SRV; 1 without
+docker_net() {
+	has_net docker || return 1
+	D network inspect "$DK_NET" >/dev/null 2>&1 && return 0
+	made link "$DK_BR"
+	D network create --driver bridge --subnet 169.254.72.0/24 --gateway 169.254.72.1 \
+		-o com.docker.network.bridge.name="$DK_BR" "$DK_NET" >/dev/null 2>"$LAB/docker/net.err" ||
+		{ say "docker network create failed: $(tail -1 "$LAB/docker/net.err"); lab-docker without a network"; return 1; }
+	made link vtaxlabp1
+	ip link add vtaxlabp1 type veth peer name eth1 netns "$LAB_NS" && ip link set vtaxlabp1 master "$DK_BR" up &&
+		ip -n "$LAB_NS" addr add "$DK_SRV/24" dev eth1 && ip -n "$LAB_NS" link set eth1 up ||
+		{ say "cannot join $LAB_NS to $DK_BR: lab-docker without a network"; return 1; }
 }
 
 ensure_podman() {
@@ -438,8 +526,24 @@ start_podman() {
 	mkdir -p "$LAB/rdy/podman"
 	local cpus=()
 	[ "$BURN" = 1 ] && cpus=(--cpus "$(awk -v q="$QUOTA" 'BEGIN { printf "%.2f", q / 100 }')")
+	# its network: a namespace the lab makes, with a veth on the lab
+	# bridge (podman's own network stack would write the host's firewall)
+	local net=(--network none) nr=()
+	if has_net podman; then
+		made netns vtaxlab-pod
+		made link vtaxlabpo0
+		if ip netns add vtaxlab-pod && ip link add vtaxlabpo0 type veth peer name eth0 netns vtaxlab-pod &&
+			ip link set vtaxlabpo0 master "$LAB_BR" up &&
+			ip -n vtaxlab-pod addr add "${NET_IP[podman]}/16" dev eth0 && ip -n vtaxlab-pod link set eth0 up &&
+			ip -n vtaxlab-pod link set lo up; then
+			net=(--network ns:/run/netns/vtaxlab-pod)
+			nr=("net_ip=${NET_IP[podman]}" net_dev=eth0 "net_srv=$LAB_SRV")
+		else
+			say "podman: its namespace could not be set up: lab-podman without a network"
+		fi
+	fi
 	# shellcheck disable=SC2046
-	id=$(P run -d --name lab-podman --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
+	id=$(P run -d --name lab-podman "${net[@]}" --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
 		"${cpus[@]}" -v "$LAB/rdy/podman:/rdy" vtax-lab-busybox:1 \
 		/bin/sh /lab-work.sh $(ct_args) /lab /rdy/ready 2>"$LAB/podman/run.err" | tail -1) ||
 		{ skipped podman "podman run failed: $(tail -1 "$LAB/podman/run.err")"; return 1; }
@@ -449,7 +553,7 @@ start_podman() {
 	conmon=$(pid_of_cmd "-c $id" | head -1)
 	guest podman "kind=container" "runtime=podman" "id=$id" "name=lab-podman" \
 		"cgroup=/libpod_parent/libpod-$id" "pid=$pid" "helper=conmon" "helper_pid=$conmon" \
-		"ready=$LAB/rdy/podman/ready"
+		"ready=$LAB/rdy/podman/ready" "disk_exec=podman" "${nr[@]}"
 }
 
 start_nspawn() {
@@ -463,7 +567,9 @@ start_nspawn() {
 	[ "$BURN" = 1 ] && cg_quota "$NSPAWN_CG" "$QUOTA"
 	# nspawn makes payload/ and supervisor/ below the cgroup it starts in
 	# shellcheck disable=SC2046
-	(cg_enter "$NSPAWN_CG" "$BASHPID"; exec setsid systemd-nspawn --register=no --keep-unit -q \
+	local veth=()
+	has_net nspawn && veth=(--network-veth) && made link ve-lab-nspawn
+	(cg_enter "$NSPAWN_CG" "$BASHPID"; exec setsid systemd-nspawn --register=no --keep-unit -q "${veth[@]}" \
 		-D "$root" -M lab-nspawn --console=pipe /bin/sh /lab-work.sh $(ct_args) /lab /rdy/ready \
 		</dev/null >"$LAB/nspawn.log" 2>&1) &
 	pid=$!
@@ -482,9 +588,19 @@ start_nspawn() {
 		sleep 0.1
 	done
 	alive "$pid" || { skipped nspawn "systemd-nspawn exited: $(tail -1 "$LAB/nspawn.log")"; return 1; }
+	# --network-veth: host0 inside, ve-lab-nspawn outside, which the lab
+	# puts on its bridge (nspawn leaves both down without networkd)
+	local nr=()
+	if [ ${#veth[@]} -gt 0 ] && [ -n "${child:-}" ]; then
+		if ip link set ve-lab-nspawn master "$LAB_BR" up && ct_addr "$child" host0 "${NET_IP[nspawn]}"; then
+			nr=("net_ip=${NET_IP[nspawn]}" net_dev=host0 "net_srv=$LAB_SRV")
+		else
+			say "nspawn: its veth could not be set up: lab-nspawn without a network"
+		fi
+	fi
 	guest nspawn "kind=container" "runtime=nspawn" "id=lab-nspawn" "name=lab-nspawn" \
 		"cgroup=$NSPAWN_CG" "pid=${child:-}" "helper=nspawn supervisor" "helper_pid=$pid" \
-		"helper_cg=$NSPAWN_CG/supervisor" "ready=$root/rdy/ready"
+		"helper_cg=$NSPAWN_CG/supervisor" "ready=$root/rdy/ready" "disk_dir=$root/lab" "${nr[@]}"
 }
 
 start_ns() {
@@ -503,8 +619,19 @@ start_ns() {
 	made daemon unshare "$pid"
 	# stop kills the cgroup first, then waits for the daemon
 	made cgroup "$NS_CG"
+	# a veth made by hand: eth0 inside, vtaxlabns0 on the lab bridge
+	local nr=()
+	if has_net ns; then
+		made link vtaxlabns0
+		if ns_wait "$pid" && ip link add vtaxlabns0 type veth peer name eth0 netns "$pid" &&
+			ip link set vtaxlabns0 master "$LAB_BR" up && ct_addr "$pid" eth0 "${NET_IP[ns]}"; then
+			nr=("net_ip=${NET_IP[ns]}" net_dev=eth0 "net_srv=$LAB_SRV")
+		else
+			say "ns: its veth could not be set up: lab-ns without a network"
+		fi
+	fi
 	guest ns "kind=container" "runtime=lxc" "id=lab-ns" "name=lab-ns" "cgroup=$NS_CG" "pid=$pid" \
-		"helper=" "helper_pid=" "ready=$d/ready"
+		"helper=" "helper_pid=" "ready=$d/ready" "disk_dir=$d" "${nr[@]}"
 }
 
 # --- start / status / stop ------------------------------------------------
@@ -556,15 +683,16 @@ lab_init() {
 			[ -d "$h$rel" ] && die "cgroup $h$rel exists: another lab runs (VTAX_LAB_DIR=... lab.sh stop)"
 		done
 	done
-	case " $ONLY " in *" lvvm "*) ip link show "$LV_BR" >/dev/null 2>&1 &&
-		die "link $LV_BR exists: another lab runs (VTAX_LAB_DIR=... lab.sh stop)" ;;
-	esac
+	ip link show "$LAB_BR" >/dev/null 2>&1 &&
+		die "link $LAB_BR exists: another lab runs (VTAX_LAB_DIR=... lab.sh stop)"
+	[ -e "/run/netns/$LAB_NS" ] && die "network namespace $LAB_NS exists: another lab runs (VTAX_LAB_DIR=... lab.sh stop)"
 	mkdir -p "$LAB/g"
 	: >"$LAB/made"; : >"$LAB/tags"; : >"$LAB/skipped"
 	echo "$SPEC" >"$LAB/workload"
 	echo "$ONLY" >"$LAB/only"
 	cg_make "$DAEMON_CG"
 	made cgroup "$DAEMON_CG"
+	lab_net || true
 	for p in $SHARED_PARENTS; do
 		for h in $(cg_hierarchies); do [ -d "$h$p" ] || echo "$h$p"; done
 	done >"$LAB/parents-missing"
@@ -656,6 +784,7 @@ leftovers() {
 	while read -r what a _; do
 		case $what in
 			link) ip link show "$a" >/dev/null 2>&1 && echo "link $a" ;;
+			netns) [ -e "/run/netns/$a" ] && echo "network namespace $a" ;;
 			path) [ -e "$a" ] && echo "path $a" ;;
 			lvdom) V dominfo "$a" >/dev/null 2>&1 && echo "libvirt domain $a" ;;
 		esac
@@ -688,11 +817,13 @@ cmd_stop() {
 				for ((i = 0; i < 50; i++)); do V dominfo "$a" >/dev/null 2>&1 || break; sleep 0.1; done
 				rm -f "/var/log/libvirt/qemu/$a.log" ;;
 			link) ip link del "$a" 2>/dev/null ;;
+			netns) ip netns del "$a" 2>/dev/null ;;
 			path) rm -rf "$a" ;;
 			daemon)
 				case $a in
 					dockerd)
 						D ps -aq 2>/dev/null | xargs -r docker -H "unix://$LAB/docker.sock" rm -f >/dev/null 2>&1
+						D network rm "$DK_NET" >/dev/null 2>&1
 						D rmi -f vtax-lab-busybox:1 >/dev/null 2>&1
 						# dockerd stops the containerd it started
 						c=$(cat "$LAB/docker/exec/containerd/containerd.pid" 2>/dev/null)
