@@ -31,7 +31,7 @@ int layout(struct vscreen *vs, const struct frame *f, const struct ui *u, int wi
 void table_header(struct vscreen *vs, const struct ui *u, int width, bool arrows);
 void table_row(struct vscreen *vs, const struct guest_view *v, bool selected, int width);
 
-#define DETAIL_LINES 10
+#define DETAIL_LINES 11
 void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *v,
 	    const struct ui *u, const struct history *h, int width);
 

@@ -242,8 +242,14 @@ static void net_line(struct vscreen *vs, const struct guest_view *v, int width)
 			sanitize(name, sizeof(name), n->n->name);
 			rate_text(rx, sizeof(rx), n->rx_bps);
 			rate_text(tx, sizeof(tx), n->tx_bps);
-			int len = snprintf(item, sizeof(item), "%s%s rx %s/s tx %s/s", i ? ", " : "",
-					   name, rx, tx);
+			int len = snprintf(item, sizeof(item), "%s%s rx %s/s", i ? ", " : "", name, rx);
+			if (!isnan(n->rx_pps))
+				len += snprintf(item + len, sizeof(item) - (size_t)len, " %.0f pkt/s",
+						n->rx_pps);
+			len += snprintf(item + len, sizeof(item) - (size_t)len, " tx %s/s", tx);
+			if (!isnan(n->tx_pps))
+				len += snprintf(item + len, sizeof(item) - (size_t)len, " %.0f pkt/s",
+						n->tx_pps);
 			if (!isnan(n->drops_ps) && n->drops_ps >= 0.05)
 				len += snprintf(item + len, sizeof(item) - (size_t)len, " drops %.1f/s",
 						n->drops_ps);
@@ -257,6 +263,62 @@ static void net_line(struct vscreen *vs, const struct guest_view *v, int width)
 			lb_put(&b, item, VA_NORMAL);
 			used += len;
 		}
+	}
+	lb_finish(vs, &b);
+}
+
+/* "read 1.2M/s 30 op/s write 512K/s 4 op/s" (ops left out when unknown) */
+static int io_text(char *buf, size_t sz, double r, double rops, double w, double wops)
+{
+	char rb[16], wb[16];
+	rate_text(rb, sizeof(rb), r);
+	rate_text(wb, sizeof(wb), w);
+	int len = snprintf(buf, sz, "read %s/s", rb);
+	if (!isnan(rops))
+		len += snprintf(buf + len, sz - (size_t)len, " %.0f op/s", rops);
+	len += snprintf(buf + len, sz - (size_t)len, " write %s/s", wb);
+	if (!isnan(wops))
+		len += snprintf(buf + len, sz - (size_t)len, " %.0f op/s", wops);
+	return len;
+}
+
+/* The guest's disk I/O: a VM's drives one by one (QMP), as many as fit,
+ * with their mean latency; else the whole guest's, and where it came from. */
+static void disk_line(struct vscreen *vs, const struct guest_view *v, int width)
+{
+	struct lb b;
+	char item[256];
+	lb_new(vs, width, &b);
+	lb_put(&b, " disk  ", VA_LABEL);
+	if (v->io_src == IO_QMP && v->ndrives) {
+		int used = 7;
+		for (size_t i = 0; i < v->ndrives; i++) {
+			const struct drive_view *d = &v->drives[i];
+			char name[64];
+			sanitize(name, sizeof(name), d->d->name);
+			int len = snprintf(item, sizeof(item), "%s%s ", i ? ", " : "", name);
+			len += io_text(item + len, sizeof(item) - (size_t)len, d->read, d->read_ops,
+				       d->write, d->write_ops);
+			if (!isnan(d->latency_ms))
+				len += snprintf(item + len, sizeof(item) - (size_t)len, " %.1f ms",
+						d->latency_ms);
+			if (used + len > width - 8 && i) {
+				lb_printf(&b, VA_DIM, " +%zu", v->ndrives - i);
+				break;
+			}
+			lb_put(&b, item, VA_NORMAL);
+			used += len;
+		}
+	} else if (v->io_src == IO_CGROUP || v->io_src == IO_TASK) {
+		io_text(item, sizeof(item), v->io_read_bps, v->io_read_ops, v->io_write_bps,
+			v->io_write_ops);
+		lb_put(&b, item, VA_NORMAL);
+		lb_put(&b, v->io_src == IO_CGROUP ? "  (its cgroup's io counters)"
+						  : "  (its tasks' /proc/PID/io)", VA_DIM);
+	} else {
+		lb_put(&b, v->has_rates ? "- (no drive over QMP, no cgroup io counters, "
+					  "its tasks' I/O needs root)"
+					: "- (rates from the next refresh)", VA_DIM);
 	}
 	lb_finish(vs, &b);
 }
@@ -397,7 +459,8 @@ static void kernel_line(struct vscreen *vs, const struct guest_view *v, int widt
 	int shown = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
 		uint64_t x = *(const uint64_t *)(const void *)((const char *)g + parts[i].off);
-		if (x == VT_UNKNOWN)
+		/* KVM's page tables exist only for a VM */
+		if (x == VT_UNKNOWN || (i == 0 && v->kind != KIND_VM))
 			continue;
 		fmt_bytes(a, sizeof(a), x);
 		/* each part whole, and room kept for the closing parenthesis */
@@ -481,6 +544,7 @@ void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *
 	threads_line(vs, v, width);
 	cpu_line(vs, v, width);
 	net_line(vs, v, width);
+	disk_line(vs, v, width);
 	memory_lines(vs, f, v, u, width);
 	kernel_line(vs, v, width);
 	bool two = why_lines(vs, v, width);
