@@ -38,6 +38,7 @@ enum col_id {
 	COL_TG_VCPU,   /* JSON only: cpu.threads.* */
 	COL_TG_EMU,
 	COL_TG_IO,
+	COL_TG_POOL,
 	COL_TG_VHOST,
 	COL_MEM,
 	COL_WSET,

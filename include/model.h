@@ -99,9 +99,9 @@ struct guest_view {
 	enum io_src io_src;
 	struct drive_view *drives;     /* owned by the frame; ndrives entries (QMP) */
 	size_t ndrives;
-	double cpu_io_tax;             /* % of one CPU: a VM's iothreads and vhost
-					  workers, plus its emulator threads when it
-					  has no iothread; NAN unknown */
+	double cpu_io_tax;             /* % of one CPU: a VM's iothreads, thread-pool
+					  workers and vhost workers, plus its emulator
+					  threads when it has no iothread; NAN unknown */
 	double cpu_per_gb;             /* CPU seconds of the I/O tax per GB of disk
 					  I/O; NAN below 64 KiB/s */
 	double kvm_exits_ps;           /* KVM exits per second (VMs under KVM) */

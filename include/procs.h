@@ -61,9 +61,38 @@ struct proc_ent *procs_list(struct procs *p, size_t *n);
 
 /* Thread-group CPU (ns) and thread counts of a QEMU process, and the
  * sum of its threads' delay-accounting blkio time (ns). Threads whose
- * ids are in vcpu (from QMP) are vCPUs whatever their name. */
+ * ids are in vcpu (from QMP) are vCPUs whatever their name. A thread
+ * that exited keeps its CPU in its own group (see qthreads_account). */
 void procs_qemu_threads(struct procs *p, int pid, const int *vcpu, int nvcpu,
 			uint64_t cpu_ns[TG_COUNT], uint64_t threads[TG_COUNT], uint64_t *blkio_ns);
+
+/* One thread of a QEMU process as read this refresh. */
+struct qthread {
+	int tid;
+	uint64_t start;            /* ticks since boot: a reused tid is another thread */
+	enum tgroup group;
+	uint64_t ns;               /* utime + stime; the main thread: the process's */
+};
+
+/* What one QEMU process's threads had at the last refresh. The thread
+ * pool's workers exit after 10 s idle and come back with the next I/O;
+ * the kernel then adds their CPU to the process's, which the main
+ * thread's share (total - the others) would take. gone_ns keeps it in
+ * the exited threads' groups, so every group's counter only grows. */
+struct qthreads_mem {
+	int pid;
+	uint64_t start;            /* the process's, ticks since boot */
+	struct qthread *t;         /* owned: the other threads, sorted by tid */
+	size_t n;
+	uint64_t gone_ns[TG_COUNT]; /* ns: CPU of threads that exited */
+	bool used;                 /* asked for since the last procs_update() */
+};
+
+/* Pure: the groups' CPU and thread counts from the threads read now
+ * (th, n; sorted here; the main thread is the one whose tid is m->pid)
+ * and what m remembers, which it then updates. */
+void qthreads_account(struct qthreads_mem *m, struct qthread *th, size_t n,
+		      uint64_t cpu_ns[TG_COUNT], uint64_t threads[TG_COUNT]);
 
 /* Read up to max of the given pids into out; returns how many. */
 size_t procs_read_list(struct procs *p, const int *pids, size_t n, struct proc_sample *out,
@@ -72,7 +101,9 @@ size_t procs_read_list(struct procs *p, const int *pids, size_t n, struct proc_s
 /* Sum of delay-accounting blkio (ns) over the given pids. */
 uint64_t procs_blkio_sum(struct procs *p, const int *pids, size_t n);
 
-/* Which thread group a QEMU thread name belongs to. */
+/* Which thread group a QEMU thread name belongs to (QEMU names its
+ * threads with -name ...,debug-threads=on; without it all are emulator,
+ * but vCPUs found by their ids). */
 enum tgroup qemu_thread_group(const char *comm);
 
 uint64_t procs_hz(const struct procs *p);

@@ -41,6 +41,8 @@ enum tgroup {
 	TG_VCPU,      /* "CPU n/KVM", "CPU n/TCG" */
 	TG_EMU,       /* main loop and every other thread ("IO mon_iothread" too) */
 	TG_IO,        /* "IO iothreadN": -object iothread, for drives and NICs */
+	TG_POOL,      /* "worker": the thread pool's threads, blocking I/O for drives
+			 (aio=threads, and flush, discard under any aio mode) */
 	TG_VHOST,     /* "vhost-PID" worker threads or kernel threads */
 	TG_COUNT
 };

@@ -124,12 +124,13 @@ const struct column columns[COL_COUNT] = {
 			     "container its helpers", .prio = 3},
 	[COL_IOTAX] = {"io_tax", "IOTAX%", 6, PCT(cpu_io_tax), .json = "cpu.io_tax",
 		       .hint = HINT_TAX,
-		       .help = "CPU of a VM's I/O: iothreads and vhost workers, the emulator "
-			       "threads too without an iothread, % of one CPU", .prio = 22, .wide = 8},
+		       .help = "CPU of a VM's I/O: iothreads, thread-pool workers and vhost workers, "
+			       "the emulator threads too without an iothread, % of one CPU", .prio = 22, .wide = 8},
 	[COL_CAPPED] = {VBOOL(cpu_capped), .json = "cpu.capped"},
 	[COL_TG_VCPU] = {PCT(tg_pct[TG_VCPU]), .json = "cpu.threads.vcpu", .when = WHEN_VM_PROC},
 	[COL_TG_EMU] = {PCT(tg_pct[TG_EMU]), .json = "cpu.threads.emulator", .when = WHEN_VM_PROC},
 	[COL_TG_IO] = {PCT(tg_pct[TG_IO]), .json = "cpu.threads.iothread", .when = WHEN_VM_PROC},
+	[COL_TG_POOL] = {PCT(tg_pct[TG_POOL]), .json = "cpu.threads.pool", .when = WHEN_VM_PROC},
 	[COL_TG_VHOST] = {PCT(tg_pct[TG_VHOST]), .json = "cpu.threads.vhost", .when = WHEN_VM_PROC},
 	[COL_MEM] = {"mem", "MEM", 4, VBYTES(mem_host), .def = true, .json = "mem.host", .prom = "memory_host_bytes", .influx = "memhost",
 		     .help = "host RAM held for the guest (cgroup usage or RSS, plus helpers)", .prio = 6},

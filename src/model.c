@@ -267,13 +267,17 @@ static void guest_io(const struct guest_sample *p, const struct guest_sample *g,
 	}
 }
 
-/* A VM's I/O tax: its iothreads and vhost workers; without an iothread
- * its drives are served by the main loop, so the emulator threads too. */
+/* A VM's I/O tax: its iothreads, thread-pool workers (they do the
+ * blocking reads and writes of aio=threads drives) and vhost workers;
+ * without an iothread its drives are served by the main loop, so the
+ * emulator threads too. A record from before the pool was counted apart
+ * has it unknown: its workers are then in the emulator group. */
 static void guest_io_tax(const struct guest_sample *g, struct guest_view *v)
 {
 	if (v->kind != KIND_VM || isnan(v->tg_pct[TG_IO]) || isnan(v->tg_pct[TG_EMU]))
 		return;
-	v->cpu_io_tax = v->tg_pct[TG_IO] + (isnan(v->tg_pct[TG_VHOST]) ? 0 : v->tg_pct[TG_VHOST]);
+	v->cpu_io_tax = v->tg_pct[TG_IO] + (isnan(v->tg_pct[TG_POOL]) ? 0 : v->tg_pct[TG_POOL]) +
+			(isnan(v->tg_pct[TG_VHOST]) ? 0 : v->tg_pct[TG_VHOST]);
 	if (g->tg_threads[TG_IO] == 0)
 		v->cpu_io_tax += v->tg_pct[TG_EMU];
 	double bps = (isnan(v->io_read_bps) ? 0 : v->io_read_bps) +

@@ -45,9 +45,9 @@ static enum pids_item blkio_items[B_NITEMS] = {[B_BLKIO] = PIDS_TICS_BLKIO};
 
 /* No TGID item: every thread a PID_THREADS select of one pid returns is
  * that pid's, and asking for TGID would read each thread's status file. */
-enum { T_TID, T_CMD, T_UTIME, T_STIME, T_BLKIO, T_NITEMS };
+enum { T_TID, T_BEGAN, T_CMD, T_UTIME, T_STIME, T_BLKIO, T_NITEMS };
 static enum pids_item thread_items[T_NITEMS] = {
-	[T_TID] = PIDS_ID_TID, [T_CMD] = PIDS_CMD, [T_UTIME] = PIDS_TICS_USER,
+	[T_TID] = PIDS_ID_TID, [T_BEGAN] = PIDS_TICS_BEGAN, [T_CMD] = PIDS_CMD, [T_UTIME] = PIDS_TICS_USER,
 	[T_STIME] = PIDS_TICS_SYSTEM, [T_BLKIO] = PIDS_TICS_BLKIO,
 };
 
@@ -72,6 +72,8 @@ struct procs {
 	size_t nskip;
 	struct proc_ent *ents;     /* tracked, sorted by pid */
 	size_t nents, capents;
+	struct qthreads_mem *qmem; /* per QEMU process asked for, owned */
+	size_t nqmem;
 	uint64_t read_ns;
 	struct sb buf;
 };
@@ -120,6 +122,9 @@ void procs_free(struct procs *p)
 	for (size_t i = 0; i < p->nents; i++)
 		free(p->ents[i].cgroup);
 	free(p->ents);
+	for (size_t i = 0; i < p->nqmem; i++)
+		free(p->qmem[i].t);
+	free(p->qmem);
 	free(p->seen);
 	free(p->young);
 	free(p->skip);
@@ -321,6 +326,8 @@ static struct proc_ent *find_ent(struct procs *p, int pid)
 	return bsearch(&key, p->ents, p->nents, sizeof(*p->ents), cmp_ent);
 }
 
+/* Drop the tracked processes that are gone, and the thread memory of a
+ * QEMU that is neither tracked nor was asked for since the last update. */
 static void drop_dead(struct procs *p)
 {
 	size_t o = 0;
@@ -331,6 +338,18 @@ static void drop_dead(struct procs *p)
 			free(p->ents[i].cgroup);
 	}
 	p->nents = o;
+	o = 0;
+	for (size_t i = 0; i < p->nqmem; i++) {
+		struct qthreads_mem *m = &p->qmem[i];
+		struct proc_ent *e = find_ent(p, m->pid);
+		if (m->used || (e && e->start == m->start)) {
+			m->used = false;
+			p->qmem[o++] = *m;
+		} else {
+			free(m->t);
+		}
+	}
+	p->nqmem = o;
 }
 
 /* Read counters of every tracked pid; mark the ones gone or reused. */
@@ -499,16 +518,103 @@ struct proc_ent *procs_list(struct procs *p, size_t *n)
 	return p->ents;
 }
 
+/* QEMU's thread names (qemu_thread_create), first match wins; any other
+ * thread is an emulator thread. comm holds 15 characters. */
+static const struct {
+	const char *comm;
+	bool prefix;               /* comm starts with it; else is it */
+	enum tgroup group;
+} qemu_thread_names[] = {
+	{"CPU ", true, TG_VCPU},            /* "CPU 0/KVM", "CPU 1/TCG" */
+	/* the QMP monitor's own thread serves the monitor, not a device */
+	{"IO mon_iothread", false, TG_EMU},
+	{"IO ", true, TG_IO},               /* "IO iot0": -object iothread,id=iot0 */
+	/* util/thread-pool.c: preadv/pwritev of aio=threads drives (QEMU's
+	 * default for a file), flush, discard, 9p; one pool per AioContext */
+	{"worker", false, TG_POOL},
+	{"vhost-", true, TG_VHOST},         /* "vhost-PID": vhost worker threads */
+};
+
 enum tgroup qemu_thread_group(const char *comm)
 {
-	if (!strncmp(comm, "CPU ", 4))
-		return TG_VCPU;
-	/* the QMP monitor's own thread serves the monitor, not a device */
-	if (!strncmp(comm, "IO ", 3) && strcmp(comm, "IO mon_iothread"))
-		return TG_IO;
-	if (!strncmp(comm, "vhost-", 6))
-		return TG_VHOST;
+	for (size_t i = 0; i < ARRAY_SIZE(qemu_thread_names); i++) {
+		const char *name = qemu_thread_names[i].comm;
+		if (qemu_thread_names[i].prefix ? !strncmp(comm, name, strlen(name)) : !strcmp(comm, name))
+			return qemu_thread_names[i].group;
+	}
 	return TG_EMU;
+}
+
+static int cmp_qthread(const void *a, const void *b)
+{
+	const struct qthread *x = a, *y = b;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+void qthreads_account(struct qthreads_mem *m, struct qthread *th, size_t n,
+		      uint64_t cpu_ns[TG_COUNT], uint64_t threads[TG_COUNT])
+{
+	for (int g = 0; g < TG_COUNT; g++)
+		cpu_ns[g] = threads[g] = 0;
+	if (n)
+		qsort(th, n, sizeof(*th), cmp_qthread);
+	/* threads of the last refresh not here now (or whose tid is
+	 * another thread's now) have exited: their CPU stays theirs */
+	size_t j = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		while (j < n && th[j].tid < m->t[i].tid)
+			j++;
+		if (j == n || th[j].tid != m->t[i].tid || th[j].start != m->t[i].start)
+			m->gone_ns[m->t[i].group] += m->t[i].ns;
+	}
+	/* libproc2 reports the main thread (tid == pid) with the process's
+	 * totals: its own share is what the other threads, living and
+	 * exited, do not account for */
+	uint64_t total = 0, others = 0;
+	enum tgroup main_group = TG_EMU;
+	size_t k = 0;
+	struct qthread *keep = xmalloc((n + 1) * sizeof(*keep));
+	for (size_t i = 0; i < n; i++) {
+		threads[th[i].group]++;
+		if (th[i].tid == m->pid) {
+			total = th[i].ns;
+			main_group = th[i].group;
+			continue;
+		}
+		cpu_ns[th[i].group] += th[i].ns;
+		others += th[i].ns;
+		keep[k++] = th[i];
+	}
+	for (int g = 0; g < TG_COUNT; g++) {
+		cpu_ns[g] += m->gone_ns[g];
+		others += m->gone_ns[g];
+	}
+	cpu_ns[main_group] += sat_sub(total, others);
+	free(m->t);
+	m->t = keep;
+	m->n = k;
+}
+
+/* The thread memory of QEMU pid (started at start), made when new. */
+static struct qthreads_mem *qthreads_mem(struct procs *p, int pid, uint64_t start)
+{
+	struct qthreads_mem *m = NULL;
+	for (size_t i = 0; i < p->nqmem && !m; i++)
+		if (p->qmem[i].pid == pid)
+			m = &p->qmem[i];
+	if (m && m->start != start) {
+		free(m->t);
+		*m = (struct qthreads_mem){0};
+	}
+	if (!m) {
+		p->qmem = xrealloc(p->qmem, (p->nqmem + 1) * sizeof(*p->qmem));
+		m = &p->qmem[p->nqmem++];
+		*m = (struct qthreads_mem){0};
+	}
+	m->pid = pid;
+	m->start = start;
+	m->used = true;
+	return m;
 }
 
 void procs_qemu_threads(struct procs *p, int pid, const int *vcpu, int nvcpu,
@@ -521,35 +627,27 @@ void procs_qemu_threads(struct procs *p, int pid, const int *vcpu, int nvcpu,
 	struct pids_fetch *f = procps_pids_select(p->thread, &id, 1, PIDS_SELECT_PID_THREADS);
 	if (!f || f->counts->total == 0)
 		return;
-	for (int g = 0; g < TG_COUNT; g++)
-		cpu_ns[g] = threads[g] = 0;
 	/* delay accounting's blkio ticks are each thread's own, the main
 	 * thread's too: their sum is the process's */
-	uint64_t blk = 0;
-	/* libproc2 reports the main thread (tid == pid) with the process's
-	 * totals: its own share is what the other threads do not account for
-	 * (which also gives it the CPU of threads that have exited) */
-	uint64_t total = 0, others = 0;
-	enum tgroup main_group = TG_EMU;
-	for (int i = 0; i < f->counts->total; i++) {
+	uint64_t blk = 0, start = VT_UNKNOWN;
+	size_t n = (size_t)f->counts->total;
+	struct qthread *th = xmalloc(n * sizeof(*th));
+	for (size_t i = 0; i < n; i++) {
 		struct pids_result *r = f->stacks[i]->head;
 		const char *comm = r[T_CMD].result.str ? r[T_CMD].result.str : "";
+		int tid = r[T_TID].result.s_int;
 		enum tgroup g = qemu_thread_group(comm);
 		for (int k = 0; k < nvcpu; k++)
-			if (vcpu[k] == r[T_TID].result.s_int)
+			if (vcpu[k] == tid)
 				g = TG_VCPU;
-		uint64_t ns = tick_ns(p, r[T_UTIME].result.ull_int + r[T_STIME].result.ull_int);
+		th[i] = (struct qthread){.tid = tid, .start = r[T_BEGAN].result.ull_int, .group = g,
+					 .ns = tick_ns(p, r[T_UTIME].result.ull_int + r[T_STIME].result.ull_int)};
+		if (tid == pid)
+			start = th[i].start;
 		blk += r[T_BLKIO].result.ull_int;
-		threads[g]++;
-		if (r[T_TID].result.s_int == pid) {
-			total = ns;
-			main_group = g;
-			continue;
-		}
-		cpu_ns[g] += ns;
-		others += ns;
 	}
-	cpu_ns[main_group] += sat_sub(total, others);
+	qthreads_account(qthreads_mem(p, pid, start), th, n, cpu_ns, threads);
+	free(th);
 	*blkio_ns = tick_ns(p, blk);
 }
 

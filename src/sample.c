@@ -13,7 +13,8 @@
 const char *tgroup_name(enum tgroup g)
 {
 	static const char *const names[TG_COUNT] = {
-		[TG_VCPU] = "vcpu", [TG_EMU] = "emulator", [TG_IO] = "iothread", [TG_VHOST] = "vhost",
+		[TG_VCPU] = "vcpu", [TG_EMU] = "emulator", [TG_IO] = "iothread", [TG_POOL] = "pool",
+		[TG_VHOST] = "vhost",
 	};
 	return (unsigned)g < TG_COUNT ? names[g] : "?";
 }
@@ -39,8 +40,10 @@ const struct u64_field guest_u64_fields[] = {
 	GF(vm_ram_size), GF(vm_ram_rss), GF(kvm_exits),
 	GFA(tg_cpu_ns, TG_VCPU, "tg_vcpu_ns"), GFA(tg_cpu_ns, TG_EMU, "tg_emu_ns"),
 	GFA(tg_cpu_ns, TG_IO, "tg_io_ns"), GFA(tg_cpu_ns, TG_VHOST, "tg_vhost_ns"),
+	GFA(tg_cpu_ns, TG_POOL, "tg_pool_ns"),
 	GFA(tg_threads, TG_VCPU, "tg_vcpu_threads"), GFA(tg_threads, TG_EMU, "tg_emu_threads"),
 	GFA(tg_threads, TG_IO, "tg_io_threads"), GFA(tg_threads, TG_VHOST, "tg_vhost_threads"),
+	GFA(tg_threads, TG_POOL, "tg_pool_threads"),
 	GF(g_total), GF(g_avail), GF(g_free), GF(g_cache),
 	GF(lv_at_ns), GF(lv_state), GF(lv_cpu_ns), GF(lv_vcpu_ns), GF(lv_net_rx_bytes),
 	GF(lv_net_tx_bytes), GF(lv_blk_rd_bytes), GF(lv_blk_wr_bytes),

@@ -141,6 +141,9 @@ static void threads_line(struct vscreen *vs, const struct guest_view *v, int wid
 		lb_put(&b, " threads ", VA_LABEL);
 		for (int t = 0; t < TG_COUNT; t++) {
 			uint64_t n = g->tg_threads[t];
+			/* a record from before this group was counted apart */
+			if (n == VT_UNKNOWN && g->tg_threads[TG_VCPU] != VT_UNKNOWN)
+				continue;
 			if (isnan(v->tg_pct[t]))
 				lb_printf(&b, VA_NORMAL, " %s -", tgroup_name((enum tgroup)t));
 			else

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "parse.h"
+#include "procs.h"
 #include "tap.h"
 #include "util.h"
 
@@ -322,6 +323,63 @@ static void test_qemu_qga(void)
 	CHECK_STR(qa.qga, "");
 }
 
+/* QEMU's thread names to groups, and the CPU of threads that exit. */
+static void test_qemu_threads(void)
+{
+	CHECK_INT(qemu_thread_group("CPU 0/KVM"), TG_VCPU);
+	CHECK_INT(qemu_thread_group("CPU 11/TCG"), TG_VCPU);
+	CHECK_INT(qemu_thread_group("IO iot0"), TG_IO);
+	CHECK_INT(qemu_thread_group("IO iothread1"), TG_IO);
+	CHECK_INT(qemu_thread_group("IO mon_iothread"), TG_EMU);
+	CHECK_INT(qemu_thread_group("worker"), TG_POOL);
+	CHECK_INT(qemu_thread_group("vhost-4242"), TG_VHOST);
+	CHECK_INT(qemu_thread_group("qemu-system-x86"), TG_EMU);
+	CHECK_INT(qemu_thread_group("call_rcu"), TG_EMU);
+	CHECK_INT(qemu_thread_group("workers"), TG_EMU); /* the name, not a prefix */
+	CHECK_INT(qemu_thread_group(""), TG_EMU);
+
+	/* pid 100 (its stat: the process's 10 s), a vCPU, two workers */
+	struct qthreads_mem m = {.pid = 100, .start = 5};
+	uint64_t cpu[TG_COUNT], n[TG_COUNT];
+	struct qthread t1[] = {
+		{.tid = 103, .start = 9, .group = TG_POOL, .ns = 2},
+		{.tid = 100, .start = 5, .group = TG_EMU, .ns = 10},
+		{.tid = 101, .start = 6, .group = TG_VCPU, .ns = 4},
+		{.tid = 102, .start = 8, .group = TG_POOL, .ns = 1},
+	};
+	qthreads_account(&m, t1, ARRAY_SIZE(t1), cpu, n);
+	CHECK_U64(cpu[TG_EMU], 3);
+	CHECK_U64(cpu[TG_VCPU], 4);
+	CHECK_U64(cpu[TG_POOL], 3);
+	CHECK_U64(n[TG_POOL], 2);
+	CHECK_U64(n[TG_EMU], 1);
+	/* worker 102 exited (the kernel moved its 1 s and 0.5 s more into the
+	 * process's total), 103 went on, and tid 102 is reused by a new worker:
+	 * the exited one's CPU stays in the pool, the main thread's is its own */
+	struct qthread t2[] = {
+		{.tid = 100, .start = 5, .group = TG_EMU, .ns = 15},
+		{.tid = 101, .start = 6, .group = TG_VCPU, .ns = 5},
+		{.tid = 102, .start = 12, .group = TG_POOL, .ns = 1},
+		{.tid = 103, .start = 9, .group = TG_POOL, .ns = 3},
+	};
+	qthreads_account(&m, t2, ARRAY_SIZE(t2), cpu, n);
+	CHECK_U64(cpu[TG_POOL], 5);
+	CHECK_U64(cpu[TG_VCPU], 5);
+	CHECK_U64(cpu[TG_EMU], 5); /* 15 - 5 - 4 - 1: the last 0.5 s of 102 too */
+	CHECK_U64(n[TG_POOL], 2);
+	/* every worker gone after 10 s idle: no group goes back */
+	struct qthread t3[] = {
+		{.tid = 100, .start = 5, .group = TG_EMU, .ns = 16},
+		{.tid = 101, .start = 6, .group = TG_VCPU, .ns = 6},
+	};
+	qthreads_account(&m, t3, ARRAY_SIZE(t3), cpu, n);
+	CHECK_U64(cpu[TG_POOL], 5);
+	CHECK_U64(cpu[TG_EMU], 5);
+	CHECK_U64(cpu[TG_VCPU], 6);
+	CHECK_U64(n[TG_POOL], 0);
+	free(m.t);
+}
+
 int main(void)
 {
 	test_kv();
@@ -336,5 +394,6 @@ int main(void)
 	test_helpers();
 	test_smaps();
 	test_sanitize();
+	test_qemu_threads();
 	return t_done("unit-parse");
 }

@@ -17,7 +17,9 @@
 #       command line often has it (QOM names it device[N]).
 #       --disk IMG: a raw image as a virtio-blk drive served by the main
 #       loop (drive id diskN); --disk-iothread IMG: one with an iothread of
-#       its own (iothread iotN).  cache=none where the file system allows it.
+#       its own (iothread iotN).  cache=none where the file system allows it,
+#       or --disk-cache MODE (writeback: QEMU's default, through the host's
+#       page cache).
 #       --proxmox-monitors: QMP as Proxmox gives it (-chardev and -mon,
 #       then a second control monitor that connects out to qmeventd).
 #       --initrd F: boot F instead of the test guest's initramfs (the
@@ -183,7 +185,7 @@ ensure_qemu() {
 
 cmd_start() {
     local name mem="" cpus=1 balloon=0 cgroup="" qmp="" log="" pidfile="" append="" pvemon=0 tap=""
-    local initrd="" datalog=""
+    local initrd="" datalog="" dcache=""
     local qga=""
     local -a disks=()
     [ $# -ge 1 ] || usage
@@ -199,6 +201,7 @@ cmd_start() {
             --proxmox-monitors) pvemon=1; shift ;;
             --disk) disks+=("main:${2?--disk needs IMG}"); shift 2 ;;
             --disk-iothread) disks+=("iot:${2?--disk-iothread needs IMG}"); shift 2 ;;
+            --disk-cache) dcache=${2?--disk-cache needs a cache mode}; shift 2 ;;
             --cgroup) cgroup=${2?--cgroup needs REL}; shift 2 ;;
             --qmp) qmp=${2?--qmp needs PATH}; shift 2 ;;
             --qga) qga=${2?--qga needs PATH}; shift 2 ;;
@@ -305,6 +308,7 @@ cmd_start() {
         # O_DIRECT is refused by tmpfs: the host page cache then
         cache=none
         dd if="$img" of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null || cache=writeback
+        cache=${dcache:-$cache}
         args+=(-drive "file=${img//,/,,},if=none,id=disk$i,format=raw,cache=$cache,aio=threads")
         if [ "${d%%:*}" = iot ]; then
             args+=(-object "iothread,id=iot$i" -device "virtio-blk-pci,drive=disk$i,iothread=iot$i")
