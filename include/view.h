@@ -98,6 +98,9 @@ void vscreen_free(struct vscreen *vs);
  * their natural widths: the table of batch text, laid out by the same
  * code as the screen's. */
 void view_table_text(struct vscreen *vs, const struct frame *f, const struct ui *u);
+/* Batch text's I/O block: a line per guest that has interfaces or disk
+ * figures (none when no guest has). */
+void view_io_lines(struct vscreen *vs, const struct frame *f);
 
 /* The explanation sentence of the detail pane for one guest. */
 void view_explain(const struct guest_view *v, char *buf, size_t sz);

@@ -134,8 +134,21 @@ void render_text(struct sb *out, const struct frame *f, const struct ui *u)
 		sb_addc(out, '\n');
 	}
 	vscreen_free(&vs);
-	if (!f->n)
+	if (!f->n) {
 		sb_adds(out, "(no guests found)\n");
+		return;
+	}
+	view_io_lines(&vs, f);
+	if (vs.n)
+		sb_addc(out, '\n');
+	for (int i = 0; i < vs.n; i++) {
+		size_t l = strlen(vs.lines[i].text);
+		while (l && vs.lines[i].text[l - 1] == ' ')
+			l--;
+		sb_add(out, vs.lines[i].text, l);
+		sb_addc(out, '\n');
+	}
+	vscreen_free(&vs);
 }
 
 

@@ -222,51 +222,58 @@ static void rate_text(char *buf, size_t sz, double bps)
 								     : (uint64_t)(bps + 0.5));
 }
 
-/* The guest's network: each interface's traffic from the guest's side,
- * as many as fit; or why there is none of its own. */
-static void net_line(struct vscreen *vs, const struct guest_view *v, int width)
+/* The guest's network at b's cursor: each interface's traffic from the
+ * guest's side, as many as fit; or why there is none of its own. */
+static void net_items(struct lb *b, const struct guest_view *v, bool terse)
 {
 	const struct guest_sample *g = v->g;
+	if (g->net == NET_HOST) {
+		lb_put(b, terse ? "the host's namespace"
+				: "uses the host's network namespace: no traffic of its own to show",
+		       VA_DIM);
+		return;
+	}
+	if (g->net == NET_UNKNOWN) {
+		lb_put(b, terse ? "-" : "- (interfaces not found: a VM's taps and a container's "
+					"namespace need root)", VA_DIM);
+		return;
+	}
+	if (!v->nnics) {
+		lb_put(b, "no interface but lo", VA_DIM);
+		return;
+	}
+	for (size_t i = 0; i < v->nnics; i++) {
+		const struct nic_view *n = &v->nics[i];
+		char name[64], rx[16], tx[16], item[200];
+		sanitize(name, sizeof(name), n->n->name);
+		rate_text(rx, sizeof(rx), n->rx_bps);
+		rate_text(tx, sizeof(tx), n->tx_bps);
+		int len = snprintf(item, sizeof(item), "%s%s rx %s/s", i ? ", " : "", name, rx);
+		if (!isnan(n->rx_pps))
+			len += snprintf(item + len, sizeof(item) - (size_t)len, " %.0f pkt/s", n->rx_pps);
+		len += snprintf(item + len, sizeof(item) - (size_t)len, " tx %s/s", tx);
+		if (!isnan(n->tx_pps))
+			len += snprintf(item + len, sizeof(item) - (size_t)len, " %.0f pkt/s", n->tx_pps);
+		if (!isnan(n->drops_ps) && n->drops_ps >= 0.05)
+			len += snprintf(item + len, sizeof(item) - (size_t)len, " drops %.1f/s",
+					n->drops_ps);
+		if (!isnan(n->errors_ps) && n->errors_ps >= 0.05)
+			len += snprintf(item + len, sizeof(item) - (size_t)len, " errors %.1f/s",
+					n->errors_ps);
+		if (b->x + len > b->width - 8 && i) {
+			lb_printf(b, VA_DIM, " +%zu", v->nnics - i);
+			return;
+		}
+		lb_put(b, item, VA_NORMAL);
+	}
+}
+
+static void net_line(struct vscreen *vs, const struct guest_view *v, int width)
+{
 	struct lb b;
 	lb_new(vs, width, &b);
 	lb_put(&b, " net   ", VA_LABEL);
-	if (g->net == NET_HOST) {
-		lb_put(&b, "uses the host's network namespace: no traffic of its own to show", VA_DIM);
-	} else if (g->net == NET_UNKNOWN) {
-		lb_put(&b, "- (interfaces not found: a VM's taps and a container's namespace "
-			   "need root)", VA_DIM);
-	} else if (!v->nnics) {
-		lb_put(&b, "no interface but lo", VA_DIM);
-	} else {
-		int used = 7;
-		for (size_t i = 0; i < v->nnics; i++) {
-			const struct nic_view *n = &v->nics[i];
-			char name[64], rx[16], tx[16], item[160];
-			sanitize(name, sizeof(name), n->n->name);
-			rate_text(rx, sizeof(rx), n->rx_bps);
-			rate_text(tx, sizeof(tx), n->tx_bps);
-			int len = snprintf(item, sizeof(item), "%s%s rx %s/s", i ? ", " : "", name, rx);
-			if (!isnan(n->rx_pps))
-				len += snprintf(item + len, sizeof(item) - (size_t)len, " %.0f pkt/s",
-						n->rx_pps);
-			len += snprintf(item + len, sizeof(item) - (size_t)len, " tx %s/s", tx);
-			if (!isnan(n->tx_pps))
-				len += snprintf(item + len, sizeof(item) - (size_t)len, " %.0f pkt/s",
-						n->tx_pps);
-			if (!isnan(n->drops_ps) && n->drops_ps >= 0.05)
-				len += snprintf(item + len, sizeof(item) - (size_t)len, " drops %.1f/s",
-						n->drops_ps);
-			if (!isnan(n->errors_ps) && n->errors_ps >= 0.05)
-				len += snprintf(item + len, sizeof(item) - (size_t)len, " errors %.1f/s",
-						n->errors_ps);
-			if (used + len > width - 8 && i) {
-				lb_printf(&b, VA_DIM, " +%zu", v->nnics - i);
-				break;
-			}
-			lb_put(&b, item, VA_NORMAL);
-			used += len;
-		}
-	}
+	net_items(&b, v, false);
 	lb_finish(vs, &b);
 }
 
@@ -285,16 +292,13 @@ static int io_text(char *buf, size_t sz, double r, double rops, double w, double
 	return len;
 }
 
-/* The guest's disk I/O: a VM's drives one by one (QMP), as many as fit,
- * with their mean latency; else the whole guest's, and where it came from. */
-static void disk_line(struct vscreen *vs, const struct guest_view *v, int width)
+/* The guest's disk I/O at b's cursor: a VM's drives one by one (QMP), as
+ * many as fit, with their mean latency; else the whole guest's, and
+ * where it came from. */
+static void disk_items(struct lb *b, const struct guest_view *v, bool terse)
 {
-	struct lb b;
 	char item[256];
-	lb_new(vs, width, &b);
-	lb_put(&b, " disk  ", VA_LABEL);
 	if (v->io_src == IO_QMP && v->ndrives) {
-		int used = 7;
 		for (size_t i = 0; i < v->ndrives; i++) {
 			const struct drive_view *d = &v->drives[i];
 			char name[64];
@@ -305,25 +309,68 @@ static void disk_line(struct vscreen *vs, const struct guest_view *v, int width)
 			if (!isnan(d->latency_ms))
 				len += snprintf(item + len, sizeof(item) - (size_t)len, " %.1f ms",
 						d->latency_ms);
-			if (used + len > width - 8 && i) {
-				lb_printf(&b, VA_DIM, " +%zu", v->ndrives - i);
-				break;
+			if (b->x + len > b->width - 8 && i) {
+				lb_printf(b, VA_DIM, " +%zu", v->ndrives - i);
+				return;
 			}
-			lb_put(&b, item, VA_NORMAL);
-			used += len;
+			lb_put(b, item, VA_NORMAL);
 		}
 	} else if (v->io_src == IO_CGROUP || v->io_src == IO_TASK) {
 		io_text(item, sizeof(item), v->io_read_bps, v->io_read_ops, v->io_write_bps,
 			v->io_write_ops);
-		lb_put(&b, item, VA_NORMAL);
-		lb_put(&b, v->io_src == IO_CGROUP ? "  (its cgroup's io counters)"
-						  : "  (its tasks' /proc/PID/io)", VA_DIM);
+		lb_put(b, item, VA_NORMAL);
+		if (terse)
+			lb_put(b, v->io_src == IO_CGROUP ? " (cgroup)" : " (tasks)", VA_DIM);
+		else
+			lb_put(b, v->io_src == IO_CGROUP ? "  (its cgroup's io counters)"
+							 : "  (its tasks' /proc/PID/io)", VA_DIM);
+	} else if (terse) {
+		lb_put(b, "-", VA_DIM);
 	} else {
-		lb_put(&b, v->has_rates ? "- (no drive over QMP, no cgroup io counters, "
-					  "its tasks' I/O needs root)"
-					: "- (rates from the next refresh)", VA_DIM);
+		lb_put(b, v->has_rates ? "- (no drive over QMP, no usable cgroup io counters, "
+					 "its tasks' I/O not readable)"
+				       : "- (rates from the next refresh)", VA_DIM);
 	}
+}
+
+static void disk_line(struct vscreen *vs, const struct guest_view *v, int width)
+{
+	struct lb b;
+	lb_new(vs, width, &b);
+	lb_put(&b, " disk  ", VA_LABEL);
+	disk_items(&b, v, false);
 	lb_finish(vs, &b);
+}
+
+/* Batch text's I/O block: a line per guest with interfaces or disk
+ * figures, its network and disk as the detail pane shows them. */
+void view_io_lines(struct vscreen *vs, const struct frame *f)
+{
+	enum { W = 480 };
+	bool any = false;
+	for (size_t i = 0; i < f->n; i++) {
+		const struct guest_view *v = &f->guests[i];
+		if (!v->nnics && !v->ndrives && v->io_src == IO_NONE)
+			continue;
+		if (!any)
+			line_text(vs, W, "I/O  each guest's interfaces and drives (rates from the guest's side)",
+				  VA_NORMAL);
+		any = true;
+		char id[64], name[128];
+		sanitize(id, sizeof(id), v->g->id ? v->g->id : "-");
+		sanitize(name, sizeof(name), v->g->name ? v->g->name : "-");
+		struct lb b;
+		lb_new(vs, W, &b);
+		/* a guest whose id is its name is named once, as in the table */
+		if (!strcmp(id, name))
+			lb_printf(&b, VA_NORMAL, "%s  net ", name);
+		else
+			lb_printf(&b, VA_NORMAL, "%.12s %s  net ", id, name);
+		net_items(&b, v, true);
+		lb_put(&b, "; disk ", VA_NORMAL);
+		disk_items(&b, v, true);
+		lb_finish(vs, &b);
+	}
 }
 
 /* bytes as % of scale for a bar; NAN when unknown */

@@ -56,8 +56,8 @@ sed -E 's/"vtax_record":[0-9]+/"vtax_record":7/' "$tmp/rec.jsonl" >"$tmp/v7.json
 "$VTAX" --json --replay "$tmp/v7.jsonl" >/dev/null 2>"$tmp/err"; rc=$?
 check "unknown record version: one clear error, exit 2" sh -c "[ $rc -eq 2 ] && grep -q 'version 7 is not supported' '$tmp/err'"
 # the README's sample frame is what the fixture really gives
-awk '/^    vtax [0-9.]* - pve1 /{n=8} n-- > 0' "$SRCDIR/README" | sed 's/^    //' >"$tmp/readme.txt"
-"$VTAX" -b --replay "$SRCDIR/tests/fixtures/proxmox-node.jsonl" | tail -8 >"$tmp/frame.txt"
+awk '/^    vtax [0-9.]* - pve1 /{n=12} n-- > 0' "$SRCDIR/README" | sed 's/^    //' >"$tmp/readme.txt"
+"$VTAX" -b --replay "$SRCDIR/tests/fixtures/proxmox-node.jsonl" | tail -12 >"$tmp/frame.txt"
 check "README sample frame matches the replayed fixture" cmp "$tmp/readme.txt" "$tmp/frame.txt"
 
 # the history: a headless recorder prints nothing, replay and report read it

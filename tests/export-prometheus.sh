@@ -127,7 +127,7 @@ PY
 total=$(python3 -c 'import json,sys; print(sum(len(json.load(open(f))["guests"]) for f in sys.argv[1:]))' \
 	"$tmp/pve.json" "$tmp/virt.json" "$tmp/apps.json")
 timeout 20 "$VTAX" -b -n 1 --prometheus "http://127.0.0.1:$pport" >"$tmp/cluster.txt" 2>"$tmp/cluster.err"; rc=$?
-rows=$(awk '/^NODE /{t=1; next} t && NF' "$tmp/cluster.txt" | wc -l)
+rows=$(awk '/^NODE /{t=1; next} t && !NF {exit} t' "$tmp/cluster.txt" | wc -l)
 check "vtax -b --prometheus: exit 0, a NODE column, all $total guests (got $rows)" \
 	sh -c "[ $rc -eq 0 ] && grep -q '^NODE ' '$tmp/cluster.txt' && [ $rows -eq $total ]" || cat "$tmp/cluster.err"
 check "vtax -b --prometheus: each node's guests under its name" \
@@ -154,7 +154,7 @@ start=$(date +%s%N)
 timeout 20 "$VTAX" -b -n 1 --remote "127.0.0.1:$PORT_pve,127.0.0.1:$PORT_virt,127.0.0.1:$PORT_apps,127.0.0.1:$dead" \
 	>"$tmp/remote.txt" 2>"$tmp/remote.err"; rc=$?
 ms=$((($(date +%s%N) - start) / 1000000))
-rows=$(awk '/^NODE /{t=1; next} t && NF' "$tmp/remote.txt" | wc -l)
+rows=$(awk '/^NODE /{t=1; next} t && !NF {exit} t' "$tmp/remote.txt" | wc -l)
 check "vtax -b --remote: all $total guests of the three nodes (got $rows)" [ "$rows" -eq "$total" ]
 check "vtax -b --remote: the node that does not answer is shown DOWN, and said once" \
 	sh -c "grep -q '127.0.0.1:$dead DOWN' '$tmp/remote.txt' && [ \$(grep -c 'is down' '$tmp/remote.err') -eq 1 ]"

@@ -140,7 +140,9 @@ echo "[${SECONDS}s] vtax and ground truth sampled"
 # peers in the same minute, while vtax samples again; short frames so that
 # vtax's rate can be taken over each peer's own window (an idle TCG guest's
 # CPU moves by several points from one second to the next)
-"$VTAX" --json -n 300 -d 0.2 $opts >"$work/peer-vtax.jsonl" 2>/dev/null &
+# (its -n is a bound: the test stops it when the last peer is done, which
+# under load may take well over a minute)
+"$VTAX" --json -n 3000 -d 0.2 $opts >"$work/peer-vtax.jsonl" 2>/dev/null &
 vp=$!
 sleep 2
 qpids=$(for t in pvevm lvvm; do [ -f "$LAB/g/$t" ] && sed -n 's/^pid=//p' "$LAB/g/$t"; done | paste -sd,)
