@@ -289,6 +289,63 @@ def measure(vtax, refreshes, delay, work):
     return res
 
 
+def measure_turns(vtaxes, refreshes, delay, turns):
+    """vtax (one or more builds) and systemd-cgtop only, in turns on the
+    same host: each turn runs every tool once, so load from other work
+    falls on all of them alike; the median of the turns is reported."""
+    n = refreshes + 1
+    tools = [(name, [path, "-b", "-n", str(n), "-d", str(delay)]) for name, path in vtaxes]
+    if shutil.which("systemd-cgtop"):
+        tools.append(("systemd-cgtop", ["systemd-cgtop", "-b", "-n", str(n), "-d", str(delay)]))
+    per = {name: [] for name, _ in tools}
+    for _ in range(turns):
+        for name, argv in tools:
+            cpu, _, _ = run_batch(argv)
+            cpu1, _, _ = run_batch(argv[:3] + ["1"] + argv[4:])
+            per[name].append(max(cpu - cpu1, 0) * 1000.0 / (n - 1))
+    return {name: sorted(v) for name, v in per.items()}
+
+
+def main_turns(a, vtaxes, work):
+    rows = []
+    for size in a.sizes.split(","):
+        n, g = (int(x) for x in size.split("x"))
+        print("bench: %d processes in %d guests ..." % (n, g), file=sys.stderr, flush=True)
+        host = Host(n, g, work, net=not a.no_net)
+        try:
+            procs = host.count()
+            links = len(host.links)
+            load0 = open("/proc/loadavg").read().split()[0]
+            res = measure_turns(vtaxes, a.refreshes, a.delay, a.turns)
+            load1 = open("/proc/loadavg").read().split()[0]
+        finally:
+            host.close()
+        rows.append((n, g, procs, links, res, (load0, load1)))
+        for name, v in res.items():
+            print("bench:   %s: %s ms" % (name, " ".join("%.2f" % x for x in v)), file=sys.stderr, flush=True)
+    med = lambda v: v[len(v) // 2] if v else 0.0
+    names = [name for name, _ in vtaxes]
+    print("CPU per refresh (ms, user + system: %d frames less 1, over %d, delay %.1f s), the median of %d turns "
+          "of every tool in turn; network %s\n" % (a.refreshes + 1, a.refreshes, a.delay, a.turns,
+                                                    "off" if a.no_net else "on"))
+    print("| processes | guests | " + " | ".join(names) + " | systemd-cgtop | " +
+          " | ".join("%s/cgtop" % x for x in names) + " | load (1 min, start-end) |")
+    print("|---|---|" + "---|" * (2 * len(names) + 2))
+    for n, g, procs, links, res, load in rows:
+        c = med(res.get("systemd-cgtop", []))
+        print("| %d (%d on host) | %d | %s | %.2f ms | %s | %s-%s |" % (
+            n, procs, g, " | ".join("%.2f ms" % med(res[x]) for x in names), c,
+            " | ".join(("%.2f" % (med(res[x]) / c)) if c else "-" for x in names), load[0], load[1]))
+    print()
+    for x in names:
+        cost = {(n, g): med(res[x]) for n, g, _, _, res, _ in rows}
+        for g in sorted({g for _, g in cost}):
+            have = sorted(n for n, gg in cost if gg == g)
+            if len(have) > 1 and cost[(have[0], g)] > 0:
+                print("%s CPU per refresh at %d guests, %d -> %d processes: x%.2f" %
+                      (x, g, have[0], have[-1], cost[(have[-1], g)] / cost[(have[0], g)]))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vtax", required=True)
@@ -297,10 +354,20 @@ def main():
     ap.add_argument("--delay", type=float, default=0.1)
     ap.add_argument("--profile", help="run this shell command on the first size's host instead")
     ap.add_argument("--no-net", action="store_true", help="no veths, taps or network namespaces")
+    ap.add_argument("--turns", type=int, default=0,
+                    help="only vtax and systemd-cgtop, in turns this many times; report the medians")
+    ap.add_argument("--vtax-before", help="with --turns: another vtax build measured in the same turns")
     a = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: needs root (creates cgroups)")
     work = tempfile.mkdtemp(prefix="vtax-bench.")
+    if a.turns:
+        vtaxes = ([("vtax before", a.vtax_before)] if a.vtax_before else []) + [("vtax", a.vtax)]
+        try:
+            main_turns(a, vtaxes, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     rows = []
     try:
         for size in a.sizes.split(","):

@@ -75,8 +75,9 @@ int cgroup_exists(struct cgfs *c, const char *rel);
 int cgroup_exists_v2(struct cgfs *c, const char *rel);
 
 /* Tasks (threads included) in rel and below from pids.current, as
- * docker stats counts them; VT_UNKNOWN without a pids controller. */
-uint64_t cgroup_count_tasks(struct cgfs *c, const char *rel);
+ * docker stats counts them; VT_UNKNOWN without a pids controller. birth
+ * as for cgroup_read_guest (the file stays open with the guest's). */
+uint64_t cgroup_count_tasks(struct cgfs *c, const char *rel, uint64_t birth);
 
 /* Processes in rel and every cgroup below it (walked tree). If pids is
  * not NULL, their pids are appended (the caller frees *pids). */

@@ -25,6 +25,10 @@ struct lim_ent {
 	char *path;
 	uint64_t birth, limit, read_ns;
 	uint64_t oom_kills, oom_at_ns;  /* count, ns: to see the OOM count rise */
+	uint64_t tio_r, tio_w;          /* bytes: its tasks' /proc/PID/io sums, or unknown */
+	uint64_t tio_read_ns;           /* when they were read */
+	uint64_t tio_cpu;               /* ns: the cgroup's CPU time then, or unknown */
+	bool tio_idle;                  /* the same sums as the read before */
 };
 
 /* collect-vm.c: what is kept of a VM between refreshes. */

@@ -308,7 +308,23 @@ static void read_cpu(struct cgfs *c, const char *rel, struct guest_sample *g)
 	}
 }
 
-static void read_mem(struct cgfs *c, const char *rel, struct guest_sample *g, bool limit)
+/* v2's kernel memory, from the memory.stat read_mem has in c->buf. */
+static void kernel_stat(struct cgfs *c, struct guest_sample *g)
+{
+	kv(c, "kernel", &g->cg_kmem, 1);
+	kv(c, "kernel_stack", &g->cg_kmem_stack, 1);
+	kv(c, "pagetables", &g->cg_kmem_pagetables, 1);
+	kv(c, "sec_pagetables", &g->cg_kmem_sec_pagetables, 1);
+	kv(c, "slab", &g->cg_kmem_slab, 1);
+	kv(c, "percpu", &g->cg_kmem_percpu, 1);
+	kv(c, "sock", &g->cg_kmem_sock, 1);
+}
+
+/* Memory; with kernel, also what read_kernel takes from memory.stat, so
+ * that the file (v1's is 40 lines, each formatted by the kernel) is read
+ * once a refresh. */
+static void read_mem(struct cgfs *c, const char *rel, struct guest_sample *g, bool limit,
+		     bool kernel)
 {
 	uint64_t v;
 	int r;
@@ -324,6 +340,8 @@ static void read_mem(struct cgfs *c, const char *rel, struct guest_sample *g, bo
 			kv(c, "file", &g->cg_mem_file, 1);
 			kv(c, "inactive_file", &g->cg_mem_inactive_file, 1);
 			kv(c, "shmem", &g->cg_mem_shmem, 1);
+			if (kernel)
+				kernel_stat(c, g);
 		}
 		return;
 	}
@@ -341,6 +359,9 @@ static void read_mem(struct cgfs *c, const char *rel, struct guest_sample *g, bo
 		kv(c, "total_cache", &g->cg_mem_file, 1);
 		kv(c, "total_inactive_file", &g->cg_mem_inactive_file, 1);
 		kv(c, "total_shmem", &g->cg_mem_shmem, 1);
+		/* total_swap is there only with swap accounting on */
+		if (kernel)
+			kv(c, "total_swap", &g->cg_swap, 1);
 	}
 }
 
@@ -350,16 +371,8 @@ static void read_kernel(struct cgfs *c, const char *rel, const char *cpu_rel,
 			struct guest_sample *g)
 {
 	uint64_t v;
+	/* memory.stat's part was taken by read_mem */
 	if (c->version == 2) {
-		if (!cg_read(c, c->fd_v2, rel, "memory.stat")) {
-			kv(c, "kernel", &g->cg_kmem, 1);
-			kv(c, "kernel_stack", &g->cg_kmem_stack, 1);
-			kv(c, "pagetables", &g->cg_kmem_pagetables, 1);
-			kv(c, "sec_pagetables", &g->cg_kmem_sec_pagetables, 1);
-			kv(c, "slab", &g->cg_kmem_slab, 1);
-			kv(c, "percpu", &g->cg_kmem_percpu, 1);
-			kv(c, "sock", &g->cg_kmem_sock, 1);
-		}
 		if (!cg_read(c, c->fd_v2, rel, "memory.swap.current") && !parse_u64(c->buf.s, &v))
 			g->cg_swap = v;
 		if (!cg_read(c, c->fd_v2, rel, "memory.events"))
@@ -368,9 +381,6 @@ static void read_kernel(struct cgfs *c, const char *rel, const char *cpu_rel,
 		if (!cg_read(c, c->fd_mem, rel, "memory.kmem.usage_in_bytes") &&
 		    !parse_u64(c->buf.s, &v))
 			g->cg_kmem = v;
-		/* total_swap is there only with swap accounting on */
-		if (!cg_read(c, c->fd_mem, rel, "memory.stat"))
-			kv(c, "total_swap", &g->cg_swap, 1);
 		if (!cg_read(c, c->fd_mem, rel, "memory.oom_control"))
 			kv(c, "oom_kill", &g->cg_oom_kills, 1);
 	}
@@ -389,7 +399,7 @@ int cgroup_read_guest(struct cgfs *c, const char *rel, const char *cpu_rel, uint
 	c->found = 0;
 	c->cur = handle_get(c, rel, birth);
 	read_cpu(c, cpu_rel ? cpu_rel : rel, g);
-	read_mem(c, rel, g, limit);
+	read_mem(c, rel, g, limit, true);
 	if (!c->found) {
 		c->cur = NULL;
 		return -ENOENT;
@@ -439,7 +449,7 @@ int cgroup_read_helper(struct cgfs *c, const char *rel, uint64_t *cpu_ns, uint64
 	c->found = 0;
 	c->cur = handle_get(c, rel, 0);
 	read_cpu(c, rel, &g);
-	read_mem(c, rel, &g, false);
+	read_mem(c, rel, &g, false, false);
 	c->cur = NULL;
 	if (!c->found)
 		return -ENOENT;
@@ -525,14 +535,17 @@ static uint64_t count_dir(struct cgfs *c, int dfd, int depth, int **pids, size_t
 	return n;
 }
 
-uint64_t cgroup_count_tasks(struct cgfs *c, const char *rel)
+uint64_t cgroup_count_tasks(struct cgfs *c, const char *rel, uint64_t birth)
 {
-	uint64_t v;
+	uint64_t v, n = VT_UNKNOWN;
 	/* v1 pids hierarchy on hybrid hosts, the cgroup itself on pure v2 */
 	int fd = c->fd_pids >= 0 ? c->fd_pids : c->version == 2 ? c->fd_v2 : -1;
+	/* kept open with the guest's other files */
+	c->cur = handle_get(c, rel, birth);
 	if (!cg_read(c, fd, rel, "pids.current") && !parse_u64(c->buf.s, &v) && v != VT_UNKNOWN)
-		return v;
-	return VT_UNKNOWN;
+		n = v;
+	c->cur = NULL;
+	return n;
 }
 
 static uint64_t count_tree(struct cgfs *c, const char *rel, int **pids, size_t *npids,

@@ -13,6 +13,18 @@
 
 /* Memory limits change rarely: read each at most every LIMIT_EVERY_NS. */
 #define LIMIT_EVERY_NS (10000000000ull)
+/* A container's tasks' /proc/PID/io (one read per process), where its
+ * cgroup's CPU time is not known, whose sums did not move since the read
+ * before: read again after TASK_IO_IDLE_NS. */
+#define TASK_IO_IDLE_NS (5000000000ull)
+
+/* What a refresh keeps of each cgroup guest for the next one. */
+struct keep {
+	uint64_t lim_read;  /* when its limit was read */
+	uint64_t tio_read;  /* when its tasks' I/O was read */
+	uint64_t tio_cpu;   /* the cgroup's CPU time then */
+	bool tio_idle;
+};
 
 static void on_guest(const struct guest_match *m, void *arg)
 {
@@ -52,7 +64,7 @@ static const struct lim_ent *limit_cached(const struct collector *c, const struc
 }
 
 /* Keep this refresh's limits for the next one. */
-static void limit_remember(struct collector *c, const struct sample *s, const uint64_t *read_ns)
+static void limit_remember(struct collector *c, const struct sample *s, const struct keep *keep)
 {
 	for (size_t i = 0; i < c->nlim; i++)
 		free(c->lim[i].path);
@@ -63,7 +75,9 @@ static void limit_remember(struct collector *c, const struct sample *s, const ui
 		if (!g->cgroup)
 			continue;
 		c->lim[c->nlim++] = (struct lim_ent){xstrdup(g->cgroup), g->birth, g->cg_mem_limit,
-						     read_ns[i], g->cg_oom_kills, g->cg_oom_at_ns};
+						     keep[i].lim_read, g->cg_oom_kills, g->cg_oom_at_ns,
+						     g->p_io_rbytes, g->p_io_wbytes, keep[i].tio_read,
+						     keep[i].tio_cpu, keep[i].tio_idle};
 	}
 	qsort(c->lim, c->nlim, sizeof(*c->lim), cmp_lim);
 }
@@ -109,7 +123,7 @@ static void count_tasks(struct collector *c, struct guest_sample *g)
 	bool want_pids = g->cg_io_some_us == VT_UNKNOWN && c->delayacct;
 	size_t np = 0;
 	/* pids.current is one read; counting cgroup.procs walks the subtree */
-	g->nprocs = want_pids ? VT_UNKNOWN : cgroup_count_tasks(&c->cg, g->cgroup);
+	g->nprocs = want_pids ? VT_UNKNOWN : cgroup_count_tasks(&c->cg, g->cgroup, g->birth);
 	if (want_pids) {
 		/* delay accounting counts each thread apart: list them all */
 		g->nprocs = cgroup_list_threads(&c->cg, g->cgroup, &c->pidbuf, &np);
@@ -154,13 +168,34 @@ static void supervisor_mem(struct collector *c, struct guest_sample *g)
 /* A container whose cgroup counts no disk I/O (a ZFS dataset: ZFS does
  * the I/O in threads of its own; v1 blkio outside throttling): its
  * processes' /proc/PID/io instead. A process's counters include its
- * reaped children's, so the sum rarely goes back. Root only. */
-static void task_io(struct collector *c, struct guest_sample *g)
+ * reaped children's, so the sum rarely goes back. Root only.
+ * That is one read per process, so it is done only when the container
+ * may have done I/O since the last read: a task's read_bytes and
+ * write_bytes move in its own system calls (and ZFS's), which the
+ * cgroup's CPU time counts. While that time stands still (a sleeping
+ * container) the last sums are carried; the cost follows the containers
+ * that run, not the processes. Without the CPU time, sums that did not
+ * move are carried for TASK_IO_IDLE_NS. I/O not yet seen shows in the
+ * refresh that reads it: totals stay exact. */
+static void task_io(struct collector *c, struct guest_sample *g, struct keep *k)
 {
 	if (runtime_kind(g->runtime) != KIND_CT ||
 	    (g->cg_io_rbytes != VT_UNKNOWN && g->cg_io_wbytes != VT_UNKNOWN &&
 	     g->cg_io_rbytes + g->cg_io_wbytes > 0))
 		return;
+	uint64_t cpu = g->cg_usage_ns != VT_UNKNOWN ? g->cg_usage_ns
+		       : add_known(g->cg_user_ns, g->cg_system_ns);
+	const struct lim_ent *e = limit_find(c, g);
+	bool had = e && e->birth == g->birth && e->tio_r != VT_UNKNOWN && e->tio_w != VT_UNKNOWN;
+	if (had && (cpu != VT_UNKNOWN ? cpu == e->tio_cpu
+				      : e->tio_idle && g->at_ns - e->tio_read_ns < TASK_IO_IDLE_NS)) {
+		g->p_io_rbytes = e->tio_r;
+		g->p_io_wbytes = e->tio_w;
+		k->tio_read = e->tio_read_ns;
+		k->tio_cpu = e->tio_cpu;
+		k->tio_idle = e->tio_idle;
+		return;
+	}
 	size_t np = 0;
 	cgroup_count_procs(&c->cg, g->cgroup, &c->pidbuf, &np);
 	uint64_t r = 0, w = 0;
@@ -178,13 +213,17 @@ static void task_io(struct collector *c, struct guest_sample *g)
 	if (seen) {
 		g->p_io_rbytes = r;
 		g->p_io_wbytes = w;
+		k->tio_read = g->at_ns;
+		k->tio_cpu = cpu;
+		k->tio_idle = had && e->tio_r == r && e->tio_w == w;
 	}
 }
 
-/* One cgroup guest's counters; *lim_read: when its limit was read.
- * False when its cgroup went away after discovery. */
+/* One cgroup guest's counters; *k: what the next refresh keeps of it
+ * (when its limit and its tasks' I/O were read). False when its cgroup
+ * went away after discovery. */
 static bool read_guest(struct collector *c, struct sample *s, struct guest_sample *g,
-		       uint64_t *lim_read)
+		       struct keep *k)
 {
 	g->at_ns = now_mono_ns();
 	const struct lim_ent *le = limit_cached(c, g, g->at_ns);
@@ -201,12 +240,12 @@ static bool read_guest(struct collector *c, struct sample *s, struct guest_sampl
 		g->at_ns = c->cg.cpu_at_ns;
 	if (le)
 		g->cg_mem_limit = le->limit;
-	*lim_read = le ? le->read_ns : g->at_ns;
+	k->lim_read = le ? le->read_ns : g->at_ns;
 	oom_seen(c, g);
 	if (g->cg_io_some_us != VT_UNKNOWN)
 		s->psi_guest = 1;
 	count_tasks(c, g);
-	task_io(c, g);
+	task_io(c, g, k);
 	if (g->helper_cg) {
 		uint64_t cpu, mem;
 		if (!cgroup_read_helper(&c->cg, g->helper_cg, &cpu, &mem)) {
@@ -222,11 +261,12 @@ static bool read_guest(struct collector *c, struct sample *s, struct guest_sampl
 void collect_cgroup_guests(struct collector *c, struct refresh *r)
 {
 	struct sample *s = r->s;
-	uint64_t *lim_read = xcalloc(r->ncg + 1, sizeof(*lim_read));
+	struct keep *keep = xcalloc(r->ncg + 1, sizeof(*keep));
 	size_t k = 0;
 	for (size_t i = 0; i < r->ncg; i++) {
 		struct guest_sample *g = &s->guests[i];
-		if (!read_guest(c, s, g, &lim_read[k])) {
+		keep[k] = (struct keep){0};
+		if (!read_guest(c, s, g, &keep[k])) {
 			/* it went away after discovery: no row of dashes for it */
 			guest_sample_release(g);
 			continue;
@@ -235,7 +275,7 @@ void collect_cgroup_guests(struct collector *c, struct refresh *r)
 	}
 	/* only cgroup guests are in the sample yet */
 	s->nguests = r->ncg = k;
-	limit_remember(c, s, lim_read);
-	free(lim_read);
+	limit_remember(c, s, keep);
+	free(keep);
 	cgroup_end(&c->cg);
 }
