@@ -12,12 +12,16 @@ need_cmd qemu-system-x86_64 qemu-system-x86
 secs=${SOAK_SECONDS:-30}
 work=$(mktemp -d /tmp/vtax-soak.XXXXXX)
 old_max=$(cat /proc/sys/kernel/pid_max)
+# below the kernel's default: a soak that was killed before it could put
+# it back (or one that runs beside this one) lowered it; restore the default
+[ "$old_max" -lt 32768 ] && { echo "soak: kernel.pid_max $old_max was left low: 32768 restored at the end"; old_max=32768; }
 cleanup() {
 	echo "$old_max" >/proc/sys/kernel/pid_max
 	[ -n "${vp:-}" ] && kill "$vp" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM HUP
 # a small pid space, so that pids come back within the run
 nproc_now=$(ls /proc | grep -c '^[0-9]')
 echo $((nproc_now + 300 > 500 ? nproc_now + 300 : 500)) >/proc/sys/kernel/pid_max
