@@ -216,10 +216,16 @@ static void cpu_line(struct vscreen *vs, const struct guest_view *v, int width)
 	lb_finish(vs, &b);
 }
 
+/* "12K/s", or "-" when unknown */
 static void rate_text(char *buf, size_t sz, double bps)
 {
-	fmt_bytes_short(buf, sz, isnan(bps) ? VT_UNKNOWN : bps >= 1.8e19 ? VT_UNKNOWN - 1
-								     : (uint64_t)(bps + 0.5));
+	if (isnan(bps)) {
+		snprintf(buf, sz, "-");
+		return;
+	}
+	fmt_bytes_short(buf, sz, bps >= 1.8e19 ? VT_UNKNOWN - 1 : (uint64_t)(bps + 0.5));
+	size_t l = strlen(buf);
+	snprintf(buf + l, sz - l, "/s");
 }
 
 /* The guest's network at b's cursor: each interface's traffic from the
@@ -248,10 +254,10 @@ static void net_items(struct lb *b, const struct guest_view *v, bool terse)
 		sanitize(name, sizeof(name), n->n->name);
 		rate_text(rx, sizeof(rx), n->rx_bps);
 		rate_text(tx, sizeof(tx), n->tx_bps);
-		int len = snprintf(item, sizeof(item), "%s%s rx %s/s", i ? ", " : "", name, rx);
+		int len = snprintf(item, sizeof(item), "%s%s rx %s", i ? ", " : "", name, rx);
 		if (!isnan(n->rx_pps))
 			len += snprintf(item + len, sizeof(item) - (size_t)len, " %.0f pkt/s", n->rx_pps);
-		len += snprintf(item + len, sizeof(item) - (size_t)len, " tx %s/s", tx);
+		len += snprintf(item + len, sizeof(item) - (size_t)len, " tx %s", tx);
 		if (!isnan(n->tx_pps))
 			len += snprintf(item + len, sizeof(item) - (size_t)len, " %.0f pkt/s", n->tx_pps);
 		if (!isnan(n->drops_ps) && n->drops_ps >= 0.05)
@@ -283,10 +289,10 @@ static int io_text(char *buf, size_t sz, double r, double rops, double w, double
 	char rb[16], wb[16];
 	rate_text(rb, sizeof(rb), r);
 	rate_text(wb, sizeof(wb), w);
-	int len = snprintf(buf, sz, "read %s/s", rb);
+	int len = snprintf(buf, sz, "read %s", rb);
 	if (!isnan(rops))
 		len += snprintf(buf + len, sz - (size_t)len, " %.0f op/s", rops);
-	len += snprintf(buf + len, sz - (size_t)len, " write %s/s", wb);
+	len += snprintf(buf + len, sz - (size_t)len, " write %s", wb);
 	if (!isnan(wops))
 		len += snprintf(buf + len, sz - (size_t)len, " %.0f op/s", wops);
 	return len;
@@ -315,6 +321,8 @@ static void disk_items(struct lb *b, const struct guest_view *v, bool terse)
 			}
 			lb_put(b, item, VA_NORMAL);
 		}
+	} else if (v->io_src == IO_QMP) {
+		lb_put(b, terse ? "no drive" : "no drive (QMP query-blockstats lists none)", VA_DIM);
 	} else if (v->io_src == IO_CGROUP || v->io_src == IO_TASK) {
 		io_text(item, sizeof(item), v->io_read_bps, v->io_read_ops, v->io_write_bps,
 			v->io_write_ops);
