@@ -241,8 +241,12 @@ if scenario == "full":
     out(vm is not None and str(vm["main_pid"]) == info.get("qemu_pid"),
         "the VM's QEMU pid %s (nested qemu-system-x86_64, TCG)" % info.get("qemu_pid"))
     b2 = batch[[i for i, l in enumerate(batch) if l.startswith("vtax ")][-1]:] if batch else []
-    rows = [l.split() for l in b2 if l.split() and l.split()[0] in ("9801", "9802", "9803",
-                                                                       DOCKER_ID[:12])]
+    # the table: from its header to the blank line before the I/O block
+    head = [i for i, l in enumerate(b2) if l.startswith("ID ")]
+    tab = b2[head[0] + 1:] if head else []
+    tab = tab[:[i for i, l in enumerate(tab) if not l.strip()][0]] if any(not l.strip() for l in tab) else tab
+    rows = [l.split() for l in tab if l.split() and l.split()[0] in ("9801", "9802", "9803",
+                                                                        DOCKER_ID[:12])]
     names = sorted((r[0], r[1], r[2]) for r in rows)
     out(names == sorted([("9801", "v2-vm", "pve-vm"), ("9802", "v2-ct", "pve-ct"),
                          ("9803", "v2-burn", "pve-ct"),
