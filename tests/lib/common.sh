@@ -15,6 +15,7 @@ check() {  # check "description" command...
 }
 finish() {
 	echo "$PASSES checks passed, $FAILS failed"
+	echo "# elapsed: $SECONDS s"  # .ci/run lists the slowest tests by it
 	[ "$FAILS" -eq 0 ]
 	exit $?
 }
