@@ -16,9 +16,9 @@ need_root "runs QEMU"
 need_cmd python3 python3
 need_cmd qemu-system-x86_64 qemu-system-x86
 lib="$SRCDIR/tests/lib"
-# 256 MiB: the workers copy it through the host page cache in about half a
-# CPU second (16 MiB with cache=none cost them no tick at all)
-MB=${VTAX_DISK_MB:-256}
+# 128 MiB: the workers copy it through the host page cache in about a
+# quarter of a CPU second (16 MiB with cache=none cost them no tick at all)
+MB=${VTAX_DISK_MB:-128}
 work=$(mktemp -d /var/tmp/vtax-d13-disk.XXXXXX)
 chmod 755 "$work"
 export VTAX_GUEST_RUNDIR="$work"
