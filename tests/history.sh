@@ -28,7 +28,8 @@ ct1=/lxc.payload.h17-hist-a-$$ ct2=/lxc.payload.h17-hist-b-$$
 tsock=h17-hist-$$
 pids=()
 cleanup() {
-	tmux -L "$tsock" kill-server 2>/dev/null
+	# the screen's vtax ended by pid too, not only by the hang-up
+	tmux_end "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$tsock"
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	bash "$lib/qemu-guest.sh" stop "$work/vm1.pid" --cgroup "/qemu.slice/$vm1.scope" >/dev/null 2>&1
 	bash "$lib/qemu-guest.sh" stop "$work/vm2.pid" --cgroup "/qemu.slice/$vm2.scope" >/dev/null 2>&1
