@@ -27,7 +27,7 @@ start() {
 screen() { T capture-pane -p -t t; }
 wait_for() {  # wait_for REGEX [tries]: until the screen shows it
 	local i
-	for i in $(seq "${2:-50}"); do screen | grep -Eq "$1" && return 0; sleep 0.1; done
+	for i in $(seq "${2:-150}"); do screen | grep -Eq "$1" && return 0; sleep 0.1; done
 	echo "  screen did not show /$1/:"; screen | sed 's/^/  | /'
 	return 1
 }
