@@ -702,7 +702,6 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct pipeline *p)
 	u->travel = source_hist_reader(p->src) != NULL;
 	where(&s);
 	uint64_t deadline = now_mono_ns() + u->delay_ns;
-	bool hung_up = false;
 	while (!s.quit && !got_signal) {
 		view_build(&s.vs, &p->f, u, &p->hist, COLS, LINES);
 		keep_visible(&s);
@@ -712,10 +711,8 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct pipeline *p)
 		int ch = getch();
 		if (got_signal)
 			break;
-		if (ch == ERR && terminal_gone()) {
-			hung_up = true;
+		if (ch == ERR && terminal_gone())
 			break; /* the terminal went away without a SIGHUP reaching us */
-		}
 		if (ch == ERR) {
 			if (!u->frozen && !s.ended && now_mono_ns() >= deadline) {
 				int64_t before = p->f.time_ms;
@@ -733,10 +730,7 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct pipeline *p)
 		}
 		key(&s, ch);
 	}
-	/* A terminal that hung up is not written to again: restoring it
-	 * could only fail (and a library that retries a write would spin) */
-	if (!hung_up && !terminal_gone())
-		endwin();
+	endwin();
 	delscreen(scr);
 	vscreen_free(&s.vs);
 	return s.rc;
