@@ -19,7 +19,7 @@ python3 -c 'import os, sys
 open(sys.argv[1], "w").write("%d\n" % os.getpid())
 os.execvp(sys.executable, ["qemu-system-x86_64", "-c", "import time; time.sleep(120)",
                            "-name", "fx-vm", "-m", "256"])' "$tmp/q.pid" &
-for _ in $(seq 50); do
+for _ in $(seq 150); do
 	qpid=$(cat "$tmp/q.pid" 2>/dev/null)
 	[ -n "$qpid" ] && tr '\0' ' ' <"/proc/$qpid/cmdline" 2>/dev/null | grep -q '^qemu-system-x86_64 ' && break
 	sleep 0.1

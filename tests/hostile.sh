@@ -55,7 +55,7 @@ check "screen: the name appears defused" grep -q '?\[2J?\]0;pwned?x' "$tmp/scree
 check "screen: the window title was not changed by a name" \
 	sh -c "! tmux -S '$sock' display -p -t t '#{pane_title}' | grep -q pwned"
 tmux -S "$sock" send-keys -t t j Enter s
-for _ in $(seq 50); do ls "$tmp"/snap/*.txt >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 150); do ls "$tmp"/snap/*.txt >/dev/null 2>&1 && break; sleep 0.1; done
 snap=$(ls "$tmp"/snap/*.txt 2>/dev/null | head -1)
 check "snapshot written" test -s "$snap"
 check "snapshot: no control character" python3 -c "

@@ -127,7 +127,7 @@ ok = ok and all(m["oom_recent"] for m in fr[first:]) and not any(m["oom_recent"]
 sys.exit(0 if ok else 1)
 PY
 check "the throttled container has no OOM kill" pyjson "$work/out.jsonl" "$g['mem']['oom_kills'] == 0 and not $g['mem']['oom_recent']"
-check "the screen marks the OOM-killed container's row with '!'" sh -c "for i in \$(seq 30); do tmux -S '$sock' capture-pane -p -t t | grep -q '^!km14oom' && exit 0; sleep 0.2; done; tmux -S '$sock' capture-pane -p -t t | sed 's/^/  | /'; exit 1"
+check "the screen marks the OOM-killed container's row with '!'" sh -c "for i in \$(seq 75); do tmux -S '$sock' capture-pane -p -t t | grep -q '^!km14oom' && exit 0; sleep 0.2; done; tmux -S '$sock' capture-pane -p -t t | sed 's/^/  | /'; exit 1"
 check "... and not the other's" sh -c "! tmux -S '$sock' capture-pane -p -t t | grep -q '!km14thr'"
 
 # kernel memory: the cgroup's own figure, read now

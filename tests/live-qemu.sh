@@ -68,7 +68,7 @@ while not os.path.exists(stop):
 PY
 python3 "$work/ticks.py" "$work/stop" $pid_pve $pid_lv $pid_plain >"$work/ticks.jsonl" &
 sampler=$!
-for _ in $(seq 50); do [ -s "$work/ticks.jsonl" ] && break; sleep 0.1; done
+for _ in $(seq 150); do [ -s "$work/ticks.jsonl" ] && break; sleep 0.1; done
 "$VTAX" --json -n 4 -d 1 --pve-dir "$work/pve" >"$work/out.jsonl" 2>"$work/err"
 sleep 0.3
 touch "$work/stop"; wait $sampler; sampler=""

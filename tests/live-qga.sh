@@ -113,7 +113,7 @@ import socket, time
 s = socket.socket(socket.AF_UNIX); s.connect('$work/$vmid.qga')
 open('$work/held', 'w').close(); time.sleep(30)" &
 holder=$!
-for _ in $(seq 50); do [ -e "$work/held" ] && break; sleep 0.1; done
+for _ in $(seq 150); do [ -e "$work/held" ] && break; sleep 0.1; done
 "$VTAX" --json -n 5 -d 0.5 --pve-dir "$work/pve" >"$work/held.jsonl" 2>"$work/held.err"
 kill "$holder" 2>/dev/null
 holder=""

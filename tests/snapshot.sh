@@ -18,7 +18,7 @@ fx="$SRCDIR/tests/fixtures/proxmox-node.jsonl"
 screen() { T capture-pane -p -t t; }
 wait_for() {
 	local i
-	for i in $(seq 50); do screen | grep -Eq "$1" && return 0; sleep 0.1; done
+	for i in $(seq 150); do screen | grep -Eq "$1" && return 0; sleep 0.1; done
 	echo "  screen did not show /$1/:"; screen | sed 's/^/  | /'
 	return 1
 }
