@@ -37,6 +37,11 @@ struct cgfs {
 	int fd_cpu;         /* v1 cpu (or cpu,cpuacct) root: CPU limit throttling, or -1 */
 	int found;          /* a read of the current cgroup found its file */
 	bool pressure;      /* guests: read cpu.pressure and memory.pressure */
+	bool no_quota;      /* in: the guest has no v1 CPU quota (known from the
+			       last limit read), so its throttling counters
+			       cannot move: v1 cpu.stat is not read */
+	int quota;          /* out, when limits are read on v1: 1 a CPU quota
+			       is set, 0 none, -1 not known */
 	uint64_t cpu_at_ns; /* ns, CLOCK_MONOTONIC: when the last guest's CPU
 			       counter was read, within 1 ms; 0 if it was not */
 	struct cg_handle *handles; /* sorted by rel */

@@ -29,6 +29,8 @@ struct lim_ent {
 	uint64_t tio_read_ns;           /* when they were read */
 	uint64_t tio_cpu;               /* ns: the cgroup's CPU time then, or unknown */
 	bool tio_idle;                  /* the same sums as the read before */
+	bool no_quota;                  /* no v1 CPU quota at the limit read: */
+	uint64_t thr_n, thr_ns;         /* the throttling counters, carried */
 };
 
 /* collect-vm.c: what is kept of a VM between refreshes. */

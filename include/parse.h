@@ -12,6 +12,17 @@
  * "name type value"): the last number on the first line whose first word
  * is key. */
 int parse_kv_u64(const char *buf, const char *key, uint64_t *out);
+/* Many keys of a "key value" file in one pass: each key found (its first
+ * line, as parse_kv_u64 takes it) sets *out to its value times mul (0
+ * counts as 1); the others are left alone. At most KV_SET_MAX keys.
+ * Returns how many were set. */
+#define KV_SET_MAX 16
+struct kv_want {
+	const char *key;
+	uint64_t *out;
+	uint64_t mul;
+};
+size_t parse_kv_set(const char *buf, const struct kv_want *want, size_t n);
 
 /* A file holding one number; "max" yields VT_UNKNOWN (unlimited). */
 int parse_u64(const char *buf, uint64_t *out);

@@ -246,6 +246,12 @@ static void kv(struct cgfs *c, const char *key, uint64_t *out, uint64_t mul)
 		*out = v * mul;
 }
 
+/* Several keys of c->buf in one pass (memory.stat has 40-60 lines). */
+#define KVS(c, ...) do { \
+		const struct kv_want want_[] = {__VA_ARGS__}; \
+		parse_kv_set((c)->buf.s, want_, sizeof(want_) / sizeof(want_[0])); \
+	} while (0)
+
 /* cg_read, timed: the counter was made between t0 and t1, and a rate
  * divides by the time between two such reads. An open, a blocked cgroup
  * lock or a preemption can put milliseconds between the clock and the
@@ -274,12 +280,11 @@ static void read_cpu(struct cgfs *c, const char *rel, struct guest_sample *g)
 	if (r != -ENOENT)
 		c->found = 1;
 	if (!r) {
-		kv(c, "usage_usec", &g->cg_usage_ns, 1000);
-		kv(c, "user_usec", &g->cg_user_ns, 1000);
-		kv(c, "system_usec", &g->cg_system_ns, 1000);
-		/* with the cpu controller on: time spent throttled by cpu.max */
-		kv(c, "nr_throttled", &g->cg_nr_throttled, 1);
-		kv(c, "throttled_usec", &g->cg_throttled_ns, 1000);
+		/* nr_throttled, throttled_usec: with the cpu controller on,
+		 * time spent throttled by cpu.max */
+		KVS(c, {"usage_usec", &g->cg_usage_ns, 1000}, {"user_usec", &g->cg_user_ns, 1000},
+		    {"system_usec", &g->cg_system_ns, 1000}, {"nr_throttled", &g->cg_nr_throttled, 1},
+		    {"throttled_usec", &g->cg_throttled_ns, 1000});
 		if (g->cg_usage_ns != VT_UNKNOWN)
 			return;
 	}
@@ -303,21 +308,17 @@ static void read_cpu(struct cgfs *c, const char *rel, struct guest_sample *g)
 		c->found = 1;
 		uint64_t hz = (uint64_t)sysconf(_SC_CLK_TCK);
 		uint64_t mul = hz ? 1000000000ull / hz : 10000000ull;
-		kv(c, "user", &g->cg_user_ns, mul);
-		kv(c, "system", &g->cg_system_ns, mul);
+		KVS(c, {"user", &g->cg_user_ns, mul}, {"system", &g->cg_system_ns, mul});
 	}
 }
 
 /* v2's kernel memory, from the memory.stat read_mem has in c->buf. */
 static void kernel_stat(struct cgfs *c, struct guest_sample *g)
 {
-	kv(c, "kernel", &g->cg_kmem, 1);
-	kv(c, "kernel_stack", &g->cg_kmem_stack, 1);
-	kv(c, "pagetables", &g->cg_kmem_pagetables, 1);
-	kv(c, "sec_pagetables", &g->cg_kmem_sec_pagetables, 1);
-	kv(c, "slab", &g->cg_kmem_slab, 1);
-	kv(c, "percpu", &g->cg_kmem_percpu, 1);
-	kv(c, "sock", &g->cg_kmem_sock, 1);
+	KVS(c, {"kernel", &g->cg_kmem, 1}, {"kernel_stack", &g->cg_kmem_stack, 1},
+	    {"pagetables", &g->cg_kmem_pagetables, 1},
+	    {"sec_pagetables", &g->cg_kmem_sec_pagetables, 1}, {"slab", &g->cg_kmem_slab, 1},
+	    {"percpu", &g->cg_kmem_percpu, 1}, {"sock", &g->cg_kmem_sock, 1});
 }
 
 /* Memory; with kernel, also what read_kernel takes from memory.stat, so
@@ -336,10 +337,9 @@ static void read_mem(struct cgfs *c, const char *rel, struct guest_sample *g, bo
 		if (limit && !cg_read(c, c->fd_v2, rel, "memory.max") && !parse_u64(c->buf.s, &v))
 			g->cg_mem_limit = v;
 		if (!cg_read(c, c->fd_v2, rel, "memory.stat")) {
-			kv(c, "anon", &g->cg_mem_anon, 1);
-			kv(c, "file", &g->cg_mem_file, 1);
-			kv(c, "inactive_file", &g->cg_mem_inactive_file, 1);
-			kv(c, "shmem", &g->cg_mem_shmem, 1);
+			KVS(c, {"anon", &g->cg_mem_anon, 1}, {"file", &g->cg_mem_file, 1},
+			    {"inactive_file", &g->cg_mem_inactive_file, 1},
+			    {"shmem", &g->cg_mem_shmem, 1});
 			if (kernel)
 				kernel_stat(c, g);
 		}
@@ -355,13 +355,13 @@ static void read_mem(struct cgfs *c, const char *rel, struct guest_sample *g, bo
 		g->cg_mem_limit = v >= (1ull << 62) ? VT_UNKNOWN : v;
 	if (!cg_read(c, c->fd_mem, rel, "memory.stat")) {
 		/* total_* include child cgroups, like v2's hierarchical stat */
-		kv(c, "total_rss", &g->cg_mem_anon, 1);
-		kv(c, "total_cache", &g->cg_mem_file, 1);
-		kv(c, "total_inactive_file", &g->cg_mem_inactive_file, 1);
-		kv(c, "total_shmem", &g->cg_mem_shmem, 1);
 		/* total_swap is there only with swap accounting on */
-		if (kernel)
-			kv(c, "total_swap", &g->cg_swap, 1);
+		uint64_t swap = VT_UNKNOWN;
+		KVS(c, {"total_rss", &g->cg_mem_anon, 1}, {"total_cache", &g->cg_mem_file, 1},
+		    {"total_inactive_file", &g->cg_mem_inactive_file, 1},
+		    {"total_shmem", &g->cg_mem_shmem, 1}, {"total_swap", &swap, 1});
+		if (kernel && swap != VT_UNKNOWN)
+			g->cg_swap = swap;
 	}
 }
 
@@ -385,10 +385,10 @@ static void read_kernel(struct cgfs *c, const char *rel, const char *cpu_rel,
 			kv(c, "oom_kill", &g->cg_oom_kills, 1);
 	}
 	/* a hybrid host's unified cpu.stat has no throttling: v1 cpu has it */
-	if (g->cg_throttled_ns == VT_UNKNOWN && c->fd_cpu >= 0 &&
+	if (g->cg_throttled_ns == VT_UNKNOWN && c->fd_cpu >= 0 && !c->no_quota &&
 	    !cg_read(c, c->fd_cpu, cpu_rel, "cpu.stat")) {
-		kv(c, "nr_throttled", &g->cg_nr_throttled, 1);
-		kv(c, "throttled_time", &g->cg_throttled_ns, 1);
+		KVS(c, {"nr_throttled", &g->cg_nr_throttled, 1},
+		    {"throttled_time", &g->cg_throttled_ns, 1});
 	}
 }
 
@@ -397,6 +397,7 @@ int cgroup_read_guest(struct cgfs *c, const char *rel, const char *cpu_rel, uint
 {
 	/* no existence check first: a vanished cgroup fails every read */
 	c->found = 0;
+	c->quota = -1;
 	c->cur = handle_get(c, rel, birth);
 	read_cpu(c, cpu_rel ? cpu_rel : rel, g);
 	read_mem(c, rel, g, limit, true);
@@ -404,6 +405,10 @@ int cgroup_read_guest(struct cgfs *c, const char *rel, const char *cpu_rel, uint
 		c->cur = NULL;
 		return -ENOENT;
 	}
+	/* v1: no quota ("-1") means nothing can throttle the guest */
+	if (limit && c->version != 2 && c->fd_cpu >= 0 &&
+	    !cg_read(c, c->fd_cpu, cpu_rel ? cpu_rel : rel, "cpu.cfs_quota_us"))
+		c->quota = c->buf.s[0] == '-' ? 0 : 1;
 	uint64_t v;
 	if (!cg_read(c, c->fd_v2, rel, "io.pressure") && !parse_pressure(c->buf.s, "some", &v))
 		g->cg_io_some_us = v;

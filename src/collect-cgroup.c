@@ -24,6 +24,7 @@ struct keep {
 	uint64_t tio_read;  /* when its tasks' I/O was read */
 	uint64_t tio_cpu;   /* the cgroup's CPU time then */
 	bool tio_idle;
+	bool no_quota;      /* no v1 CPU quota: its throttling is carried */
 };
 
 static void on_guest(const struct guest_match *m, void *arg)
@@ -77,7 +78,8 @@ static void limit_remember(struct collector *c, const struct sample *s, const st
 		c->lim[c->nlim++] = (struct lim_ent){xstrdup(g->cgroup), g->birth, g->cg_mem_limit,
 						     keep[i].lim_read, g->cg_oom_kills, g->cg_oom_at_ns,
 						     g->p_io_rbytes, g->p_io_wbytes, keep[i].tio_read,
-						     keep[i].tio_cpu, keep[i].tio_idle};
+						     keep[i].tio_cpu, keep[i].tio_idle, keep[i].no_quota,
+						     g->cg_nr_throttled, g->cg_throttled_ns};
 	}
 	qsort(c->lim, c->nlim, sizeof(*c->lim), cmp_lim);
 }
@@ -233,13 +235,28 @@ static bool read_guest(struct collector *c, struct sample *s, struct guest_sampl
 		snprintf(cpu_rel, sizeof(cpu_rel), "%s/%s", g->cgroup, runtimes[g->runtime].payload);
 		cr = cpu_rel;
 	}
+	c->cg.no_quota = le && le->no_quota;
 	if (cgroup_read_guest(&c->cg, g->cgroup, cr, g->birth, g, le == NULL) == -ENOENT &&
 	    !cgroup_exists(&c->cg, g->cgroup) && !cgroup_exists_v2(&c->cg, g->cgroup))
 		return false;
 	if (c->cg.cpu_at_ns)
 		g->at_ns = c->cg.cpu_at_ns;
-	if (le)
+	if (le) {
 		g->cg_mem_limit = le->limit;
+		if (le->no_quota) {
+			/* without a quota the counters stand still */
+			g->cg_nr_throttled = le->thr_n;
+			g->cg_throttled_ns = le->thr_ns;
+		}
+		k->no_quota = le->no_quota;
+	} else {
+		k->no_quota = c->cg.quota == 0 && g->cg_throttled_ns != VT_UNKNOWN;
+		/* a quota set while the counters were carried: what it
+		 * throttled since the last read belongs to no one interval */
+		const struct lim_ent *e = limit_find(c, g);
+		if (e && e->birth == g->birth && e->no_quota && !k->no_quota)
+			g->cg_nr_throttled = g->cg_throttled_ns = VT_UNKNOWN;
+	}
 	k->lim_read = le ? le->read_ns : g->at_ns;
 	oom_seen(c, g);
 	if (g->cg_io_some_us != VT_UNKNOWN)

@@ -55,8 +55,29 @@ static void config_name(struct collector *c, struct guest_sample *g)
 
 void collect_config_names(struct collector *c, struct refresh *r)
 {
-	for (size_t i = 0; i < r->ncg; i++)
-		config_name(c, &r->s->guests[i]);
+	/* a runtime's config directory, looked for once a refresh: on a host
+	 * without it (no Proxmox) that is one stat, not one a guest */
+	const char *sub_seen[RT_COUNT];
+	bool sub_here[RT_COUNT];
+	size_t nsub = 0;
+	for (size_t i = 0; i < r->ncg; i++) {
+		struct guest_sample *g = &r->s->guests[i];
+		const char *sub = runtimes[g->runtime].config.subdir;
+		if (!sub)
+			continue;
+		size_t k = 0;
+		while (k < nsub && strcmp(sub_seen[k], sub))
+			k++;
+		if (k == nsub) {
+			char path[4096];
+			struct stat st;
+			snprintf(path, sizeof(path), "%s/%s", c->pve_dir, sub);
+			sub_seen[nsub] = sub;
+			sub_here[nsub++] = !stat(path, &st) && S_ISDIR(st.st_mode);
+		}
+		if (sub_here[k])
+			config_name(c, g);
+	}
 }
 
 /* Tell the agent which containers exist, for their runtime's API to name

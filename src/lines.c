@@ -26,12 +26,18 @@ void lb_finish(struct vscreen *vs, struct lb *b)
 		vs->cap = vs->cap ? vs->cap * 2 : 32;
 		vs->lines = xrealloc(vs->lines, (size_t)vs->cap * sizeof(*vs->lines));
 	}
-	struct sb t = {0};
-	sb_reserve(&t, (size_t)b->width);
-	for (int i = 0; i < b->width; i++)
-		sb_adds(&t, b->cell[i]);
+	/* a cell is one character, at most 4 bytes: room for the worst case
+	 * up front, then each cell is copied without a length scan (batch
+	 * text's lines are hundreds of cells) */
+	char *t = xmalloc((size_t)b->width * 4 + 1), *o = t;
+	for (int i = 0; i < b->width; i++) {
+		const char *c = b->cell[i];
+		for (int k = 0; k < 4 && c[k]; k++)
+			*o++ = c[k];
+	}
+	*o = '\0';
 	struct vline *l = &vs->lines[vs->n++];
-	l->text = t.s ? t.s : xstrdup("");
+	l->text = t;
 	l->attr = b->attr;
 	l->width = b->width;
 	free(b->cell);

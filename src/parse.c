@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,30 +35,67 @@ static int scan_u64(const char *p, const char **end, uint64_t *out)
 	return 0;
 }
 
+/* The last whitespace-separated token of the line at p, after its key of
+ * klen bytes. */
+static int kv_value(const char *p, size_t klen, uint64_t *out)
+{
+	const char *eol = strchr(p, '\n');
+	if (!eol)
+		eol = p + strlen(p);
+	const char *t = eol;
+	while (t > p + klen && isspace((unsigned char)t[-1]))
+		t--;
+	const char *e = t;
+	while (t > p + klen && !isspace((unsigned char)t[-1]))
+		t--;
+	if (t == e)
+		return -EINVAL;
+	const char *end;
+	if (scan_u64(t, &end, out) || end != e)
+		return -EINVAL;
+	return 0;
+}
+
 int parse_kv_u64(const char *buf, const char *key, uint64_t *out)
 {
 	size_t klen = strlen(key);
 	for (const char *p = buf; p && *p; p = next_line(p)) {
 		if (strncmp(p, key, klen) || (p[klen] != ' ' && p[klen] != '\t'))
 			continue;
-		/* last whitespace-separated token on the line */
-		const char *eol = strchr(p, '\n');
-		if (!eol)
-			eol = p + strlen(p);
-		const char *t = eol;
-		while (t > p + klen && isspace((unsigned char)t[-1]))
-			t--;
-		const char *e = t;
-		while (t > p + klen && !isspace((unsigned char)t[-1]))
-			t--;
-		if (t == e)
-			return -EINVAL;
-		const char *end;
-		if (scan_u64(t, &end, out) || end != e)
-			return -EINVAL;
-		return 0;
+		return kv_value(p, klen, out);
 	}
 	return -ENOENT;
+}
+
+size_t parse_kv_set(const char *buf, const struct kv_want *want, size_t n)
+{
+	size_t klen[KV_SET_MAX];
+	bool done[KV_SET_MAX] = {0};
+	size_t left = n < KV_SET_MAX ? n : KV_SET_MAX, found = 0;
+	n = left;
+	for (size_t i = 0; i < n; i++)
+		klen[i] = strlen(want[i].key);
+	for (const char *p = buf; p && *p && left; p = next_line(p)) {
+		size_t l = 0;
+		while (p[l] && p[l] != ' ' && p[l] != '\t' && p[l] != '\n')
+			l++;
+		if (p[l] != ' ' && p[l] != '\t')
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (done[i] || klen[i] != l || memcmp(p, want[i].key, l))
+				continue;
+			/* the first line with the key counts, as in parse_kv_u64 */
+			done[i] = true;
+			left--;
+			uint64_t v;
+			if (!kv_value(p, l, &v)) {
+				*want[i].out = v * (want[i].mul ? want[i].mul : 1);
+				found++;
+			}
+			break;
+		}
+	}
+	return found;
 }
 
 int parse_u64(const char *buf, uint64_t *out)

@@ -169,6 +169,26 @@ tail -1 "$tmp/hyk.json" >"$tmp/hyk1.json"
 check "hybrid: v1 kmem total (no parts), total_swap" pyjson "$tmp/hyk1.json" "guest(id='web')['mem']['kernel']['total'] == 7340032 and guest(id='web')['mem']['kernel']['slab'] is None and guest(id='web')['mem']['swap'] == 2097152"
 check "hybrid: v1 oom_control: 2 kills in the interval" pyjson "$tmp/hyk1.json" "guest(id='web')['mem']['oom_kills'] == 2 and guest(id='web')['mem']['oom_recent']"
 check "hybrid: throttling from the v1 cpu hierarchy (0.5 s)" pyjson "$tmp/hyk1.json" "abs(guest(id='web')['cpu']['throttled'] - 50 / d['interval']) < 1"
+# v1 without a CPU quota nothing can throttle: cpu.stat is not read
+# between limit reads (every 10 s) and throttling shows 0. A quota set
+# in between: the throttling counted meanwhile falls in no interval
+# (unknown for that refresh, never a spike), then it is read again.
+mk "$hy/cpu/lxc.payload.web/cpu.cfs_quota_us" "-1\n"
+mk "$hy/cpu/lxc.payload.web/cpu.stat" "nr_periods 20\nnr_throttled 12\nthrottled_time 1500000000\n"
+"$VTAX" --json -n 32 -d 0.5 --cgroup-root "$hy" >"$tmp/hyq.json" 2>"$tmp/err" &
+kp=$!
+sleep 2
+mk "$hy/cpu/lxc.payload.web/cpu.stat" "nr_periods 30\nnr_throttled 20\nthrottled_time 6500000000\n"
+mk "$hy/cpu/lxc.payload.web/cpu.cfs_quota_us" "50000\n"
+sleep 12
+mk "$hy/cpu/lxc.payload.web/cpu.stat" "nr_periods 31\nnr_throttled 21\nthrottled_time 6750000000\n"
+wait $kp || fail "vtax on the hybrid quota fixture ran"
+check "hybrid, no v1 quota: throttling 0 while cpu.stat is not read" pyjson "$tmp/hyq.json" \
+	"[f['guests'][0]['cpu']['throttled'] for f in frames[1:5]] == [0, 0, 0, 0]"
+check "hybrid, quota set: the carried interval is unknown, never a spike" pyjson "$tmp/hyq.json" \
+	"None in [f['guests'][0]['cpu']['throttled'] for f in frames[5:]] and max(f['guests'][0]['cpu']['throttled'] or 0 for f in frames) < 60"
+check "hybrid, quota set: then read again (0.25 s throttled in a frame)" pyjson "$tmp/hyq.json" \
+	"any(f['guests'][0]['cpu']['throttled'] is not None and abs(f['guests'][0]['cpu']['throttled'] - 25 / f['interval']) < 1 for f in frames[24:])"
 rm -rf "$hy/cpu" "$hy/memory/lxc.payload.web/memory.kmem.usage_in_bytes" "$hy/memory/lxc.payload.web/memory.oom_control"
 check "hybrid: huge v1 limit is no limit" pyjson "$tmp/hy.json" "guest(id='web')['mem']['limit'] is None"
 check "hybrid: monitor cgroup is tax, not a guest" pyjson "$tmp/hy.json" "len([g for g in d['guests'] if g['runtime'] != 'qemu']) == 1 and guest(id='web')['mem']['tax'] == 1048576"

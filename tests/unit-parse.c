@@ -40,6 +40,44 @@ static void test_kv(void)
 	CHECK_U64(v, 12);
 }
 
+/* parse_kv_set takes each key as parse_kv_u64 does, in one pass. */
+static void test_kv_set(void)
+{
+	const char *bufs[] = {
+		"usage_usec 1522262\nuser_usec 1518513\nsystem_usec 3749\nnr_throttled 0\n",
+		"cache 4096\nrss 8192\ntotal_cache 1048576\ntotal_rss 2097152\ntotal_rss 7\n",
+		"anon abc\nfile 12\nfile 13\nanon 5\n",        /* first line counts, bad or not */
+		"file\t77\ninactive_file 3\nfile_mapped 9\nsock",  /* tab; truncated */
+		"13 1 0x01 147 39984 1\nname type data\nsize 4 8589934592\n",
+		"", "\n\n", "user_usec 12",
+	};
+	const char *keys[] = {"usage_usec", "user_usec", "system_usec", "total_rss", "cache",
+			      "anon", "file", "inactive_file", "sock", "size", "user", "total_cache"};
+	enum { NK = sizeof(keys) / sizeof(keys[0]) };
+	for (size_t b = 0; b < sizeof(bufs) / sizeof(bufs[0]); b++) {
+		uint64_t got[NK], want[NK];
+		struct kv_want w[NK];
+		size_t nwant = 0;
+		for (size_t k = 0; k < NK; k++) {
+			got[k] = want[k] = 424242;
+			w[k] = (struct kv_want){keys[k], &got[k], k == 0 ? 1000 : 0};
+			uint64_t v;
+			if (!parse_kv_u64(bufs[b], keys[k], &v)) {
+				want[k] = v * (k == 0 ? 1000 : 1);
+				nwant++;
+			}
+		}
+		CHECK_U64(parse_kv_set(bufs[b], w, NK), nwant);
+		for (size_t k = 0; k < NK; k++)
+			CHECK_U64(got[k], want[k]);
+	}
+	uint64_t a = 1, c = 2;
+	struct kv_want w2[] = {{"file", &a, 0}, {"anon", &c, 0}};
+	CHECK_U64(parse_kv_set("anon abc\nfile 12\nfile 13\nanon 5\n", w2, 2), 1);
+	CHECK_U64(a, 12);
+	CHECK_U64(c, 2); /* its first line is malformed: left alone */
+}
+
 static void test_io(void)
 {
 	uint64_t r, w;
@@ -383,6 +421,7 @@ static void test_qemu_threads(void)
 int main(void)
 {
 	test_kv();
+	test_kv_set();
 	test_u64();
 	test_io();
 	test_pressure();
