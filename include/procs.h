@@ -83,7 +83,7 @@ struct qthreads_mem {
 	int pid;
 	uint64_t start;            /* the process's, ticks since boot */
 	struct qthread *t;         /* owned: the other threads, sorted by tid */
-	size_t n;
+	size_t n, cap;             /* cap: t's room, kept from refresh to refresh */
 	uint64_t gone_ns[TG_COUNT]; /* ns: CPU of threads that exited */
 	bool used;                 /* asked for since the last procs_update() */
 };

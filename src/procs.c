@@ -572,8 +572,14 @@ void qthreads_account(struct qthreads_mem *m, struct qthread *th, size_t n,
 	 * exited, do not account for */
 	uint64_t total = 0, others = 0;
 	enum tgroup main_group = TG_EMU;
+	/* the last refresh's threads are no longer needed: their room is
+	 * reused (no allocation per VM per refresh once it is large enough) */
 	size_t k = 0;
-	struct qthread *keep = xmalloc((n + 1) * sizeof(*keep));
+	if (m->cap < n + 1) {
+		m->cap = n + 1;
+		m->t = xrealloc(m->t, m->cap * sizeof(*m->t));
+	}
+	struct qthread *keep = m->t;
 	for (size_t i = 0; i < n; i++) {
 		threads[th[i].group]++;
 		if (th[i].tid == m->pid) {
@@ -590,8 +596,6 @@ void qthreads_account(struct qthreads_mem *m, struct qthread *th, size_t n,
 		others += m->gone_ns[g];
 	}
 	cpu_ns[main_group] += sat_sub(total, others);
-	free(m->t);
-	m->t = keep;
 	m->n = k;
 }
 
