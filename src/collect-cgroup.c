@@ -54,14 +54,12 @@ static const struct lim_ent *limit_find(const struct collector *c, const struct 
 	return c->nlim ? bsearch(&key, c->lim, c->nlim, sizeof(*c->lim), cmp_lim) : NULL;
 }
 
-/* A cached limit for g, or NULL when it must be read again. */
-static const struct lim_ent *limit_cached(const struct collector *c, const struct guest_sample *g,
-					  uint64_t now)
+/* The last refresh's entry for g itself (not an older cgroup of the
+ * same path), or NULL. */
+static const struct lim_ent *limit_same(const struct collector *c, const struct guest_sample *g)
 {
 	const struct lim_ent *e = limit_find(c, g);
-	if (!e || e->birth != g->birth || now - e->read_ns > LIMIT_EVERY_NS)
-		return NULL;
-	return e;
+	return e && e->birth == g->birth ? e : NULL;
 }
 
 /* Keep this refresh's limits for the next one. */
@@ -107,10 +105,9 @@ void collect_discover(struct collector *c, struct refresh *r)
 
 /* When the guest's OOM kill count last rose, carried from the last
  * refresh: the model flags the guest while that is recent. */
-static void oom_seen(const struct collector *c, struct guest_sample *g)
+static void oom_seen(const struct lim_ent *e, struct guest_sample *g)
 {
-	const struct lim_ent *e = limit_find(c, g);
-	if (!e || e->birth != g->birth)
+	if (!e)
 		return;
 	g->cg_oom_at_ns = e->oom_at_ns;
 	if (g->cg_oom_kills != VT_UNKNOWN && e->oom_kills != VT_UNKNOWN &&
@@ -179,7 +176,8 @@ static void supervisor_mem(struct collector *c, struct guest_sample *g)
  * that run, not the processes. Without the CPU time, sums that did not
  * move are carried for TASK_IO_IDLE_NS. I/O not yet seen shows in the
  * refresh that reads it: totals stay exact. */
-static void task_io(struct collector *c, struct guest_sample *g, struct keep *k)
+static void task_io(struct collector *c, const struct lim_ent *e, struct guest_sample *g,
+		    struct keep *k)
 {
 	if (runtime_kind(g->runtime) != KIND_CT ||
 	    (g->cg_io_rbytes != VT_UNKNOWN && g->cg_io_wbytes != VT_UNKNOWN &&
@@ -187,8 +185,7 @@ static void task_io(struct collector *c, struct guest_sample *g, struct keep *k)
 		return;
 	uint64_t cpu = g->cg_usage_ns != VT_UNKNOWN ? g->cg_usage_ns
 		       : add_known(g->cg_user_ns, g->cg_system_ns);
-	const struct lim_ent *e = limit_find(c, g);
-	bool had = e && e->birth == g->birth && e->tio_r != VT_UNKNOWN && e->tio_w != VT_UNKNOWN;
+	bool had = e && e->tio_r != VT_UNKNOWN && e->tio_w != VT_UNKNOWN;
 	if (had && (cpu != VT_UNKNOWN ? cpu == e->tio_cpu
 				      : e->tio_idle && g->at_ns - e->tio_read_ns < TASK_IO_IDLE_NS)) {
 		g->p_io_rbytes = e->tio_r;
@@ -228,7 +225,9 @@ static bool read_guest(struct collector *c, struct sample *s, struct guest_sampl
 		       struct keep *k)
 {
 	g->at_ns = now_mono_ns();
-	const struct lim_ent *le = limit_cached(c, g, g->at_ns);
+	/* the last refresh's entry; its limit is used while fresh enough */
+	const struct lim_ent *last = limit_same(c, g);
+	const struct lim_ent *le = last && g->at_ns - last->read_ns <= LIMIT_EVERY_NS ? last : NULL;
 	char cpu_rel[4200];
 	const char *cr = NULL;
 	if (g->cpu_payload_v2) {
@@ -253,16 +252,15 @@ static bool read_guest(struct collector *c, struct sample *s, struct guest_sampl
 		k->no_quota = c->cg.quota == 0 && g->cg_throttled_ns != VT_UNKNOWN;
 		/* a quota set while the counters were carried: what it
 		 * throttled since the last read belongs to no one interval */
-		const struct lim_ent *e = limit_find(c, g);
-		if (e && e->birth == g->birth && e->no_quota && !k->no_quota)
+		if (last && last->no_quota && !k->no_quota)
 			g->cg_nr_throttled = g->cg_throttled_ns = VT_UNKNOWN;
 	}
 	k->lim_read = le ? le->read_ns : g->at_ns;
-	oom_seen(c, g);
+	oom_seen(last, g);
 	if (g->cg_io_some_us != VT_UNKNOWN)
 		s->psi_guest = 1;
 	count_tasks(c, g);
-	task_io(c, g, k);
+	task_io(c, last, g, k);
 	if (g->helper_cg) {
 		uint64_t cpu, mem;
 		if (!cgroup_read_helper(&c->cg, g->helper_cg, &cpu, &mem)) {
