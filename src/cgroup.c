@@ -367,8 +367,7 @@ static void read_mem(struct cgfs *c, const char *rel, struct guest_sample *g, bo
 
 /* What the kernel spends and does for the guest beyond its usage:
  * kernel memory, swap, OOM kills and CPU limit throttling. */
-static void read_kernel(struct cgfs *c, const char *rel, const char *cpu_rel,
-			struct guest_sample *g)
+static void read_kernel(struct cgfs *c, const char *rel, struct guest_sample *g)
 {
 	uint64_t v;
 	/* memory.stat's part was taken by read_mem */
@@ -384,9 +383,11 @@ static void read_kernel(struct cgfs *c, const char *rel, const char *cpu_rel,
 		if (!cg_read(c, c->fd_mem, rel, "memory.oom_control"))
 			kv(c, "oom_kill", &g->cg_oom_kills, 1);
 	}
-	/* a hybrid host's unified cpu.stat has no throttling: v1 cpu has it */
+	/* a hybrid host's unified cpu.stat has no throttling: v1 cpu has it,
+	 * at the guest's own cgroup (a payload of CPU only in the unified
+	 * tree, nspawn's, is not in v1: its scope's quota throttles it) */
 	if (g->cg_throttled_ns == VT_UNKNOWN && c->fd_cpu >= 0 && !c->no_quota &&
-	    !cg_read(c, c->fd_cpu, cpu_rel, "cpu.stat")) {
+	    !cg_read(c, c->fd_cpu, rel, "cpu.stat")) {
 		KVS(c, {"nr_throttled", &g->cg_nr_throttled, 1},
 		    {"throttled_time", &g->cg_throttled_ns, 1});
 	}
@@ -407,7 +408,7 @@ int cgroup_read_guest(struct cgfs *c, const char *rel, const char *cpu_rel, uint
 	}
 	/* v1: no quota ("-1") means nothing can throttle the guest */
 	if (limit && c->version != 2 && c->fd_cpu >= 0 &&
-	    !cg_read(c, c->fd_cpu, cpu_rel ? cpu_rel : rel, "cpu.cfs_quota_us"))
+	    !cg_read(c, c->fd_cpu, rel, "cpu.cfs_quota_us"))
 		c->quota = c->buf.s[0] == '-' ? 0 : 1;
 	uint64_t v;
 	if (!cg_read(c, c->fd_v2, rel, "io.pressure") && !parse_pressure(c->buf.s, "some", &v))
@@ -439,7 +440,7 @@ int cgroup_read_guest(struct cgfs *c, const char *rel, const char *cpu_rel, uint
 			g->cg_io_wios = w;
 		}
 	}
-	read_kernel(c, rel, cpu_rel ? cpu_rel : rel, g);
+	read_kernel(c, rel, g);
 	c->cur = NULL;
 	return 0;
 }

@@ -183,21 +183,26 @@ mk "$hy/cpu/lxc.payload.web/cpu.cfs_quota_us" "50000\n"
 sleep 12
 mk "$hy/cpu/lxc.payload.web/cpu.stat" "nr_periods 31\nnr_throttled 21\nthrottled_time 6750000000\n"
 wait $kp || fail "vtax on the hybrid quota fixture ran"
+# by id: a QEMU process running on this host shows in the table too
 check "hybrid, no v1 quota: throttling 0 while cpu.stat is not read" pyjson "$tmp/hyq.json" \
-	"[f['guests'][0]['cpu']['throttled'] for f in frames[1:5]] == [0, 0, 0, 0]"
+	"[fguest(f, id='web')['cpu']['throttled'] for f in frames[1:5]] == [0, 0, 0, 0]"
 check "hybrid, quota set: the carried interval is unknown, never a spike" pyjson "$tmp/hyq.json" \
-	"None in [f['guests'][0]['cpu']['throttled'] for f in frames[5:]] and max(f['guests'][0]['cpu']['throttled'] or 0 for f in frames) < 60"
+	"None in [fguest(f, id='web')['cpu']['throttled'] for f in frames[5:]] and max(fguest(f, id='web')['cpu']['throttled'] or 0 for f in frames) < 60"
 check "hybrid, quota set: then read again (0.25 s throttled in a frame)" pyjson "$tmp/hyq.json" \
-	"any(f['guests'][0]['cpu']['throttled'] is not None and abs(f['guests'][0]['cpu']['throttled'] - 25 / f['interval']) < 1 for f in frames[24:])"
+	"any(fguest(f, id='web')['cpu']['throttled'] is not None and abs(fguest(f, id='web')['cpu']['throttled'] - 25 / f['interval']) < 1 for f in frames[24:])"
 rm -rf "$hy/cpu" "$hy/memory/lxc.payload.web/memory.kmem.usage_in_bytes" "$hy/memory/lxc.payload.web/memory.oom_control"
 check "hybrid: huge v1 limit is no limit" pyjson "$tmp/hy.json" "guest(id='web')['mem']['limit'] is None"
 check "hybrid: monitor cgroup is tax, not a guest" pyjson "$tmp/hy.json" "len([g for g in d['guests'] if g['runtime'] != 'qemu']) == 1 and guest(id='web')['mem']['tax'] == 1048576"
 
 # hybrid nspawn: payload/ and supervisor/ exist only in the unified tree,
 # the memory tree has the scope alone. CPU splits (payload is the guest's,
-# supervisor its tax); memory stays whole. Counters move between frames.
+# supervisor its tax); memory stays whole; the v1 cpu tree has the scope
+# alone, and its quota's throttling is read there. Counters move between
+# frames.
 ns="machine.slice/machine-build.scope"
-for h in memory cpuacct; do mkdir -p "$hy/$h/$ns"; done
+for h in memory cpuacct cpu; do mkdir -p "$hy/$h/$ns"; done
+mk "$hy/cpu/$ns/cpu.cfs_quota_us" "50000\n"
+mk "$hy/cpu/$ns/cpu.stat" "nr_periods 10\nnr_throttled 5\nthrottled_time 1000000000\n"
 mkdir -p "$hy/unified/$ns/payload" "$hy/unified/$ns/supervisor"
 mk "$hy/memory/$ns/memory.usage_in_bytes" "62914560\n"
 mk "$hy/memory/$ns/memory.stat" "total_cache 10485760\ntotal_rss 52428800\ntotal_inactive_file 4194304\n"
@@ -210,10 +215,13 @@ sleep 0.5
 mk "$hy/cpuacct/$ns/cpuacct.usage" "1600000000\n"
 mk "$hy/unified/$ns/payload/cpu.stat" "usage_usec 1300000\nuser_usec 1000000\nsystem_usec 300000\n"
 mk "$hy/unified/$ns/supervisor/cpu.stat" "usage_usec 300000\nuser_usec 150000\nsystem_usec 150000\n"
+mk "$hy/cpu/$ns/cpu.stat" "nr_periods 20\nnr_throttled 9\nthrottled_time 1200000000\n"
 wait $hp || fail "vtax on the hybrid nspawn fixture ran"
 tail -1 "$tmp/hyn.json" >"$tmp/hyn1.json"
 check "hybrid nspawn: CPU of payload/ (0.5 s), supervisor/ (0.1 s) as CPU tax" pyjson "$tmp/hyn1.json" \
 	"abs(guest(runtime='nspawn')['cpu']['total'] - 50 / d['interval']) < 0.5 and abs(guest(runtime='nspawn')['cpu']['tax'] - 10 / d['interval']) < 0.5"
+check "hybrid nspawn: throttling of the scope's v1 quota (0.2 s)" pyjson "$tmp/hyn1.json" \
+	"abs(guest(runtime='nspawn')['cpu']['throttled'] - 20 / d['interval']) < 0.5"
 check "hybrid nspawn: memory of the whole scope, no memory tax without a supervisor process" pyjson "$tmp/hyn1.json" \
 	"guest(runtime='nspawn')['mem']['host'] == 62914560 and guest(runtime='nspawn')['mem']['tax'] == 0"
 # its supervisor process (in the unified supervisor/): its RssAnon (3 MiB)

@@ -71,6 +71,11 @@ import json, sys
 lines = [l for l in open(sys.argv[1]) if l.strip()]
 d = json.loads(lines[-1])
 frames = [json.loads(l) for l in lines]
+def fguest(f, **kw):  # a guest of frame f
+    for g in f["guests"]:
+        if all(g.get(k) == v for k, v in kw.items()):
+            return g
+    raise SystemExit("no guest %r in a frame" % (kw,))
 def guest(**kw):
     for g in d["guests"]:
         if all(g.get(k) == v for k, v in kw.items()):
