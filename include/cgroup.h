@@ -40,6 +40,8 @@ struct cgfs {
 	bool no_quota;      /* in: the guest has no v1 CPU quota (known from the
 			       last limit read), so its throttling counters
 			       cannot move: v1 cpu.stat is not read */
+	bool no_swap;       /* in: the host has no swap (/proc/swaps), so no
+			       guest has any: memory.swap.current is not read */
 	int quota;          /* out, when limits are read on v1: 1 a CPU quota
 			       is set, 0 none, -1 not known */
 	uint64_t cpu_at_ns; /* ns, CLOCK_MONOTONIC: when the last guest's CPU

@@ -372,7 +372,10 @@ static void read_kernel(struct cgfs *c, const char *rel, struct guest_sample *g)
 	uint64_t v;
 	/* memory.stat's part was taken by read_mem */
 	if (c->version == 2) {
-		if (!cg_read(c, c->fd_v2, rel, "memory.swap.current") && !parse_u64(c->buf.s, &v))
+		if (c->no_swap)
+			g->cg_swap = 0;
+		else if (!cg_read(c, c->fd_v2, rel, "memory.swap.current") &&
+			 !parse_u64(c->buf.s, &v))
 			g->cg_swap = v;
 		if (!cg_read(c, c->fd_v2, rel, "memory.events"))
 			kv(c, "oom_kill", &g->cg_oom_kills, 1);

@@ -273,11 +273,23 @@ static bool read_guest(struct collector *c, struct sample *s, struct guest_sampl
 	return true;
 }
 
+/* Whether /proc/swaps lists no swap area (its header alone): then no
+ * guest has swap, and v2's memory.swap.current need not be read. */
+static bool host_has_no_swap(struct collector *c)
+{
+	if (read_small_at(c->proc_fd, "swaps", &c->buf, 65536) ||
+	    strncmp(c->buf.s, "Filename", 8))
+		return false;
+	const char *nl = strchr(c->buf.s, '\n');
+	return !nl || !nl[1];
+}
+
 void collect_cgroup_guests(struct collector *c, struct refresh *r)
 {
 	struct sample *s = r->s;
 	struct keep *keep = xcalloc(r->ncg + 1, sizeof(*keep));
 	size_t k = 0;
+	c->cg.no_swap = host_has_no_swap(c);
 	for (size_t i = 0; i < r->ncg; i++) {
 		struct guest_sample *g = &s->guests[i];
 		keep[k] = (struct keep){0};

@@ -125,7 +125,10 @@ mk "$k2/lxc/102/memory.stat" "anon 52428800\nfile 10485760\nkernel 8388608\nkern
 mk "$k2/lxc/102/memory.swap.current" "3145728\n"
 mk "$k2/lxc/102/memory.events" "low 0\nhigh 0\nmax 5\noom 2\noom_kill 2\noom_group_kill 0\n"
 mk "$k2/lxc/102/cpu.stat" "usage_usec 1000000\nuser_usec 800000\nsystem_usec 200000\nnr_periods 100\nnr_throttled 40\nthrottled_usec 3000000\n"
-"$VTAX" --json -n 2 -d 1 --cgroup-root "$k2" >"$tmp/k2.json" 2>"$tmp/err" &
+# the host's swap is the fixture's: without any (below) no guest has some
+sw="Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+mk "$tmp/k2proc/swaps" "$sw/dev/vda3                               partition\t4194300\t\t0\t\t-2\n"
+"$VTAX" --json -n 2 -d 1 --cgroup-root "$k2" --proc-root "$tmp/k2proc" >"$tmp/k2.json" 2>"$tmp/err" &
 kp=$!
 sleep 0.5
 mk "$k2/lxc/102/memory.events" "low 0\nhigh 0\nmax 9\noom 3\noom_kill 3\noom_group_kill 0\n"
@@ -134,6 +137,10 @@ wait $kp || fail "vtax on the v2 kernel fixture ran"
 head -1 "$tmp/k2.json" >"$tmp/k20.json"; tail -1 "$tmp/k2.json" >"$tmp/k21.json"
 check "v2: kernel memory and its parts" pyjson "$tmp/k21.json" "guest(id='102')['mem']['kernel'] == {'total': 8388608, 'pagetables': 1048576, 'sec_pagetables': 2097152, 'slab': 4194304, 'percpu': 131072, 'sock': 65536}"
 check "v2: swap from memory.swap.current" pyjson "$tmp/k21.json" "guest(id='102')['mem']['swap'] == 3145728"
+mk "$tmp/k2proc/swaps" "$sw"
+"$VTAX" --json -n 1 --cgroup-root "$k2" --proc-root "$tmp/k2proc" >"$tmp/k2n.json" 2>"$tmp/err" ||
+	fail "vtax on the v2 fixture without swap ran"
+check "v2, no swap on the host: swap 0, memory.swap.current not read" pyjson "$tmp/k2n.json" "guest(id='102')['mem']['swap'] == 0"
 check "v2: first frame: OOM kills and throttling unknown, not 0" pyjson "$tmp/k20.json" "guest(id='102')['mem']['oom_kills'] is None and guest(id='102')['cpu']['throttled'] is None and not guest(id='102')['mem']['oom_recent']"
 check "v2: one OOM kill in the interval, flagged recent" pyjson "$tmp/k21.json" "guest(id='102')['mem']['oom_kills'] == 1 and guest(id='102')['mem']['oom_recent']"
 check "v2: throttled 0.8 s of the interval" pyjson "$tmp/k21.json" "abs(guest(id='102')['cpu']['throttled'] - 80 / d['interval']) < 1"
