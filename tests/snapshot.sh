@@ -18,8 +18,14 @@ fx="$SRCDIR/tests/fixtures/proxmox-node.jsonl"
 screen() { T capture-pane -p -t t; }
 wait_for() {
 	local i
-	for i in $(seq 150); do screen | grep -Eq "$1" && return 0; sleep 0.1; done
+	for i in $(seq 300); do screen | grep -Eq "$1" && return 0; sleep 0.1; done
 	echo "  screen did not show /$1/:"; screen | sed 's/^/  | /'
+	# what the pane's processes were doing (twice in CI's sanitizer pass
+	# a start drew nothing for the whole wait)
+	local p
+	for p in $(T list-panes -a -F '#{pane_pid}' 2>/dev/null); do
+		ps -o pid,ppid,stat,wchan:24,etime,time,args --pid "$p" --ppid "$p" 2>&1 | sed 's/^/  ps | /'
+	done
 	return 1
 }
 run_in() {  # run_in DIR: vtax on the replay, saving into DIR
