@@ -25,6 +25,14 @@ start() {
 	T set -g status off 2>/dev/null
 }
 screen() { T capture-pane -p -t t; }
+# this test's vtax: the child of its pane's shell. Never by pattern: other
+# tests run vtax on the same fixture side by side (a pkill -HUP here once
+# ended snapshot.sh's vtax, whose screen then stayed blank)
+pane_vtax() {
+	local pp
+	pp=$(T list-panes -t t -F '#{pane_pid}' 2>/dev/null | head -1)
+	[ -n "$pp" ] && pgrep -P "$pp" -f vtax | head -1
+}
 wait_for() {  # wait_for REGEX [tries]: until the screen shows it
 	local i
 	for i in $(seq "${2:-150}"); do screen | grep -Eq "$1" && return 0; sleep 0.1; done
@@ -229,13 +237,13 @@ check "NO_COLOR: q quits with status 0" wait_for '^EXIT=0'
 # signals restore the terminal and exit 0
 start 80 24 "env LANG=C.UTF-8 '$VTAX' --replay '$fx' -d 0.2"
 wait_for '^ID ' >/dev/null
-pkill -HUP -f "vtax --replay $fx" 
+kill -HUP "$(pane_vtax)"
 check "SIGHUP (SSH gone): exit 0" wait_for '^EXIT=0'
 check "SIGHUP: terminal restored" grep -q ' icanon ' "$tmp/stty"
 
 start 80 24 "env LANG=C.UTF-8 '$VTAX' --replay '$fx' -d 0.2"
 wait_for '^ID ' >/dev/null
-vp=$(pgrep -n -f "vtax --replay $fx")
+vp=$(pane_vtax)
 # a storm of window-size changes: 300 signals and resizes in a row
 for i in $(seq 100); do
 	kill -WINCH "$vp" 2>/dev/null
@@ -253,7 +261,7 @@ check "SIGTERM: terminal restored" grep -q ' icanon ' "$tmp/stty"
 # refresh even when a slow sanitizer build takes a while to start)
 start 100 30 "env LANG=C.UTF-8 '$VTAX' -d 10"
 check "live screen comes up" wait_for '^ID +NAME'
-pid=$(pgrep -n -f "vtax -d 10")
+pid=$(pane_vtax)
 sleep 1
 t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 sleep 3
