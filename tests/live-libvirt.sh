@@ -43,7 +43,7 @@ bash "$SRCDIR/tests/lib/guest-image.sh" >"$tmp/image.log" 2>&1
 rc=$?
 [ $rc -eq 77 ] && skip "cannot build the test guest: $(tail -1 "$tmp/image.log")"
 [ $rc -eq 0 ] || { echo "guest-image.sh failed:"; cat "$tmp/image.log"; exit 1; }
-cache=${VTAX_GUEST_CACHE:-/var/cache/vtax-test/guest}
+cache=${VTAX_GUEST_CACHE:-${VTAX_TEST_CACHE:-/var/cache/vtax-test}/guest}
 
 if ! V version >/dev/null 2>&1; then
 	# no libvirtd: ours, with pid files of our own

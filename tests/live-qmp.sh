@@ -100,7 +100,7 @@ kill "$holder"; holder=""
 
 # QEMU as Proxmox starts it: no debug-threads, so every thread is named
 # after the binary; vCPUs are found through query-cpus-fast
-cache=${VTAX_GUEST_CACHE:-/var/cache/vtax-test/guest}
+cache=${VTAX_GUEST_CACHE:-${VTAX_TEST_CACHE:-/var/cache/vtax-test}/guest}
 qemu-system-x86_64 -accel tcg -display none -nodefaults -no-reboot -kernel "$cache/vmlinux" \
 	-initrd "$cache/initramfs.cpio.gz" -append "console=ttyS0 quiet panic=-1 vtax.burn=1" \
 	-serial "file:$work/nd.log" -m 128 -name nodebug -qmp "unix:$work/nd.qmp,server=on,wait=off" \

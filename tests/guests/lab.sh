@@ -326,7 +326,7 @@ start_lvvm() {
 		{ skipped lvvm "libvirt already has a domain $LV_NAME (another lab?)"; return 1; }
 	VTAX_INSTALL_DEPS=1 bash "$LIB/guest-image.sh" >"$LAB/lvvm.image" 2>&1 ||
 		{ skipped lvvm "no guest image: $(tail -1 "$LAB/lvvm.image")"; return 1; }
-	local cache=${VTAX_GUEST_CACHE:-/var/cache/vtax-test/guest}
+	local cache=${VTAX_GUEST_CACHE:-${VTAX_TEST_CACHE:-/var/cache/vtax-test}/guest}
 	made path "$img"
 	mkdir -p "$img"
 	cp "$cache/vmlinux" "$cache/initramfs.cpio.gz" "$img/"

@@ -6,12 +6,14 @@
 # Builds, once, the files a tiny Linux test guest boots from under QEMU/TCG:
 #   OUTDIR/vmlinux             uncompressed PVH-bootable kernel (Debian's
 #                              linux-image-amd64 dependency, never installed)
-#   OUTDIR/initramfs.cpio.gz   busybox-static + virtio balloon modules + /init
-#                              (/init is tests/lib/guest-init.sh)
+#   OUTDIR/initramfs.cpio.gz   busybox-static + virtio modules + qemu-ga with
+#                              its libraries + /init (tests/lib/guest-init.sh)
+#   OUTDIR/qga/qemu-ga         Debian's qemu-guest-agent binary (downloaded,
+#                              never installed; an image without it fails)
 #   OUTDIR/kernel-release      the kernel release, e.g. 6.1.0-56-amd64
 #   OUTDIR/modules/            the decompressed .ko files and their load order
 #
-# OUTDIR defaults to ${VTAX_GUEST_CACHE:-/var/cache/vtax-test/guest}.
+# OUTDIR defaults to ${VTAX_GUEST_CACHE:-${VTAX_TEST_CACHE:-/var/cache/vtax-test}/guest}.
 # Re-running is a no-op once the outputs exist (the initramfs alone is
 # rebuilt when guest-init.sh or this script changed).
 #
@@ -40,7 +42,7 @@ if [ "${1:-}" = --modules ]; then
     [ -n "$EXTRA_MODULES" ] || { echo "guest-image: --modules DIR needs modules" >&2; exit 1; }
     set --
 fi
-OUTDIR=${1:-${VTAX_GUEST_CACHE:-/var/cache/vtax-test/guest}}
+OUTDIR=${1:-${VTAX_GUEST_CACHE:-${VTAX_TEST_CACHE:-/var/cache/vtax-test}/guest}}
 INIT_SRC=$LIBDIR/guest-init.sh
 # Modules the guest needs for virtio-balloon-pci, in load order.  Their
 # dependencies are added automatically; missing ones and built-ins skipped.
@@ -270,29 +272,36 @@ fetch_qga() {
     tmp=$1
     mkdir -p "$tmp/qga-deb"
     chmod 0755 "$tmp/qga-deb"
+    say "downloading qemu-guest-agent"
     if ! (cd "$tmp/qga-deb" && apt-get download -q qemu-guest-agent >&2 2>/dev/null); then
         apt-get update -q >&2 || true
-        (cd "$tmp/qga-deb" && apt-get download -q qemu-guest-agent >&2) || {
-            say "apt-get download qemu-guest-agent failed: the guest has no agent"
-            return 0
-        }
+        (cd "$tmp/qga-deb" && apt-get download -q qemu-guest-agent >&2) ||
+            die "apt-get download qemu-guest-agent failed: the guest image needs its agent (is Debian's archive reachable?)"
     fi
     deb=$(find "$tmp/qga-deb" -name '*.deb' | head -n 1)
-    dpkg-deb -x "$deb" "$tmp/qga-root"
+    [ -n "$deb" ] || die "apt-get download qemu-guest-agent produced no .deb"
+    dpkg-deb -x "$deb" "$tmp/qga-root" || die "dpkg-deb -x $(basename "$deb") failed"
+    [ -x "$tmp/qga-root/usr/sbin/qemu-ga" ] || die "$(basename "$deb") has no usr/sbin/qemu-ga"
     mkdir -p "$OUTDIR/qga"
-    cp "$tmp/qga-root/usr/sbin/qemu-ga" "$OUTDIR/qga/qemu-ga"
+    cp "$tmp/qga-root/usr/sbin/qemu-ga" "$OUTDIR/qga/qemu-ga.new"
+    mv "$OUTDIR/qga/qemu-ga.new" "$OUTDIR/qga/qemu-ga"
     rm -rf "$tmp/qga-deb" "$tmp/qga-root"
 }
 
 # add_qga IR: qemu-ga and every library ldd lists for it into IR.
+# A guest without its agent is a broken image (live-qga.sh and the lab
+# read the guest's own CPU through it): every failure here is an error.
 add_qga() {
-    [ -x "$OUTDIR/qga/qemu-ga" ] || return 0
+    [ -x "$OUTDIR/qga/qemu-ga" ] || die "no $OUTDIR/qga/qemu-ga (fetch_qga did not run?)"
     mkdir -p "$1/usr/sbin"
     cp "$OUTDIR/qga/qemu-ga" "$1/usr/sbin/qemu-ga"
-    ldd "$OUTDIR/qga/qemu-ga" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' |
+    libs=$(ldd "$OUTDIR/qga/qemu-ga") || die "ldd $OUTDIR/qga/qemu-ga failed"
+    lost=$(printf '%s\n' "$libs" | awk '/not found/ { printf " %s", $1 }')
+    [ -z "$lost" ] || die "qemu-ga needs libraries this host lacks:$lost (apt-get install qemu-guest-agent's dependencies, e.g. libglib2.0-0)"
+    printf '%s\n' "$libs" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' |
         while read -r lib; do
             mkdir -p "$1$(dirname "$lib")"
-            cp -L "$lib" "$1$lib"
+            cp -L "$lib" "$1$lib" || die "cannot copy $lib into the initramfs"
         done
 }
 
@@ -407,6 +416,7 @@ ensure_image() {
         [ ! -s "$OUTDIR/kernel-release" ] || ! modules_current; then
         build_kernel "$TMP"
     fi
+    [ -x "$OUTDIR/qga/qemu-ga" ] || fetch_qga "$TMP"
     say "building initramfs"
     build_initramfs "$TMP"
     say "ready: $OUTDIR/vmlinux $OUTDIR/initramfs.cpio.gz ($(cat "$OUTDIR/kernel-release"))"

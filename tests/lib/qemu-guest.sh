@@ -40,14 +40,14 @@
 #       pidfile; the log is kept.
 #
 # Environment: VTAX_GUEST_CACHE (image dir, default
-# /var/cache/vtax-test/guest), VTAX_GUEST_RUNDIR (default CACHE/run),
+# $VTAX_TEST_CACHE/guest, that /var/cache/vtax-test/guest), VTAX_GUEST_RUNDIR (default CACHE/run),
 # VTAX_INSTALL_DEPS=1 (apt-get install missing packages).
 # Exit status 77: something the host lacks (skip the test); 1: error.
 
 set -eu
 
 LIBDIR=$(cd "$(dirname "$0")" && pwd)
-CACHE=${VTAX_GUEST_CACHE:-/var/cache/vtax-test/guest}
+CACHE=${VTAX_GUEST_CACHE:-${VTAX_TEST_CACHE:-/var/cache/vtax-test}/guest}
 RUNDIR=${VTAX_GUEST_RUNDIR:-$CACHE/run}
 QEMU=${VTAX_QEMU:-qemu-system-x86_64}
 

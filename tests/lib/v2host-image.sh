@@ -17,9 +17,10 @@
 #   /var/lib/vz/images/9801/vm-9801-disk-0.raw
 #                         the nested VM's disk: a boot sector that halts
 # OUT.cpio is uncompressed: under TCG its /init starts 1.8 s after boot,
-# against 3.5 s when the kernel must gunzip it first. Modules are cached in ${VTAX_V2_CACHE:-
-# /var/cache/vtax-test/v2host}/modules (the kernel package is downloaded
-# once for them).
+# against 3.5 s when the kernel must gunzip it first. Modules are cached in
+# ${VTAX_V2_CACHE:-$VTAX_TEST_CACHE/v2host}/modules (VTAX_TEST_CACHE
+# defaults to /var/cache/vtax-test; the kernel package is downloaded once
+# for them).
 #
 # Exit status: 0 ok, 77 the host lacks something (skip), 1 an error.
 
@@ -28,7 +29,7 @@ set -eu
 LIBDIR=$(cd "$(dirname "$0")" && pwd)
 OUT=${1:?usage: v2host-image.sh OUT.cpio VTAX_BINARY}
 VTAXBIN=${2:?usage: v2host-image.sh OUT.cpio VTAX_BINARY}
-V2CACHE=${VTAX_V2_CACHE:-/var/cache/vtax-test/v2host}
+V2CACHE=${VTAX_V2_CACHE:-${VTAX_TEST_CACHE:-/var/cache/vtax-test}/v2host}
 QEMU=${VTAX_QEMU:-qemu-system-x86_64}
 MODULES="virtio_pci virtio_blk"
 
