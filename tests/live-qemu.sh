@@ -9,11 +9,15 @@ need_root "creates cgroups and runs QEMU"
 need_cmd python3 python3
 need_cmd qemu-system-x86_64 qemu-system-x86
 lib="$SRCDIR/tests/lib"
+t0=$SECONDS
 bash "$lib/guest-image.sh" >/dev/null 2>"${TMPDIR:-/tmp}/vtax-guest-image.$$" || {
 	rc=$?; cat "${TMPDIR:-/tmp}/vtax-guest-image.$$"; rm -f "${TMPDIR:-/tmp}/vtax-guest-image.$$"
 	[ $rc -eq 77 ] && skip "no guest image (see above)"
 	fail "guest image built"; finish
 }
+# the first live QEMU test builds the image: say so (a cold CI run shows
+# its downloads here)
+grep -E 'downloading|ready:' "${TMPDIR:-/tmp}/vtax-guest-image.$$" | sed "s/^/[$((SECONDS - t0)) s] /"
 rm -f "${TMPDIR:-/tmp}/vtax-guest-image.$$"
 work=$(mktemp -d /tmp/vtax-qemu.XXXXXX)
 export VTAX_GUEST_RUNDIR="$work"
