@@ -19,8 +19,9 @@
 #
 # --modules DIR MODULE...: the image as above (in the default OUTDIR), and
 # in DIR the named modules of that very kernel, their dependencies first,
-# decompressed, with DIR/order ("name file" per line, in load order).  The
-# kernel package is downloaded again only when a module is missing there.
+# decompressed, with DIR/order ("name file" per line, in load order):
+# copied from OUTDIR/modules when all are there, else taken from the
+# kernel package, downloaded again.
 #
 # Environment:
 #   VTAX_INSTALL_DEPS=1     apt-get install missing host packages
@@ -362,6 +363,19 @@ have_modules() {
     done
 }
 
+# add_cached NAME: append NAME (after its dependencies) to $ORDER from the
+# guest image's own decompressed modules; 1 when one of them is not there.
+add_cached() {
+    local name d
+    name=$(printf '%s' "$1" | tr '-' '_')
+    case " $ORDER " in *" $name "*) return 0 ;; esac
+    [ -f "$OUTDIR/modules/$name.ko" ] || return 1
+    for d in $(tr '\0' '\n' <"$OUTDIR/modules/$name.ko" | sed -n 's/^depends=//p' | head -n 1 | tr ',' ' '); do
+        add_cached "$d" || return 1
+    done
+    ORDER="$ORDER $name"
+}
+
 build_modules() {
     krel=$(cat "$OUTDIR/kernel-release")
     mkdir -p "$EXTRA_DIR"
@@ -370,6 +384,20 @@ build_modules() {
     exec 8>"$EXTRA_DIR/.lock"
     flock 8
     have_modules && return 0
+    # the guest image already holds them (and their dependencies): no
+    # second download of the kernel package
+    ORDER=
+    local m ok=1
+    for m in $EXTRA_MODULES; do add_cached "$m" || { ok=0; break; }; done
+    if [ "$ok" = 1 ]; then
+        rm -f "$EXTRA_DIR"/*.ko "$EXTRA_DIR/order"
+        for m in $ORDER; do
+            cp "$OUTDIR/modules/$m.ko" "$EXTRA_DIR/$m.ko"
+            printf '%s %s\n' "$m" "$m.ko" >>"$EXTRA_DIR/order"
+        done
+        say "modules for $EXTRA_DIR (from the guest image):$ORDER"
+        return 0
+    fi
     tmp=$(mktemp -d "$EXTRA_DIR/.build.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT
     # the package of the very kernel in OUTDIR/vmlinux
