@@ -1,26 +1,16 @@
 /* Exporters' formats: a frame as Prometheus text exposition and as
- * InfluxDB line protocol in Proxmox's schema (doc/export.md). Pure
+ * InfluxDB line protocol in Proxmox's schema (doc/export.md), from the
+ * metric registry (metrics.h) and the column table. Pure
  * formatting, plus the little state that keeps exported counters from
  * going back. */
 #ifndef VTAX_EXPORT_H
 #define VTAX_EXPORT_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "model.h"
 #include "util.h"
-
-/* The counters exported as Prometheus _total series and Influx fields. */
-enum export_counter {
-	EC_CPU_USER,    /* ns: user time outside guest mode */
-	EC_CPU_SYSTEM,  /* ns */
-	EC_CPU_GUEST,   /* ns: guest time (VMs) */
-	EC_CPU_TAX,     /* ns: VM all but guest time plus helpers; container helpers */
-	EC_IO_READ,     /* bytes through the block layer */
-	EC_IO_WRITE,    /* bytes */
-	EC_KVM_EXITS,   /* count */
-	EC_COUNT
-};
 
 /* Counters made monotonic: a raw counter that goes back (a helper process
  * that exited, two counters read a moment apart) keeps its exported value
@@ -37,10 +27,15 @@ void export_update(struct export_state *st, const struct frame *f);
 
 /* Prometheus text exposition format 0.0.4 of f (no timestamps). node is
  * the node label of guests that carry none (this host's name). */
+/* Every Prometheus family vtax may write, one "NAME TYPE HELP" line each
+ * (--list-metrics). */
+void export_list(FILE *fp);
+
 void export_prom(struct sb *out, const struct frame *f, const struct export_state *st);
 
-/* InfluxDB line protocol (ns timestamps), measurement "system" with
- * Proxmox's tags and fields plus vtax's own. */
+/* InfluxDB line protocol (ns timestamps): per guest, measurement
+ * "system" with Proxmox's tags and fields plus vtax's own, and Proxmox's
+ * "nics" and "blockstat" lines (tag instance) per interface and drive. */
 void export_influx(struct sb *out, const struct frame *f, const struct export_state *st);
 
 /* The Proxmox object a guest is ("qemu", "lxc"), else its runtime name. */

@@ -1,6 +1,7 @@
-/* Prometheus text and InfluxDB lines of a frame. Gauges come from the
- * column table (entries with .prom or .influx), counters from the raw
- * counters of the current sample through the counter table below. */
+/* Prometheus text and InfluxDB lines of a frame. Guest gauges come from
+ * the column table (entries with .prom or .influx); the host's values and
+ * the counters of guests, interfaces and drives from the metric registry
+ * (metrics.c). */
 #include "config.h"
 
 #include <math.h>
@@ -10,72 +11,37 @@
 
 #include "columns.h"
 #include "export.h"
+#include "metrics.h"
 
 /* ---- counters -------------------------------------------------------------- */
-
-static uint64_t raw_user(const struct guest_sample *g, bool vm)
-{
-	uint64_t u = g->cg_user_ns != VT_UNKNOWN ? g->cg_user_ns : g->p_utime_ns;
-	/* the kernel counts guest time inside user time */
-	if (vm && u != VT_UNKNOWN && g->p_gtime_ns != VT_UNKNOWN)
-		u = sat_sub(u, g->p_gtime_ns);
-	return u;
-}
-
-static uint64_t raw_system(const struct guest_sample *g, bool vm)
-{
-	(void)vm;
-	return g->cg_system_ns != VT_UNKNOWN ? g->cg_system_ns : g->p_stime_ns;
-}
-
-static uint64_t raw_guest(const struct guest_sample *g, bool vm)
-{
-	return vm ? g->p_gtime_ns : VT_UNKNOWN;
-}
-
-/* As the model's TAX%: a VM's host CPU outside guest mode plus its
- * helpers; a container's helpers. */
-static uint64_t raw_tax(const struct guest_sample *g, bool vm)
-{
-	uint64_t helpers = g->h_cpu_ns == VT_UNKNOWN ? 0 : g->h_cpu_ns;
-	if (!vm)
-		return helpers;
-	uint64_t all = g->cg_usage_ns;
-	if (all == VT_UNKNOWN) {
-		uint64_t u = g->cg_user_ns != VT_UNKNOWN ? g->cg_user_ns : g->p_utime_ns;
-		uint64_t s = raw_system(g, vm);
-		if (u == VT_UNKNOWN || s == VT_UNKNOWN)
-			return VT_UNKNOWN;
-		all = u + s;
-	}
-	if (g->p_gtime_ns != VT_UNKNOWN)
-		all = sat_sub(all, g->p_gtime_ns);
-	return all + helpers;
-}
-
-static uint64_t raw_read(const struct guest_sample *g, bool vm) { (void)vm; return g->cg_io_rbytes; }
-static uint64_t raw_write(const struct guest_sample *g, bool vm) { (void)vm; return g->cg_io_wbytes; }
-static uint64_t raw_exits(const struct guest_sample *g, bool vm) { (void)vm; return g->kvm_exits; }
-
-static uint64_t (*const raw_of[EC_COUNT])(const struct guest_sample *, bool) = {
-	[EC_CPU_USER] = raw_user, [EC_CPU_SYSTEM] = raw_system, [EC_CPU_GUEST] = raw_guest,
-	[EC_CPU_TAX] = raw_tax, [EC_IO_READ] = raw_read, [EC_IO_WRITE] = raw_write,
-	[EC_KVM_EXITS] = raw_exits,
-};
 
 struct ctr_ent {
 	char key[240];              /* node, runtime and id */
 	uint64_t birth;
-	uint64_t last[EC_COUNT];    /* raw value last seen, VT_UNKNOWN */
-	uint64_t off[EC_COUNT];     /* added to the raw value */
+	uint64_t *last;             /* per registry entry: raw value last seen */
+	uint64_t *off;              /* added to the raw value */
 };
 
 struct export_state {
 	struct ctr_ent *e;          /* sorted by key */
 	size_t n;
-	uint64_t (*val)[EC_COUNT];  /* the last frame's guests, in its order */
+	uint64_t *val;              /* the last frame's guests, in its order: their
+				       guest counters, metrics_count a guest */
 	size_t nval;
 };
+
+/* The exported (monotonic) value of registry entry k of guest i. */
+static uint64_t st_val(const struct export_state *st, size_t i, size_t k)
+{
+	return i < st->nval ? st->val[i * metrics_count + k] : VT_UNKNOWN;
+}
+
+static void ents_free(struct ctr_ent *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(e[i].last), free(e[i].off);
+	free(e);
+}
 
 struct export_state *export_state_new(void)
 {
@@ -86,7 +52,7 @@ void export_state_free(struct export_state *st)
 {
 	if (!st)
 		return;
-	free(st->e);
+	ents_free(st->e, st->n);
 	free(st->val);
 	free(st);
 }
@@ -102,39 +68,50 @@ static int cmp_ent(const void *a, const void *b)
 	return strcmp(((const struct ctr_ent *)a)->key, ((const struct ctr_ent *)b)->key);
 }
 
+/* A guest's counters made monotonic: one that goes back carries on from
+ * the value already exported. */
+static void ent_update(struct ctr_ent *e, const struct guest_view *v, uint64_t *val)
+{
+	for (size_t k = 0; k < metrics_count; k++) {
+		const struct metric *m = &metrics[k];
+		val[k] = VT_UNKNOWN;
+		if (m->of != MO_GUEST || m->kind != MK_COUNTER)
+			continue;
+		uint64_t raw = metric_guest(m, v->g, v->kind == KIND_VM);
+		if (raw == VT_UNKNOWN)
+			continue;
+		if (e->last[k] != VT_UNKNOWN && raw < e->last[k])
+			e->off[k] += e->last[k] - raw;
+		e->last[k] = raw;
+		val[k] = raw + e->off[k];
+	}
+}
+
 void export_update(struct export_state *st, const struct frame *f)
 {
 	struct ctr_ent *fresh = xcalloc(f->n ? f->n : 1, sizeof(*fresh));
 	free(st->val);
-	st->val = xcalloc(f->n ? f->n : 1, sizeof(*st->val));
+	st->val = xcalloc((f->n ? f->n : 1) * metrics_count, sizeof(*st->val));
 	st->nval = f->n;
 	for (size_t i = 0; i < f->n; i++) {
 		const struct guest_view *v = &f->guests[i];
 		struct ctr_ent *e = &fresh[i];
 		guest_key(v->g, e->key, sizeof(e->key));
-		const struct ctr_ent *old = st->n ? bsearch(e, st->e, st->n, sizeof(*e), cmp_ent) : NULL;
-		if (old && old->birth == v->g->birth) {
+		struct ctr_ent *old = st->n ? bsearch(e, st->e, st->n, sizeof(*e), cmp_ent) : NULL;
+		if (old && old->birth == v->g->birth && old->last) {
 			*e = *old;
+			old->last = old->off = NULL;  /* moved */
 		} else {
 			e->birth = v->g->birth;
-			for (int c = 0; c < EC_COUNT; c++)
-				e->last[c] = VT_UNKNOWN;
+			e->last = xcalloc(metrics_count, sizeof(*e->last));
+			e->off = xcalloc(metrics_count, sizeof(*e->off));
+			for (size_t k = 0; k < metrics_count; k++)
+				e->last[k] = VT_UNKNOWN;
 		}
-		for (int c = 0; c < EC_COUNT; c++) {
-			uint64_t raw = raw_of[c](v->g, v->kind == KIND_VM);
-			if (raw == VT_UNKNOWN) {
-				st->val[i][c] = VT_UNKNOWN;
-				continue;
-			}
-			/* gone back: carry on from the value already exported */
-			if (e->last[c] != VT_UNKNOWN && raw < e->last[c])
-				e->off[c] += e->last[c] - raw;
-			e->last[c] = raw;
-			st->val[i][c] = raw + e->off[c];
-		}
+		ent_update(e, v, &st->val[i * metrics_count]);
 	}
 	qsort(fresh, f->n, sizeof(*fresh), cmp_ent);
-	free(st->e);
+	ents_free(st->e, st->n);
 	st->e = fresh;
 	st->n = f->n;
 }
@@ -202,49 +179,105 @@ static void prom_series(struct sb *out, const char *name, const struct frame *f,
 	prom_label(out, "id", id, false);
 }
 
-static const struct prom_counter {
-	const char *name;
-	const char *mode;           /* the mode label, or NULL */
-	const char *help;
-	enum export_counter c;
-	bool seconds;               /* ns counted, seconds exported */
-} prom_counters[] = {
-	{"vtax_guest_cpu_seconds_total", "user", "Host CPU time of the guest by mode: user "
-	 "(outside guest mode), system, guest (VMs running guest code).", EC_CPU_USER, true},
-	{"vtax_guest_cpu_seconds_total", "system", NULL, EC_CPU_SYSTEM, true},
-	{"vtax_guest_cpu_seconds_total", "guest", NULL, EC_CPU_GUEST, true},
-	{"vtax_guest_cpu_tax_seconds_total", NULL, "Host CPU time beyond the guest's own work "
-	 "(VM: all but guest time, plus runtime helpers; container: its helpers).", EC_CPU_TAX, true},
-	{"vtax_guest_io_read_bytes_total", NULL, "Bytes read through the block layer.",
-	 EC_IO_READ, false},
-	{"vtax_guest_io_write_bytes_total", NULL, "Bytes written through the block layer.",
-	 EC_IO_WRITE, false},
-	{"vtax_guest_kvm_exits_total", NULL, "KVM exits of all vCPUs.", EC_KVM_EXITS, false},
-};
-
-static void prom_u64(struct sb *out, uint64_t v, bool seconds)
+/* A kept value as Prometheus writes it: whole units, or seconds from ns,
+ * us or ms without rounding through a double. */
+static void prom_u64(struct sb *out, uint64_t v, double scale)
 {
-	if (seconds)
-		sb_printf(out, "} %llu.%09llu\n", (unsigned long long)(v / 1000000000ull),
-			  (unsigned long long)(v % 1000000000ull));
-	else
+	unsigned long long d = scale == 1e-9 ? 1000000000ull : scale == 1e-6 ? 1000000ull
+			     : scale == 1e-3 ? 1000ull : 1;
+	int digits = d == 1000000000ull ? 9 : d == 1000000ull ? 6 : 3;
+	if (d == 1)
 		sb_printf(out, "} %llu\n", (unsigned long long)v);
+	else
+		sb_printf(out, "} %llu.%0*llu\n", (unsigned long long)v / d, digits,
+			  (unsigned long long)v % d);
 }
 
-static void prom_counters_out(struct sb *out, const struct frame *f, const struct export_state *st)
+static void prom_double(struct sb *out, double d, double scale)
 {
-	for (size_t k = 0; k < ARRAY_SIZE(prom_counters); k++) {
-		const struct prom_counter *pc = &prom_counters[k];
-		if (pc->help)
-			prom_family(out, pc->name, "counter", pc->help);
-		for (size_t i = 0; i < f->n && i < st->nval; i++) {
-			uint64_t v = st->val[i][pc->c];
+	if (scale && scale != 1)
+		sb_printf(out, "} %.10g\n", d * scale);
+	else
+		sb_printf(out, "} %.17g\n", d);
+}
+
+/* Each family of the registry once, at its first entry. */
+static bool family_start(size_t k)
+{
+	const struct metric *m = &metrics[k];
+	return m->prom && (k == 0 || !metrics[k - 1].prom || strcmp(metrics[k - 1].prom, m->prom));
+}
+
+static void prom_family_of(struct sb *out, size_t k)
+{
+	prom_family(out, metrics[k].prom, metrics[k].kind == MK_COUNTER ? "counter" : "gauge",
+		    metrics[k].help);
+}
+
+static void prom_host(struct sb *out, const struct frame *f)
+{
+	for (size_t k = 0; k < metrics_count; k++) {
+		const struct metric *m = &metrics[k];
+		if (m->of != MO_HOST || !m->prom)
+			continue;
+		if (family_start(k))
+			prom_family_of(out, k);
+		double d = metric_host(m, f);
+		if (isnan(d))
+			continue;
+		sb_printf(out, "%s{", m->prom);
+		prom_label(out, "node", f->cur->host.hostname, true);
+		if (m->label)
+			prom_label(out, m->label, m->label_value, false);
+		if (m->unit == MU_U64)
+			prom_u64(out, (uint64_t)d, m->scale);
+		else
+			prom_double(out, d, m->scale);
+	}
+}
+
+static void prom_guest_counters(struct sb *out, const struct frame *f, const struct export_state *st)
+{
+	for (size_t k = 0; k < metrics_count; k++) {
+		const struct metric *m = &metrics[k];
+		if (m->of != MO_GUEST || !m->prom)
+			continue;
+		if (family_start(k))
+			prom_family_of(out, k);
+		for (size_t i = 0; i < f->n; i++) {
+			uint64_t v = st_val(st, i, k);
 			if (v == VT_UNKNOWN)
 				continue;
-			prom_series(out, pc->name, f, &f->guests[i]);
-			if (pc->mode)
-				prom_label(out, "mode", pc->mode, false);
-			prom_u64(out, v, pc->seconds);
+			prom_series(out, m->prom, f, &f->guests[i]);
+			if (m->label)
+				prom_label(out, m->label, m->label_value, false);
+			prom_u64(out, v, m->scale);
+		}
+	}
+}
+
+/* The counters of every interface and drive, labelled with its name. */
+static void prom_parts(struct sb *out, const struct frame *f)
+{
+	for (size_t k = 0; k < metrics_count; k++) {
+		const struct metric *m = &metrics[k];
+		if ((m->of != MO_NIC && m->of != MO_DRIVE) || !m->prom)
+			continue;
+		if (family_start(k))
+			prom_family_of(out, k);
+		for (size_t i = 0; i < f->n; i++) {
+			const struct guest_sample *g = f->guests[i].g;
+			size_t n = m->of == MO_NIC ? (g->net == NET_OWN ? g->nnics : 0) : g->ndrives;
+			for (size_t j = 0; j < n; j++) {
+				uint64_t v = m->of == MO_NIC ? metric_nic(m, &g->nics[j])
+							     : metric_drive(m, &g->drives[j]);
+				if (v == VT_UNKNOWN)
+					continue;
+				prom_series(out, m->prom, f, &f->guests[i]);
+				prom_label(out, m->label,
+					   m->of == MO_NIC ? g->nics[j].name : g->drives[j].name, false);
+				prom_u64(out, v, m->scale);
+			}
 		}
 	}
 }
@@ -256,7 +289,7 @@ static void prom_gauges_out(struct sb *out, const struct frame *f)
 		if (!col->prom)
 			continue;
 		char name[96];
-		snprintf(name, sizeof(name), "vtax_guest_%s", col->prom);
+		snprintf(name, sizeof(name), METRIC_GUEST_PREFIX "%s", col->prom);
 		char help[320];
 		snprintf(help, sizeof(help), "%s%s.", col->help,
 			 col->unit == UNIT_PCT ? " (1 = one CPU)" : "");
@@ -266,49 +299,49 @@ static void prom_gauges_out(struct sb *out, const struct frame *f)
 			if (isnan(d))
 				continue;
 			prom_series(out, name, f, &f->guests[i]);
-			if (col->unit == UNIT_PCT)
-				sb_printf(out, "} %.10g\n", d / 100.0);
-			else
-				sb_printf(out, "} %.17g\n", d);
+			prom_double(out, d, col->unit == UNIT_PCT ? 0.01 : 1);
 		}
 	}
 }
 
+/* Every family /metrics may carry: name, type and help, a line each. */
+void export_list(FILE *fp)
+{
+	fprintf(fp, "%s gauge %s\n", "vtax_build_info", "vtax's version.");
+	for (size_t k = 0; k < metrics_count; k++)
+		if (family_start(k) && metrics[k].of == MO_HOST)
+			fprintf(fp, "%s %s %s\n", metrics[k].prom,
+				metrics[k].kind == MK_COUNTER ? "counter" : "gauge", metrics[k].help);
+	fprintf(fp, "%s gauge %s\n", METRIC_GUEST_INFO, "A guest: its name, runtime and kind.");
+	for (size_t k = 0; k < metrics_count; k++)
+		if (family_start(k) && metrics[k].of != MO_HOST)
+			fprintf(fp, "%s %s %s\n", metrics[k].prom,
+				metrics[k].kind == MK_COUNTER ? "counter" : "gauge", metrics[k].help);
+	for (int c = 0; c < COL_COUNT; c++)
+		if (columns[c].prom)
+			fprintf(fp, "%s%s gauge %s\n", METRIC_GUEST_PREFIX, columns[c].prom, columns[c].help);
+}
+
 void export_prom(struct sb *out, const struct frame *f, const struct export_state *st)
 {
-	const char *host = f->cur->host.hostname;
 	prom_family(out, "vtax_build_info", "gauge", "vtax's version.");
 	sb_adds(out, "vtax_build_info{");
 	prom_label(out, "version", PACKAGE_VERSION, true);
 	sb_adds(out, "} 1\n");
-	prom_family(out, "vtax_sample_timestamp_seconds", "gauge",
-		    "When the exported sample was taken (Unix time).");
-	sb_adds(out, "vtax_sample_timestamp_seconds{");
-	prom_label(out, "node", host, true);
-	sb_printf(out, "} %lld.%03lld\n", (long long)(f->time_ms / 1000), (long long)(f->time_ms % 1000));
-	prom_family(out, "vtax_host_memory_total_bytes", "gauge", "RAM of the host.");
-	if (f->host.mem_total != VT_UNKNOWN) {
-		sb_adds(out, "vtax_host_memory_total_bytes{");
-		prom_label(out, "node", host, true);
-		sb_printf(out, "} %llu\n", (unsigned long long)f->host.mem_total);
-	}
-	prom_family(out, "vtax_host_cpus", "gauge", "Online CPUs of the host.");
-	sb_adds(out, "vtax_host_cpus{");
-	prom_label(out, "node", host, true);
-	sb_printf(out, "} %u\n", f->host.ncpus);
-
-	prom_family(out, "vtax_guest_info", "gauge", "A guest: its name, runtime and kind "
+	prom_host(out, f);
+	prom_family(out, METRIC_GUEST_INFO, "gauge", "A guest: its name, runtime and kind "
 		    "(join on node and id; id is qemu/VMID and lxc/VMID on Proxmox, as the "
 		    "pve exporter's).");
 	for (size_t i = 0; i < f->n; i++) {
 		const struct guest_view *v = &f->guests[i];
-		prom_series(out, "vtax_guest_info", f, v);
+		prom_series(out, METRIC_GUEST_INFO, f, v);
 		prom_label(out, "name", v->g->name ? v->g->name : v->g->id, false);
 		prom_label(out, "runtime", runtime_name(v->g->runtime), false);
 		prom_label(out, "kind", kind_name(v->kind), false);
 		sb_adds(out, "} 1\n");
 	}
-	prom_counters_out(out, f, st);
+	prom_guest_counters(out, f, st);
+	prom_parts(out, f);
 	prom_gauges_out(out, f);
 }
 
@@ -352,17 +385,80 @@ static double u64d(uint64_t v)
 	return v == VT_UNKNOWN ? VT_NAN : (double)v;
 }
 
+/* A string field, as Proxmox writes name: quoted, its quotes and
+ * backslashes escaped, control characters made '?'. */
+static void field_str(struct fields *fl, const char *name, const char *val)
+{
+	char clean[512];
+	sanitize(clean, sizeof(clean), val ? val : "");
+	sb_printf(fl->out, "%s%s=\"", fl->n++ ? "," : " ", name);
+	for (const char *p = clean; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			sb_addc(fl->out, '\\');
+		sb_addc(fl->out, *p);
+	}
+	sb_addc(fl->out, '"');
+}
+
+/* measurement,object=..,vmid=..,nodename=..,host=..: Proxmox's tags */
+static void influx_tags(struct sb *out, const char *measurement, const struct frame *f,
+			const struct guest_view *v)
+{
+	const struct guest_sample *g = v->g;
+	sb_adds(out, measurement);
+	influx_tag(out, "object", export_object(v));
+	influx_tag(out, "vmid", g->id ? g->id : "");
+	influx_tag(out, "nodename", node_of(f, v));
+	influx_tag(out, "host", g->name && *g->name ? g->name : g->id ? g->id : "");
+}
+
+static void influx_end(struct sb *out, const struct fields *fl, size_t start, int64_t time_ms)
+{
+	if (!fl->n) {
+		/* no field known: InfluxDB refuses a line without fields */
+		out->len = start;
+		out->s[start] = '\0';
+		return;
+	}
+	sb_printf(out, " %lld000000\n", (long long)time_ms);
+}
+
+/* Proxmox's per-interface ("nics") and per-drive ("blockstat", the drive
+ * without its "drive-" prefix) lines, tagged instance, from the
+ * registry's interface and drive entries with an InfluxDB field. */
+static void influx_parts(struct sb *out, const struct frame *f, const struct guest_view *v,
+			 enum metric_of of)
+{
+	const struct guest_sample *g = v->g;
+	size_t n = of == MO_NIC ? (g->net == NET_OWN ? g->nnics : 0) : g->ndrives;
+	for (size_t j = 0; j < n; j++) {
+		size_t start = out->len;
+		const char *inst = of == MO_NIC ? g->nics[j].name : g->drives[j].name;
+		if (of == MO_DRIVE && !strncmp(inst, "drive-", 6))
+			inst += 6;
+		influx_tags(out, of == MO_NIC ? "nics" : "blockstat", f, v);
+		influx_tag(out, "instance", inst);
+		struct fields fl = {out, 0};
+		for (size_t k = 0; k < metrics_count; k++) {
+			const struct metric *m = &metrics[k];
+			if (m->of != of || !m->influx)
+				continue;
+			uint64_t x = of == MO_NIC ? metric_nic(m, &g->nics[j]) : metric_drive(m, &g->drives[j]);
+			field(&fl, m->influx, u64d(x));
+		}
+		influx_end(out, &fl, start, f->time_ms);
+	}
+}
+
 static void influx_guest(struct sb *out, const struct frame *f, const struct export_state *st,
 			 size_t i)
 {
 	const struct guest_view *v = &f->guests[i];
 	const struct guest_sample *g = v->g;
+	influx_parts(out, f, v, MO_NIC);
+	influx_parts(out, f, v, MO_DRIVE);
 	size_t start = out->len;
-	sb_adds(out, "system");
-	influx_tag(out, "object", export_object(v));
-	influx_tag(out, "vmid", g->id ? g->id : "");
-	influx_tag(out, "nodename", node_of(f, v));
-	influx_tag(out, "host", g->name && *g->name ? g->name : g->id ? g->id : "");
+	influx_tags(out, "system", f, v);
 	struct fields fl = {out, 0};
 	/* Proxmox's cpu: a share of the CPUs the guest may use (a VM's
 	 * vCPUs, else the host's) */
@@ -377,23 +473,20 @@ static void influx_guest(struct sb *out, const struct frame *f, const struct exp
 	field(&fl, "mem", u64d(v->mem_ws));
 	uint64_t maxmem = v->kind == KIND_VM ? g->vm_ram_size : g->cg_mem_limit;
 	field(&fl, "maxmem", u64d(maxmem != VT_UNKNOWN ? maxmem : f->host.mem_total));
-	if (i < st->nval) {
-		field(&fl, "diskread", u64d(st->val[i][EC_IO_READ]));
-		field(&fl, "diskwrite", u64d(st->val[i][EC_IO_WRITE]));
-	}
+	for (size_t k = 0; k < metrics_count; k++)
+		if (metrics[k].of == MO_GUEST && metrics[k].influx)
+			field(&fl, metrics[k].influx, u64d(st_val(st, i, k)));
 	for (int c = 0; c < COL_COUNT; c++) {
 		if (!columns[c].influx)
 			continue;
 		double d = column_num((enum col_id)c, v);
 		field(&fl, columns[c].influx, columns[c].unit == UNIT_PCT ? d / 100.0 : d);
 	}
-	if (!fl.n) {
-		/* no field known: InfluxDB refuses a line without fields */
-		out->len = start;
-		out->s[start] = '\0';
-		return;
+	if (fl.n) {
+		field_str(&fl, "name", g->name && *g->name ? g->name : g->id);
+		field_str(&fl, "status", "running");
 	}
-	sb_printf(out, " %lld000000\n", (long long)f->time_ms);
+	influx_end(out, &fl, start, f->time_ms);
 }
 
 void export_influx(struct sb *out, const struct frame *f, const struct export_state *st)

@@ -14,6 +14,7 @@
 
 #include "driver.h"
 #include "columns.h"
+#include "export.h"
 #include "curlx.h"
 #include "outputs.h"
 #include "serve.h"
@@ -199,6 +200,13 @@ static int o_listcols(struct opts *o, const char *a)
 	exit(0);
 }
 
+static int o_listmetrics(struct opts *o, const char *a)
+{
+	(void)o, (void)a;
+	export_list(stdout);
+	exit(0);
+}
+
 static void usage(FILE *fp);
 static int o_help(struct opts *o, const char *a) { (void)o, (void)a; usage(stdout); exit(0); }
 static int o_version(struct opts *o, const char *a)
@@ -274,6 +282,7 @@ static const struct opt_def {
 	{"remote-auth", 0, "FILE", "user:password (one line) for --remote and --prometheus",
 	 o_remote_auth},
 	{"list-columns", 0, NULL, "list the columns and what they mean", o_listcols},
+	{"list-metrics", 0, NULL, "list the Prometheus metrics of --serve and --textfile", o_listmetrics},
 	{"help", 'h', NULL, "show this help and exit", o_help},
 	{"version", 'V', NULL, "show the version and exit", o_version},
 };

@@ -16,7 +16,9 @@
 
 #include <json-c/json.h>
 
+#include "columns.h"
 #include "curlx.h"
+#include "metrics.h"
 #include "driver.h"
 #include "record.h"
 
@@ -164,85 +166,96 @@ static void *remote_worker(void *arg)
 
 /* ---- --prometheus: the series of every node ------------------------------------ */
 
-/* One guest as Prometheus has it, folded back into the raw counters the
- * model reads (the inverse of export.c). */
+/* One guest as Prometheus has it: its registry values (metrics.h), its
+ * column gauges and its interfaces' and drives' counters, folded back
+ * into the raw counters the model reads. */
+struct ppart {
+	char name[64];
+	double *v;                  /* metrics_count values, NAN unread */
+};
+
 struct pg {
 	char id[200], name[200];
 	int runtime;
-	double v[32];
+	double *v;                  /* metrics_count values, NAN unread */
+	double cv[COL_COUNT];       /* the column gauges (.prom) */
+	struct ppart *part[2];      /* interfaces, drives */
+	size_t npart[2], cappart[2];
 };
 
-enum pv {
-	PV_USER, PV_SYS, PV_GUEST, PV_TAX, PV_READ, PV_WRITE, PV_EXITS, PV_TASKS,
-	PV_HOST, PV_WSET, PV_CACHE, PV_MTAX, PV_GTOTAL, PV_GUSED, PV_GCACHE, PV_LIMIT, PV_HELPERS,
-	PV_COUNT
-};
-
-static const struct {
-	const char *metric, *mode;
-} pv_names[PV_COUNT] = {
-	[PV_USER] = {"vtax_guest_cpu_seconds_total", "user"},
-	[PV_SYS] = {"vtax_guest_cpu_seconds_total", "system"},
-	[PV_GUEST] = {"vtax_guest_cpu_seconds_total", "guest"},
-	[PV_TAX] = {"vtax_guest_cpu_tax_seconds_total", NULL},
-	[PV_READ] = {"vtax_guest_io_read_bytes_total", NULL},
-	[PV_WRITE] = {"vtax_guest_io_write_bytes_total", NULL},
-	[PV_EXITS] = {"vtax_guest_kvm_exits_total", NULL},
-	[PV_TASKS] = {"vtax_guest_tasks", NULL},
-	[PV_HOST] = {"vtax_guest_memory_host_bytes", NULL},
-	[PV_WSET] = {"vtax_guest_memory_working_set_bytes", NULL},
-	[PV_CACHE] = {"vtax_guest_memory_page_cache_bytes", NULL},
-	[PV_MTAX] = {"vtax_guest_memory_tax_bytes", NULL},
-	[PV_GTOTAL] = {"vtax_guest_memory_guest_total_bytes", NULL},
-	[PV_GUSED] = {"vtax_guest_memory_guest_used_bytes", NULL},
-	[PV_GCACHE] = {"vtax_guest_memory_guest_cache_bytes", NULL},
-	[PV_LIMIT] = {"vtax_guest_memory_limit_bytes", NULL},
-	[PV_HELPERS] = {"vtax_guest_memory_helpers_bytes", NULL},
-};
+static double *nan_values(void)
+{
+	double *v = xcalloc(metrics_count, sizeof(*v));
+	for (size_t k = 0; k < metrics_count; k++)
+		v[k] = VT_NAN;
+	return v;
+}
 
 static uint64_t ns_of(double s) { return isnan(s) ? VT_UNKNOWN : (uint64_t)llround(s * 1e9); }
 static uint64_t u_of(double v) { return isnan(v) || v < 0 ? VT_UNKNOWN : (uint64_t)llround(v); }
 
-static void fold_guest(const struct pg *p, struct guest_sample *g, uint64_t at_ns)
+/* The memory gauges back into the counters the model reads (the inverse
+ * of its working set and host memory). */
+static void fold_gauges(const double *cv, bool vm, struct guest_sample *g)
 {
-	bool vm = runtime_kind((enum runtime)p->runtime) == KIND_VM;
-	const double *v = p->v;
-	g->at_ns = at_ns;
-	g->birth = 0;
-	double guest = vm && !isnan(v[PV_GUEST]) ? v[PV_GUEST] : 0;
-	if (!isnan(v[PV_USER]) && !isnan(v[PV_SYS])) {
-		g->cg_user_ns = ns_of(v[PV_USER] + guest);
-		g->cg_system_ns = ns_of(v[PV_SYS]);
-		g->cg_usage_ns = ns_of(v[PV_USER] + guest + v[PV_SYS]);
-	}
-	if (vm)
-		g->p_gtime_ns = ns_of(v[PV_GUEST]);
-	/* the tax beyond user and system is the helpers' */
-	double helpers = vm ? v[PV_TAX] - (isnan(v[PV_USER]) ? 0 : v[PV_USER]) -
-				      (isnan(v[PV_SYS]) ? 0 : v[PV_SYS])
-			    : v[PV_TAX];
-	g->h_cpu_ns = isnan(helpers) ? 0 : ns_of(helpers < 0 ? 0 : helpers);
-	g->cg_io_rbytes = u_of(v[PV_READ]);
-	g->cg_io_wbytes = u_of(v[PV_WRITE]);
-	g->kvm_exits = u_of(v[PV_EXITS]);
-	g->nprocs = isnan(v[PV_TASKS]) ? 0 : u_of(v[PV_TASKS]);
-	uint64_t hmem = isnan(v[PV_HELPERS]) ? 0 : u_of(v[PV_HELPERS]);
+	g->nprocs = isnan(cv[COL_PIDS]) ? 0 : u_of(cv[COL_PIDS]);
+	uint64_t hmem = isnan(cv[COL_HMEM]) ? 0 : u_of(cv[COL_HMEM]);
 	g->h_mem = hmem;
-	g->cg_mem_file = u_of(v[PV_CACHE]);
-	g->cg_mem_limit = u_of(v[PV_LIMIT]);
-	uint64_t host = u_of(v[PV_HOST]);
+	g->cg_mem_file = u_of(cv[COL_CACHE]);
+	g->cg_mem_limit = u_of(cv[COL_LIMIT]);
+	uint64_t host = u_of(cv[COL_MEM]);
 	g->cg_mem_current = host == VT_UNKNOWN ? VT_UNKNOWN : sat_sub(host, hmem);
-	uint64_t ws = u_of(v[PV_WSET]);
+	uint64_t ws = u_of(cv[COL_WSET]);
 	if (!vm) {
 		if (ws != VT_UNKNOWN && g->cg_mem_current != VT_UNKNOWN)
 			g->cg_mem_inactive_file = sat_sub(g->cg_mem_current, ws);
-	} else if (!isnan(v[PV_GTOTAL]) && !isnan(v[PV_GUSED])) {
-		g->g_total = u_of(v[PV_GTOTAL]);
-		g->g_avail = u_of(v[PV_GTOTAL] - v[PV_GUSED]);
-		g->g_cache = u_of(v[PV_GCACHE]);
+	} else if (!isnan(cv[COL_GTOTAL]) && !isnan(cv[COL_GUSED])) {
+		g->g_total = u_of(cv[COL_GTOTAL]);
+		g->g_avail = u_of(cv[COL_GTOTAL] - cv[COL_GUSED]);
+		g->g_cache = u_of(cv[COL_GCACHE]);
 	} else {
 		g->vm_ram_rss = ws;
 	}
+}
+
+static int cmp_nic(const void *a, const void *b)
+{
+	return strcmp(((const struct nic_sample *)a)->name, ((const struct nic_sample *)b)->name);
+}
+
+/* Its interfaces and drives, as the collector would have them. */
+static void fold_parts(const struct pg *p, struct guest_sample *g)
+{
+	if (p->npart[0]) {
+		g->net = NET_OWN;
+		g->nnics = p->npart[0];
+		g->nics = xcalloc(g->nnics, sizeof(*g->nics));
+		for (size_t j = 0; j < g->nnics; j++) {
+			str_copy(g->nics[j].name, sizeof(g->nics[j].name), p->part[0][j].name);
+			metrics_fold_nic(p->part[0][j].v, &g->nics[j]);
+		}
+		qsort(g->nics, g->nnics, sizeof(*g->nics), cmp_nic);
+	}
+	size_t nd = p->npart[1] < DRIVE_MAX ? p->npart[1] : DRIVE_MAX;
+	if (nd) {
+		g->ndrives = nd;
+		g->drives = xcalloc(nd, sizeof(*g->drives));
+		g->drv_at_ns = g->at_ns;
+		for (size_t j = 0; j < nd; j++) {
+			str_copy(g->drives[j].name, sizeof(g->drives[j].name), p->part[1][j].name);
+			metrics_fold_drive(p->part[1][j].v, &g->drives[j]);
+		}
+	}
+}
+
+static void fold_guest(const struct pg *p, struct guest_sample *g, uint64_t at_ns)
+{
+	bool vm = runtime_kind((enum runtime)p->runtime) == KIND_VM;
+	g->at_ns = at_ns;
+	g->birth = 0;
+	metrics_fold_guest(p->v, vm, g);
+	fold_gauges(p->cv, vm, g);
+	fold_parts(p, g);
 }
 
 static struct node *node_named(struct cluster *c, const char *name)
@@ -264,10 +277,10 @@ static const char *label(json_object *metric, const char *k)
 		       ? json_object_get_string(v) : NULL;
 }
 
-/* One node's series into s; its sample time in *ts (s). */
+/* One node's series: its host values and its guests. */
 struct pnode {
 	char name[128];
-	double ts, mem_total, cpus;
+	double *hv;                 /* metrics_count values, NAN unread */
 	struct pg *g;
 	size_t ng, capg;
 };
@@ -282,9 +295,42 @@ static struct pg *pg_of(struct pnode *pn, const char *id)
 	memset(p, 0, sizeof(*p));
 	str_copy(p->id, sizeof(p->id), id);
 	p->runtime = -1;
-	for (int k = 0; k < PV_COUNT; k++)
-		p->v[k] = VT_NAN;
+	p->v = nan_values();
+	for (int c = 0; c < COL_COUNT; c++)
+		p->cv[c] = VT_NAN;
 	return p;
+}
+
+/* The values of interface or drive name of p (part 0 interfaces, 1 drives). */
+static double *part_of(struct pg *p, int which, const char *name)
+{
+	for (size_t i = 0; i < p->npart[which]; i++)
+		if (!strcmp(p->part[which][i].name, name))
+			return p->part[which][i].v;
+	p->part[which] = xgrow(p->part[which], p->npart[which], &p->cappart[which],
+			       sizeof(*p->part[which]), 4);
+	struct ppart *pp = &p->part[which][p->npart[which]++];
+	str_copy(pp->name, sizeof(pp->name), name);
+	pp->v = nan_values();
+	return pp->v;
+}
+
+static void pnodes_free(struct pnode *pns, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < pns[i].ng; j++) {
+			struct pg *p = &pns[i].g[j];
+			for (int w = 0; w < 2; w++) {
+				for (size_t k = 0; k < p->npart[w]; k++)
+					free(p->part[w][k].v);
+				free(p->part[w]);
+			}
+			free(p->v);
+		}
+		free(pns[i].g);
+		free(pns[i].hv);
+	}
+	free(pns);
 }
 
 static struct pnode *pnode_of(struct pnode **pns, size_t *n, size_t *cap, const char *name)
@@ -296,8 +342,49 @@ static struct pnode *pnode_of(struct pnode **pns, size_t *n, size_t *cap, const 
 	struct pnode *p = &(*pns)[(*n)++];
 	memset(p, 0, sizeof(*p));
 	str_copy(p->name, sizeof(p->name), name);
-	p->ts = p->mem_total = p->cpus = VT_NAN;
+	p->hv = nan_values();
 	return p;
+}
+
+/* The registry entry of a series: its name, and its fixed label's value
+ * where the entry has one; -1 if none. */
+static int series_metric(const char *name, json_object *metric)
+{
+	for (size_t k = 0; k < metrics_count; k++) {
+		const struct metric *m = &metrics[k];
+		if (!m->prom || strcmp(m->prom, name))
+			continue;
+		const char *lv = m->label_value ? label(metric, m->label) : NULL;
+		if (!m->label_value || (lv && !strcmp(lv, m->label_value)))
+			return (int)k;
+	}
+	return -1;
+}
+
+/* A guest's series: its info, a registry value or a column gauge. */
+static void guest_series(struct pg *p, const char *name, json_object *metric, double v)
+{
+	if (!strcmp(name, METRIC_GUEST_INFO)) {
+		const char *rt = label(metric, "runtime"), *gn = label(metric, "name");
+		p->runtime = rt ? runtime_from_name(rt) : -1;
+		str_copy(p->name, sizeof(p->name), gn ? gn : "");
+		return;
+	}
+	int k = series_metric(name, metric);
+	if (k >= 0) {
+		const struct metric *m = &metrics[k];
+		const char *part = m->of == MO_GUEST ? NULL : label(metric, m->label);
+		if (m->of == MO_GUEST)
+			p->v[k] = v;
+		else if (part && *part)
+			part_of(p, m->of == MO_NIC ? 0 : 1, part)[k] = v;
+		return;
+	}
+	size_t pre = strlen(METRIC_GUEST_PREFIX);
+	for (int c = 0; c < COL_COUNT; c++)
+		if (columns[c].prom && !strncmp(name, METRIC_GUEST_PREFIX, pre) &&
+		    !strcmp(name + pre, columns[c].prom))
+			p->cv[c] = v;
 }
 
 /* The series of one query reply, grouped by node. */
@@ -324,36 +411,23 @@ static int prom_parse(const char *body, struct pnode **pns, size_t *npn, char *e
 			continue;
 		double v = strtod(vs, NULL);
 		struct pnode *pn = pnode_of(pns, npn, &cap, node);
-		if (!strcmp(name, "vtax_sample_timestamp_seconds")) {
-			pn->ts = v;
-			continue;
-		}
-		if (!strcmp(name, "vtax_host_memory_total_bytes")) {
-			pn->mem_total = v;
-			continue;
-		}
-		if (!strcmp(name, "vtax_host_cpus")) {
-			pn->cpus = v;
+		int k = series_metric(name, metric);
+		if (k >= 0 && metrics[k].of == MO_HOST) {
+			pn->hv[k] = v;
 			continue;
 		}
 		const char *id = label(metric, "id");
-		if (!id || !strchr(id, '/'))
-			continue;
-		struct pg *p = pg_of(pn, id);
-		if (!strcmp(name, "vtax_guest_info")) {
-			const char *rt = label(metric, "runtime"), *gn = label(metric, "name");
-			p->runtime = rt ? runtime_from_name(rt) : -1;
-			str_copy(p->name, sizeof(p->name), gn ? gn : "");
-			continue;
-		}
-		const char *mode = label(metric, "mode");
-		for (int k = 0; k < PV_COUNT; k++)
-			if (!strcmp(name, pv_names[k].metric) &&
-			    (!pv_names[k].mode || (mode && !strcmp(mode, pv_names[k].mode))))
-				p->v[k] = v;
+		if (id && strchr(id, '/'))
+			guest_series(pg_of(pn, id), name, metric, v);
 	}
 	json_object_put(root);
 	return 0;
+}
+
+/* When the node's sample was taken (s), NAN if it said nothing. */
+static double pnode_ts(const struct pnode *pn)
+{
+	return metrics_host_time(pn->hv);
 }
 
 static void pnode_sample(const struct pnode *pn, struct sample *s)
@@ -361,14 +435,11 @@ static void pnode_sample(const struct pnode *pn, struct sample *s)
 	sample_clear(s);
 	host_sample_init(&s->host);
 	str_copy(s->host.hostname, sizeof(s->host.hostname), pn->name);
-	s->host.real_ms = (int64_t)llround(pn->ts * 1000);
-	s->host.mono_ns = ns_of(pn->ts);
-	s->host.ncpus = isnan(pn->cpus) || pn->cpus < 1 ? 1 : (uint32_t)pn->cpus;
-	s->host.mem_total = u_of(pn->mem_total);
+	metrics_fold_host(pn->hv, &s->host);
 	for (size_t i = 0; i < pn->ng; i++) {
 		const struct pg *p = &pn->g[i];
 		if (p->runtime < 0)
-			continue;       /* no vtax_guest_info: not a guest we know */
+			continue;       /* no guest info: not a guest we know */
 		struct guest_sample *g = sample_add_guest(s);
 		g->runtime = (enum runtime)p->runtime;
 		g->id = xstrdup(strchr(p->id, '/') + 1);
@@ -379,7 +450,7 @@ static void pnode_sample(const struct pnode *pn, struct sample *s)
 
 static char *prom_query_url(const char *base)
 {
-	static const char q[] = "{__name__=~\"vtax_guest_.+|vtax_host_.+|vtax_sample_timestamp_seconds\"}";
+	static const char q[] = "{__name__=~\"vtax_.+\"}";
 	struct sb u = {0};
 	sb_printf(&u, "%s%sapi/v1/query?query=", base, base[strlen(base) - 1] == '/' ? "" : "/");
 	for (const char *p = q; *p; p++) {
@@ -418,10 +489,10 @@ static void *prom_worker(void *arg)
 		c->prom_asked = true;
 		pthread_cond_broadcast(&c->answered);
 		for (size_t i = 0; i < npn; i++) {
-			if (isnan(pns[i].ts))
+			if (isnan(pnode_ts(&pns[i])))
 				continue;
 			struct node *n = node_named(c, pns[i].name);
-			uint64_t ts = ns_of(pns[i].ts);
+			uint64_t ts = ns_of(pnode_ts(&pns[i]));
 			if (n->have && ts == n->cur.host.mono_ns)
 				continue;   /* Prometheus has nothing newer from it */
 			pnode_sample(&pns[i], &tmp);
@@ -436,9 +507,7 @@ static void *prom_worker(void *arg)
 			 * nodes' clocks need not agree with this one */
 			n->ok_ns = now_mono_ns();
 		}
-		for (size_t i = 0; i < npn; i++)
-			free(pns[i].g);
-		free(pns);
+		pnodes_free(pns, npn);
 		pause_locked(c);
 	}
 	pthread_mutex_unlock(&c->mu);

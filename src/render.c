@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "jsonx.h"
+#include "metrics.h"
 #include "render.h"
 #include "sample.h"
 
@@ -193,59 +194,57 @@ static json_object *guest_json(const struct guest_view *v)
 	return o;
 }
 
+/* The host: every registry entry with a JSON path, in the table's order
+ * ("load#1": element 1 of the array load). */
+static json_object *host_json(const struct frame *f)
+{
+	json_object *host = json_object_new_object();
+	for (size_t k = 0; k < metrics_count; k++) {
+		const struct metric *m = &metrics[k];
+		if (m->of != MO_HOST || !m->json)
+			continue;
+		char path[64];
+		str_copy(path, sizeof(path), m->json);
+		char *hash = strchr(path, '#');
+		if (hash)
+			*hash = '\0';
+		if (m->rates_only && !f->has_rates) {
+			/* without rates the parent object itself is null */
+			*strchr(path, '.') = '\0';
+			put(host, path, NULL);
+			continue;
+		}
+		const char *leaf;
+		json_object *parent = parent_of(host, path, &leaf), *val;
+		double d = metric_host(m, f);
+		if (m->unit == MU_TEXT)
+			val = jx_str((const char *)&f->cur->host + m->off);
+		else if (m->unit == MU_INT)
+			val = json_object_new_int((int)d);
+		else if (m->unit == MU_U64)
+			val = jx_u64(isnan(d) ? VT_UNKNOWN : (uint64_t)d);
+		else
+			val = jx_num(d, m->decimals);
+		if (hash) {
+			json_object *arr;
+			if (!json_object_object_get_ex(parent, leaf, &arr))
+				put(parent, leaf, arr = json_object_new_array());
+			json_object_array_add(arr, val);
+		} else {
+			put(parent, leaf, val);
+		}
+	}
+	return host;
+}
+
 void render_json(struct sb *out, const struct frame *f)
 {
-	const struct host_view *h = &f->host;
 	json_object *root = json_object_new_object();
 	char ts[32];
 	snprintf(ts, sizeof(ts), "%.3f", (double)f->time_ms / 1000.0);
 	put(root, "time", json_object_new_double_s((double)f->time_ms / 1000.0, ts));
 	put(root, "interval", jx_num(f->interval_s, 3));
-	json_object *host = json_object_new_object();
-	put(host, "name", jx_str(f->cur->host.hostname));
-	put(host, "cpus", json_object_new_int((int)h->ncpus));
-	json_object *cpu = NULL;
-	if (f->has_rates) {
-		cpu = json_object_new_object();
-		for (int i = 0; i < HC_COUNT; i++)
-			put(cpu, hcpu_name((enum hcpu)i), jx_num(h->cpu[i], 2));
-	}
-	put(host, "cpu", cpu);
-	json_object *mem = json_object_new_object();
-	put(mem, "total", jx_u64(h->mem_total));
-	put(mem, "available", jx_u64(h->mem_available));
-	put(mem, "used", jx_u64(h->mem_used));
-	put(mem, "page_cache", jx_u64(h->page_cache));
-	put(mem, "anon", jx_u64(h->anon));
-	put(mem, "zfs_arc", jx_u64(h->zfs_arc));
-	put(mem, "ksm_shared", jx_u64(h->ksm_shared));
-	put(mem, "hugepages_total", jx_u64(h->huge_total));
-	put(mem, "hugepages_free", jx_u64(h->huge_free));
-	put(mem, "guests_working_set", jx_u64(h->guests_ws));
-	put(mem, "guests_tax", jx_u64(h->guests_tax));
-	put(mem, "guests_host", jx_u64(h->guests_host));
-	put(mem, "host_own", jx_u64(h->host_own));
-	put(host, "mem", mem);
-	json_object *tax = json_object_new_object();
-	put(tax, "cpu", jx_num(h->tax_cpu, 2));
-	put(tax, "cpu_host_pct", jx_num(h->tax_cpu_host, 2));
-	put(tax, "mem", jx_u64(h->guests_tax));
-	put(host, "tax", tax);
-	json_object *psi = json_object_new_object();
-	put(psi, "cpu", jx_num(h->psi_cpu, 2));
-	put(psi, "io", jx_num(h->psi_io, 2));
-	put(psi, "memory", jx_num(h->psi_mem, 2));
-	put(host, "pressure", psi);
-	json_object *load = json_object_new_array();
-	for (int i = 0; i < 3; i++)
-		json_object_array_add(load, jx_num(h->load[i], 2));
-	put(host, "load", load);
-	put(host, "uptime", jx_num(h->uptime_s, 0));
-	json_object *counts = json_object_new_object();
-	put(counts, "vm", json_object_new_int((int)h->n_kind[KIND_VM]));
-	put(counts, "container", json_object_new_int((int)h->n_kind[KIND_CT]));
-	put(host, "guests", counts);
-	put(root, "host", host);
+	put(root, "host", host_json(f));
 	if (f->cur->nnodes) {
 		json_object *nodes = json_object_new_array();
 		for (size_t i = 0; i < f->cur->nnodes; i++) {

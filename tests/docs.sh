@@ -47,6 +47,19 @@ if unknown:
     print("  the man page names columns --list-columns does not know:", ", ".join(sorted(unknown))); ok = False
 sys.exit(0 if ok else 1)
 PY
+# doc/export.md lists every Prometheus family --list-metrics knows, and
+# names none it does not (both come from the metric registry and the
+# column table)
+"$VTAX" --list-metrics | awk '{ print $1 }' | sort -u >"$PWD/docs-metrics.$$"
+grep -o 'vtax_[a-z_]*[a-z]' "$SRCDIR/doc/export.md" | sort -u >"$PWD/docs-metrics-doc.$$"
+nm=$(wc -l <"$PWD/docs-metrics.$$")
+check "--list-metrics lists the Prometheus families ($nm)" [ "$nm" -ge 40 ]
+undoc=$(comm -23 "$PWD/docs-metrics.$$" "$PWD/docs-metrics-doc.$$" | tr '\n' ' ')
+check "doc/export.md names every metric vtax exports (missing: ${undoc:-none})" [ -z "$undoc" ]
+unknown=$(comm -13 "$PWD/docs-metrics.$$" "$PWD/docs-metrics-doc.$$" | tr '\n' ' ')
+check "doc/export.md names no metric vtax does not export (unknown: ${unknown:-none})" [ -z "$unknown" ]
+rm -f "$PWD/docs-metrics.$$" "$PWD/docs-metrics-doc.$$"
+
 for fx in "$SRCDIR"/tests/fixtures/*.jsonl; do
 	"$VTAX" --json --replay "$fx"
 done >"$PWD/docs-json.$$" 2>/dev/null

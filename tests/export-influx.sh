@@ -89,6 +89,32 @@ for g in d["guests"]:
         row["tax_mem"], g["mem"]["tax"], row["tax_cpu"], g["cpu"]["tax"]))
 sys.exit(0 if ok else 1)
 PY
+iq 'SELECT * FROM "nics" GROUP BY * ORDER BY time DESC LIMIT 1' pve >"$tmp/nics.json"
+check "Proxmox's netin, netout, name and status, and its nics lines per interface, as the samples hold them" \
+	python3 - "$tmp" "$fx/proxmox-node.jsonl" <<'PY'
+import json, sys
+t, fx = sys.argv[1], sys.argv[2]
+rec = json.loads(open(fx).read().splitlines()[-1])
+obj = {"proxmox-vm": "qemu", "proxmox-ct": "lxc"}
+sys_rows = {}
+for s in json.load(open(t + "/select.json"))["results"][0]["series"]:
+    sys_rows[s["tags"]["vmid"]] = dict(zip(s["columns"], s["values"][0]))
+nic_rows = {}
+for s in json.load(open(t + "/nics.json"))["results"][0].get("series", []):
+    nic_rows[(s["tags"]["object"], s["tags"]["vmid"], s["tags"]["instance"])] = dict(zip(s["columns"], s["values"][0]))
+ok = bool(nic_rows)
+for g in rec["guests"]:
+    row = sys_rows[g["id"]]
+    rx = sum(n["rx_bytes"] for n in g["nics"])
+    tx = sum(n["tx_bytes"] for n in g["nics"])
+    ok &= row["netin"] == rx and row["netout"] == tx and row["name"] == g["name"] and row["status"] == "running"
+    for n in g["nics"]:
+        r = nic_rows.get((obj[g["runtime"]], g["id"], n["name"]))
+        ok &= r is not None and r["netin"] == n["rx_bytes"] and r["netout"] == n["tx_bytes"]
+    print("  %s: netin %s (sample %s), netout %s, name %r, %d nics line(s)" % (
+        g["id"], row["netin"], rx, row["netout"], row["name"], len(g["nics"])))
+sys.exit(0 if ok else 1)
+PY
 
 "$VTAX" --influx "udp://127.0.0.1:$uport" --replay "$fx/big-host.jsonl" -d 0.05 2>"$tmp/udp.err"
 n=$(python3 -c 'import json; print(len(json.loads(open("'"$fx/big-host.jsonl"'").readlines()[-1])["guests"]))')

@@ -122,6 +122,27 @@ got = {r["metric"]["node"]: float(r["value"][1]) for r in json.load(open(t + "/b
 print("  ", got)
 sys.exit(0 if got == want else 1)
 PY
+q 'vtax_guest_network_receive_bytes_total' "$tmp/netrx.json"
+q 'vtax_guest_network_transmit_packets_total' "$tmp/nettxp.json"
+check "PromQL: every interface's counters as the recorded samples hold them" python3 - "$tmp" "$fx" <<'PY'
+import json, sys
+t, fx = sys.argv[1], sys.argv[2]
+obj = {"proxmox-vm": "qemu", "proxmox-ct": "lxc"}
+want = {}
+for f in ("proxmox-node", "libvirt-host", "containers-host"):
+    d = json.loads(open("%s/%s.jsonl" % (fx, f)).read().splitlines()[-1])
+    for g in d["guests"]:
+        for n in (g.get("nics") if isinstance(g.get("nics"), list) else []):
+            key = (d["host"]["hostname"], "%s/%s" % (obj.get(g["runtime"], g["runtime"]), g["id"]), n["name"])
+            want[key] = (n["rx_bytes"], n["tx_packets"])
+def got(f):
+    return {(r["metric"]["node"], r["metric"]["id"], r["metric"]["interface"]): int(float(r["value"][1]))
+            for r in json.load(open("%s/%s" % (t, f)))}
+rx, txp = got("netrx.json"), got("nettxp.json")
+have = {k: (rx.get(k), txp.get(k)) for k in want}
+print("  %d interfaces, e.g. %s" % (len(want), list(have.items())[:1]))
+sys.exit(0 if want and have == want and len(rx) == len(want) else 1)
+PY
 
 # the cluster view from Prometheus: every guest of the three, with NODE
 total=$(python3 -c 'import json,sys; print(sum(len(json.load(open(f))["guests"]) for f in sys.argv[1:]))' \
@@ -146,6 +167,20 @@ got = {(g["node"], g["runtime"], g["id"]): (g["mem"]["tax"], g["mem"]["host"], g
 if got != want:
     print("  differ:", [(k, want[k], got.get(k)) for k in want if got.get(k) != want[k]][:4])
     sys.exit(1)
+PY
+check "vtax --json --prometheus: every guest's interfaces by name, as the nodes' own JSON" python3 - "$tmp" <<'PY'
+import json, sys
+t = sys.argv[1]
+names = lambda g: sorted(n["name"] for n in (g["net"]["nics"] or []))
+want = {}
+for n in ("pve", "virt", "apps"):
+    d = json.load(open("%s/%s.json" % (t, n)))
+    for g in d["guests"]:
+        want[(d["host"]["name"], g["runtime"], g["id"])] = names(g)
+d = json.loads(open(t + "/cluster.json").read().splitlines()[-1])
+got = {(g["node"], g["runtime"], g["id"]): names(g) for g in d["guests"]}
+print("  %d guests with interfaces" % sum(1 for v in want.values() if v))
+sys.exit(0 if got == want and any(want.values()) else 1)
 PY
 
 # --remote: the nodes' own /sample, one node that does not answer

@@ -1,0 +1,96 @@
+/* The metric registry: every value vtax exports that is not a guest
+ * column (guest gauges are columns.c entries with .prom). One entry a
+ * value: the host's values (JSON "host", Prometheus vtax_host_*), and the
+ * counters of guests, of their network interfaces and of their drives
+ * (Prometheus _total series, InfluxDB fields). The JSON writer, the
+ * Prometheus and InfluxDB formatters and the cluster view's reader
+ * (--prometheus) all walk this table: a Prometheus name is written here
+ * alone, and a counter added here reaches every one of them. */
+#ifndef VTAX_METRICS_H
+#define VTAX_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/* The guests' info series (labels name, runtime, kind) and the prefix of
+ * their gauges (columns.c .prom follows it). */
+#define METRIC_GUEST_INFO "vtax_guest_info"
+#define METRIC_GUEST_PREFIX "vtax_guest_"
+
+/* Whose value an entry is: one series per host, guest, interface or drive. */
+enum metric_of { MO_HOST, MO_GUEST, MO_NIC, MO_DRIVE };
+
+enum metric_kind {
+	MK_GAUGE,
+	MK_COUNTER,  /* only grows: exported as a Prometheus _total */
+	MK_JSON,     /* JSON only */
+};
+
+/* How a value is kept and written. */
+enum metric_unit {
+	MU_TEXT,     /* a string */
+	MU_INT,      /* a small whole number, never unknown */
+	MU_U64,      /* uint64_t, VT_UNKNOWN unknown: bytes and counts */
+	MU_NUM,      /* double, NAN unknown */
+};
+
+/* Where the value is. */
+enum metric_src {
+	MS_VIEW,     /* the frame's host_view (host values) */
+	MS_SAMPLE,   /* the sample: host_sample, guest_sample, nic_sample or
+			drive_sample, as .of says */
+	MS_FN,       /* computed by .get (a guest counter that is not one field) */
+};
+
+struct metric {
+	const char *prom;        /* the Prometheus name; NULL: not exported there */
+	const char *label;       /* a fixed label of this series ("mode"), or NULL */
+	const char *label_value; /* its value ("user") */
+	const char *help;        /* the family's, on its first entry */
+	enum metric_of of;
+	enum metric_kind kind;
+	enum metric_unit unit;
+	enum metric_src src;
+	size_t off;              /* of the field, in the struct .src and .of say */
+	double scale;            /* exported = kept x scale (ns to s: 1e-9); 0 is 1 */
+	const char *json;        /* host values: the path below "host" ("mem.total";
+				    "load#1": element 1 of an array); else NULL */
+	int decimals;            /* of JSON numbers */
+	bool rates_only;         /* host JSON: its parent object is null on a frame
+				    without rates (host.cpu) */
+	const char *influx;      /* the InfluxDB field of a guest counter, or NULL */
+	size_t fold_to;          /* a host value the cluster view reads back: 1 +
+				    the offset of the host_sample field it is; 0 none */
+	/* MS_FN: the value of a guest (vm: it is a VM), VT_UNKNOWN unknown */
+	uint64_t (*get)(const struct guest_sample *g, bool vm);
+};
+
+extern const struct metric metrics[];
+extern const size_t metrics_count;
+
+/* The number a host entry holds in f (NAN when unknown or not a number). */
+double metric_host(const struct metric *m, const struct frame *f);
+/* The raw counter of a guest, interface or drive entry (VT_UNKNOWN unknown). */
+uint64_t metric_guest(const struct metric *m, const struct guest_sample *g, bool vm);
+uint64_t metric_nic(const struct metric *m, const struct nic_sample *n);
+uint64_t metric_drive(const struct metric *m, const struct drive_sample *d);
+
+/* The entry named so with that label value (NULL matches an entry without
+ * a label), or -1. */
+int metric_find(const char *prom, const char *label_value);
+
+/* The cluster view's reader: values read back from Prometheus, one per
+ * entry (NAN where no series was read), put where the model reads them.
+ * The inverse of metric_guest for a guest's entries (its CPU split, its
+ * tax beyond its user and system time). */
+void metrics_fold_host(const double *v, struct host_sample *h);
+/* When a node's sample was taken (s): its timestamp series, NAN unread. */
+double metrics_host_time(const double *v);
+void metrics_fold_guest(const double *v, bool vm, struct guest_sample *g);
+void metrics_fold_nic(const double *v, struct nic_sample *n);
+void metrics_fold_drive(const double *v, struct drive_sample *d);
+
+#endif
