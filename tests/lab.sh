@@ -440,6 +440,9 @@ while IFS=$'\t' read -r ok what; do
 done <"$work/checks"
 check "vtax printed no errors (but notices about other tests' peers)" no_own_output "$work/err" "$LAB"
 [ -s "$LAB/skipped" ] && { echo "skipped by the lab:"; sed 's/^/  /' "$LAB/skipped"; }
+broken=$(cut -d: -f1 "$LAB/broken" 2>/dev/null | tr '\n' ' ')
+check "no guest failed to start for an error of the lab's own, such as a broken guest image (broken: ${broken:-none})" \
+	[ ! -s "$LAB/broken" ]
 
 # network and disk, guest by guest: a known transfer each way between
 # every guest with a network and the lab's own namespace at its far end,

@@ -145,6 +145,10 @@ guest() {
 	echo "$tag" >>"$LAB/tags"
 }
 skipped() { echo "$1: $2" >>"$LAB/skipped"; say "SKIP $1: $2"; }
+# broken TAG WHY: the guest did not start for an error of the lab's own (a
+# broken guest image, say), not for something this host lacks: a skip
+# too, but tests/lab.sh fails on it
+broken() { echo "$1: $2" >>"$LAB/broken"; skipped "$1" "$2"; }
 # wait_file F SECS
 wait_file() {
 	local i
@@ -277,8 +281,11 @@ start_vm() {  # start_vm TAG CGROUP NAME
 	VTAX_GUEST_RUNDIR=$LAB/vm VTAX_INSTALL_DEPS=1 bash "$LIB/qemu-guest.sh" start "$name" \
 		--mem "$VM_MEM" "${bal[@]}" "${tap[@]}" --cgroup "$cg" --qmp "$LAB/$tag.qmp" --log "$LAB/$tag.log" \
 		--pidfile "$LAB/$tag.pid" --append "$(vm_append)" >"$LAB/$tag.start" 2>&1 || rc=$?
-	if [ $rc -ne 0 ]; then
+	if [ $rc -eq 77 ]; then
 		skipped "$tag" "QEMU did not start: $(tail -1 "$LAB/$tag.start")"
+		return 1
+	elif [ $rc -ne 0 ]; then
+		broken "$tag" "QEMU did not start: $(tail -1 "$LAB/$tag.start")"
 		return 1
 	fi
 	pid=$(cat "$LAB/$tag.pid")
@@ -324,8 +331,10 @@ start_lvvm() {
 	why=$(ensure_libvirtd) || { skipped lvvm "$why"; return 1; }
 	V dominfo "$LV_NAME" >/dev/null 2>&1 &&
 		{ skipped lvvm "libvirt already has a domain $LV_NAME (another lab?)"; return 1; }
-	VTAX_INSTALL_DEPS=1 bash "$LIB/guest-image.sh" >"$LAB/lvvm.image" 2>&1 ||
-		{ skipped lvvm "no guest image: $(tail -1 "$LAB/lvvm.image")"; return 1; }
+	local rc=0
+	VTAX_INSTALL_DEPS=1 bash "$LIB/guest-image.sh" >"$LAB/lvvm.image" 2>&1 || rc=$?
+	[ $rc -eq 77 ] && { skipped lvvm "no guest image: $(tail -1 "$LAB/lvvm.image")"; return 1; }
+	[ $rc -ne 0 ] && { broken lvvm "no guest image: $(tail -1 "$LAB/lvvm.image")"; return 1; }
 	local cache=${VTAX_GUEST_CACHE:-${VTAX_TEST_CACHE:-/var/cache/vtax-test}/guest}
 	made path "$img"
 	mkdir -p "$img"
@@ -687,7 +696,7 @@ lab_init() {
 		die "link $LAB_BR exists: another lab runs (VTAX_LAB_DIR=... lab.sh stop)"
 	[ -e "/run/netns/$LAB_NS" ] && die "network namespace $LAB_NS exists: another lab runs (VTAX_LAB_DIR=... lab.sh stop)"
 	mkdir -p "$LAB/g"
-	: >"$LAB/made"; : >"$LAB/tags"; : >"$LAB/skipped"
+	: >"$LAB/made"; : >"$LAB/tags"; : >"$LAB/skipped"; : >"$LAB/broken"
 	echo "$SPEC" >"$LAB/workload"
 	echo "$ONLY" >"$LAB/only"
 	cg_make "$DAEMON_CG"
