@@ -33,6 +33,7 @@ enum col_id {
 	COL_IOW,
 	COL_IOW_SRC,   /* JSON only */
 	COL_TAX,
+	COL_TAX_PARTS, /* JSON only: cpu.tax_parts, the ledger */
 	COL_IOTAX,
 	COL_CAPPED,    /* JSON only */
 	COL_TG_VCPU,   /* JSON only: cpu.threads.* */
@@ -45,6 +46,7 @@ enum col_id {
 	COL_CACHE,
 	COL_MTAX,
 	COL_MTAX_LB,   /* JSON only */
+	COL_MTAX_PARTS, /* JSON only: mem.tax_parts, the ledger */
 	COL_GTOTAL,
 	COL_GUSED,
 	COL_GCACHE,

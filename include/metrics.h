@@ -39,7 +39,8 @@ enum metric_unit {
 
 /* Where the value is. */
 enum metric_src {
-	MS_VIEW,     /* the frame's host_view (host values) */
+	MS_VIEW,     /* the model's: the frame's host_view (host values), a
+			guest's guest_view (guest gauges) */
 	MS_SAMPLE,   /* the sample: host_sample, guest_sample, nic_sample or
 			drive_sample, as .of says */
 	MS_FN,       /* computed by .get (a guest counter that is not one field) */
@@ -75,6 +76,8 @@ extern const size_t metrics_count;
 double metric_host(const struct metric *m, const struct frame *f);
 /* The raw counter of a guest, interface or drive entry (VT_UNKNOWN unknown). */
 uint64_t metric_guest(const struct metric *m, const struct guest_sample *g, bool vm);
+/* A guest gauge the model computes (MS_VIEW), NAN when unknown. */
+double metric_view(const struct metric *m, const struct guest_view *v);
 uint64_t metric_nic(const struct metric *m, const struct nic_sample *n);
 uint64_t metric_drive(const struct metric *m, const struct drive_sample *d);
 

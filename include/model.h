@@ -48,6 +48,34 @@ enum hcpu {
 };
 const char *hcpu_name(enum hcpu c);
 
+/* The tax ledger: a guest's CPU tax and memory tax as named parts that
+ * add up to them exactly (src/ledger.c; doc/metrics.md). */
+enum tax_cpu_part {
+	TCP_VCPU,       /* VM: vCPU threads outside guest mode (KVM exits; all of
+			   TCG's emulation) */
+	TCP_EMULATOR,   /* VM: QEMU's main loop and its other threads */
+	TCP_IOTHREAD,   /* VM: QEMU iothreads */
+	TCP_POOL,       /* VM: QEMU's thread-pool workers (aio=threads I/O) */
+	TCP_VHOST,      /* VM: vhost workers */
+	TCP_HELPERS,    /* runtime helpers: shim, conmon, lxc monitor, ... */
+	TCP_OTHER,      /* VM: the rest of its cgroup's time outside guest mode
+			   (other tasks; counters read a moment apart) */
+	TCP_COUNT
+};
+const char *tax_cpu_part_name(enum tax_cpu_part p);
+
+enum tax_mem_part {
+	TMP_KVM_PT,      /* VM: KVM's own page tables (sec_pagetables) */
+	TMP_HELPERS,     /* runtime helpers' memory */
+	TMP_HOST_CACHE,  /* VM: host page cache charged to its cgroup */
+	TMP_GUEST_CACHE, /* VM: the guest's page cache, held in host RAM (only
+			    when the guest reports it) */
+	TMP_QEMU,        /* VM: QEMU's own memory and guest pages the guest
+			    does not use */
+	TMP_COUNT
+};
+const char *tax_mem_part_name(enum tax_mem_part p);
+
 /* What the detail pane's "why" sentence says of a guest: which case it
  * is, and the parts of the memory tax (bytes). */
 enum why_case {
@@ -122,6 +150,14 @@ struct guest_view {
 	 * irq + softirq, steal: its vCPUs were ready but the host ran others */
 	double gcpu_user, gcpu_system, gcpu_iowait, gcpu_steal, gcpu_idle;
 	struct why why;                /* the explanation's case and parts */
+	double cpu_helpers;            /* % of one CPU: its runtime helpers' */
+	/* the ledger: the parts that apply to the guest (NAN, VT_UNKNOWN
+	 * the others, and all of them when the tax is unknown); they add up
+	 * to cpu_tax (each a multiple of 0.01, as JSON prints them: the
+	 * rounding goes to the largest) and to mem_tax exactly. A lower
+	 * bound's parts are the parts of that bound. */
+	double cpu_part[TCP_COUNT];
+	uint64_t mem_part[TMP_COUNT];
 	/* what the kernel knows of the guest (doc/metrics.md) */
 	uint64_t mem_kernel;           /* bytes: kernel memory charged to it */
 	double cpu_throttled;          /* % of the interval throttled by its CPU limit

@@ -48,6 +48,32 @@ static json_object *drives_json(const struct guest_view *v)
 
 static const char *no_text(const struct guest_view *v) { (void)v; return NULL; }
 
+/* cpu.tax_parts and mem.tax_parts: the ledger's parts that apply to the
+ * guest, part name to value; null when the tax is unknown */
+static json_object *cpu_parts_json(const struct guest_view *v)
+{
+	if (isnan(v->cpu_tax))
+		return NULL;
+	json_object *o = json_object_new_object();
+	for (int p = 0; p < TCP_COUNT; p++)
+		if (!isnan(v->cpu_part[p]))
+			json_object_object_add(o, tax_cpu_part_name((enum tax_cpu_part)p),
+					       jx_num(v->cpu_part[p], 2));
+	return o;
+}
+
+static json_object *mem_parts_json(const struct guest_view *v)
+{
+	if (v->mem_tax == VT_UNKNOWN)
+		return NULL;
+	json_object *o = json_object_new_object();
+	for (int p = 0; p < TMP_COUNT; p++)
+		if (v->mem_part[p] != VT_UNKNOWN)
+			json_object_object_add(o, tax_mem_part_name((enum tax_mem_part)p),
+					       jx_u64(v->mem_part[p]));
+	return o;
+}
+
 static json_object *rate_json(double v)
 {
 	if (isnan(v))
@@ -122,6 +148,7 @@ const struct column columns[COL_COUNT] = {
 		     .hint = HINT_TAX,
 		     .help = "host CPU beyond the guest's own work: VM all but guest time, "
 			     "container its helpers", .prio = 3},
+	[COL_TAX_PARTS] = {.unit = UNIT_TEXT, .json = "cpu.tax_parts", .json_fn = cpu_parts_json},
 	[COL_IOTAX] = {"io_tax", "IOTAX%", 6, PCT(cpu_io_tax), .json = "cpu.io_tax", .prom = "cpu_io_tax_ratio",
 		       .hint = HINT_TAX,
 		       .help = "CPU of a VM's I/O: iothreads, thread-pool workers and vhost workers, "
@@ -143,7 +170,11 @@ const struct column columns[COL_COUNT] = {
 	[COL_MTAX] = {"mem_tax", "MTAX", 5, VBYTES(mem_tax), .def = true, .json = "mem.tax", .prom = "memory_tax_bytes", .influx = "tax_mem",
 		      .lower_bound = true, .hint = HINT_TAX,
 		      .help = "host RAM beyond the working set (\">\": a lower bound)", .prio = 4},
-	[COL_MTAX_LB] = {VBOOL(mem_tax_lower_bound), .json = "mem.tax_lower_bound"},
+	[COL_MTAX_LB] = {VBOOL(mem_tax_lower_bound), .json = "mem.tax_lower_bound",
+			 .prom = "memory_tax_lower_bound", .influx = "tax_mem_lower_bound",
+			 .help = "1 when the memory tax is a lower bound (a VM that does not report "
+				 "its own memory)"},
+	[COL_MTAX_PARTS] = {.unit = UNIT_TEXT, .json = "mem.tax_parts", .json_fn = mem_parts_json},
 	[COL_GTOTAL] = {"guest_total", "GTOTAL", 4, VBYTES(g_total), .json = "mem.guest_total",
 			.prom = "memory_guest_total_bytes", .influx = "guest_total",
 			.help = "guest's own total memory (balloon statistics)", .prio = 17, .wide = 6},

@@ -236,7 +236,7 @@ static void prom_host(struct sb *out, const struct frame *f)
 	}
 }
 
-static void prom_guest_counters(struct sb *out, const struct frame *f, const struct export_state *st)
+static void prom_guest_values(struct sb *out, const struct frame *f, const struct export_state *st)
 {
 	for (size_t k = 0; k < metrics_count; k++) {
 		const struct metric *m = &metrics[k];
@@ -245,13 +245,17 @@ static void prom_guest_counters(struct sb *out, const struct frame *f, const str
 		if (family_start(k))
 			prom_family_of(out, k);
 		for (size_t i = 0; i < f->n; i++) {
-			uint64_t v = st_val(st, i, k);
-			if (v == VT_UNKNOWN)
+			double d = m->src == MS_VIEW ? metric_view(m, &f->guests[i]) : 0;
+			uint64_t v = m->src == MS_VIEW ? 0 : st_val(st, i, k);
+			if (v == VT_UNKNOWN || isnan(d))
 				continue;
 			prom_series(out, m->prom, f, &f->guests[i]);
 			if (m->label)
 				prom_label(out, m->label, m->label_value, false);
-			prom_u64(out, v, m->scale);
+			if (m->src == MS_VIEW)
+				prom_double(out, d, m->scale);
+			else
+				prom_u64(out, v, m->scale);
 		}
 	}
 }
@@ -340,7 +344,7 @@ void export_prom(struct sb *out, const struct frame *f, const struct export_stat
 		prom_label(out, "kind", kind_name(v->kind), false);
 		sb_adds(out, "} 1\n");
 	}
-	prom_guest_counters(out, f, st);
+	prom_guest_values(out, f, st);
 	prom_parts(out, f);
 	prom_gauges_out(out, f);
 }
@@ -473,9 +477,15 @@ static void influx_guest(struct sb *out, const struct frame *f, const struct exp
 	field(&fl, "mem", u64d(v->mem_ws));
 	uint64_t maxmem = v->kind == KIND_VM ? g->vm_ram_size : g->cg_mem_limit;
 	field(&fl, "maxmem", u64d(maxmem != VT_UNKNOWN ? maxmem : f->host.mem_total));
-	for (size_t k = 0; k < metrics_count; k++)
-		if (metrics[k].of == MO_GUEST && metrics[k].influx)
-			field(&fl, metrics[k].influx, u64d(st_val(st, i, k)));
+	for (size_t k = 0; k < metrics_count; k++) {
+		const struct metric *m = &metrics[k];
+		if (m->of != MO_GUEST || !m->influx)
+			continue;
+		if (m->src == MS_VIEW)
+			field(&fl, m->influx, metric_view(m, v) * (m->scale ? m->scale : 1));
+		else
+			field(&fl, m->influx, u64d(st_val(st, i, k)));
+	}
 	for (int c = 0; c < COL_COUNT; c++) {
 		if (!columns[c].influx)
 			continue;

@@ -94,6 +94,12 @@ static uint64_t net_out(const struct guest_sample *g, bool vm) { (void)vm; retur
 #define HCPU(j, m) {.json = "cpu." #j, HV(cpu[HC_##m]), .unit = MU_NUM, .decimals = 2, \
 		  .rates_only = true, .kind = MK_JSON}
 #define HMEM(j, f, p, h) {.json = "mem." j, HV(f), .unit = MU_U64, .prom = p, .help = h}
+#define TAXCPU(n, p, h) {.prom = "vtax_guest_cpu_tax_part_ratio", .label = "part", .label_value = #n, \
+			.of = MO_GUEST, .src = MS_VIEW, .off = offsetof(struct guest_view, cpu_part[p]), \
+			.unit = MU_NUM, .scale = 0.01, .influx = "tax_cpu_" #n, .help = h}
+#define TAXMEM(n, p, h) {.prom = "vtax_guest_memory_tax_part_bytes", .label = "part", .label_value = #n, \
+			.of = MO_GUEST, .src = MS_VIEW, .off = offsetof(struct guest_view, mem_part[p]), \
+			.unit = MU_U64, .influx = "tax_mem_" #n, .help = h}
 #define NS_TO_S 1e-9
 #define US_TO_S 1e-6
 
@@ -203,6 +209,18 @@ const struct metric metrics[] = {
 	 .help = "Processes the kernel's OOM killer killed in the guest's cgroup."},
 	{.prom = "vtax_guest_kvm_exits_total", GS(kvm_exits), .kind = MK_COUNTER, .unit = MU_U64,
 	 .help = "KVM exits of all vCPUs."},
+	/* the tax ledger: each guest's CPU and memory tax in parts */
+	TAXCPU(vcpu, TCP_VCPU, "The CPU tax in parts (1 = one CPU), adding up to "
+	       "vtax_guest_cpu_tax_ratio: vcpu (vCPU threads outside guest mode), emulator, "
+	       "iothread, pool, vhost, helpers, other."),
+	TAXCPU(emulator, TCP_EMULATOR, NULL), TAXCPU(iothread, TCP_IOTHREAD, NULL),
+	TAXCPU(pool, TCP_POOL, NULL), TAXCPU(vhost, TCP_VHOST, NULL),
+	TAXCPU(helpers, TCP_HELPERS, NULL), TAXCPU(other, TCP_OTHER, NULL),
+	TAXMEM(kvm_pagetables, TMP_KVM_PT, "The memory tax in parts, adding up to "
+	       "vtax_guest_memory_tax_bytes: kvm_pagetables, helpers, host_cache, guest_cache "
+	       "(the guest's own page cache held in host RAM), qemu."),
+	TAXMEM(helpers, TMP_HELPERS, NULL), TAXMEM(host_cache, TMP_HOST_CACHE, NULL),
+	TAXMEM(guest_cache, TMP_GUEST_CACHE, NULL), TAXMEM(qemu, TMP_QEMU, NULL),
 	/* InfluxDB only: Proxmox's counters of a guest */
 	{.influx = "diskread", .of = MO_GUEST, .src = MS_FN, .get = disk_read, .kind = MK_COUNTER,
 	 .unit = MU_U64},
@@ -289,7 +307,22 @@ static uint64_t u64_at(const void *base, size_t off)
 
 uint64_t metric_guest(const struct metric *m, const struct guest_sample *g, bool vm)
 {
+	if (m->src == MS_VIEW)
+		return VT_UNKNOWN;
 	return m->src == MS_FN ? m->get(g, vm) : u64_at(g, m->off);
+}
+
+double metric_view(const struct metric *m, const struct guest_view *v)
+{
+	if (m->of != MO_GUEST || m->src != MS_VIEW)
+		return VT_NAN;
+	if (m->unit == MU_NUM) {
+		double d;
+		memcpy(&d, (const char *)v + m->off, sizeof(d));
+		return d;
+	}
+	uint64_t u = u64_at(v, m->off);
+	return u == VT_UNKNOWN ? VT_NAN : (double)u;
 }
 
 uint64_t metric_nic(const struct metric *m, const struct nic_sample *n) { return u64_at(n, m->off); }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger.h"
 #include "model.h"
 #include "util.h"
 
@@ -153,6 +154,7 @@ static void guest_cpu(const struct guest_sample *p, const struct guest_sample *g
 	double helpers = pct(counter_delta(g->h_cpu_ns, p->h_cpu_ns), dt);
 	if (isnan(helpers))
 		helpers = 0;
+	v->cpu_helpers = helpers;
 	if (vm)
 		v->cpu_tax = isnan(v->cpu_total) ? VT_NAN : v->cpu_usr + v->cpu_sys + helpers;
 	else
@@ -650,7 +652,7 @@ static void guest_view(const struct guest_sample *p, const struct guest_sample *
 	v->stall_cpu = v->stall_io = v->stall_mem = VT_NAN;
 	v->io_read_bps = v->io_write_bps = v->kvm_exits_ps = VT_NAN;
 	v->lv_net_rx_bps = v->lv_net_tx_bps = v->lv_blk_rd_bps = v->lv_blk_wr_bps = VT_NAN;
-	v->cpu_throttled = VT_NAN;
+	v->cpu_throttled = v->cpu_helpers = VT_NAN;
 	v->oom_kills = VT_UNKNOWN;
 	v->io_read_ops = v->io_write_ops = v->cpu_io_tax = v->cpu_per_gb = VT_NAN;
 	for (int t = 0; t < TG_COUNT; t++)
@@ -669,6 +671,7 @@ static void guest_view(const struct guest_sample *p, const struct guest_sample *
 	}
 	guest_mem(g, v);
 	guest_inside(p, g, v);
+	guest_ledger(v);
 	guest_why(v, &v->why);
 }
 
