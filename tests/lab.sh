@@ -439,6 +439,26 @@ while IFS=$'\t' read -r ok what; do
 	check "$what" [ "$ok" = 1 ]
 done <"$work/checks"
 check "vtax printed no errors (but notices about other tests' peers)" no_own_output "$work/err" "$LAB"
+# the tax ledger on live guests of every kind: the parts vtax prints add
+# up to the tax it prints, in every frame
+check "the tax ledger: every guest's CPU and memory tax parts add up to its tax, in every frame" \
+	python3 - "$work/out.jsonl" <<'PY'
+import json, sys
+n = bad = 0
+for line in open(sys.argv[1]):
+    for g in json.loads(line)["guests"]:
+        c, m = g["cpu"], g["mem"]
+        if c["tax"] is not None:
+            n += 1
+            if round(sum(c["tax_parts"].values()), 2) != round(c["tax"], 2):
+                bad += 1; print("  %s cpu: %s != %s" % (g["id"], c["tax_parts"], c["tax"]))
+        if m["tax"] is not None:
+            n += 1
+            if sum(m["tax_parts"].values()) != m["tax"]:
+                bad += 1; print("  %s mem: %s != %s" % (g["id"], m["tax_parts"], m["tax"]))
+print("  %d ledgers, %d that do not add up" % (n, bad))
+sys.exit(0 if n and not bad else 1)
+PY
 [ -s "$LAB/skipped" ] && { echo "skipped by the lab:"; sed 's/^/  /' "$LAB/skipped"; }
 broken=$(cut -d: -f1 "$LAB/broken" 2>/dev/null | tr '\n' ' ')
 check "no guest failed to start for an error of the lab's own, such as a broken guest image (broken: ${broken:-none})" \
