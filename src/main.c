@@ -507,12 +507,17 @@ static int open_record(const struct opts *o, FILE **rec)
 		fprintf(stderr, "vtax: --record and --replay name the same file (%s)\n", o->record);
 		return 2;
 	}
+	bool is_new = stat(o->record, &rst) != 0 && errno == ENOENT;
 	*rec = fopen(o->record, "ae");
 	if (!*rec) {
 		fprintf(stderr, "vtax: cannot open %s for recording: %s\n", o->record,
 			strerror(errno));
 		return 2;
 	}
+	/* a new path could have meant a directory: say which it made */
+	if (is_new)
+		fprintf(stderr, "vtax: --record: made the file %s (JSON Lines); a path ending in / "
+				"makes a directory of compact history instead\n", o->record);
 	return 0;
 }
 
@@ -589,6 +594,10 @@ static int run(struct opts *o)
 		}
 	}
 	if (hist_rec && !rc) {
+		struct stat dst;
+		if (stat(o->record, &dst) != 0 && errno == ENOENT)
+			fprintf(stderr, "vtax: --record: making the directory %s (compact history, a "
+					"file per day)\n", o->record);
 		struct hist_writer_opts ho = {.dir = o->record, .keep_days = o->keep_set ? o->keep_days : 31,
 					      .keep_bytes = o->keep_bytes};
 		/* tests close chunks faster than every minute */
