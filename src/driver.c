@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "driver.h"
 #include "record.h"
@@ -112,6 +113,74 @@ static void lines_free(struct source *src)
 	free(src);
 }
 
+/* A local time for a message: "2026-11-18 11:06:44". */
+static void when_str(int64_t ms, char *buf, size_t sz)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, sz, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* The one answer to a period that holds no sample, for every output
+ * (batch, JSON, the screen, vtax report): the period asked and the span
+ * the recording covers (first > last: it holds no sample at all). */
+static char *empty_period(int64_t since, int64_t until, int64_t first, int64_t last)
+{
+	char a[32] = "its start", b[32] = "its end", f[32], l[32];
+	if (since != INT64_MIN)
+		when_str(since, a, sizeof(a));
+	if (until != INT64_MAX)
+		when_str(until, b, sizeof(b));
+	struct sb m = {0};
+	sb_printf(&m, "no sample from %s to %s: ", a, b);
+	if (first > last) {
+		sb_adds(&m, "the recording holds none");
+	} else {
+		when_str(first, f, sizeof(f));
+		when_str(last, l, sizeof(l));
+		sb_printf(&m, "the recording covers %s to %s", f, l);
+	}
+	return m.s;
+}
+
+/* Whether a JSON Lines record has a sample in the period; its span in
+ * *first, *last. */
+static bool lines_in_period(const char *path, int64_t since, int64_t until, int64_t *first,
+			    int64_t *last)
+{
+	*first = INT64_MAX, *last = INT64_MIN;
+	struct replay *rp = replay_open(path, NULL);
+	if (!rp)
+		return true;    /* the real open says why */
+	struct sample s = {0};
+	bool in = false;
+	char *cause = NULL;
+	while (replay_next(rp, &s, &cause) > 0) {
+		int64_t t = s.host.real_ms;
+		*first = t < *first ? t : *first;
+		*last = t > *last ? t : *last;
+		in |= t >= since && t <= until;
+	}
+	free(cause);
+	sample_free(&s);
+	replay_close(rp);
+	return in;
+}
+
+/* A history reader that holds no sample of the period: the message. */
+static char *hist_empty(const char *const *paths, size_t n, int64_t since, int64_t until)
+{
+	char *cause = NULL;
+	struct hist_reader *all = hist_open(paths, n, INT64_MIN, INT64_MAX, &cause);
+	free(cause);
+	int64_t first = 1, last = 0;
+	if (all && hist_count(all))
+		hist_span(all, &first, &last);
+	hist_close(all);
+	return empty_period(since, until, first, last);
+}
+
 struct source *source_history(const char *const *paths, size_t n, int64_t since_ms,
 			      int64_t until_ms, char **cause)
 {
@@ -123,6 +192,11 @@ struct source *source_history(const char *const *paths, size_t n, int64_t since_
 	if (!compact) {
 		if (n != 1) {
 			*cause = xstrdup("JSON Lines records replay one at a time");
+			return NULL;
+		}
+		int64_t first, last;
+		if (!lines_in_period(paths[0], since_ms, until_ms, &first, &last)) {
+			*cause = empty_period(since_ms, until_ms, first, last);
 			return NULL;
 		}
 		struct replay *rp = replay_open(paths[0], cause);
@@ -138,6 +212,11 @@ struct source *source_history(const char *const *paths, size_t n, int64_t since_
 	struct hist_reader *hr = hist_open(paths, n, since_ms, until_ms, cause);
 	if (!hr)
 		return NULL;
+	if (!hist_count(hr)) {
+		hist_close(hr);
+		*cause = hist_empty(paths, n, since_ms, until_ms);
+		return NULL;
+	}
 	struct hist_source *hs = xcalloc(1, sizeof(*hs));
 	hs->base = (struct source){.next = hist_src_next, .free = hist_src_free, .replay = true};
 	hs->hr = hr;

@@ -77,6 +77,19 @@ check "report without a path exits 2" [ $rc -eq 2 ]
 check "report with a bad time exits 2" [ $rc -eq 2 ]
 "$VTAX" -b --since -1h >/dev/null 2>&1; rc=$?
 check "--since without --replay exits 2" [ $rc -eq 2 ]
-"$VTAX" --replay "$fx" --until @0 -b >/dev/null 2>&1; rc=$?
-check "an empty period is exit 0, nothing shown" [ $rc -eq 0 ]
+"$VTAX" --replay "$fx" --until @0 -b >"$tmp/until0" 2>&1; rc=$?
+check "a period before the recording is exit 2 and says what it covers" \
+	sh -c "[ $rc -eq 2 ] && grep -q 'no sample from its start to 1970-01-01 .* the recording covers' '$tmp/until0'"
+# an empty period: batch, JSON, the screen's start and vtax report give the
+# same answer (exit 2) and name the span the recording covers
+fx=$SRCDIR/tests/fixtures/proxmox-node.jsonl
+for mode in "-b" "--json" "report"; do
+	if [ "$mode" = report ]; then
+		"$VTAX" report --since -1h "$fx" >"$tmp/empty.out" 2>"$tmp/empty.err"; rc=$?
+	else
+		"$VTAX" $mode --replay "$fx" --since -1h >"$tmp/empty.out" 2>"$tmp/empty.err"; rc=$?
+	fi
+	check "empty period, $mode: exit 2, nothing on stdout, the span the recording covers" \
+		sh -c "[ $rc -eq 2 ] && [ ! -s '$tmp/empty.out' ] && grep -q 'no sample from .* the recording covers 2026-11-18 .* to 2026-11-18 ' '$tmp/empty.err'"
+done
 finish
