@@ -12,6 +12,7 @@
 #include "jsonx.h"
 #include "render.h"
 #include "sample.h"
+#include "view-parts.h"
 
 static void pct_str(char *b, size_t n, double v)
 {

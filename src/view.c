@@ -9,24 +9,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include "lines.h"
+#include "util.h"
 #include "view.h"
 #include "view-parts.h"
-
-const char *vmode_name(enum vmode m)
-{
-	static const char *const n[MODE_COUNT] = {"all guests", "VMs", "containers"};
-	return (unsigned)m < MODE_COUNT ? n[m] : "?";
-}
-
-void ui_init(struct ui *u)
-{
-	memset(u, 0, sizeof(*u));
-	u->sort = COL_TAX;
-	u->desc = true;
-	for (int i = 0; i < COL_COUNT; i++)
-		u->cols[i] = columns[i].def;
-	u->delay_ns = 2000000000ull;
-}
 
 void view_build(struct vscreen *vs, const struct frame *f, const struct ui *u,
 		const struct history *h, int width, int height)
