@@ -1,10 +1,15 @@
 /* The line builder the view draws with: a cursor over one row of cells,
  * each one UTF-8 character (one column wide: text is sanitised first)
- * with a view attribute. A finished line joins the vscreen. */
+ * with a view attribute. A finished line joins the vscreen. Also the
+ * drawings more than one part makes: wrapped text, bars, legends. */
 #ifndef VTAX_LINES_H
 #define VTAX_LINES_H
 
-#include "view.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vscreen.h"
 
 struct lb {
 	char (*cell)[5];       /* owned until lb_finish() */
@@ -38,5 +43,18 @@ size_t wrap_cut(const char *s, int room);
 /* s over as many lines as it needs; lines after the first start with
  * indent spaces. */
 void line_wrap(struct vscreen *vs, int width, const char *s, int indent, enum vattr a);
+
+/* One segment of a bar: its share and how it is drawn. */
+struct seg {
+	double v;            /* share, 0..100 */
+	enum vattr a;
+	const char *uch;     /* bar character, Unicode */
+	const char *ach;     /* bar character, ASCII */
+	const char *label;
+};
+/* A bar of n segments in `cols` columns; each segment its own character. */
+void bar(struct lb *b, const struct seg *s, int n, int cols, bool ascii);
+/* The segments' labels with their values (bytes: raw[] as sizes). */
+void legend(struct lb *b, const struct seg *s, int n, bool ascii, bool bytes, const uint64_t *raw);
 
 #endif

@@ -1,23 +1,16 @@
-/* The parts view_build() composes a screen from, one file each:
- * view-header.c, view-table.c, view-detail.c and view-help.c. */
+/* The parts the screen (view.c) and batch text (render.c) are composed
+ * from, one file each: view-header.c, view-table.c, view-detail.c and
+ * view-help.c. Each appends its lines to a vscreen. */
 #ifndef VTAX_VIEW_PARTS_H
 #define VTAX_VIEW_PARTS_H
 
-#include "lines.h"
-#include "view.h"
+#include <stdbool.h>
+#include <stddef.h>
 
-/* One segment of a bar: its share and how it is drawn. */
-struct seg {
-	double v;            /* share, 0..100 */
-	enum vattr a;
-	const char *uch;     /* bar character, Unicode */
-	const char *ach;     /* bar character, ASCII */
-	const char *label;
-};
-/* A bar of n segments in `cols` columns; each segment its own character. */
-void bar(struct lb *b, const struct seg *s, int n, int cols, bool ascii);
-/* The segments' labels with their values (bytes: raw[] as sizes). */
-void legend(struct lb *b, const struct seg *s, int n, bool ascii, bool bytes, const uint64_t *raw);
+#include "history.h"
+#include "model.h"
+#include "ui.h"
+#include "vscreen.h"
 
 /* Title, CPU and MEM bars and the summary line. */
 void header(struct vscreen *vs, const struct frame *f, const struct ui *u, int width);
@@ -30,10 +23,19 @@ int layout(struct vscreen *vs, const struct frame *f, const struct ui *u, int wi
 /* arrows: mark the sort column (the screen; batch text does not) */
 void table_header(struct vscreen *vs, const struct ui *u, int width, bool arrows);
 void table_row(struct vscreen *vs, const struct guest_view *v, bool selected, int width);
+/* The guest table alone, every guest in frame order, the columns at
+ * their natural widths: the table of batch text, laid out by the same
+ * code as the screen's. */
+void view_table_text(struct vscreen *vs, const struct frame *f, const struct ui *u);
 
 #define DETAIL_LINES 11
 void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *v,
 	    const struct ui *u, const struct history *h, int width);
+/* Batch text's I/O block: a line per guest that has interfaces or disk
+ * figures (none when no guest has). */
+void view_io_lines(struct vscreen *vs, const struct frame *f);
+/* The explanation sentence of the detail pane for one guest. */
+void view_explain(const struct guest_view *v, char *buf, size_t sz);
 
 void help(struct vscreen *vs, const struct ui *u, int width, int height);
 void picker(struct vscreen *vs, const struct ui *u, int width, int height);

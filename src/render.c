@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "render.h"
 #include "sample.h"
+#include "view-parts.h"
 
 static void pct_str(char *b, size_t n, double v)
 {
@@ -36,7 +37,8 @@ static void uptime_str(char *b, size_t n, double s)
 		snprintf(b, n, "%lu:%02lu", h, m);
 }
 
-void render_header_lines(struct sb *out, const struct frame *f)
+/* "vtax VERSION - HOST - TIME - up ... - load ..." and the interval. */
+static void title_text(struct sb *out, const struct frame *f)
 {
 	const struct host_view *h = &f->host;
 	char tbuf[64], up[32];
@@ -53,7 +55,10 @@ void render_header_lines(struct sb *out, const struct frame *f)
 		sb_printf(out, " - interval %.1fs\n", f->interval_s);
 	else
 		sb_adds(out, " - first sample, no rates yet\n");
+}
 
+static void cpu_text(struct sb *out, const struct host_view *h)
+{
 	sb_printf(out, "CPU  %u cpus:", h->ncpus);
 	static const enum hcpu order[] = {HC_USER, HC_SYSTEM, HC_GUEST, HC_IOWAIT, HC_STEAL,
 					  HC_IRQ, HC_SOFTIRQ, HC_NICE, HC_IDLE};
@@ -65,7 +70,11 @@ void render_header_lines(struct sb *out, const struct frame *f)
 		sb_printf(out, " %s %s", label[i], p);
 	}
 	sb_addc(out, '\n');
+}
 
+/* The model's parts of RAM; ZFS ARC, KSM and huge pages where there are. */
+static void mem_text(struct sb *out, const struct host_view *h)
+{
 	char a[16], b[16], c[16], d[16], e[16], g[16];
 	fmt_bytes(a, sizeof(a), h->mem_total);
 	fmt_bytes(b, sizeof(b), h->mem_available);
@@ -89,8 +98,12 @@ void render_header_lines(struct sb *out, const struct frame *f)
 		sb_printf(out, ", hugepages %s (%s free)", a, b);
 	}
 	sb_addc(out, '\n');
+}
 
-	char tc[16];
+/* The guests, the tax they cost the host and the stall (PSI) figures. */
+static void tax_text(struct sb *out, const struct host_view *h)
+{
+	char tc[16], a[16];
 	pct_str(tc, sizeof(tc), h->tax_cpu_host);
 	fmt_bytes(a, sizeof(a), h->guests_tax);
 	sb_printf(out, "TAX  %u VM%s, %u container%s: virtualization tax CPU %s of host, RAM %s",
@@ -104,18 +117,44 @@ void render_header_lines(struct sb *out, const struct frame *f)
 		sb_printf(out, "; stalled cpu %s io %s mem %s", p1, p2, p3);
 	}
 	sb_addc(out, '\n');
-	if (f->cur->nnodes) {
-		sb_printf(out, "NODES %zu:", f->cur->nnodes);
-		for (size_t i = 0; i < f->cur->nnodes; i++) {
-			const struct node_state *n = &f->cur->nodes[i];
-			char name[128];
-			sanitize(name, sizeof(name), n->name);
-			sb_printf(out, "%s %s %s", i ? "," : "", name, n->up ? "up" : "DOWN");
-			if (n->age_s >= 0)
-				sb_printf(out, " %.0fs ago", n->age_s);
-			else if (!n->up)
-				sb_adds(out, " never answered");
-		}
+}
+
+/* A cluster view's nodes, up or down and how old their sample is. */
+static void nodes_text(struct sb *out, const struct sample *s)
+{
+	if (!s->nnodes)
+		return;
+	sb_printf(out, "NODES %zu:", s->nnodes);
+	for (size_t i = 0; i < s->nnodes; i++) {
+		const struct node_state *n = &s->nodes[i];
+		char name[128];
+		sanitize(name, sizeof(name), n->name);
+		sb_printf(out, "%s %s %s", i ? "," : "", name, n->up ? "up" : "DOWN");
+		if (n->age_s >= 0)
+			sb_printf(out, " %.0fs ago", n->age_s);
+		else if (!n->up)
+			sb_adds(out, " never answered");
+	}
+	sb_addc(out, '\n');
+}
+
+void render_header_lines(struct sb *out, const struct frame *f)
+{
+	title_text(out, f);
+	cpu_text(out, &f->host);
+	mem_text(out, &f->host);
+	tax_text(out, &f->host);
+	nodes_text(out, f->cur);
+}
+
+/* vs's lines, each without its trailing blanks. */
+static void add_lines(struct sb *out, const struct vscreen *vs)
+{
+	for (int i = 0; i < vs->n; i++) {
+		size_t l = strlen(vs->lines[i].text);
+		while (l && vs->lines[i].text[l - 1] == ' ')
+			l--;
+		sb_add(out, vs->lines[i].text, l);
 		sb_addc(out, '\n');
 	}
 }
@@ -126,14 +165,7 @@ void render_text(struct sb *out, const struct frame *f, const struct ui *u)
 	sb_addc(out, '\n');
 	struct vscreen vs = {0};
 	view_table_text(&vs, f, u);
-	for (int i = 0; i < vs.n; i++) {
-		/* no trailing blanks */
-		size_t l = strlen(vs.lines[i].text);
-		while (l && vs.lines[i].text[l - 1] == ' ')
-			l--;
-		sb_add(out, vs.lines[i].text, l);
-		sb_addc(out, '\n');
-	}
+	add_lines(out, &vs);
 	vscreen_free(&vs);
 	if (!f->n) {
 		sb_adds(out, "(no guests found)\n");
@@ -142,16 +174,9 @@ void render_text(struct sb *out, const struct frame *f, const struct ui *u)
 	view_io_lines(&vs, f);
 	if (vs.n)
 		sb_addc(out, '\n');
-	for (int i = 0; i < vs.n; i++) {
-		size_t l = strlen(vs.lines[i].text);
-		while (l && vs.lines[i].text[l - 1] == ' ')
-			l--;
-		sb_add(out, vs.lines[i].text, l);
-		sb_addc(out, '\n');
-	}
+	add_lines(out, &vs);
 	vscreen_free(&vs);
 }
-
 
 static void put(json_object *o, const char *k, json_object *v)
 {

@@ -263,101 +263,146 @@ static void csv_str(struct sb *o, const char *s)
 
 enum rformat { RF_TEXT, RF_JSON, RF_CSV };
 
-static void render(struct report *r, enum rformat fmt, struct sb *o)
+/* The share of the host that was tax, in %; NAN without a host figure. */
+static double tax_share(double tax, double host)
 {
-	double cpu_share = r->host_cpu_s > 0 ? 100 * r->tax_cpu_s / r->host_cpu_s : VT_NAN;
-	double mem_share = r->host_mem_bs > 0 ? 100 * r->tax_mem_bs / r->host_mem_bs : VT_NAN;
+	return host > 0 ? 100 * tax / host : VT_NAN;
+}
+
+/* One guest's figures, as every format shows them. */
+struct gfig {
+	struct stat3 cpu, mem;
+	size_t samples;
+};
+
+static void json_head(const struct report *r, struct sb *o)
+{
+	sb_adds(o, "{\"host\":");
+	jstr(o, r->hostname);
+	sb_printf(o, ",\"from_ms\":%lld,\"to_ms\":%lld,\"seconds\":%.3f,\"frames\":%zu,",
+		  (long long)r->first_ms, (long long)r->last_ms, r->seconds, r->frames);
+	sb_adds(o, "\"tax\":{");
+	jnum(o, "cpu_hours", r->tax_cpu_s / 3600, true);
+	jnum(o, "cpu_share_pct", tax_share(r->tax_cpu_s, r->host_cpu_s), true);
+	jnum(o, "gib_hours", r->tax_mem_bs / GIB / 3600, true);
+	jnum(o, "ram_share_pct", tax_share(r->tax_mem_bs, r->host_mem_bs), false);
+	sb_adds(o, "},\"guests\":[");
+}
+
+static void json_guest(const struct rguest *g, const struct gfig *x, struct sb *o)
+{
+	sb_adds(o, "{\"runtime\":");
+	jstr(o, runtime_name(g->runtime));
+	sb_adds(o, ",\"id\":");
+	jstr(o, g->id);
+	sb_adds(o, ",\"name\":");
+	jstr(o, g->name);
+	sb_printf(o, ",\"samples\":%zu,\"cpu_tax\":{", x->samples);
+	jnum(o, "mean", x->cpu.mean, true);
+	jnum(o, "p95", x->cpu.p95, true);
+	jnum(o, "max", x->cpu.max, false);
+	sb_adds(o, "},");
+	jnum(o, "cpu_hours", g->cpu_s / 3600, true);
+	sb_adds(o, "\"mem_tax\":{");
+	jnum(o, "mean", x->mem.mean, true);
+	jnum(o, "p95", x->mem.p95, true);
+	jnum(o, "max", x->mem.max, false);
+	sb_adds(o, "},");
+	jnum(o, "gib_hours", g->mem_bs / GIB / 3600, false);
+	sb_adds(o, "}");
+}
+
+static void csv_head(const struct report *r, struct sb *o)
+{
+	(void)r;
+	sb_adds(o, "runtime,id,name,samples,cpu_tax_mean_pct,cpu_tax_p95_pct,cpu_tax_max_pct,"
+		   "cpu_hours,mem_tax_mean_bytes,mem_tax_p95_bytes,mem_tax_max_bytes,gib_hours\n");
+}
+
+static void csv_guest(const struct rguest *g, const struct gfig *x, struct sb *o)
+{
+	csv_str(o, runtime_name(g->runtime));
+	sb_addc(o, ',');
+	csv_str(o, g->id);
+	sb_addc(o, ',');
+	csv_str(o, g->name);
+	sb_printf(o, ",%zu", x->samples);
+	double vals[] = {x->cpu.mean, x->cpu.p95, x->cpu.max, g->cpu_s / 3600,
+			 x->mem.mean, x->mem.p95, x->mem.max, g->mem_bs / GIB / 3600};
+	for (size_t k = 0; k < ARRAY_SIZE(vals); k++)
+		if (isfinite(vals[k]))
+			sb_printf(o, ",%.15g", vals[k]);
+		else
+			sb_adds(o, ",");
+	sb_addc(o, '\n');
+}
+
+static void text_head(const struct report *r, struct sb *o)
+{
 	char from[64], to[64];
 	rep_time(from, sizeof(from), r->first_ms, "%Y-%m-%d %H:%M:%S");
 	rep_time(to, sizeof(to), r->last_ms, "%Y-%m-%d %H:%M:%S");
-	if (fmt == RF_JSON) {
-		sb_adds(o, "{\"host\":");
-		jstr(o, r->hostname);
-		sb_printf(o, ",\"from_ms\":%lld,\"to_ms\":%lld,\"seconds\":%.3f,\"frames\":%zu,",
-			  (long long)r->first_ms, (long long)r->last_ms, r->seconds, r->frames);
-		sb_adds(o, "\"tax\":{");
-		jnum(o, "cpu_hours", r->tax_cpu_s / 3600, true);
-		jnum(o, "cpu_share_pct", cpu_share, true);
-		jnum(o, "gib_hours", r->tax_mem_bs / GIB / 3600, true);
-		jnum(o, "ram_share_pct", mem_share, false);
-		sb_adds(o, "},\"guests\":[");
-	} else if (fmt == RF_CSV) {
-		sb_adds(o, "runtime,id,name,samples,cpu_tax_mean_pct,cpu_tax_p95_pct,cpu_tax_max_pct,"
-			   "cpu_hours,mem_tax_mean_bytes,mem_tax_p95_bytes,mem_tax_max_bytes,gib_hours\n");
-	} else {
-		char dur[64], mt[32], mm[32], cs[16], ms[16];
-		long secs = (long)llround(r->seconds);
-		snprintf(dur, sizeof(dur), "%ldd %ldh %02ldm", secs / 86400, secs % 86400 / 3600,
-			 secs % 3600 / 60);
-		rep_bytes(mt, sizeof(mt), r->seconds > 0 ? r->tax_mem_bs / r->seconds : VT_NAN);
-		rep_bytes(mm, sizeof(mm), r->host_mem_bs > 0 ? r->host_mem_bs / r->seconds : VT_NAN);
-		rep_pct(cs, sizeof(cs), cpu_share);
-		rep_pct(ms, sizeof(ms), mem_share);
-		sb_printf(o, "vtax report: %s, %s to %s (%s, %zu frames)\n", r->hostname, from, to,
-			  dur + (dur[0] == '0' ? 3 : 0), r->frames);
-		sb_printf(o, "Tax share of the host: CPU %s%% (%.2f CPU-hours of %.2f), "
-			     "RAM %s%% (mean %s of %s, %.2f GiB-hours)\n\n",
-			  cs, r->tax_cpu_s / 3600, r->host_cpu_s / 3600, ms, mt, mm,
-			  r->tax_mem_bs / GIB / 3600);
-		sb_printf(o, "%-28s %-27s %s\n", "", "---- CPU tax, % of one CPU", "----- memory tax, bytes ----");
-		sb_printf(o, "%-20s %-7s %6s %5s %5s %8s %6s %6s %6s %8s\n", "NAME", "RUNTIME", "MEAN",
-			  "P95", "MAX", "CPU-h", "MEAN", "P95", "MAX", "GiB-h");
-	}
+	char dur[64], mt[32], mm[32], cs[16], ms[16];
+	long secs = (long)llround(r->seconds);
+	snprintf(dur, sizeof(dur), "%ldd %ldh %02ldm", secs / 86400, secs % 86400 / 3600,
+		 secs % 3600 / 60);
+	rep_bytes(mt, sizeof(mt), r->seconds > 0 ? r->tax_mem_bs / r->seconds : VT_NAN);
+	rep_bytes(mm, sizeof(mm), r->host_mem_bs > 0 ? r->host_mem_bs / r->seconds : VT_NAN);
+	rep_pct(cs, sizeof(cs), tax_share(r->tax_cpu_s, r->host_cpu_s));
+	rep_pct(ms, sizeof(ms), tax_share(r->tax_mem_bs, r->host_mem_bs));
+	sb_printf(o, "vtax report: %s, %s to %s (%s, %zu frames)\n", r->hostname, from, to,
+		  dur + (dur[0] == '0' ? 3 : 0), r->frames);
+	sb_printf(o, "Tax share of the host: CPU %s%% (%.2f CPU-hours of %.2f), "
+		     "RAM %s%% (mean %s of %s, %.2f GiB-hours)\n\n",
+		  cs, r->tax_cpu_s / 3600, r->host_cpu_s / 3600, ms, mt, mm,
+		  r->tax_mem_bs / GIB / 3600);
+	sb_printf(o, "%-28s %-27s %s\n", "", "---- CPU tax, % of one CPU", "----- memory tax, bytes ----");
+	sb_printf(o, "%-20s %-7s %6s %5s %5s %8s %6s %6s %6s %8s\n", "NAME", "RUNTIME", "MEAN",
+		  "P95", "MAX", "CPU-h", "MEAN", "P95", "MAX", "GiB-h");
+}
+
+static void text_guest(const struct rguest *g, const struct gfig *x, struct sb *o)
+{
+	char a[16], b[16], d[16], e[16], f[16], h[16];
+	rep_pct(a, sizeof(a), x->cpu.mean);
+	rep_pct(b, sizeof(b), x->cpu.p95);
+	rep_pct(d, sizeof(d), x->cpu.max);
+	rep_bytes(e, sizeof(e), x->mem.mean);
+	rep_bytes(f, sizeof(f), x->mem.p95);
+	rep_bytes(h, sizeof(h), x->mem.max);
+	sb_printf(o, "%-20.20s %-7s %6s %5s %5s %8.3f %6s %6s %6s %8.3f\n", g->name,
+		  runtimes[g->runtime].short_name, a, b, d, g->cpu_s / 3600, e, f, h,
+		  g->mem_bs / GIB / 3600);
+}
+
+/* Each format: what comes before the guests, a guest, what goes between
+ * two guests and what ends it. */
+static const struct writer {
+	void (*head)(const struct report *r, struct sb *o);
+	void (*guest)(const struct rguest *g, const struct gfig *x, struct sb *o);
+	const char *sep, *tail;
+} writers[] = {
+	[RF_TEXT] = {text_head, text_guest, "", ""},
+	[RF_JSON] = {json_head, json_guest, ",", "]}\n"},
+	[RF_CSV] = {csv_head, csv_guest, "", ""},
+};
+
+static void render(struct report *r, enum rformat fmt, struct sb *o)
+{
+	const struct writer *w = &writers[fmt];
+	w->head(r, o);
 	for (size_t i = 0; i < r->ng; i++) {
 		struct rguest *g = &r->g[i];
-		struct stat3 c = stat3_of(g->cpu, g->ncpu), m = stat3_of(g->mem, g->nmem);
-		size_t samples = g->ncpu > g->nmem ? g->ncpu : g->nmem;
-		if (fmt == RF_JSON) {
-			sb_adds(o, i ? ",{" : "{");
-			sb_adds(o, "\"runtime\":");
-			jstr(o, runtime_name(g->runtime));
-			sb_adds(o, ",\"id\":");
-			jstr(o, g->id);
-			sb_adds(o, ",\"name\":");
-			jstr(o, g->name);
-			sb_printf(o, ",\"samples\":%zu,\"cpu_tax\":{", samples);
-			jnum(o, "mean", c.mean, true);
-			jnum(o, "p95", c.p95, true);
-			jnum(o, "max", c.max, false);
-			sb_adds(o, "},");
-			jnum(o, "cpu_hours", g->cpu_s / 3600, true);
-			sb_adds(o, "\"mem_tax\":{");
-			jnum(o, "mean", m.mean, true);
-			jnum(o, "p95", m.p95, true);
-			jnum(o, "max", m.max, false);
-			sb_adds(o, "},");
-			jnum(o, "gib_hours", g->mem_bs / GIB / 3600, false);
-			sb_adds(o, "}");
-		} else if (fmt == RF_CSV) {
-			csv_str(o, runtime_name(g->runtime));
-			sb_addc(o, ',');
-			csv_str(o, g->id);
-			sb_addc(o, ',');
-			csv_str(o, g->name);
-			sb_printf(o, ",%zu", samples);
-			double vals[] = {c.mean, c.p95, c.max, g->cpu_s / 3600, m.mean, m.p95, m.max,
-					 g->mem_bs / GIB / 3600};
-			for (size_t k = 0; k < ARRAY_SIZE(vals); k++)
-				if (isfinite(vals[k]))
-					sb_printf(o, ",%.15g", vals[k]);
-				else
-					sb_adds(o, ",");
-			sb_addc(o, '\n');
-		} else {
-			char a[16], b[16], d[16], e[16], f[16], h[16];
-			rep_pct(a, sizeof(a), c.mean);
-			rep_pct(b, sizeof(b), c.p95);
-			rep_pct(d, sizeof(d), c.max);
-			rep_bytes(e, sizeof(e), m.mean);
-			rep_bytes(f, sizeof(f), m.p95);
-			rep_bytes(h, sizeof(h), m.max);
-			sb_printf(o, "%-20.20s %-7s %6s %5s %5s %8.3f %6s %6s %6s %8.3f\n", g->name,
-				  runtimes[g->runtime].short_name, a, b, d, g->cpu_s / 3600, e, f, h,
-				  g->mem_bs / GIB / 3600);
-		}
+		struct gfig x = {
+			.cpu = stat3_of(g->cpu, g->ncpu),
+			.mem = stat3_of(g->mem, g->nmem),
+			.samples = g->ncpu > g->nmem ? g->ncpu : g->nmem,
+		};
+		if (i)
+			sb_adds(o, w->sep);
+		w->guest(g, &x, o);
 	}
-	if (fmt == RF_JSON)
-		sb_adds(o, "]}\n");
+	sb_adds(o, w->tail);
 }
 
 /* ---- the chart ----------------------------------------------------------- */
@@ -492,75 +537,112 @@ static void plot_panel(struct sb *o, const struct panel *pn, double **s, size_t 
 #undef PY
 }
 
-static int plot(struct report *r, const char *path, char **cause)
+/* The series drawn: the top guests, the rest summed as "others", over
+ * at most 400 time buckets (about 2 px each), each bucket the mean of
+ * its frames (a guest absent counts 0). */
+struct buckets {
+	size_t nb, ns;
+	double **cpu, **mem;       /* [series][bucket]: % of one CPU, bytes */
+	int64_t *t;                /* the time of each bucket's last frame, ms */
+};
+
+static void buckets_fill(struct buckets *bk, const struct report *r)
 {
-	const double W = 1000, left = 70, right = 230, pw = W - left - right, ph = 220;
-	size_t nb = r->nt < 400 ? r->nt : 400;   /* buckets: about 2 px each */
-	size_t ns = r->ng < PLOT_SERIES ? r->ng : PLOT_SERIES + (r->ng > PLOT_SERIES);
-	int64_t t0 = r->nt ? r->t[0] : 0, t1 = r->nt ? r->t[r->nt - 1] : 1;
-	double **cs = xcalloc(ns + 1, sizeof(*cs)), **ms = xcalloc(ns + 1, sizeof(*ms));
-	int64_t *bt = xcalloc(nb + 1, sizeof(*bt));
+	size_t nb = bk->nb = r->nt < 400 ? r->nt : 400;
+	size_t ns = bk->ns = r->ng < PLOT_SERIES ? r->ng : PLOT_SERIES + (r->ng > PLOT_SERIES);
+	bk->cpu = xcalloc(ns + 1, sizeof(*bk->cpu));
+	bk->mem = xcalloc(ns + 1, sizeof(*bk->mem));
+	bk->t = xcalloc(nb + 1, sizeof(*bk->t));
 	for (size_t k = 0; k < ns; k++) {
-		cs[k] = xcalloc(nb + 1, sizeof(double));
-		ms[k] = xcalloc(nb + 1, sizeof(double));
+		bk->cpu[k] = xcalloc(nb + 1, sizeof(double));
+		bk->mem[k] = xcalloc(nb + 1, sizeof(double));
 	}
-	/* each bucket is the mean of its frames (a guest absent counts 0) */
 	size_t *cnt = xcalloc(nb + 1, sizeof(*cnt));
 	for (size_t i = 0; i < r->nt; i++) {
 		size_t b = nb > 1 ? i * nb / r->nt : 0;
 		cnt[b]++;
-		bt[b] = r->t[i];
+		bk->t[b] = r->t[i];
 		for (size_t g = 0; g < r->ng; g++) {
 			size_t k = g < PLOT_SERIES ? g : PLOT_SERIES;
 			if (isfinite(r->g[g].tc[i]))
-				cs[k][b] += r->g[g].tc[i];
+				bk->cpu[k][b] += r->g[g].tc[i];
 			if (isfinite(r->g[g].tm[i]))
-				ms[k][b] += r->g[g].tm[i];
+				bk->mem[k][b] += r->g[g].tm[i];
 		}
 	}
 	for (size_t b = 0; b < nb; b++)
 		for (size_t k = 0; k < ns && cnt[b]; k++) {
-			cs[k][b] /= (double)cnt[b];
-			ms[k][b] /= (double)cnt[b];
+			bk->cpu[k][b] /= (double)cnt[b];
+			bk->mem[k][b] /= (double)cnt[b];
 		}
-	struct sb o = {0};
-	double H = 70 + ph + 70 + ph + 35;
-	sb_printf(&o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-		      "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n"
-		      "<style>.title{font-weight:bold;font-size:13px}.grid{stroke:#ddd}"
-		      ".frame{fill:none;stroke:#888}.ylab{text-anchor:end;fill:#444}"
-		      ".xlab{text-anchor:middle;fill:#444}.head{font-size:15px;font-weight:bold}"
-		      "</style>\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-		  W, H, W, H);
+	free(cnt);
+}
+
+static void buckets_free(struct buckets *bk)
+{
+	for (size_t k = 0; k < bk->ns; k++) {
+		free(bk->cpu[k]);
+		free(bk->mem[k]);
+	}
+	free(bk->cpu);
+	free(bk->mem);
+	free(bk->t);
+}
+
+/* The SVG's start: its size, styles, a white page and the headline. */
+static void svg_head(struct sb *o, const struct report *r, double w, double h)
+{
+	sb_printf(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+		     "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n"
+		     "<style>.title{font-weight:bold;font-size:13px}.grid{stroke:#ddd}"
+		     ".frame{fill:none;stroke:#888}.ylab{text-anchor:end;fill:#444}"
+		     ".xlab{text-anchor:middle;fill:#444}.head{font-size:15px;font-weight:bold}"
+		     "</style>\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+		  w, h, w, h);
 	char from[64], to[64];
 	rep_time(from, sizeof(from), r->first_ms, "%Y-%m-%d %H:%M");
 	rep_time(to, sizeof(to), r->last_ms, "%Y-%m-%d %H:%M %Z");
-	sb_adds(&o, "<text x=\"20\" y=\"24\" class=\"head\">Virtualization tax on ");
-	xml_str(&o, r->hostname);
-	sb_printf(&o, ", %s to %s</text>\n", from, to);
-	struct panel cpu = {"CPU tax", left, 70, pw, ph, false};
-	struct panel mem = {"Memory tax", left, 70 + ph + 70, pw, ph, true};
-	if (nb) {
-		plot_panel(&o, &cpu, cs, ns, nb, bt, t0, t1, r);
-		plot_panel(&o, &mem, ms, ns, nb, bt, t0, t1, r);
-	}
-	/* the legend, top series first as in the table */
+	sb_adds(o, "<text x=\"20\" y=\"24\" class=\"head\">Virtualization tax on ");
+	xml_str(o, r->hostname);
+	sb_printf(o, ", %s to %s</text>\n", from, to);
+}
+
+/* The legend at x, top series first as in the table. */
+static void plot_legend(struct sb *o, const struct report *r, size_t ns, double x)
+{
 	for (size_t k = 0; k < ns; k++) {
 		double y = 80 + 20 * (double)k;
-		sb_printf(&o, "<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"%s\"/>\n",
-			  W - right + 20, y - 11, palette[k < PLOT_SERIES ? k : PLOT_SERIES]);
-		sb_printf(&o, "<text x=\"%.0f\" y=\"%.0f\">", W - right + 40, y);
+		sb_printf(o, "<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"%s\"/>\n",
+			  x, y - 11, palette[k < PLOT_SERIES ? k : PLOT_SERIES]);
+		sb_printf(o, "<text x=\"%.0f\" y=\"%.0f\">", x + 20, y);
 		if (k < PLOT_SERIES) {
 			char nm[64];
 			snprintf(nm, sizeof(nm), "%.28s", r->g[k].name);
-			xml_str(&o, nm);
-			sb_printf(&o, " (%s)", runtimes[r->g[k].runtime].short_name);
+			xml_str(o, nm);
+			sb_printf(o, " (%s)", runtimes[r->g[k].runtime].short_name);
 		} else {
-			sb_printf(&o, "%zu others", r->ng - PLOT_SERIES);
+			sb_printf(o, "%zu others", r->ng - PLOT_SERIES);
 		}
-		sb_adds(&o, "</text>\n");
+		sb_adds(o, "</text>\n");
 	}
+}
+
+static int plot(struct report *r, const char *path, char **cause)
+{
+	const double W = 1000, left = 70, right = 230, pw = W - left - right, ph = 220;
+	int64_t t0 = r->nt ? r->t[0] : 0, t1 = r->nt ? r->t[r->nt - 1] : 1;
+	struct buckets bk;
+	buckets_fill(&bk, r);
+	struct sb o = {0};
+	svg_head(&o, r, W, 70 + ph + 70 + ph + 35);
+	struct panel cpu = {"CPU tax", left, 70, pw, ph, false};
+	struct panel mem = {"Memory tax", left, 70 + ph + 70, pw, ph, true};
+	if (bk.nb) {
+		plot_panel(&o, &cpu, bk.cpu, bk.ns, bk.nb, bk.t, t0, t1, r);
+		plot_panel(&o, &mem, bk.mem, bk.ns, bk.nb, bk.t, t0, t1, r);
+	}
+	plot_legend(&o, r, bk.ns, W - right + 20);
 	sb_adds(&o, "</svg>\n");
 	int rc = 0;
 	FILE *fp = fopen(path, "we");
@@ -569,14 +651,7 @@ static int plot(struct report *r, const char *path, char **cause)
 		rc = -1;
 	}
 	sb_free(&o);
-	for (size_t k = 0; k < ns; k++) {
-		free(cs[k]);
-		free(ms[k]);
-	}
-	free(cs);
-	free(ms);
-	free(bt);
-	free(cnt);
+	buckets_free(&bk);
 	return rc;
 }
 
@@ -607,7 +682,16 @@ static void report_free(struct report *r)
 	free(r->slot);
 }
 
-int report_main(int argc, char **argv)
+/* What the command line asks for. */
+struct ropts {
+	int64_t since, until;      /* ms, INT64_MIN and INT64_MAX when open */
+	enum rformat fmt;
+	const char *plot_path;     /* --plot, or NULL */
+};
+
+/* Fill o from argv; the paths start at optind. Returns -1 to go on, else
+ * the exit status (after --help, or a usage error said on stderr). */
+static int parse_args(int argc, char **argv, struct ropts *o)
 {
 	static const struct option longopts[] = {
 		{"since", required_argument, NULL, 's'}, {"until", required_argument, NULL, 'u'},
@@ -615,9 +699,8 @@ int report_main(int argc, char **argv)
 		{"plot", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	int64_t since = INT64_MIN, until = INT64_MAX, now = now_real_ms();
-	enum rformat fmt = RF_TEXT;
-	const char *plot_path = NULL;
+	int64_t now = now_real_ms();
+	*o = (struct ropts){.since = INT64_MIN, .until = INT64_MAX, .fmt = RF_TEXT};
 	int c;
 	opterr = 0;
 	optind = 1;
@@ -625,14 +708,14 @@ int report_main(int argc, char **argv)
 		switch (c) {
 		case 's':
 		case 'u':
-			if (parse_when(optarg, now, c == 's' ? &since : &until)) {
+			if (parse_when(optarg, now, c == 's' ? &o->since : &o->until)) {
 				fprintf(stderr, "vtax report: invalid time '%s'\n", optarg);
 				return 2;
 			}
 			break;
-		case 'j': fmt = RF_JSON; break;
-		case 'c': fmt = RF_CSV; break;
-		case 'p': plot_path = optarg; break;
+		case 'j': o->fmt = RF_JSON; break;
+		case 'c': o->fmt = RF_CSV; break;
+		case 'p': o->plot_path = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			fprintf(stderr, "vtax report: %s '%s'\n", c == ':' ? "option needs an argument:"
@@ -646,49 +729,75 @@ int report_main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	char *cause = NULL;
-	struct source *src = source_history((const char *const *)argv + optind,
-					    (size_t)(argc - optind), since, until, &cause);
-	if (!src) {
-		fprintf(stderr, "vtax report: %s\n", cause);
-		free(cause);
-		return 2;
-	}
+	return -1;
+}
+
+/* Every frame of src into r. Returns 0, or 2 when the source failed or
+ * held no two samples (said on stderr). */
+static int read_period(struct source *src, struct report *r)
+{
 	struct pipeline p;
-	struct report r;
-	memset(&r, 0, sizeof(r));
+	char *cause = NULL;
 	pipeline_init(&p, src, NULL, NULL);
 	int rc = 0, k;
 	while ((k = pipeline_step(&p, COL_TAX, true, &cause)) > 0) {
 		if (p.cur->notice)
 			fprintf(stderr, "vtax report: skipped: %s\n", p.cur->notice);
-		add_frame(&r, &p.f);
+		add_frame(r, &p.f);
 	}
 	if (cause)
 		fprintf(stderr, "vtax report: %s\n", cause);
 	if (k < 0)
 		rc = 2;
 	free(cause);
-	cause = NULL;
-	if (!rc && !r.frames) {
+	if (!rc && !r->frames) {
 		fprintf(stderr, "vtax report: no two samples in the period\n");
 		rc = 2;
 	}
-	if (!rc) {
-		if (r.ng)
-			qsort(r.g, r.ng, sizeof(*r.g), cmp_guest);
-		if (plot_path && plot(&r, plot_path, &cause)) {
-			fprintf(stderr, "vtax report: %s\n", cause);
-			free(cause);
-			rc = 1;
-		}
-		struct sb o = {0};
-		render(&r, fmt, &o);
-		if (fwrite(o.s, 1, o.len, stdout) != o.len || fflush(stdout))
-			rc = 1;
-		sb_free(&o);
-	}
 	pipeline_free(&p);
+	return rc;
+}
+
+/* Top guests first: the chart, if asked, then the report on stdout.
+ * Returns 0, or 1 when either could not be written. */
+static int write_report(struct report *r, const struct ropts *o)
+{
+	int rc = 0;
+	char *cause = NULL;
+	if (r->ng)
+		qsort(r->g, r->ng, sizeof(*r->g), cmp_guest);
+	if (o->plot_path && plot(r, o->plot_path, &cause)) {
+		fprintf(stderr, "vtax report: %s\n", cause);
+		free(cause);
+		rc = 1;
+	}
+	struct sb out = {0};
+	render(r, o->fmt, &out);
+	if (fwrite(out.s, 1, out.len, stdout) != out.len || fflush(stdout))
+		rc = 1;
+	sb_free(&out);
+	return rc;
+}
+
+int report_main(int argc, char **argv)
+{
+	struct ropts o;
+	int rc = parse_args(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	char *cause = NULL;
+	struct source *src = source_history((const char *const *)argv + optind,
+					    (size_t)(argc - optind), o.since, o.until, &cause);
+	if (!src) {
+		fprintf(stderr, "vtax report: %s\n", cause);
+		free(cause);
+		return 2;
+	}
+	struct report r;
+	memset(&r, 0, sizeof(r));
+	rc = read_period(src, &r);
+	if (!rc)
+		rc = write_report(&r, &o);
 	source_free(src);
 	report_free(&r);
 	return rc;

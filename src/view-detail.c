@@ -10,7 +10,7 @@
 
 #include "lines.h"
 #include "runtime.h"
-#include "view.h"
+#include "util.h"
 #include "view-parts.h"
 
 /* The memory tax of a VM that reports its memory, in its parts; parts

@@ -9,53 +9,8 @@
 #include <time.h>
 
 #include "lines.h"
-#include "view.h"
+#include "util.h"
 #include "view-parts.h"
-
-/* A bar of n segments in `cols` columns; each segment its own character. */
-void bar(struct lb *b, const struct seg *s, int n, int cols, bool ascii)
-{
-	lb_put(b, "[", VA_LABEL);
-	int used = 0;
-	double acc = 0;
-	for (int i = 0; i < n; i++) {
-		if (isnan(s[i].v) || s[i].v <= 0)
-			continue;
-		acc += s[i].v;
-		/* a replayed value may be absurd: clamp before converting */
-		double x = acc * cols / 100.0 + 0.5;
-		int upto = x >= cols ? cols : (int)x;
-		lb_fill(b, ascii ? s[i].ach : s[i].uch, upto - used, s[i].a);
-		used = upto > used ? upto : used;
-	}
-	lb_fill(b, " ", cols - used, VA_NORMAL);
-	lb_put(b, "]", VA_LABEL);
-}
-
-void legend(struct lb *b, const struct seg *s, int n, bool ascii, bool bytes,
-	    const uint64_t *raw)
-{
-	for (int i = 0; i < n; i++) {
-		char v[64];
-		if (bytes) {
-			char sz[16];
-			fmt_bytes_short(sz, sizeof(sz), raw[i]);
-			snprintf(v, sizeof(v), "%s %s", s[i].label, sz);
-		} else if (isnan(s[i].v)) {
-			snprintf(v, sizeof(v), "%s -", s[i].label);
-		} else {
-			snprintf(v, sizeof(v), "%s %.1f", s[i].label, s[i].v);
-		}
-		/* an entry shows whole or not at all; a blank swatch is left out */
-		bool swatch = strcmp(s[i].uch, " ") != 0;
-		if (b->x + 1 + swatch + text_width(v) > b->width)
-			break;
-		lb_put(b, " ", VA_NORMAL);
-		if (swatch)
-			lb_put(b, ascii ? s[i].ach : s[i].uch, s[i].a);
-		lb_put(b, v, VA_NORMAL);
-	}
-}
 
 static void title_line(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
 {

@@ -11,7 +11,7 @@
 #include "keys.h"
 #include "runtime.h"
 #include "lines.h"
-#include "view.h"
+#include "util.h"
 #include "view-parts.h"
 
 void help(struct vscreen *vs, const struct ui *u, int width, int height)

@@ -1,5 +1,5 @@
-/* The guest table: which rows pass the filter, column layout, header
- * and rows. */
+/* The guest table and the UI state it reads (ui.h): the defaults, which
+ * rows pass the filter and mode, column layout, header and rows. */
 #include "config.h"
 
 #include <math.h>
@@ -10,8 +10,25 @@
 #include <time.h>
 
 #include "lines.h"
-#include "view.h"
+#include "ui.h"
+#include "util.h"
 #include "view-parts.h"
+
+const char *vmode_name(enum vmode m)
+{
+	static const char *const n[MODE_COUNT] = {"all guests", "VMs", "containers"};
+	return (unsigned)m < MODE_COUNT ? n[m] : "?";
+}
+
+void ui_init(struct ui *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->sort = COL_TAX;
+	u->desc = true;
+	for (int i = 0; i < COL_COUNT; i++)
+		u->cols[i] = columns[i].def;
+	u->delay_ns = 2000000000ull;
+}
 
 bool passes(const struct guest_view *v, const struct ui *u)
 {
