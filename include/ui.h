@@ -5,6 +5,11 @@
 #ifndef VTAX_UI_H
 #define VTAX_UI_H
 
+/* The shortest refresh delay, for -d, the d key and the settings file
+ * alike; the messages say it as DELAY_MIN_TEXT. */
+#define DELAY_MIN_NS 10000000ull
+#define DELAY_MIN_TEXT "0.01"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,13 +40,18 @@ struct ui {
 	bool help;
 	int help_top;            /* first help line shown */
 	bool ascii;
-	uint64_t delay_ns;
+	uint64_t delay_ns;        /* at least DELAY_MIN_NS */
 	char status[512];        /* footer message, "" for the key bar */
 	bool status_err;
+	bool status_of_sample;   /* the message is true of the shown sample only
+				  * (the first of the period, the end of a replay):
+				  * another sample clears it */
 	int input;               /* 0, '/' filter or 'd' delay prompt */
 	bool picker;             /* the F6 column picker is open */
 	int picker_sel;
 	char inbuf[64];
+	bool inbuf_fresh;        /* the prompt shows the current value: the first key
+				  * typed replaces it (Backspace clears it) */
 	bool travel;             /* replaying a compact history: t, T, b step in time */
 	size_t tpos, tcount;     /* ... the shown sample's position and the count */
 };

@@ -143,8 +143,8 @@ static int o_iterations(struct opts *o, const char *a)
 
 static int o_delay(struct opts *o, const char *a)
 {
-	if (parse_seconds(a, &o->delay_ns) || o->delay_ns < 10000000ull)
-		return fail_usage("invalid delay (seconds, at least 0.01):", a);
+	if (parse_seconds(a, &o->delay_ns) || o->delay_ns < DELAY_MIN_NS)
+		return fail_usage("invalid delay (seconds, at least " DELAY_MIN_TEXT "):", a);
 	o->delay_set = 1;
 	return 0;
 }

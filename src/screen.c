@@ -139,6 +139,15 @@ static void set_status(struct ui *u, bool err, const char *fmt, ...)
 	vsnprintf(u->status, sizeof(u->status), fmt, ap);
 	va_end(ap);
 	u->status_err = err;
+	u->status_of_sample = false;
+}
+
+/* Another sample is shown: a message true of the last one goes. */
+static void sample_changed(struct ui *u)
+{
+	if (u->status_of_sample)
+		u->status[0] = '\0';
+	u->status_of_sample = false;
 }
 
 /* Find the selected guest again after a re-sort or a new frame. */
@@ -210,12 +219,14 @@ static int advance(struct screen_state *s)
 			 * the header says [ENDED] either way */
 			set_status(s->u, false, "end of the replay%s%s: the last frame stays; q quits",
 				   cause ? ": " : "", cause ? cause : "");
+			s->u->status_of_sample = true;
 		}
 		s->ended = true;
 		s->u->ended = true;
 		free(cause);
 		return r;
 	}
+	sample_changed(s->u);
 	if (s->p->cur->notice)
 		set_status(s->u, true, "%s", s->p->cur->notice);
 	where(s);
@@ -234,6 +245,7 @@ static void travel_to(struct screen_state *s, size_t pos)
 	} else {
 		s->ended = false;
 		s->u->ended = false;
+		sample_changed(s->u);
 	}
 	free(cause);
 	where(s);
@@ -325,8 +337,9 @@ static void input_key(struct screen_state *s, int ch)
 				travel_to(s, hist_find_time(hr, ms));
 		} else {
 			uint64_t ns;
-			if (parse_seconds(u->inbuf, &ns) || ns < 100000000ull)
-				set_status(u, true, "delay must be a number of seconds, 0.1 or more");
+			if (parse_seconds(u->inbuf, &ns) || ns < DELAY_MIN_NS)
+				set_status(u, true, "delay must be a number of seconds, at least "
+					   DELAY_MIN_TEXT);
 			else {
 				u->delay_ns = ns;
 				set_status(u, false, "refreshing every %.1f s", (double)ns / 1e9);
@@ -334,12 +347,17 @@ static void input_key(struct screen_state *s, int ch)
 		}
 		u->input = 0;
 	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-		if (len)
+		if (u->inbuf_fresh)
+			u->inbuf[0] = '\0';
+		else if (len)
 			u->inbuf[len - 1] = '\0';
 	} else if (ch >= 0x20 && ch < 0x7f && len + 1 < sizeof(u->inbuf)) {
+		if (u->inbuf_fresh)
+			len = 0;    /* the shown value is replaced, not added to */
 		u->inbuf[len] = (char)ch;
 		u->inbuf[len + 1] = '\0';
 	}
+	u->inbuf_fresh = false;
 	if (u->input == '/') {
 		/* filter as you type */
 		str_copy(u->filter, sizeof(u->filter), u->inbuf);
@@ -438,6 +456,7 @@ static void k_prompt(struct screen_state *s, int which)
 		u->inbuf[0] = '\0';
 	else
 		snprintf(u->inbuf, sizeof(u->inbuf), "%.3g", (double)u->delay_ns / 1e9);
+	u->inbuf_fresh = which == 'd';
 }
 static void k_unfilter(struct screen_state *s, int arg)
 {
@@ -470,6 +489,7 @@ static void k_prev(struct screen_state *s, int arg)
 	size_t from = s->u->tpos;
 	if (from == 0) {
 		set_status(s->u, false, "this is the first sample of the period");
+		s->u->status_of_sample = true;
 		return;
 	}
 	/* a damaged chunk leaves positions without a sample: step over them */
@@ -542,6 +562,7 @@ const struct key_def key_table[] = {
 	 "2026-11-28 22:00)", "b", "Jump", 0, k_prompt, 'b', KEY_TRAVEL},
 	{"P", "P", "sort by CPU", "P", "CPU", 0, k_sort, COL_CPU},
 	{"M", "M", "sort by host memory", "M", "Mem", 0, k_sort, COL_MEM},
+	{"m", "m", "sort by memory tax (MTAX)", "m", "MTax", 0, k_sort, COL_MTAX},
 	{"I", "I", "invert the sort order", "I", "Invert", 2, k_invert, 0},
 	{"d", "d", "set the refresh delay", "d", "Delay", 3, k_prompt, 'd'},
 	{"Space", "Space", "freeze / unfreeze the view", "Spc", "Freeze", 1, k_freeze, 0,

@@ -83,8 +83,8 @@ static const char *set_delay(struct ui *u, const char *v, char *bad, size_t bads
 {
 	(void)bad, (void)badsz;
 	uint64_t ns;
-	if (parse_seconds(v, &ns) || ns < 100000000ull)
-		return "bad delay";
+	if (parse_seconds(v, &ns) || ns < DELAY_MIN_NS)
+		return "bad delay (seconds, at least " DELAY_MIN_TEXT ")";
 	u->delay_ns = ns;
 	return NULL;
 }
@@ -125,18 +125,24 @@ static const char *set_detail(struct ui *u, const char *v, char *bad, size_t bad
 
 static void get_detail(struct sb *out, const struct ui *u) { sb_adds(out, u->detail ? "1" : "0"); }
 
+/* The columns are written only when the admin chose them: a table that
+ * merely fits today's terminal must not stop a wider one from adding
+ * hidden columns. */
+static bool cols_chosen(const struct ui *u) { return u->cols_chosen; }
+
 static const struct setting {
 	const char *key;
 	const char *(*set)(struct ui *u, const char *v, char *bad, size_t badsz);
 	void (*get)(struct sb *out, const struct ui *u);
+	bool (*chosen)(const struct ui *u);  /* written only when it says so */
 } settings[] = {
-	{"columns", set_columns, get_columns},
-	{"sort", set_sort, get_sort},
-	{"order", set_order, get_order},
-	{"delay", set_delay, get_delay},
-	{"filter", set_filter, get_filter},
-	{"view", set_view, get_view},
-	{"detail", set_detail, get_detail},
+	{"columns", set_columns, get_columns, cols_chosen},
+	{"sort", set_sort, get_sort, NULL},
+	{"order", set_order, get_order, NULL},
+	{"delay", set_delay, get_delay, NULL},
+	{"filter", set_filter, get_filter, NULL},
+	{"view", set_view, get_view, NULL},
+	{"detail", set_detail, get_detail, NULL},
 };
 
 static void problem(char **cause, int *n, const char *what, const char *line)
@@ -194,6 +200,8 @@ void settings_format(struct sb *out, const struct ui *u)
 {
 	sb_adds(out, "# vtax settings, written by the W key; columns by name\n");
 	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
+		if (settings[i].chosen && !settings[i].chosen(u))
+			continue;
 		sb_printf(out, "%s=", settings[i].key);
 		settings[i].get(out, u);
 		sb_addc(out, '\n');

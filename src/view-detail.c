@@ -388,15 +388,21 @@ static double share(uint64_t bytes, double scale)
 }
 
 /* A container has no view of its own: its busiest processes instead. */
-static void top_procs(struct lb *b, const struct frame *f, const struct guest_view *v, int width)
+static void top_procs(struct lb *b, const struct frame *f, const struct guest_view *v,
+		      const struct ui *u, int width)
 {
 	char key[200];
 	guest_sample_key(v->g, key, sizeof(key));
 	bool mine = f && f->cur->focus && !strcmp(f->cur->focus, key);
 	b->x = 0;
 	lb_put(b, " top   ", VA_LABEL);
+	/* say only what will come true: a replay that ended has no next
+	 * sample, and a recording holds the processes of the guest whose
+	 * pane was open while it recorded */
 	if (!mine)
-		lb_put(b, "processes appear at the next refresh", VA_DIM);
+		lb_put(b, u->ended ? "no process list: the replay has ended"
+			  : f && f->cur->focus ? "processes appear at the next refresh"
+			  : "processes appear at the next refresh, if the recording has them", VA_DIM);
 	for (size_t i = 0; mine && i < f->nprocs; i++) {
 		const struct proc_view *pv = &f->procs[i];
 		char comm[64], rss[16];
@@ -471,7 +477,7 @@ static void memory_lines(struct vscreen *vs, const struct frame *f, const struct
 			 "the guest does not report its memory (no QMP socket found)");
 		lb_put(&b, note, VA_DIM);
 	} else {
-		top_procs(&b, f, v, width);
+		top_procs(&b, f, v, u, width);
 	}
 	lb_finish(vs, &b);
 }

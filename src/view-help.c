@@ -93,7 +93,8 @@ void footer(struct vscreen *vs, const struct ui *u, int width)
 		char in[80];
 		sanitize(in, sizeof(in), u->inbuf);
 		lb_put(&b, u->input == '/' ? "Filter: " : u->input == 'b' ?
-			   "Jump to (22:00, -2h from here, 2026-11-28 22:00): " : "Delay (seconds): ",
+			   "Jump to (22:00, -2h from here, 2026-11-28 22:00): "
+						    : "Delay, seconds (at least " DELAY_MIN_TEXT "): ",
 			   VA_FKEY);
 		lb_put(&b, in, VA_NORMAL);
 		lb_put(&b, "_", VA_FKEY);

@@ -202,6 +202,11 @@ static void layout_fit(struct vscreen *vs, const struct frame *f, const struct u
 	t.w[COL_NAME] = name_need > 40 ? 40 : name_need;
 	int idw = id_need(f);
 	t.w[COL_ID] = idw > 2 ? idw : 2;
+	/* the sort mark gets a cell of its own in its column, never the gap
+	 * between two titles ("IOW▾TAX%" read as part of the wrong word) */
+	int sw = column_is_table(u->sort) ? text_width(columns[u->sort].title) : 0;
+	if (sw && t.w[u->sort] <= sw)
+		t.w[u->sort] = sw + 1;
 	if (!idw && f->n && t.show[COL_NAME])
 		t.show[COL_ID] = false; /* every id is its name: NAME says it */
 	fit_sum(&t);

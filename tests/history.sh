@@ -141,6 +141,13 @@ key() { tmux -L "$tsock" send-keys "$@"; sleep 0.4; }
 tat() { python3 -c "import json; print(int(json.loads(open('$work/live.json').readlines()[$1])['time']))"; }
 key Space                  # pause
 key b; tmux -L "$tsock" send-keys -l -- "@$(tat 0)"; key Enter   # the first sample
+# a message lasts as long as it is true: T at the first sample says so,
+# and the step to the second takes the message away
+key T
+check "T at the first sample says so" sh -c "tmux -L '$tsock' capture-pane -p | grep -q 'this is the first sample of the period'"
+key t
+check "... and the next sample clears that message" sh -c "! tmux -L '$tsock' capture-pane -p | grep -q 'first sample of the period'"
+key T                      # the first again
 for k in t t t t T s; do key "$k"; done   # the fourth
 key b; tmux -L "$tsock" send-keys -l -- "-3s"; key Enter; key s   # the third (2 s apart)
 at=$(tat $((n - 10)))

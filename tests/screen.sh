@@ -106,6 +106,15 @@ check "filter keeps only the container" sh -c "$(declare -f); T() { tmux -S '$so
 T send-keys -t t Escape
 sleep 0.3
 check "Esc clears the filter" wait_for '^100 '
+T send-keys -t t m
+check "m sorts by the memory tax, its mark in a cell of its own" wait_for ' ▾MTAX'
+T send-keys -t t d
+check "d shows the current delay and the real limit" wait_for 'Delay, seconds \(at least 0\.01\): 0\.2_'
+T send-keys -t t 5 Enter
+check "d: the first key replaces the value (5, not 0.25)" wait_for 'refreshing every 5\.0 s'
+T send-keys -t t d 0 Enter
+check "d: 0 is refused with the limit" wait_for 'delay must be a number of seconds, at least 0\.01'
+T send-keys -t t d 0 . 2 Enter T
 T send-keys -t t v
 check "v shows only VMs" wait_for '^showing 1 of 2: VMs \| 1 VM'
 T send-keys -t t v v

@@ -70,7 +70,11 @@ T -f /dev/null new-session -d -s t -x 100 -y 30 \
 wait_for 'tax CPU 1.6%' >/dev/null
 T send-keys -t t M v W
 check "W writes the settings file" wait_for "settings written to $tmp/cfg/vtax/vtaxrc"
-check "settings name columns, mode 0600" sh -c "grep -q '^sort=mem$' '$tmp/cfg/vtax/vtaxrc' && grep -q '^columns=id,name,runtime,cpu' '$tmp/cfg/vtax/vtaxrc' && [ \$(stat -c %a '$tmp/cfg/vtax/vtaxrc') = 600 ]"
+check "settings hold the sort and no columns the admin did not choose, mode 0600" sh -c "grep -q '^sort=mem$' '$tmp/cfg/vtax/vtaxrc' && ! grep -q '^columns=' '$tmp/cfg/vtax/vtaxrc' && [ \$(stat -c %a '$tmp/cfg/vtax/vtaxrc') = 600 ]"
+# columns chosen in the picker (F6, Space toggles one) are written by name
+T send-keys -t t F6 Down Space Escape W
+check "chosen columns are written by name" sh -c "sleep 0.5; grep -q '^columns=id,name,' '$tmp/cfg/vtax/vtaxrc'"
+sed -i '/^columns=/d' "$tmp/cfg/vtax/vtaxrc"
 tmux_end "$sock"
 T -f /dev/null new-session -d -s t -x 100 -y 30 \
 	"env LANG=C.UTF-8 XDG_CONFIG_HOME='$tmp/cfg' '$VTAX' --replay '$fx' -d 0.2; sleep 30"
