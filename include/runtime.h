@@ -100,6 +100,11 @@ struct runtime_def {
 	const char *netif[2];      /* host-side network interfaces of the guest,
 				      "{id}" and "{n}" (its NIC index) filled in:
 				      "tap{id}i{n}" */
+	/* Exporters (doc/export.md): the InfluxDB "object" tag and the
+	 * Prometheus id "<object>/<id>", Proxmox's own ("qemu", "lxc",
+	 * with the vmid as id) so that its dashboards take vtax's series;
+	 * NULL: the runtime's name. */
+	const char *export_object;
 	/* Room for later work; nothing reads these yet. */
 	const char *qmp_sock;      /* QMP socket when not on QEMU's command line:
 				      "/var/run/qemu-server/{id}.qmp" */
@@ -116,6 +121,8 @@ const char *runtime_short(enum runtime rt);    /* at most 7 chars: "pve-vm" */
 int runtime_from_name(const char *s);           /* -1 if unknown */
 enum guest_kind runtime_kind(enum runtime rt);
 const char *kind_name(enum guest_kind k);       /* "vm" / "container" */
+/* What exporters call a guest of runtime rt: export_object, else the name. */
+const char *runtime_export_object(enum runtime rt);
 
 /* Fill a template ("{parent}/lxc.monitor.{id}") into out (size sz,
  * always NUL-terminated, cut to fit): {parent} is the first plen bytes

@@ -29,6 +29,7 @@ const struct runtime_def runtimes[] = {
 		.config = {"qemu-server", "name"},
 		.qemu_name = true,
 		.netif = {"tap{id}i{n}"},
+		.export_object = "qemu",
 		.qmp_sock = "/var/run/qemu-server/{id}.qmp",
 		.qga_sock = "/var/run/qemu-server/{id}.qga",
 	},
@@ -40,6 +41,7 @@ const struct runtime_def runtimes[] = {
 		.helper = HELPER_LXC_MONITOR, .helper_match = MATCH_EXACT,
 		.config = {"lxc", "hostname"},
 		.netif = {"veth{id}i{n}"},
+		.export_object = "lxc",
 	},
 	[RT_LXC] = {
 		.name = "lxc", .short_name = "lxc", .kind = KIND_CT,
@@ -114,6 +116,13 @@ int runtime_from_name(const char *s)
 enum guest_kind runtime_kind(enum runtime rt)
 {
 	return (unsigned)rt < RT_COUNT ? runtimes[rt].kind : KIND_CT;
+}
+
+const char *runtime_export_object(enum runtime rt)
+{
+	if ((unsigned)rt < RT_COUNT && runtimes[rt].export_object)
+		return runtimes[rt].export_object;
+	return runtime_name(rt);
 }
 
 const char *kind_name(enum guest_kind k)

@@ -91,6 +91,16 @@ static void fallback(void)
 	free(n);
 }
 
+/* Proxmox's own objects, so that its dashboards take vtax's series. */
+static void exports(void)
+{
+	CHECK_STR(runtime_export_object(RT_PVE_QEMU), "qemu");
+	CHECK_STR(runtime_export_object(RT_PVE_LXC), "lxc");
+	CHECK_STR(runtime_export_object(RT_DOCKER), "docker");
+	CHECK_STR(runtime_export_object(RT_QEMU), "qemu");
+	CHECK_STR(runtime_export_object(RT_COUNT), "?");
+}
+
 static void expand(void)
 {
 	char out[64];
@@ -167,5 +177,6 @@ int main(void)
 	netifs();
 	fallback();
 	expand();
+	exports();
 	return t_done("unit-runtime");
 }
