@@ -51,6 +51,20 @@ enum helper_match {
 	MATCH_PREFIX,              /* the key starts with the guest id */
 };
 
+/* A runtime's helper process (containerd-shim, conmon, the lxc monitor):
+ * how parse_helper() knows it by its command line, and how the key it
+ * finds there names the guest served. Runtimes that share a helper (LXC
+ * and Proxmox's containers) point at the same one. */
+struct helper_proc {
+	const char *comm;          /* /proc/PID/comm starts with this (the cheap
+				      first look, procs.c) */
+	const char *argv0;         /* argv[0]'s base name; a trailing '*': a prefix */
+	const char *flag;          /* with argv0: the option whose value is the key */
+	const char *title;         /* or: argv[0] starts with this title (the process
+				      set it), the key its last word */
+	enum helper_match match;
+};
+
 struct agent_opts;
 
 struct runtime_def {
@@ -74,9 +88,9 @@ struct runtime_def {
 	const char *payload;       /* "payload" */
 	const char *payload_helper; /* "supervisor" */
 
-	/* Helper processes charged to the guest (besides helper cgroups). */
-	enum helper_type helper;   /* what parse_helper() calls them; HELPER_NONE */
-	enum helper_match helper_match;
+	/* The helper process charged to the guest (besides helper cgroups),
+	 * or NULL. */
+	const struct helper_proc *helper;
 
 	/* Names. The first source that gives one wins, in this order: the
 	 * cgroup (cgroup_names), the config file, QEMU's -name (qemu_name),
@@ -129,6 +143,10 @@ const char *runtime_export_object(enum runtime rt);
  * of parent, {id} is id. Other text is copied as it is. */
 void runtime_expand(char *out, size_t sz, const char *tmpl, const char *parent, size_t plen,
 		    const char *id);
+
+/* What parse_helper() calls the helper processes of runtime rt: one
+ * value for the runtimes that share a helper; HELPER_NONE without one. */
+enum helper_type runtime_helper_type(enum runtime rt);
 
 /* Whether a helper process of type t whose key (parse_helper) is key
  * serves the guest of runtime rt with this id. */

@@ -21,6 +21,20 @@ static const char *podman_option(const struct agent_opts *o)
 	return o->podman_sock;
 }
 
+/* Helper processes; runtimes point at theirs. */
+static const struct helper_proc lxc_monitor = {
+	/* "[lxc monitor] /var/lib/lxc NAME" as one argv string */
+	.comm = "lxc", .title = "[lxc monitor] ", .match = MATCH_EXACT,
+};
+static const struct helper_proc containerd_shim = {
+	/* containerd-shim-runc-v2 -namespace moby -id ID -address ... */
+	.comm = "containerd-shim", .argv0 = "containerd-shim*", .flag = "-id",
+	.match = MATCH_PREFIX,
+};
+static const struct helper_proc conmon = {
+	.comm = "conmon", .argv0 = "conmon", .flag = "-c", .match = MATCH_PREFIX,
+};
+
 const struct runtime_def runtimes[] = {
 	[RT_PVE_QEMU] = {
 		.name = "proxmox-vm", .short_name = "pve-vm", .kind = KIND_VM,
@@ -38,7 +52,7 @@ const struct runtime_def runtimes[] = {
 		.description = "Proxmox VE container (/lxc/VMID)",
 		.cgroups = {{"/lxc/{digits}", "/lxc.monitor/{id}"}},
 		.helper_cgroups = {"/lxc.monitor/*"},
-		.helper = HELPER_LXC_MONITOR, .helper_match = MATCH_EXACT,
+		.helper = &lxc_monitor,
 		.config = {"lxc", "hostname"},
 		.netif = {"veth{id}i{n}"},
 		.export_object = "lxc",
@@ -48,7 +62,7 @@ const struct runtime_def runtimes[] = {
 		.description = "LXC, LXD or Incus container (lxc.payload.NAME, legacy /lxc/NAME)",
 		.cgroups = {{"/lxc/{text}", NULL}, {"lxc.payload.{text}", "{parent}/lxc.monitor.{id}"}},
 		.helper_cgroups = {"lxc.monitor*"},
-		.helper = HELPER_LXC_MONITOR, .helper_match = MATCH_EXACT,
+		.helper = &lxc_monitor,
 	},
 	[RT_LIBVIRT] = {
 		.name = "libvirt", .short_name = "libvirt", .kind = KIND_VM,
@@ -72,7 +86,7 @@ const struct runtime_def runtimes[] = {
 		.name = "docker", .short_name = "docker", .kind = KIND_CT,
 		.description = "Docker container (docker-ID.scope, /docker/ID)",
 		.cgroups = {{"docker-{hex}.scope", NULL}, {"docker/{hex}", NULL}},
-		.helper = HELPER_SHIM, .helper_match = MATCH_PREFIX,
+		.helper = &containerd_shim,
 		.api = {"/var/run/docker.sock", "DOCKER_HOST", docker_option},
 		.fallback = {"", 12},
 	},
@@ -82,7 +96,7 @@ const struct runtime_def runtimes[] = {
 		.cgroups = {{"libpod-{hex}.scope", "{parent}/libpod-conmon-{id}.scope"},
 			    {"libpod-{hex}", NULL}},
 		.helper_cgroups = {"libpod-conmon-*"},
-		.helper = HELPER_CONMON, .helper_match = MATCH_PREFIX,
+		.helper = &conmon,
 		.api = {"/run/podman/podman.sock", NULL, podman_option},
 		.fallback = {"", 12},
 	},
@@ -155,11 +169,22 @@ void runtime_expand(char *out, size_t sz, const char *tmpl, const char *parent, 
 		out[o] = '\0';
 }
 
+enum helper_type runtime_helper_type(enum runtime rt)
+{
+	if ((unsigned)rt >= RT_COUNT || !runtimes[rt].helper)
+		return HELPER_NONE;
+	/* the first runtime with this helper speaks for all that share it */
+	int first = 0;
+	while (runtimes[first].helper != runtimes[rt].helper)
+		first++;
+	return (enum helper_type)(HELPER_RUNTIME + first);
+}
+
 bool runtime_helper_serves(enum runtime rt, enum helper_type t, const char *key, const char *id)
 {
-	if ((unsigned)rt >= RT_COUNT || t == HELPER_NONE || runtimes[rt].helper != t)
+	if (t == HELPER_NONE || runtime_helper_type(rt) != t)
 		return false;
-	if (runtimes[rt].helper_match == MATCH_PREFIX)
+	if (runtimes[rt].helper->match == MATCH_PREFIX)
 		return !strncmp(id, key, strlen(id));
 	return !strcmp(id, key);
 }

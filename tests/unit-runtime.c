@@ -30,7 +30,7 @@ static void table_complete(void)
 		      d->name);
 		CHECK(!d->config.subdir == !d->config.key, "%s: config dir and key go together",
 		      d->name);
-		CHECK((d->helper == HELPER_NONE) || d->cgroups[0].pattern,
+		CHECK(!d->helper || d->cgroups[0].pattern,
 		      "%s: a helper serves guests found in cgroups", d->name);
 	}
 	CHECK_STR(runtime_short(RT_PVE_QEMU), "pve-vm");
@@ -45,18 +45,25 @@ static void table_complete(void)
 static void helpers(void)
 {
 	const char *d = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-	CHECK(runtime_helper_serves(RT_DOCKER, HELPER_SHIM, d, d), "shim -id is the container id");
-	CHECK(runtime_helper_serves(RT_PODMAN, HELPER_CONMON, d, d), "conmon -c is the container id");
-	CHECK(!runtime_helper_serves(RT_DOCKER, HELPER_CONMON, d, d), "conmon serves no Docker");
-	CHECK(!runtime_helper_serves(RT_DOCKER, HELPER_SHIM, "fedcba9876543210", d),
+	enum helper_type shim = runtime_helper_type(RT_DOCKER), conmon = runtime_helper_type(RT_PODMAN);
+	enum helper_type monitor = runtime_helper_type(RT_LXC);
+	CHECK(shim != HELPER_NONE && conmon != HELPER_NONE && monitor != HELPER_NONE, "helpers");
+	CHECK(shim != conmon && shim != monitor && conmon != monitor, "three helpers");
+	CHECK_INT(runtime_helper_type(RT_PVE_LXC), monitor);
+	CHECK_INT(runtime_helper_type(RT_QEMU), HELPER_NONE);
+	CHECK_INT(runtime_helper_type(RT_COUNT), HELPER_NONE);
+	CHECK(runtime_helper_serves(RT_DOCKER, shim, d, d), "shim -id is the container id");
+	CHECK(runtime_helper_serves(RT_PODMAN, conmon, d, d), "conmon -c is the container id");
+	CHECK(!runtime_helper_serves(RT_DOCKER, conmon, d, d), "conmon serves no Docker");
+	CHECK(!runtime_helper_serves(RT_DOCKER, shim, "fedcba9876543210", d),
 	      "another container's shim");
-	CHECK(runtime_helper_serves(RT_LXC, HELPER_LXC_MONITOR, "web", "web"), "lxc monitor by name");
-	CHECK(runtime_helper_serves(RT_PVE_LXC, HELPER_LXC_MONITOR, "101", "101"),
-	      "pve monitor by vmid");
-	CHECK(!runtime_helper_serves(RT_LXC, HELPER_LXC_MONITOR, "web2", "web"),
+	CHECK(runtime_helper_serves(RT_LXC, monitor, "web", "web"), "lxc monitor by name");
+	CHECK(runtime_helper_serves(RT_PVE_LXC, monitor, "101", "101"), "pve monitor by vmid");
+	CHECK(!runtime_helper_serves(RT_LXC, monitor, "web2", "web"),
 	      "lxc monitor names match whole");
 	CHECK(!runtime_helper_serves(RT_NSPAWN, HELPER_NONE, "x", "x"), "nothing is HELPER_NONE's");
-	CHECK(!runtime_helper_serves(RT_QEMU, HELPER_SHIM, "1", "1"), "QEMU has no helper process");
+	CHECK(!runtime_helper_serves(RT_QEMU, shim, "1", "1"), "QEMU has no helper process");
+	CHECK(!runtime_helper_serves(RT_COUNT, shim, d, d), "no runtime, no helper");
 }
 
 static void payloads(void)
