@@ -32,7 +32,7 @@ enum runtime {
 /* A cgroup directory that is a guest. pattern is the directory's name,
  * "prefix{KEY}suffix", after an optional parent: "qemu.slice/" asks for
  * a parent directory of that name, a leading '/' for that whole parent
- * path ("/lxc/{digits}"). KEY says what the id is made of:
+ * path ("/lxc/{digits}"). KEY is the id's syntax (runtime_parse_id):
  *   {digits}   a number (a Proxmox vmid)
  *   {hex}      12 to 64 hex digits (a container id)
  *   {text}     any non-empty text, as it is
@@ -137,6 +137,13 @@ enum guest_kind runtime_kind(enum runtime rt);
 const char *kind_name(enum guest_kind k);       /* "vm" / "container" */
 /* What exporters call a guest of runtime rt: export_object, else the name. */
 const char *runtime_export_object(enum runtime rt);
+
+/* The id and display name in key (kl bytes, part of a cgroup's name) by
+ * the id syntax form (fl bytes: "digits", ... as in struct cg_rule),
+ * each cut to fit its buffer; false when key is not of that syntax, or
+ * there is no such syntax. */
+bool runtime_parse_id(const char *form, size_t fl, const char *key, size_t kl, char *id,
+		      size_t idsz, char *name, size_t namesz);
 
 /* Fill a template ("{parent}/lxc.monitor.{id}") into out (size sz,
  * always NUL-terminated, cut to fit): {parent} is the first plen bytes

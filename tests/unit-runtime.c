@@ -98,6 +98,33 @@ static void fallback(void)
 	free(n);
 }
 
+static bool id_of(const char *form, const char *key, const char *id, const char *name)
+{
+	char i[16] = "", n[16] = "";
+	if (!runtime_parse_id(form, strlen(form), key, strlen(key), i, sizeof(i), n, sizeof(n)))
+		return !id;
+	return id && !strcmp(i, id) && !strcmp(n, name);
+}
+
+/* The id syntaxes of cgroup patterns ({digits}, ...). */
+static void ids(void)
+{
+	CHECK(id_of("digits", "100", "100", "100"), "a vmid");
+	CHECK(id_of("digits", "10a", NULL, NULL), "not a vmid");
+	CHECK(id_of("hex", "0123456789ab", "0123456789ab", "0123456789ab"), "a short container id");
+	CHECK(id_of("hex", "0123456789a", NULL, NULL), "too short for a container id");
+	CHECK(id_of("hex", "0123456789ag", NULL, NULL), "not hex");
+	CHECK(id_of("text", "web", "web", "web"), "text as it is");
+	CHECK(id_of("text", "", NULL, NULL), "an empty key names no guest");
+	CHECK(id_of("escaped", "build\\x2dbox", "build-box", "build-box"), "systemd escape");
+	CHECK(id_of("libvirt", "qemu\\x2d3\\x2dweb", "3", "web"), "libvirt N-name");
+	CHECK(id_of("libvirt", "qemu-12-a", "12", "a"), "libvirt without systemd");
+	CHECK(id_of("libvirt", "db", "db", "db"), "libvirt, old name");
+	CHECK(id_of("text", "a-rather-long-name", "a-rather-long-n", "a-rather-long-n"), "cut to fit");
+	CHECK(id_of("nosuch", "1", NULL, NULL), "an unknown syntax takes nothing");
+	CHECK(id_of("dig", "1", NULL, NULL), "a syntax by its whole name");
+}
+
 /* Proxmox's own objects, so that its dashboards take vtax's series. */
 static void exports(void)
 {
@@ -185,5 +212,6 @@ int main(void)
 	fallback();
 	expand();
 	exports();
+	ids();
 	return t_done("unit-runtime");
 }
