@@ -65,6 +65,14 @@ struct helper_proc {
 	enum helper_match match;
 };
 
+/* How a runtime's API names its guests (the agent asks it, agent.c). */
+enum api_kind {
+	API_NONE,
+	API_ENGINE,                /* the Docker Engine API, which Podman serves too:
+				      GET path over a unix socket, a JSON array of
+				      containers with Id and Names */
+};
+
 struct agent_opts;
 
 struct runtime_def {
@@ -101,7 +109,9 @@ struct runtime_def {
 	} config;
 	bool qemu_name;            /* a QEMU process in the guest names it (-name) */
 	struct {
-		const char *sock;      /* default Engine API socket, NULL: no API */
+		enum api_kind kind;
+		const char *path;      /* what to ask: "/containers/json" */
+		const char *sock;      /* default socket, NULL: no API */
 		const char *env;       /* environment variable with unix://PATH, or NULL */
 		/* the command-line option's value (--docker-socket), or NULL */
 		const char *(*option)(const struct agent_opts *o);

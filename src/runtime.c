@@ -87,7 +87,8 @@ const struct runtime_def runtimes[] = {
 		.description = "Docker container (docker-ID.scope, /docker/ID)",
 		.cgroups = {{"docker-{hex}.scope", NULL}, {"docker/{hex}", NULL}},
 		.helper = &containerd_shim,
-		.api = {"/var/run/docker.sock", "DOCKER_HOST", docker_option},
+		.api = {API_ENGINE, "/containers/json", "/var/run/docker.sock", "DOCKER_HOST",
+			docker_option},
 		.fallback = {"", 12},
 	},
 	[RT_PODMAN] = {
@@ -97,7 +98,8 @@ const struct runtime_def runtimes[] = {
 			    {"libpod-{hex}", NULL}},
 		.helper_cgroups = {"libpod-conmon-*"},
 		.helper = &conmon,
-		.api = {"/run/podman/podman.sock", NULL, podman_option},
+		/* its Docker-compatible API: the same reply as Docker'"'"'s */
+		.api = {API_ENGINE, "/containers/json", "/run/podman/podman.sock", NULL, podman_option},
 		.fallback = {"", 12},
 	},
 	[RT_QEMU] = {
