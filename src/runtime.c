@@ -1,5 +1,6 @@
 /* The runtime table, and the small rules that read it: names, helper
- * attribution, payload cgroups, fallback names. */
+ * processes and their attribution, payload cgroups, fallback names,
+ * export names, and the id syntaxes of cgroup patterns. */
 #include "config.h"
 
 #include <ctype.h>
@@ -98,7 +99,7 @@ const struct runtime_def runtimes[] = {
 			    {"libpod-{hex}", NULL}},
 		.helper_cgroups = {"libpod-conmon-*"},
 		.helper = &conmon,
-		/* its Docker-compatible API: the same reply as Docker'"'"'s */
+		/* its Docker-compatible API: the same reply as Docker's */
 		.api = {API_ENGINE, "/containers/json", "/run/podman/podman.sock", NULL, podman_option},
 		.fallback = {"", 12},
 	},
@@ -147,109 +148,6 @@ const char *kind_name(enum guest_kind k)
 {
 	return k == KIND_VM ? "vm" : "container";
 }
-
-/* ---- id syntaxes ---------------------------------------------------------- */
-
-static bool all_digits(const char *s, size_t n)
-{
-	if (!n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-static void set(char *dst, size_t sz, const char *s, size_t n)
-{
-	if (n >= sz)
-		n = sz - 1;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-}
-
-/* What a cgroup name's key gives: the guest's id and display name. */
-struct key_out {
-	char *id;
-	size_t idsz;
-	char *name;
-	size_t namesz;
-};
-
-/* The key as it is, for both. */
-static bool take_text(const char *k, size_t kl, const struct key_out *o)
-{
-	set(o->id, o->idsz, k, kl);
-	set(o->name, o->namesz, k, kl);
-	return true;
-}
-
-static bool take_digits(const char *k, size_t kl, const struct key_out *o)
-{
-	return all_digits(k, kl) && take_text(k, kl, o);
-}
-
-/* a container id: Docker's and Podman's are 64, short forms 12 */
-static bool take_hex(const char *k, size_t kl, const struct key_out *o)
-{
-	if (kl < 12 || kl > 64)
-		return false;
-	for (size_t i = 0; i < kl; i++)
-		if (!isxdigit((unsigned char)k[i]))
-			return false;
-	return take_text(k, kl, o);
-}
-
-static bool take_escaped(const char *k, size_t kl, const struct key_out *o)
-{
-	cg_unescape(k, kl, o->id, o->idsz);
-	str_copy(o->name, o->namesz, o->id);
-	return true;
-}
-
-/* libvirt's "N-name": the domain id N, its name the rest */
-static bool take_libvirt(const char *k, size_t kl, const struct key_out *o)
-{
-	char unb[256], *un = unb;
-	cg_unescape(k, kl, unb, sizeof(unb));
-	/* without systemd libvirtd makes "qemu-N-name.libvirt-qemu" */
-	if (!strncmp(un, "qemu-", 5) && un[5] >= '0' && un[5] <= '9')
-		un += 5;
-	char *dash = strchr(un, '-');
-	if (dash && all_digits(un, (size_t)(dash - un))) {
-		set(o->id, o->idsz, un, (size_t)(dash - un));
-		str_copy(o->name, o->namesz, dash + 1);
-	} else {
-		str_copy(o->id, o->idsz, un);
-		str_copy(o->name, o->namesz, un);
-	}
-	return true;
-}
-
-static const struct id_syntax {
-	const char *form;          /* the {KEY} of a cgroup pattern */
-	bool (*take)(const char *k, size_t kl, const struct key_out *o);
-} id_syntaxes[] = {
-	{"digits", take_digits},
-	{"hex", take_hex},
-	{"text", take_text},
-	{"escaped", take_escaped},
-	{"libvirt", take_libvirt},
-};
-
-bool runtime_parse_id(const char *form, size_t fl, const char *key, size_t kl, char *id,
-		      size_t idsz, char *name, size_t namesz)
-{
-	if (!kl || !idsz || !namesz)
-		return false;
-	const struct key_out o = {id, idsz, name, namesz};
-	for (size_t i = 0; i < ARRAY_SIZE(id_syntaxes); i++)
-		if (strlen(id_syntaxes[i].form) == fl && !strncmp(form, id_syntaxes[i].form, fl))
-			return id_syntaxes[i].take(key, kl, &o);
-	return false;
-}
-
-/* ---- templates -------------------------------------------------------------- */
 
 void runtime_expand(char *out, size_t sz, const char *tmpl, const char *parent, size_t plen,
 		    const char *id)
@@ -358,5 +256,106 @@ bool runtime_netif_match(enum runtime rt, const char *ifname, const char *id)
 	for (size_t i = 0; i < ARRAY_SIZE(runtimes[rt].netif); i++)
 		if (runtimes[rt].netif[i] && netif_match(runtimes[rt].netif[i], ifname, id))
 			return true;
+	return false;
+}
+
+/* Id syntaxes: the {KEY} of a cgroup pattern. */
+
+static bool all_digits(const char *s, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static void set(char *dst, size_t sz, const char *s, size_t n)
+{
+	if (n >= sz)
+		n = sz - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+/* What a cgroup name's key gives: the guest's id and display name. */
+struct key_out {
+	char *id;
+	size_t idsz;
+	char *name;
+	size_t namesz;
+};
+
+/* The key as it is, for both. */
+static bool take_text(const char *k, size_t kl, const struct key_out *o)
+{
+	set(o->id, o->idsz, k, kl);
+	set(o->name, o->namesz, k, kl);
+	return true;
+}
+
+static bool take_digits(const char *k, size_t kl, const struct key_out *o)
+{
+	return all_digits(k, kl) && take_text(k, kl, o);
+}
+
+/* a container id: Docker's and Podman's are 64, short forms 12 */
+static bool take_hex(const char *k, size_t kl, const struct key_out *o)
+{
+	if (kl < 12 || kl > 64)
+		return false;
+	for (size_t i = 0; i < kl; i++)
+		if (!isxdigit((unsigned char)k[i]))
+			return false;
+	return take_text(k, kl, o);
+}
+
+static bool take_escaped(const char *k, size_t kl, const struct key_out *o)
+{
+	cg_unescape(k, kl, o->id, o->idsz);
+	str_copy(o->name, o->namesz, o->id);
+	return true;
+}
+
+/* libvirt's "N-name": the domain id N, its name the rest */
+static bool take_libvirt(const char *k, size_t kl, const struct key_out *o)
+{
+	char unb[256], *un = unb;
+	cg_unescape(k, kl, unb, sizeof(unb));
+	/* without systemd libvirtd makes "qemu-N-name.libvirt-qemu" */
+	if (!strncmp(un, "qemu-", 5) && un[5] >= '0' && un[5] <= '9')
+		un += 5;
+	char *dash = strchr(un, '-');
+	if (dash && all_digits(un, (size_t)(dash - un))) {
+		set(o->id, o->idsz, un, (size_t)(dash - un));
+		str_copy(o->name, o->namesz, dash + 1);
+	} else {
+		str_copy(o->id, o->idsz, un);
+		str_copy(o->name, o->namesz, un);
+	}
+	return true;
+}
+
+static const struct id_syntax {
+	const char *form;          /* the {KEY} of a cgroup pattern */
+	bool (*take)(const char *k, size_t kl, const struct key_out *o);
+} id_syntaxes[] = {
+	{"digits", take_digits},
+	{"hex", take_hex},
+	{"text", take_text},
+	{"escaped", take_escaped},
+	{"libvirt", take_libvirt},
+};
+
+bool runtime_parse_id(const char *form, size_t fl, const char *key, size_t kl, char *id,
+		      size_t idsz, char *name, size_t namesz)
+{
+	if (!kl || !idsz || !namesz)
+		return false;
+	const struct key_out o = {id, idsz, name, namesz};
+	for (size_t i = 0; i < ARRAY_SIZE(id_syntaxes); i++)
+		if (strlen(id_syntaxes[i].form) == fl && !strncmp(form, id_syntaxes[i].form, fl))
+			return id_syntaxes[i].take(key, kl, &o);
 	return false;
 }
