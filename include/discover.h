@@ -9,7 +9,7 @@
 #include "sample.h"
 
 struct guest_match {
-	enum runtime rt;
+	enum runtime rt;       /* RT_COUNT when the path is no guest */
 	char id[128];
 	char name[256];
 	char payload[4096];    /* cgroup to measure (the guest, or its payload child) */

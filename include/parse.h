@@ -70,16 +70,16 @@ int is_qemu_argv0(const char *argv0);
  * default_mib is set (QEMU -m), bytes otherwise. */
 int parse_size(const char *s, int default_mib, uint64_t *out);
 
-/* Runtime helper processes, from their argv. */
+/* Runtime helper processes (containerd-shim, conmon, the lxc monitor),
+ * as the runtime table describes them (runtime_def.helper): HELPER_NONE,
+ * or HELPER_RUNTIME + n, the helper of runtime n (runtime_helper_type()
+ * says which value a runtime's helper has). */
 enum helper_type {
 	HELPER_NONE,
-	HELPER_SHIM,               /* containerd-shim* -id <id> */
-	HELPER_CONMON,             /* conmon -c <id> */
-	HELPER_LXC_MONITOR,        /* [lxc monitor] <path> <name> */
+	HELPER_RUNTIME,
 };
-/* Classify argv (NUL-separated, len bytes); on a helper, write the guest
- * id or name it serves into id. A new kind of helper is one enum value
- * above and one row of helper_procs[] in parse.c. */
+/* Classify argv (NUL-separated, len bytes) by the runtimes' helpers; on a
+ * helper, write the guest id or name it serves into id. */
 enum helper_type parse_helper(const char *argv, size_t len, char *id, size_t idsz);
 
 /* Whether a process whose comm (/proc/PID/comm) is this may be QEMU or a

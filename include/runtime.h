@@ -32,7 +32,7 @@ enum runtime {
 /* A cgroup directory that is a guest. pattern is the directory's name,
  * "prefix{KEY}suffix", after an optional parent: "qemu.slice/" asks for
  * a parent directory of that name, a leading '/' for that whole parent
- * path ("/lxc/{digits}"). KEY says what the id is made of:
+ * path ("/lxc/{digits}"). KEY is the id's syntax (runtime_parse_id):
  *   {digits}   a number (a Proxmox vmid)
  *   {hex}      12 to 64 hex digits (a container id)
  *   {text}     any non-empty text, as it is
@@ -49,6 +49,28 @@ struct cg_rule {
 enum helper_match {
 	MATCH_EXACT,               /* the key is the guest id */
 	MATCH_PREFIX,              /* the key starts with the guest id */
+};
+
+/* A runtime's helper process (containerd-shim, conmon, the lxc monitor):
+ * how parse_helper() knows it by its command line, and how the key it
+ * finds there names the guest served. Runtimes that share a helper (LXC
+ * and Proxmox's containers) point at the same one. */
+struct helper_proc {
+	const char *comm;          /* /proc/PID/comm starts with this (the cheap
+				      first look, procs.c) */
+	const char *argv0;         /* argv[0]'s base name; a trailing '*': a prefix */
+	const char *flag;          /* with argv0: the option whose value is the key */
+	const char *title;         /* or: argv[0] starts with this title (the process
+				      set it), the key its last word */
+	enum helper_match match;
+};
+
+/* How a runtime's API names its guests (the agent asks it, agent.c). */
+enum api_kind {
+	API_NONE,
+	API_ENGINE,                /* the Docker Engine API, which Podman serves too:
+				      GET path over a unix socket, a JSON array of
+				      containers with Id and Names */
 };
 
 struct agent_opts;
@@ -74,9 +96,9 @@ struct runtime_def {
 	const char *payload;       /* "payload" */
 	const char *payload_helper; /* "supervisor" */
 
-	/* Helper processes charged to the guest (besides helper cgroups). */
-	enum helper_type helper;   /* what parse_helper() calls them; HELPER_NONE */
-	enum helper_match helper_match;
+	/* The helper process charged to the guest (besides helper cgroups),
+	 * or NULL. */
+	const struct helper_proc *helper;
 
 	/* Names. The first source that gives one wins, in this order: the
 	 * cgroup (cgroup_names), the config file, QEMU's -name (qemu_name),
@@ -87,7 +109,9 @@ struct runtime_def {
 	} config;
 	bool qemu_name;            /* a QEMU process in the guest names it (-name) */
 	struct {
-		const char *sock;      /* default Engine API socket, NULL: no API */
+		enum api_kind kind;
+		const char *path;      /* what to ask: "/containers/json" */
+		const char *sock;      /* default socket, NULL: no API */
 		const char *env;       /* environment variable with unix://PATH, or NULL */
 		/* the command-line option's value (--docker-socket), or NULL */
 		const char *(*option)(const struct agent_opts *o);
@@ -100,6 +124,11 @@ struct runtime_def {
 	const char *netif[2];      /* host-side network interfaces of the guest,
 				      "{id}" and "{n}" (its NIC index) filled in:
 				      "tap{id}i{n}" */
+	/* Exporters (doc/export.md): the InfluxDB "object" tag and the
+	 * Prometheus id "<object>/<id>", Proxmox's own ("qemu", "lxc",
+	 * with the vmid as id) so that its dashboards take vtax's series;
+	 * NULL: the runtime's name. */
+	const char *export_object;
 	/* Room for later work; nothing reads these yet. */
 	const char *qmp_sock;      /* QMP socket when not on QEMU's command line:
 				      "/var/run/qemu-server/{id}.qmp" */
@@ -116,12 +145,25 @@ const char *runtime_short(enum runtime rt);    /* at most 7 chars: "pve-vm" */
 int runtime_from_name(const char *s);           /* -1 if unknown */
 enum guest_kind runtime_kind(enum runtime rt);
 const char *kind_name(enum guest_kind k);       /* "vm" / "container" */
+/* What exporters call a guest of runtime rt: export_object, else the name. */
+const char *runtime_export_object(enum runtime rt);
+
+/* The id and display name in key (kl bytes, part of a cgroup's name) by
+ * the id syntax form (fl bytes: "digits", ... as in struct cg_rule),
+ * each cut to fit its buffer; false when key is not of that syntax, or
+ * there is no such syntax. */
+bool runtime_parse_id(const char *form, size_t fl, const char *key, size_t kl, char *id,
+		      size_t idsz, char *name, size_t namesz);
 
 /* Fill a template ("{parent}/lxc.monitor.{id}") into out (size sz,
  * always NUL-terminated, cut to fit): {parent} is the first plen bytes
  * of parent, {id} is id. Other text is copied as it is. */
 void runtime_expand(char *out, size_t sz, const char *tmpl, const char *parent, size_t plen,
 		    const char *id);
+
+/* What parse_helper() calls the helper processes of runtime rt: one
+ * value for the runtimes that share a helper; HELPER_NONE without one. */
+enum helper_type runtime_helper_type(enum runtime rt);
 
 /* Whether a helper process of type t whose key (parse_helper) is key
  * serves the guest of runtime rt with this id. */

@@ -50,6 +50,7 @@ struct name_ent {
 struct api {
 	enum runtime rt;
 	char sock[256];
+	const char *path;             /* runtime_def.api.path */
 	uint64_t asked_ns;            /* last successful list, 0 never */
 	uint64_t next_ns;             /* earliest next attempt */
 	bool need;                    /* an unknown id appeared */
@@ -160,10 +161,11 @@ static void on_container(void *arg, const char *id, const char *name, const char
 	str_copy(e->name, sizeof(e->name), name);
 }
 
-/* GET /containers/json on one API; runs without the lock. */
-static int list_containers(struct agent *a, const char *sock, enum runtime rt, struct list_ctx *l,
-			   char *err, size_t errsz)
+/* GET the container list from one Engine API; runs without the lock. */
+static int list_containers(struct agent *a, const struct api *api, struct list_ctx *l, char *err,
+			   size_t errsz)
 {
+	const char *sock = api->sock;
 	/* no daemon, no need for libcurl (and its megabytes) to say so */
 	struct stat st;
 	if (stat(sock, &st) < 0 || !S_ISSOCK(st.st_mode)) {
@@ -172,8 +174,10 @@ static int list_containers(struct agent *a, const char *sock, enum runtime rt, s
 	}
 	struct sb body = {0};
 	long status = 0;
+	char url[300];
+	snprintf(url, sizeof(url), "http://localhost%s", api->path);
 	struct curlx_req req = {
-		.url = "http://localhost/containers/json", .unix_socket = sock,
+		.url = url, .unix_socket = sock,
 		.timeout_ms = a->timeout_ms * 2, .connect_timeout_ms = a->timeout_ms,
 		.max_reply = MAX_REPLY,
 	};
@@ -186,7 +190,7 @@ static int list_containers(struct agent *a, const char *sock, enum runtime rt, s
 		r = -EIO;
 	} else {
 		l->a = a;
-		l->rt = rt;
+		l->rt = api->rt;
 		if (parse_engine_containers(body.s ? body.s : "", body.len, on_container, l)) {
 			snprintf(err, errsz, "malformed JSON reply");
 			r = -EINVAL;
@@ -653,7 +657,7 @@ static void do_names(struct agent *a)
 			continue;
 		struct list_ctx l = {0};
 		char err[200] = "";
-		int r = list_containers(a, api.sock, api.rt, &l, err, sizeof(err));
+		int r = list_containers(a, &api, &l, err, sizeof(err));
 		pthread_mutex_lock(&a->mu);
 		char key[300];
 		snprintf(key, sizeof(key), "api:%s", api.sock);
@@ -741,10 +745,11 @@ struct agent *agent_new(const struct agent_opts *o)
 	a->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 300;
 	for (int rt = 0; rt < RT_COUNT; rt++) {
 		const struct runtime_def *d = &runtimes[rt];
-		if (!d->api.sock)
-			continue;
+		if (d->api.kind != API_ENGINE)
+			continue; /* the one kind of API spoken here */
 		struct api *api = &a->apis[a->napis++];
 		api->rt = (enum runtime)rt;
+		api->path = d->api.path;
 		sock_from_env(api->sock, sizeof(api->sock), d->api.option ? d->api.option(o) : NULL,
 			      d->api.env, d->api.sock);
 	}

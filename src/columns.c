@@ -282,7 +282,9 @@ const struct column columns[COL_COUNT] = {
 	[COL_LV_BLK_WR_BYTES] = {SBYTES(lv_blk_wr_bytes), .json = "libvirt.block.write_bytes", .when = WHEN_LIBVIRT},
 };
 
-_Static_assert(sizeof(columns) / sizeof(columns[0]) == COL_COUNT, "one entry per column");
+/* No size assertion: declared [COL_COUNT], the table always has that
+ * size, and a forgotten entry is zeros that no compiler sees.
+ * tests/unit-runtime.c (columns_complete) walks every entry instead. */
 
 int column_find(const char *name)
 {

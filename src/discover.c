@@ -2,7 +2,6 @@
  * cgroup patterns (runtime.c). */
 #include "config.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,35 +10,8 @@
 #include <unistd.h>
 
 #include "discover.h"
-#include "parse.h"
-
-static bool all_digits(const char *s, size_t n)
-{
-	if (!n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-static bool hex_id(const char *s, size_t n)
-{
-	if (n < 12 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-static void set(char *dst, size_t sz, const char *s, size_t n)
-{
-	if (n >= sz)
-		n = sz - 1;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-}
+#include "runtime.h"
+#include "util.h"
 
 /* A glob with at most a trailing '*' (helper_cgroups). */
 static bool glob_match(const char *glob, const char *s)
@@ -73,45 +45,6 @@ struct cg_path {
 	size_t pbl;
 };
 
-/* The id (and, for libvirt, the name) from a key of the given form;
- * false when the key is not of that form. */
-static bool take_key(const char *form, size_t fl, const char *k, size_t kl, struct guest_match *m)
-{
-	if (!kl)
-		return false;
-	if (fl == 6 && !strncmp(form, "digits", 6)) {
-		if (!all_digits(k, kl))
-			return false;
-	} else if (fl == 3 && !strncmp(form, "hex", 3)) {
-		if (!hex_id(k, kl))
-			return false;
-	} else if (fl == 7 && !strncmp(form, "escaped", 7)) {
-		cg_unescape(k, kl, m->id, sizeof(m->id));
-		str_copy(m->name, sizeof(m->name), m->id);
-		return true;
-	} else if (fl == 7 && !strncmp(form, "libvirt", 7)) {
-		char unb[256], *un = unb;
-		cg_unescape(k, kl, unb, sizeof(unb));
-		/* without systemd libvirtd makes "qemu-N-name.libvirt-qemu" */
-		if (!strncmp(un, "qemu-", 5) && un[5] >= '0' && un[5] <= '9')
-			un += 5;
-		char *dash = strchr(un, '-');
-		if (dash && all_digits(un, (size_t)(dash - un))) {
-			set(m->id, sizeof(m->id), un, (size_t)(dash - un));
-			str_copy(m->name, sizeof(m->name), dash + 1);
-		} else {
-			str_copy(m->id, sizeof(m->id), un);
-			str_copy(m->name, sizeof(m->name), un);
-		}
-		return true;
-	} else if (!(fl == 4 && !strncmp(form, "text", 4))) {
-		return false;
-	}
-	set(m->id, sizeof(m->id), k, kl);
-	set(m->name, sizeof(m->name), k, kl);
-	return true;
-}
-
 /* Whether p matches one rule's pattern; fills m's id and name. */
 static bool rule_match(const char *pattern, const struct cg_path *p, struct guest_match *m)
 {
@@ -131,14 +64,15 @@ static bool rule_match(const char *pattern, const struct cg_path *p, struct gues
 	if (p->bl < pre + suf || strncmp(p->base, name, pre) ||
 	    strcmp(p->base + p->bl - suf, close + 1))
 		return false;
-	return take_key(open + 1, (size_t)(close - open - 1), p->base + pre, p->bl - pre - suf, m);
+	return runtime_parse_id(open + 1, (size_t)(close - open - 1), p->base + pre, p->bl - pre - suf,
+				m->id, sizeof(m->id), m->name, sizeof(m->name));
 }
 
 int discover_classify(const char *path, struct guest_match *m)
 {
 	/* not memset: the struct is 8 KiB and this runs for every cgroup
 	 * directory at every refresh */
-	m->rt = RT_PVE_QEMU;
+	m->rt = RT_COUNT;
 	m->id[0] = m->name[0] = m->payload[0] = m->helper_cg[0] = '\0';
 	m->cpu_payload_v2 = false;
 	m->ino = 0;

@@ -118,14 +118,7 @@ void export_update(struct export_state *st, const struct frame *f)
 
 const char *export_object(const struct guest_view *v)
 {
-	switch (v->g->runtime) {
-	case RT_PVE_QEMU:
-		return "qemu";
-	case RT_PVE_LXC:
-		return "lxc";
-	default:
-		return runtime_name(v->g->runtime);
-	}
+	return runtime_export_object(v->g->runtime);
 }
 
 /* ---- Prometheus ------------------------------------------------------------ */

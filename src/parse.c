@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "runtime.h"
 #include "util.h"
 
 static const char *next_line(const char *p)
@@ -534,30 +535,17 @@ void parse_qemu_args(const char *argv, size_t len, struct qemu_args *qa)
 	}
 }
 
-/* Runtime helper processes, tried in order: what their comm starts with
- * (the cheap first look, procs.c), what argv[0] is, and where the guest
- * they serve is named. */
-static const struct helper_proc {
-	enum helper_type type;
-	const char *comm;          /* /proc/PID/comm starts with this */
-	const char *argv0;         /* argv[0]'s base name; a trailing '*': a prefix */
-	const char *flag;          /* the option whose value names the guest */
-	const char *title;         /* or: argv[0] is this title, the guest its last word */
-} helper_procs[] = {
-	{HELPER_SHIM, "containerd-shim", "containerd-shim*", "-id", NULL},
-	{HELPER_CONMON, "conmon", "conmon", "-c", NULL},
-	{HELPER_LXC_MONITOR, "lxc", NULL, NULL, "[lxc monitor] "},
-};
-
 int parse_candidate_comm(const char *comm)
 {
 	static const char *const qemu[] = {"qemu", "kvm"};
 	for (size_t i = 0; i < ARRAY_SIZE(qemu); i++)
 		if (!strncmp(comm, qemu[i], strlen(qemu[i])))
 			return 1;
-	for (size_t i = 0; i < ARRAY_SIZE(helper_procs); i++)
-		if (!strncmp(comm, helper_procs[i].comm, strlen(helper_procs[i].comm)))
+	for (int rt = 0; rt < RT_COUNT; rt++) {
+		const struct helper_proc *h = runtimes[rt].helper;
+		if (h && !strncmp(comm, h->comm, strlen(h->comm)))
 			return 1;
+	}
 	return 0;
 }
 
@@ -594,6 +582,26 @@ static int option_value(const char *argv, size_t len, size_t from, const char *f
 	return -ENOENT;
 }
 
+/* One helper by its argv: its type and key, HELPER_NONE without its key,
+ * or -1 when argv[0] is not this helper at all. */
+static int helper_argv(enum runtime rt, const char *argv, size_t len, size_t l0, const char *base,
+		       char *id, size_t idsz)
+{
+	const struct helper_proc *h = runtimes[rt].helper;
+	if (!argv0_match(h, argv, base))
+		return -1;
+	if (h->title) {
+		const char *sp = strrchr(argv + strlen(h->title), ' ');
+		if (!sp || !sp[1])
+			return HELPER_NONE;
+		snprintf(id, idsz, "%s", sp + 1);
+		return runtime_helper_type(rt);
+	}
+	if (option_value(argv, len, l0 + 1, h->flag, id, idsz))
+		return HELPER_NONE;
+	return runtime_helper_type(rt);
+}
+
 enum helper_type parse_helper(const char *argv, size_t len, char *id, size_t idsz)
 {
 	if (!len || !idsz)
@@ -606,20 +614,17 @@ enum helper_type parse_helper(const char *argv, size_t len, char *id, size_t ids
 	for (const char *c = a0; *c; c++)
 		if (*c == '/')
 			base = c + 1;
-	for (size_t i = 0; i < ARRAY_SIZE(helper_procs); i++) {
-		const struct helper_proc *h = &helper_procs[i];
-		if (!argv0_match(h, a0, base))
-			continue;
-		if (h->title) {
-			/* "[lxc monitor] /var/lib/lxc NAME" as one argv string */
-			const char *sp = strrchr(a0 + strlen(h->title), ' ');
-			if (!sp || !sp[1])
-				return HELPER_NONE;
-			snprintf(id, idsz, "%s", sp + 1);
-			return h->type;
+	/* a program's own name first, then titles (which a process sets
+	 * itself); the first that fits decides */
+	for (int titles = 0; titles <= 1; titles++)
+		for (int rt = 0; rt < RT_COUNT; rt++) {
+			const struct helper_proc *h = runtimes[rt].helper;
+			if (!h || (h->title != NULL) != titles)
+				continue;
+			int t = helper_argv((enum runtime)rt, argv, len, l0, base, id, idsz);
+			if (t >= 0)
+				return (enum helper_type)t;
 		}
-		return option_value(argv, len, l0 + 1, h->flag, id, idsz) ? HELPER_NONE : h->type;
-	}
 	return HELPER_NONE;
 }
 

@@ -41,6 +41,7 @@ struct fake_api {
 	int fd;
 	int requests;
 	const char *body;
+	char line[128];               /* the first request's first line */
 };
 
 static void *serve(void *arg)
@@ -51,8 +52,11 @@ static void *serve(void *arg)
 		if (c < 0)
 			break;
 		char req[4096];
-		if (read(c, req, sizeof(req)) > 0)
-			__atomic_add_fetch(&f->requests, 1, __ATOMIC_SEQ_CST);
+		ssize_t got = read(c, req, sizeof(req) - 1);
+		if (got > 0 && !__atomic_fetch_add(&f->requests, 1, __ATOMIC_SEQ_CST)) {
+			req[got] = '\0';
+			snprintf(f->line, sizeof(f->line), "%.*s", (int)strcspn(req, "\r\n"), req);
+		}
 		char out[1024];
 		int n = snprintf(out, sizeof(out),
 				 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -67,7 +71,8 @@ static void *serve(void *arg)
 
 /* Requests the agent makes over `refreshes` refreshes that each want `id`;
  * -1 when the fake API cannot start or libcurl is missing. */
-static int count_asks(const char *id, int refreshes, char *name, size_t namesz)
+static int count_asks(const char *id, int refreshes, char *name, size_t namesz, char *line,
+		      size_t linesz)
 {
 	char path[] = "/tmp/vtax-unit-agent-XXXXXX";
 	if (!mkdtemp(path))
@@ -97,6 +102,7 @@ static int count_asks(const char *id, int refreshes, char *name, size_t namesz)
 	shutdown(f.fd, SHUT_RDWR);
 	close(f.fd);
 	pthread_join(t, NULL);
+	snprintf(line, linesz, "%s", f.line);
 	unlink(sock);
 	rmdir(path);
 	return __atomic_load_n(&f.requests, __ATOMIC_SEQ_CST);
@@ -209,14 +215,16 @@ int main(void)
 	json_object_put(o);
 
 	/* the Engine API is asked when an unknown id appears, not per refresh */
-	char name[64];
-	int n = count_asks("aaaa1111", 8, name, sizeof(name));
+	char name[64], line[128];
+	int n = count_asks("aaaa1111", 8, name, sizeof(name), line, sizeof(line));
 	if (n < 0) {
 		CHECK(0, "the fake Engine API could not start");
 	} else {
 		CHECK_INT(n, 1);
 		CHECK_STR(name, "web");
-		n = count_asks("bbbb2222", 8, name, sizeof(name));
+		/* the path Docker's runtime entry gives */
+		CHECK_STR(line, "GET /containers/json HTTP/1.1");
+		n = count_asks("bbbb2222", 8, name, sizeof(name), line, sizeof(line));
 		CHECK_INT(n, 1); /* an id the API never lists is asked for once */
 		CHECK_STR(name, "");
 	}

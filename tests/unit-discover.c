@@ -23,6 +23,7 @@ static void reject(const char *path)
 {
 	struct guest_match m;
 	CHECK(discover_classify(path, &m) == 0, "%s should not be a guest", path);
+	CHECK(m.rt == RT_COUNT && !m.id[0], "%s: no runtime, no id", path);
 }
 
 int main(void)

@@ -7,6 +7,7 @@
 
 #include "parse.h"
 #include "procs.h"
+#include "runtime.h"
 #include "tap.h"
 #include "util.h"
 
@@ -245,19 +246,28 @@ static void test_helpers(void)
 	static const char shim[] = "/usr/bin/containerd-shim-runc-v2\0-namespace\0moby\0-id\0"
 				   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\0"
 				   "-address\0/run/containerd/containerd.sock\0";
-	CHECK_INT(parse_helper(shim, sizeof(shim), id, sizeof(id)), HELPER_SHIM);
+	CHECK_INT(parse_helper(shim, sizeof(shim), id, sizeof(id)), runtime_helper_type(RT_DOCKER));
 	CHECK_STR(id, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 	static const char conmon[] = "/usr/bin/conmon\0--api-version\0" "1\0-c\0abcdef012345\0-u\0x\0";
-	CHECK_INT(parse_helper(conmon, sizeof(conmon), id, sizeof(id)), HELPER_CONMON);
+	CHECK_INT(parse_helper(conmon, sizeof(conmon), id, sizeof(id)), runtime_helper_type(RT_PODMAN));
 	CHECK_STR(id, "abcdef012345");
 	static const char mon[] = "[lxc monitor] /var/lib/lxc web\0";
-	CHECK_INT(parse_helper(mon, sizeof(mon), id, sizeof(id)), HELPER_LXC_MONITOR);
+	CHECK_INT(parse_helper(mon, sizeof(mon), id, sizeof(id)), runtime_helper_type(RT_LXC));
+	CHECK_INT(runtime_helper_type(RT_LXC), runtime_helper_type(RT_PVE_LXC));
 	CHECK_STR(id, "web");
+	/* a program's name decides before a title: this is a shim without -id */
+	static const char both[] = "[lxc monitor] /containerd-shim web\0";
+	CHECK_INT(parse_helper(both, sizeof(both), id, sizeof(id)), HELPER_NONE);
 	static const char other[] = "/bin/bash\0-c\0x\0";
 	CHECK_INT(parse_helper(other, sizeof(other), id, sizeof(id)), HELPER_NONE);
 	static const char noid[] = "conmon\0-c\0";
 	CHECK_INT(parse_helper(noid, sizeof(noid), id, sizeof(id)), HELPER_NONE);
 	CHECK_INT(parse_helper("", 0, id, sizeof(id)), HELPER_NONE);
+	CHECK_INT(parse_candidate_comm("containerd-shim"), 1);
+	CHECK_INT(parse_candidate_comm("conmon"), 1);
+	CHECK_INT(parse_candidate_comm("lxc-start"), 1);
+	CHECK_INT(parse_candidate_comm("qemu-system-x86"), 1);
+	CHECK_INT(parse_candidate_comm("bash"), 0);
 }
 
 static void test_smaps(void)
