@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "driver.h"
+#include "lines.h"
 #include "report.h"
 
 struct series {
@@ -30,6 +31,11 @@ struct rguest {
 	double cpu_s;              /* CPU-seconds of tax */
 	double mem_bs;             /* byte-seconds of tax */
 	double *tc, *tm;           /* per frame, for the chart (NAN: absent) */
+	bool mem_lb;               /* some memory tax of it was a lower bound */
+	/* the ledger's parts summed over the frames that had them, for their
+	 * means (NAN: the part never applied) */
+	double cpu_part[TCP_COUNT], mem_part[TMP_COUNT];
+	size_t ncpu_part, nmem_part;
 };
 
 struct report {
@@ -87,6 +93,10 @@ static struct rguest *guest_of(struct report *r, const struct guest_view *v)
 	str_copy(g->key, sizeof(g->key), key);
 	str_copy(g->id, sizeof(g->id), v->g->id ? v->g->id : "?");
 	g->runtime = v->g->runtime;
+	for (int p = 0; p < TCP_COUNT; p++)
+		g->cpu_part[p] = VT_NAN;
+	for (int p = 0; p < TMP_COUNT; p++)
+		g->mem_part[p] = VT_NAN;
 	return g;
 }
 
@@ -94,6 +104,24 @@ static void push(double **a, size_t *n, size_t *cap, double v)
 {
 	*a = xgrow(*a, *n, cap, sizeof(**a), 64);
 	(*a)[(*n)++] = v;
+}
+
+/* The ledger of one frame into the guest's sums. */
+static void add_parts(struct rguest *g, const struct guest_view *v)
+{
+	if (v->has_rates && isfinite(v->cpu_tax)) {
+		g->ncpu_part++;
+		for (int p = 0; p < TCP_COUNT; p++)
+			if (!isnan(v->cpu_part[p]))
+				g->cpu_part[p] = (isnan(g->cpu_part[p]) ? 0 : g->cpu_part[p]) + v->cpu_part[p];
+	}
+	if (v->mem_tax != VT_UNKNOWN) {
+		g->nmem_part++;
+		for (int p = 0; p < TMP_COUNT; p++)
+			if (v->mem_part[p] != VT_UNKNOWN)
+				g->mem_part[p] = (isnan(g->mem_part[p]) ? 0 : g->mem_part[p]) +
+						 (double)v->mem_part[p];
+	}
 }
 
 static void add_frame(struct report *r, const struct frame *f)
@@ -146,7 +174,9 @@ static void add_frame(struct report *r, const struct frame *f)
 			push(&g->mem, &g->nmem, &g->capm, (double)v->mem_tax);
 			g->mem_bs += (double)v->mem_tax * dt;
 			g->tm[fi] = (double)v->mem_tax;
+			g->mem_lb |= v->mem_tax_lower_bound;
 		}
+		add_parts(g, v);
 	}
 }
 
@@ -307,16 +337,38 @@ static void json_guest(const struct rguest *g, const struct gfig *x, struct sb *
 	jnum(o, "mean", x->mem.mean, true);
 	jnum(o, "p95", x->mem.p95, true);
 	jnum(o, "max", x->mem.max, false);
-	sb_adds(o, "},");
-	jnum(o, "gib_hours", g->mem_bs / GIB / 3600, false);
-	sb_adds(o, "}");
+	sb_printf(o, "},\"mem_tax_lower_bound\":%s,", g->mem_lb ? "true" : "false");
+	jnum(o, "gib_hours", g->mem_bs / GIB / 3600, true);
+	sb_adds(o, "\"cpu_tax_parts\":{");
+	bool first = true;
+	for (int p = 0; p < TCP_COUNT; p++)
+		if (!isnan(g->cpu_part[p])) {
+			sb_printf(o, "%s\"%s\":", first ? "" : ",", tax_cpu_part_name((enum tax_cpu_part)p));
+			sb_printf(o, "%.4f", g->cpu_part[p] / (double)g->ncpu_part);
+			first = false;
+		}
+	sb_adds(o, "},\"mem_tax_parts\":{");
+	first = true;
+	for (int p = 0; p < TMP_COUNT; p++)
+		if (!isnan(g->mem_part[p])) {
+			sb_printf(o, "%s\"%s\":%.0f", first ? "" : ",",
+				  tax_mem_part_name((enum tax_mem_part)p), g->mem_part[p] / (double)g->nmem_part);
+			first = false;
+		}
+	sb_adds(o, "}}");
 }
 
 static void csv_head(const struct report *r, struct sb *o)
 {
 	(void)r;
 	sb_adds(o, "runtime,id,name,samples,cpu_tax_mean_pct,cpu_tax_p95_pct,cpu_tax_max_pct,"
-		   "cpu_hours,mem_tax_mean_bytes,mem_tax_p95_bytes,mem_tax_max_bytes,gib_hours\n");
+		   "cpu_hours,mem_tax_mean_bytes,mem_tax_p95_bytes,mem_tax_max_bytes,gib_hours,"
+		   "mem_tax_lower_bound");
+	for (int p = 0; p < TCP_COUNT; p++)
+		sb_printf(o, ",cpu_tax_%s_mean_pct", tax_cpu_part_name((enum tax_cpu_part)p));
+	for (int p = 0; p < TMP_COUNT; p++)
+		sb_printf(o, ",mem_tax_%s_mean_bytes", tax_mem_part_name((enum tax_mem_part)p));
+	sb_addc(o, '\n');
 }
 
 static void csv_guest(const struct rguest *g, const struct gfig *x, struct sb *o)
@@ -334,6 +386,17 @@ static void csv_guest(const struct rguest *g, const struct gfig *x, struct sb *o
 			sb_printf(o, ",%.15g", vals[k]);
 		else
 			sb_adds(o, ",");
+	sb_adds(o, g->mem_lb ? ",true" : ",false");
+	for (int p = 0; p < TCP_COUNT; p++)
+		if (isnan(g->cpu_part[p]))
+			sb_adds(o, ",");
+		else
+			sb_printf(o, ",%.15g", g->cpu_part[p] / (double)g->ncpu_part);
+	for (int p = 0; p < TMP_COUNT; p++)
+		if (isnan(g->mem_part[p]))
+			sb_adds(o, ",");
+		else
+			sb_printf(o, ",%.0f", g->mem_part[p] / (double)g->nmem_part);
 	sb_addc(o, '\n');
 }
 
@@ -356,9 +419,54 @@ static void text_head(const struct report *r, struct sb *o)
 		     "RAM %s%% (mean %s of %s, %.2f GiB-hours)\n\n",
 		  cs, r->tax_cpu_s / 3600, r->host_cpu_s / 3600, ms, mt, mm,
 		  r->tax_mem_bs / GIB / 3600);
-	sb_printf(o, "%-28s %-27s %s\n", "", "---- CPU tax, % of one CPU", "----- memory tax, bytes ----");
-	sb_printf(o, "%-20s %-7s %6s %5s %5s %8s %6s %6s %6s %8s\n", "NAME", "RUNTIME", "MEAN",
-		  "P95", "MAX", "CPU-h", "MEAN", "P95", "MAX", "GiB-h");
+	sb_printf(o, "%-41s %-27s %s\n", "", "---- CPU tax, % of one CPU", "----- memory tax, bytes -----");
+	sb_printf(o, "%-12s %-20s %-7s %6s %5s %5s %8s %7s %7s %7s %8s\n", "ID", "NAME", "RUNTIME",
+		  "MEAN", "P95", "MAX", "CPU-h", "MEAN", "P95", "MAX", "GiB-h");
+}
+
+/* s cut to width columns, its last one "~" when cut; whole code points
+ * only (names are sanitised: one column a code point) */
+static void cut_mark(char *out, size_t sz, const char *s, int width)
+{
+	bool cut = text_width(s) > width;
+	int keep = cut ? width - 1 : width;
+	size_t n = 0;
+	for (int cols = 0; s[n]; cols++) {
+		size_t len = 1;
+		while (((unsigned char)s[n + len] & 0xc0) == 0x80)
+			len++;
+		if (cols == keep || n + len + 2 > sz)
+			break;
+		n += len;
+	}
+	memcpy(out, s, n);
+	if (cut)
+		out[n++] = '~';
+	out[n] = '\0';
+}
+
+/* The guest's mean ledger as a line under it: the parts that were not 0. */
+static void text_parts(const struct rguest *g, struct sb *o)
+{
+	struct sb l = {0};
+	for (int p = 0; p < TCP_COUNT && g->ncpu_part; p++) {
+		double m = isnan(g->cpu_part[p]) ? 0 : g->cpu_part[p] / (double)g->ncpu_part;
+		if (m >= 0.005)
+			sb_printf(&l, "%s %s %.2f", l.len ? "," : "  CPU tax:", tax_cpu_part_name((enum tax_cpu_part)p), m);
+	}
+	size_t cpu_len = l.len;
+	for (int p = 0; p < TMP_COUNT && g->nmem_part; p++) {
+		double m = isnan(g->mem_part[p]) ? 0 : g->mem_part[p] / (double)g->nmem_part;
+		if (m >= 1) {
+			char b[16];
+			rep_bytes(b, sizeof(b), m);
+			sb_printf(&l, "%s %s %s", l.len > cpu_len ? "," : l.len ? "; memory tax:" : "  memory tax:",
+				  tax_mem_part_name((enum tax_mem_part)p), b);
+		}
+	}
+	if (l.len)
+		sb_printf(o, "%-12s %s\n", "", l.s);
+	sb_free(&l);
 }
 
 static void text_guest(const struct rguest *g, const struct gfig *x, struct sb *o)
@@ -367,12 +475,23 @@ static void text_guest(const struct rguest *g, const struct gfig *x, struct sb *
 	rep_pct(a, sizeof(a), x->cpu.mean);
 	rep_pct(b, sizeof(b), x->cpu.p95);
 	rep_pct(d, sizeof(d), x->cpu.max);
+	/* a lower bound says so, as the screen does: ">65M" */
+	const char *lb = g->mem_lb ? ">" : "";
+	char m[3][24];
 	rep_bytes(e, sizeof(e), x->mem.mean);
 	rep_bytes(f, sizeof(f), x->mem.p95);
 	rep_bytes(h, sizeof(h), x->mem.max);
-	sb_printf(o, "%-20.20s %-7s %6s %5s %5s %8.3f %6s %6s %6s %8.3f\n", g->name,
-		  runtimes[g->runtime].short_name, a, b, d, g->cpu_s / 3600, e, f, h,
+	snprintf(m[0], sizeof(m[0]), "%s%s", isnan(x->mem.mean) ? "" : lb, e);
+	snprintf(m[1], sizeof(m[1]), "%s%s", isnan(x->mem.p95) ? "" : lb, f);
+	snprintf(m[2], sizeof(m[2]), "%s%s", isnan(x->mem.max) ? "" : lb, h);
+	char id[64], name[128], clean[200];
+	sanitize(clean, sizeof(clean), g->id);   /* an id comes from outside too */
+	cut_mark(id, sizeof(id), clean, 12);
+	cut_mark(name, sizeof(name), g->name, 20);
+	sb_printf(o, "%-12s %-20s %-7s %6s %5s %5s %8.3f %7s %7s %7s %8.3f\n", id, name,
+		  runtimes[g->runtime].short_name, a, b, d, g->cpu_s / 3600, m[0], m[1], m[2],
 		  g->mem_bs / GIB / 3600);
+	text_parts(g, o);
 }
 
 /* Each format: what comes before the guests, a guest, what goes between
@@ -431,7 +550,7 @@ static const char *const palette[PLOT_SERIES + 1] = {
 static int64_t tick_step(int64_t span_ms)
 {
 	static const int64_t steps[] = {
-		10000, 30000, 60000, 300000, 600000, 900000, 1800000, 3600000, 7200000,
+		1000, 2000, 5000, 10000, 30000, 60000, 300000, 600000, 900000, 1800000, 3600000, 7200000,
 		10800000, 21600000, 43200000, 86400000, 172800000, 604800000,
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(steps); i++)
@@ -530,9 +649,20 @@ static void plot_panel(struct sb *o, const struct panel *pn, double **s, size_t 
 				 step < 60000 ? "%H:%M:%S" : "%H:%M");
 		sb_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n",
 			  PX(t), pn->y, PX(t), pn->y + pn->h);
-		sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"xlab\">%s</text>\n", PX(t),
-			  pn->y + pn->h + 16, lab);
+		/* the ends carry their own labels */
+		if (PX(t) - pn->x > 70 && pn->x + pn->w - PX(t) > 70)
+			sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"xlab\">%s</text>\n", PX(t),
+				  pn->y + pn->h + 16, lab);
 	}
+	/* the period's first and last moment, whatever the ticks */
+	char a[32], b[32];
+	const char *efmt = t1 - t0 >= 86400000 ? "%a %d %H:%M" : "%H:%M:%S";
+	rep_time(a, sizeof(a), t0, efmt);
+	rep_time(b, sizeof(b), t1, efmt);
+	sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"xlab\" text-anchor=\"start\">%s</text>\n",
+		  pn->x, pn->y + pn->h + 16, a);
+	sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"xlab\" text-anchor=\"end\">%s</text>\n",
+		  pn->x + pn->w, pn->y + pn->h + 16, b);
 #undef PX
 #undef PY
 }
@@ -617,9 +747,7 @@ static void plot_legend(struct sb *o, const struct report *r, size_t ns, double 
 			  x, y - 11, palette[k < PLOT_SERIES ? k : PLOT_SERIES]);
 		sb_printf(o, "<text x=\"%.0f\" y=\"%.0f\">", x + 20, y);
 		if (k < PLOT_SERIES) {
-			char nm[64];
-			snprintf(nm, sizeof(nm), "%.28s", r->g[k].name);
-			xml_str(o, nm);
+			xml_str(o, r->g[k].name);   /* whole: the chart is as wide as it needs */
 			sb_printf(o, " (%s)", runtimes[r->g[k].runtime].short_name);
 		} else {
 			sb_printf(o, "%zu others", r->ng - PLOT_SERIES);
@@ -628,9 +756,22 @@ static void plot_legend(struct sb *o, const struct report *r, size_t ns, double 
 	}
 }
 
+/* The legend's width: its longest line, at about 7 px a character. */
+static double legend_width(const struct report *r, size_t ns)
+{
+	double w = 210;
+	for (size_t k = 0; k < ns && k < PLOT_SERIES; k++) {
+		double need = 40 + 7.0 * (double)(text_width(r->g[k].name) + 10);
+		w = need > w ? need : w;
+	}
+	return w;
+}
+
 static int plot(struct report *r, const char *path, char **cause)
 {
-	const double W = 1000, left = 70, right = 230, pw = W - left - right, ph = 220;
+	const double left = 70, pw = 700, ph = 220;
+	double right = legend_width(r, r->ng < PLOT_SERIES ? r->ng : PLOT_SERIES + 1) + 20;
+	const double W = left + pw + right;
 	int64_t t0 = r->nt ? r->t[0] : 0, t1 = r->nt ? r->t[r->nt - 1] : 1;
 	struct buckets bk;
 	buckets_fill(&bk, r);
@@ -770,6 +911,9 @@ static int write_report(struct report *r, const struct ropts *o)
 		fprintf(stderr, "vtax report: %s\n", cause);
 		free(cause);
 		rc = 1;
+	} else if (o->plot_path) {
+		fprintf(stderr, "vtax report: chart written to %s (%zu guests, %zu frames)\n",
+			o->plot_path, r->ng, r->frames);
 	}
 	struct sb out = {0};
 	render(r, o->fmt, &out);

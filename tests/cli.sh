@@ -92,4 +92,23 @@ for mode in "-b" "--json" "report"; do
 	check "empty period, $mode: exit 2, nothing on stdout, the span the recording covers" \
 		sh -c "[ $rc -eq 2 ] && [ ! -s '$tmp/empty.out' ] && grep -q 'no sample from .* the recording covers 2026-11-18 .* to 2026-11-18 ' '$tmp/empty.err'"
 done
+# vtax report as a user reads it: IDs, cut names marked, a lower bound
+# kept, the ledger's parts, and a chart it names, labelled and whole
+lab=$SRCDIR/tests/fixtures/lab-host.jsonl
+"$VTAX" report --plot "$tmp/r.svg" "$lab" >"$tmp/r.txt" 2>"$tmp/r.err"
+check "report: the ID column, a cut id marked ~" sh -c "grep -q '^ID  *NAME' '$tmp/r.txt' && grep -q '^9970 ' '$tmp/r.txt' && grep -Eq '^[0-9a-f]{11}~ +lab-docker' '$tmp/r.txt'"
+check "report: a lower bound keeps its > (the libvirt VM without balloon statistics)" grep -Eq '^71 +lab-lv .* >65\.5M +>65\.5M +>65\.5M' "$tmp/r.txt"
+check "report: the ledger's parts under a guest" grep -q 'CPU tax: vcpu .*; memory tax: host_cache' "$tmp/r.txt"
+check "report: --plot says where it wrote" grep -q "chart written to $tmp/r.svg" "$tmp/r.err"
+"$VTAX" report --csv "$lab" >"$tmp/r.csv"
+check "report --csv: the lower-bound flag and a column per part" python3 -c "
+import csv, sys
+rows = {r['id']: r for r in csv.DictReader(open('$tmp/r.csv'))}
+sys.exit(0 if rows['71']['mem_tax_lower_bound'] == 'true' and rows['9970']['mem_tax_lower_bound'] == 'false' and float(rows['9970']['cpu_tax_vcpu_mean_pct']) > 0 else 1)"
+"$VTAX" report --plot "$tmp/big.svg" "$SRCDIR/tests/fixtures/big-host.jsonl" >"$tmp/big.txt" 2>/dev/null
+check "report: a long name is cut with ~ in text, whole in the chart's legend" sh -c "grep -q 'monitoring-promethe~' '$tmp/big.txt' && grep -q '>monitoring-prometheus-grafana-01 (pve-vm)<' '$tmp/big.svg'"
+check "report: the chart labels both ends of its time axis" python3 -c "
+import re, sys
+t = open('$tmp/big.svg').read()
+sys.exit(0 if len(re.findall(r'text-anchor=.(start|end).>[0-9:]+<', t)) == 4 else 1)"
 finish
