@@ -90,6 +90,7 @@ enum col_id {
 	COL_GNOTE,     /* JSON only: guest_view.note */
 	COL_HELPERS,   /* JSON only */
 	COL_NOTE,      /* JSON only */
+	COL_WHY,       /* JSON only: the why sentence */
 	COL_LV_STATE,  /* JSON only, libvirt's domains: */
 	COL_LV_NET_RX,
 	COL_LV_NET_TX,

@@ -76,31 +76,6 @@ enum tax_mem_part {
 };
 const char *tax_mem_part_name(enum tax_mem_part p);
 
-/* What the detail pane's "why" sentence says of a guest: which case it
- * is, and the parts of the memory tax (bytes). */
-enum why_case {
-	WHY_VM_SPLIT,      /* the guest reports its memory: tax split in parts */
-	WHY_VM_TCG,        /* no guest time while busy: emulated */
-	WHY_VM_CPU,        /* CPU tax, memory view unknown */
-	WHY_VM_LOWER,      /* memory tax a lower bound, nothing else to say */
-	WHY_CT_HELPERS,    /* a container with runtime helpers */
-	WHY_CT_ALONE,      /* a container without helpers */
-};
-struct why {
-	enum why_case c;
-	uint64_t tax;              /* the memory tax */
-	uint64_t guest_cache;      /* of it: the guest's page cache held in host RAM */
-	uint64_t host_cache;       /* of it: host page cache charged to the guest */
-	uint64_t rest;             /* of it: QEMU and guest pages the guest does not use */
-	uint64_t kvm_pagetables;   /* of it: KVM's own page tables (sec_pagetables; not
-				      in rest); VT_UNKNOWN unknown */
-	double cpu_tax;            /* % of one CPU; NAN unknown */
-	double io_tax;             /* of it: the I/O threads' (% of one CPU; NAN unknown) */
-	bool io_named;             /* I/O is a large part of the CPU tax: say so */
-	bool cpu_shown;            /* the CPU tax is worth a clause (>= 0.05%) */
-	bool tcg;                  /* no guest time: QEMU does all the work */
-};
-
 /* One interface of a guest over the interval, from the guest's side;
  * NAN when the interface is new (or made again) since the last sample. */
 struct nic_view {
@@ -149,7 +124,6 @@ struct guest_view {
 	 * % of one CPU; NAN when unknown. user: user + nice, system: system +
 	 * irq + softirq, steal: its vCPUs were ready but the host ran others */
 	double gcpu_user, gcpu_system, gcpu_iowait, gcpu_steal, gcpu_idle;
-	struct why why;                /* the explanation's case and parts */
 	double cpu_helpers;            /* % of one CPU: its runtime helpers' */
 	/* the ledger: the parts that apply to the guest (NAN, VT_UNKNOWN
 	 * the others, and all of them when the tax is unknown); they add up

@@ -28,14 +28,12 @@ void table_row(struct vscreen *vs, const struct guest_view *v, bool selected, in
  * code as the screen's. */
 void view_table_text(struct vscreen *vs, const struct frame *f, const struct ui *u);
 
-#define DETAIL_LINES 11
+#define DETAIL_LINES 13
 void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *v,
 	    const struct ui *u, const struct history *h, int width);
 /* Batch text's I/O block: a line per guest that has interfaces or disk
  * figures (none when no guest has). */
 void view_io_lines(struct vscreen *vs, const struct frame *f);
-/* The explanation sentence of the detail pane for one guest. */
-void view_explain(const struct guest_view *v, char *buf, size_t sz);
 
 void help(struct vscreen *vs, const struct ui *u, int width, int height);
 void picker(struct vscreen *vs, const struct ui *u, int width, int height);

@@ -11,6 +11,7 @@
 #include "columns.h"
 #include "jsonx.h"
 #include "util.h"
+#include "why.h"
 
 static const char *kind_text(const struct guest_view *v) { return kind_name(v->kind); }
 static const char *id_text(const struct guest_view *v) { return v->g->id ? v->g->id : ""; }
@@ -59,6 +60,16 @@ static json_object *cpu_parts_json(const struct guest_view *v)
 		if (!isnan(v->cpu_part[p]))
 			json_object_object_add(o, tax_cpu_part_name((enum tax_cpu_part)p),
 					       jx_num(v->cpu_part[p], 2));
+	return o;
+}
+
+/* why: the sentence the detail pane shows */
+static json_object *why_json(const struct guest_view *v)
+{
+	struct sb out = {0};
+	why_sentence(v, &out);
+	json_object *o = jx_str(out.s ? out.s : "");
+	sb_free(&out);
 	return o;
 }
 
@@ -270,6 +281,7 @@ const struct column columns[COL_COUNT] = {
 	[COL_GNOTE] = {TEXT(qga_note_text), .json = "guest_view.note", .when = WHEN_VM_PROC},
 	[COL_HELPERS] = {SCOUNT(h_count), .json = "helpers"},
 	[COL_NOTE] = {TEXT(note_text), .json = "note"},
+	[COL_WHY] = {.unit = UNIT_TEXT, .json = "why", .json_fn = why_json},
 	/* libvirt's own figures, beside vtax's (doc/accuracy.md) */
 	[COL_LV_STATE] = {SCOUNT(lv_state), .json = "libvirt.state", .when = WHEN_LIBVIRT},
 	[COL_LV_NET_RX] = {LVRATE(lv_net_rx_bps), .json = "libvirt.net.rx"},

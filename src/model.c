@@ -376,16 +376,6 @@ static void guest_mem(const struct guest_sample *g, struct guest_view *v)
 		v->mem_tax = VT_UNKNOWN;
 }
 
-/* KVM's own page tables (memory.stat sec_pagetables) are charged to
- * the VM's cgroup outside guest RAM: part of its memory tax, at most
- * the part of the tax they are counted in. */
-static uint64_t kvm_pagetables(const struct guest_sample *g, uint64_t within)
-{
-	if (g->cg_kmem_sec_pagetables == VT_UNKNOWN)
-		return VT_UNKNOWN;
-	return g->cg_kmem_sec_pagetables < within ? g->cg_kmem_sec_pagetables : within;
-}
-
 /* Kernel memory: memory.stat "kernel" (v2 since 5.18, v1's kmem usage),
  * else the sum of the parts it is made of; and the OOM flag. */
 static void guest_kernel(const struct guest_sample *g, uint64_t now_ns, struct guest_view *v)
@@ -403,47 +393,6 @@ static void guest_kernel(const struct guest_sample *g, uint64_t now_ns, struct g
 	v->oom_recent = (v->oom_kills != VT_UNKNOWN && v->oom_kills > 0) ||
 			(g->cg_oom_at_ns != VT_UNKNOWN && now_ns != VT_UNKNOWN &&
 			 now_ns >= g->cg_oom_at_ns && now_ns - g->cg_oom_at_ns < OOM_RECENT_NS);
-}
-
-/* The case and parts of the detail pane's explanation. */
-static void guest_why(const struct guest_view *v, struct why *w)
-{
-	const struct guest_sample *g = v->g;
-	memset(w, 0, sizeof(*w));
-	w->kvm_pagetables = VT_UNKNOWN;
-	w->tax = v->mem_tax;
-	w->cpu_tax = v->cpu_tax;
-	w->cpu_shown = !isnan(v->cpu_tax) && v->cpu_tax >= 0.05;
-	w->io_tax = v->cpu_io_tax;
-	/* a quarter of the CPU tax and a point of a CPU: worth naming */
-	w->io_named = w->cpu_shown && !isnan(v->cpu_io_tax) && v->cpu_io_tax >= 1.0 &&
-		      v->cpu_io_tax >= 0.25 * v->cpu_tax;
-	w->tcg = !isnan(v->cpu_guest) && v->cpu_guest < 0.05;
-	if (v->kind != KIND_VM) {
-		bool helpers = g->h_count || (g->h_mem && g->h_mem != VT_UNKNOWN);
-		w->c = helpers ? WHY_CT_HELPERS : WHY_CT_ALONE;
-		return;
-	}
-	if (v->g_cache != VT_UNKNOWN && v->mem_tax != VT_UNKNOWN && !v->mem_tax_lower_bound) {
-		/* split the tax: guest cache, host cache charged to it, QEMU */
-		w->c = WHY_VM_SPLIT;
-		w->guest_cache = v->g_cache < v->mem_tax ? v->g_cache : v->mem_tax;
-		w->host_cache = v->mem_cache == VT_UNKNOWN ? 0 : v->mem_cache;
-		if (w->host_cache > v->mem_tax - w->guest_cache)
-			w->host_cache = v->mem_tax - w->guest_cache;
-		w->rest = v->mem_tax - w->guest_cache - w->host_cache;
-		w->kvm_pagetables = kvm_pagetables(g, w->rest);
-		if (w->kvm_pagetables != VT_UNKNOWN)
-			w->rest -= w->kvm_pagetables;
-	} else if (w->tcg && !isnan(v->cpu_usr) && v->cpu_usr > 5) {
-		w->c = WHY_VM_TCG;
-	} else if (w->cpu_shown) {
-		w->c = WHY_VM_CPU;
-	} else {
-		w->c = WHY_VM_LOWER;
-	}
-	if (w->c != WHY_VM_SPLIT && v->mem_tax != VT_UNKNOWN)
-		w->kvm_pagetables = kvm_pagetables(g, v->mem_tax);
 }
 
 static void host_cpu(const struct host_sample *p, const struct host_sample *h, struct host_view *v)
@@ -672,7 +621,6 @@ static void guest_view(const struct guest_sample *p, const struct guest_sample *
 	guest_mem(g, v);
 	guest_inside(p, g, v);
 	guest_ledger(v);
-	guest_why(v, &v->why);
 }
 
 static void add_to_host(const struct guest_view *v, struct host_view *hv)

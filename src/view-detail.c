@@ -12,74 +12,7 @@
 #include "runtime.h"
 #include "util.h"
 #include "view-parts.h"
-
-/* The memory tax of a VM that reports its memory, in its parts; parts
- * under 1 MiB are noise beside the others and are left out. */
-static void explain_split(const struct why *w, struct sb *out)
-{
-	char a[16], b[16];
-	fmt_bytes(a, sizeof(a), w->tax);
-	fmt_bytes(b, sizeof(b), w->guest_cache);
-	sb_printf(out, "Memory tax %s: guest page cache %s held in host RAM", a, b);
-	if (w->host_cache >= (1u << 20)) {
-		fmt_bytes(a, sizeof(a), w->host_cache);
-		sb_printf(out, ", host cache %s", a);
-	}
-	if (w->rest >= (1u << 20)) {
-		fmt_bytes(a, sizeof(a), w->rest);
-		sb_printf(out, ", QEMU and free guest pages %s", a);
-	}
-	if (w->kvm_pagetables != VT_UNKNOWN && w->kvm_pagetables >= (1u << 20)) {
-		fmt_bytes(a, sizeof(a), w->kvm_pagetables);
-		sb_printf(out, ", KVM page tables %s", a);
-	}
-	sb_addc(out, '.');
-	if (w->cpu_shown)
-		sb_printf(out, w->tcg ? " CPU tax %.1f%%: all QEMU (TCG)."
-				      : " CPU tax %.1f%%: QEMU outside guest mode.", w->cpu_tax);
-}
-
-void view_explain(const struct guest_view *v, char *buf, size_t sz)
-{
-	const struct why *w = &v->why;
-	struct sb out = {0};
-	char a[16];
-	switch (w->c) {
-	case WHY_VM_SPLIT:
-		explain_split(w, &out);
-		break;
-	case WHY_VM_TCG:
-		sb_printf(&out, "No guest time: the guest runs emulated (TCG), so all %.1f%% CPU is "
-				"QEMU's work on the host.", v->cpu_total);
-		break;
-	case WHY_VM_CPU:
-		sb_printf(&out, "QEMU outside guest mode (emulation, I/O, exits) costs %.1f%% CPU; "
-				"guest memory view unknown (no balloon stats).", w->cpu_tax);
-		break;
-	case WHY_VM_LOWER:
-		sb_adds(&out, "Memory tax is QEMU's own memory outside guest RAM (a lower bound: the "
-			      "guest does not report its memory)");
-		if (w->kvm_pagetables != VT_UNKNOWN && w->kvm_pagetables >= (1u << 20)) {
-			fmt_bytes(a, sizeof(a), w->kvm_pagetables);
-			sb_printf(&out, ", KVM page tables %s of it", a);
-		}
-		sb_addc(&out, '.');
-		break;
-	case WHY_CT_HELPERS:
-		fmt_bytes(a, sizeof(a), v->g->h_mem);
-		sb_printf(&out, "Runtime helpers cost %s RAM and %.1f%% CPU; the container's page "
-				"cache is ordinary host cache.", a, isnan(w->cpu_tax) ? 0.0 : w->cpu_tax);
-		break;
-	case WHY_CT_ALONE:
-		sb_adds(&out, "No helper process found: the host pays only for the container's own "
-			      "work.");
-		break;
-	}
-	if (w->io_named)
-		sb_printf(&out, " I/O takes %.1f%% of that.", w->io_tax);
-	snprintf(buf, sz, "%s", out.s ? out.s : "");
-	sb_free(&out);
-}
+#include "why.h"
 
 static void spark(struct lb *b, const float *v, int n, int head, int cols, bool ascii, enum vattr a)
 {
@@ -430,8 +363,22 @@ static void memory_lines(struct vscreen *vs, const struct frame *f, const struct
 	fmt_bytes(m2, sizeof(m2), v->mem_ws);
 	fmt_bytes(m3, sizeof(m3), v->mem_cache);
 	fmt_bytes(m4, sizeof(m4), v->mem_tax);
-	snprintf(htext, sizeof(htext), " held %s: wset %s, tax %s%s, page cache %s", m1, m2,
-		 v->mem_tax_lower_bound ? ">" : "", m4, m3);
+	/* what the host holds, as the sum it is: a VM that reports its
+	 * memory holds its working set and its tax; a container holds too
+	 * the inactive file pages that are not in its working set (page
+	 * cache the host reclaims first); a lower bound cannot be summed */
+	uint64_t rest = v->mem_host == VT_UNKNOWN || v->mem_ws == VT_UNKNOWN || v->mem_tax == VT_UNKNOWN
+				? VT_UNKNOWN : sat_sub(v->mem_host, v->mem_ws + v->mem_tax);
+	if (v->mem_tax_lower_bound || rest == VT_UNKNOWN)
+		snprintf(htext, sizeof(htext), " held %s: wset %s, tax %s%s", m1, m2,
+			 v->mem_tax_lower_bound ? ">" : "", m4);
+	else if (v->kind == KIND_VM || rest == 0)
+		snprintf(htext, sizeof(htext), " held %s = wset %s + tax %s", m1, m2, m4);
+	else {
+		fmt_bytes(m3, sizeof(m3), rest);
+		snprintf(htext, sizeof(htext), " held %s = wset %s + inactive cache %s + tax %s", m1,
+			 m2, m3, m4);
+	}
 	if (v->g->vm_balloon != VT_UNKNOWN && v->mem_host != VT_UNKNOWN) {
 		/* a ballooned VM: how the host's memory compares with the target */
 		char bt[16], diff[16];
@@ -537,35 +484,56 @@ static void kernel_line(struct vscreen *vs, const struct guest_view *v, int widt
 	lb_finish(vs, &lb);
 }
 
-/* The why sentence; a second line when it needs one. Returns whether it
- * took two. */
-static bool why_lines(struct vscreen *vs, const struct guest_view *v, int width)
+/* The ledger: each tax with the parts it is the sum of. */
+static void ledger_lines(struct vscreen *vs, const struct guest_view *v, int width)
 {
-	char why[512];
-	view_explain(v, why, sizeof(why));
-	int ww = width - 7;
-	const char *rest = NULL;
+	struct sb t = {0};
+	sb_adds(&t, "CPU ");
+	ledger_cpu_text(v, &t);
 	struct lb b;
 	lb_new(vs, width, &b);
-	lb_put(&b, " why   ", VA_LABEL);
-	size_t cut = ww > 10 ? wrap_cut(why, ww) : strlen(why);
-	if (why[cut]) {
-		char first[512];
-		snprintf(first, sizeof(first), "%.*s", (int)cut, why);
-		lb_put(&b, first, VA_NORMAL);
-		for (rest = why + cut; *rest == ' '; rest++)
-			;
-	} else {
-		lb_put(&b, why, VA_NORMAL);
-	}
+	lb_put(&b, " ledger ", VA_LABEL);
+	lb_put(&b, t.s, VA_NORMAL);
 	lb_finish(vs, &b);
-	if (!rest)
-		return false;
+	t.len = 0;
+	sb_adds(&t, "RAM ");
+	ledger_mem_text(v, &t);
 	lb_new(vs, width, &b);
-	lb_put(&b, "       ", VA_NORMAL);
-	lb_put(&b, rest, VA_NORMAL);
+	lb_put(&b, "        ", VA_NORMAL);
+	lb_put(&b, t.s, VA_NORMAL);
 	lb_finish(vs, &b);
-	return true;
+	sb_free(&t);
+}
+
+/* The why sentence, wrapped at words into up to WHY_ROOM lines (the
+ * sparklines and their caption give way to it); only a screen too
+ * narrow for that cuts it, with "...". Returns the lines it took. */
+#define WHY_ROOM 3
+static int why_lines(struct vscreen *vs, const struct guest_view *v, int width)
+{
+	struct sb why = {0};
+	why_sentence(v, &why);
+	int room = width - 7, n = 0;
+	const char *s = why.s ? why.s : "";
+	while (*s && n < WHY_ROOM) {
+		size_t cut = room > 10 ? wrap_cut(s, room) : strlen(s);
+		char line[512];
+		const char *next = s + cut;
+		while (*next == ' ')
+			next++;
+		bool last = n == WHY_ROOM - 1 && *next;
+		snprintf(line, sizeof(line), "%.*s%s", (int)(last ? cut - (cut > 3 ? 3 : cut) : cut), s,
+			 last ? "..." : "");
+		struct lb b;
+		lb_new(vs, width, &b);
+		lb_put(&b, n ? "       " : " why   ", n ? VA_NORMAL : VA_LABEL);
+		lb_put(&b, line, VA_NORMAL);
+		lb_finish(vs, &b);
+		s = next;
+		n++;
+	}
+	sb_free(&why);
+	return n;
 }
 
 /* Sparklines of the tax, each scaled to its own top, printed before it;
@@ -611,6 +579,8 @@ void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *
 	disk_line(vs, v, width);
 	memory_lines(vs, f, v, u, width);
 	kernel_line(vs, v, width);
-	bool two = why_lines(vs, v, width);
-	tax_lines(vs, v, u, h, width, !two);
+	ledger_lines(vs, v, width);
+	int why = why_lines(vs, v, width);
+	if (why < WHY_ROOM)
+		tax_lines(vs, v, u, h, width, why < WHY_ROOM - 1);
 }

@@ -75,7 +75,11 @@ check "... the VM first" sh -c "echo '$(row 1)' | grep -q '^100 '"
 T send-keys -t t k
 check "80 columns: the key bar keeps Help, Save and Quit" wait_for '^hHelp .*sSave qQuit *$'
 T send-keys -t t Enter
-check "Enter opens the detail pane with threads and the why" wait_for '^ why +Memory tax 1.49G: guest page cache 1.49G held in host RAM'
+check "Enter opens the detail pane with threads and the why" wait_for '^ why +CPU tax 6.0%, mostly QEMU.s device emulation in its main loop \(3.5%\);'
+check "the detail pane's ledger: each tax as the sum of its parts" wait_for '^ ledger CPU 6.00% = emulator 3.50 \+ vcpu 1.50 \+ iothread 0.75 \+ vhost 0.25'
+check "... memory too, the guest's cache never more than the tax" wait_for '^ +RAM 1.49G = guest_cache 1.47G \+ host_cache 12.0M \+ kvm_pagetables 8.00M'
+check "the host line is a sum: held = wset + tax" wait_for 'held 1.98G = wset 510M \+ tax 1.49G'
+
 check "detail pane: thread groups" wait_for '^ threads +vcpu 2.5%'
 check "detail pane: the guest's own memory bar" wait_for '^ guest \[.*total 1.93G: used 510M, cache 1.49G'
 T send-keys -t t s

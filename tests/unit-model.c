@@ -105,9 +105,12 @@ static void kernel_facts(void)
 	CHECK(!gv->oom_recent, "a kill seen 61 s ago is not");
 	CHECK_U64(gv->mem_kernel, 5 * MiB);
 	gv = find(&f, "300");
-	CHECK_INT(gv->why.c, WHY_VM_SPLIT);
-	CHECK_U64(gv->why.kvm_pagetables, 6 * MiB);
-	CHECK_U64(gv->why.rest, 200 * MiB - 50 * MiB - 6 * MiB);
+	/* the ledger: the 200M tax is KVM's page tables, the guest's cache
+	 * and QEMU's rest, to the byte */
+	CHECK_U64(gv->mem_part[TMP_KVM_PT], 6 * MiB);
+	CHECK_U64(gv->mem_part[TMP_HOST_CACHE], 0);
+	CHECK_U64(gv->mem_part[TMP_GUEST_CACHE], 50 * MiB);
+	CHECK_U64(gv->mem_part[TMP_QEMU], 200 * MiB - 50 * MiB - 6 * MiB);
 	frame_free(&f);
 	model_compute(NULL, &b, &f);
 	gv = find(&f, "capped");
