@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "model.h"
+#include "util.h"
 
 enum col_id {
 	COL_KIND,      /* JSON only */
@@ -185,12 +186,5 @@ int column_compare(enum col_id c, bool desc, const struct guest_view *a, const s
 
 /* Sort a frame's guests in place. */
 void columns_sort(struct frame *f, enum col_id c, bool desc);
-
-/* Human-readable bytes in at most 5 characters: "512K", "1.50G", "-". */
-void fmt_bytes(char *buf, size_t sz, uint64_t v);
-/* The same in at most 4 characters, for table cells: "512M", "1.5G". */
-void fmt_bytes_short(char *buf, size_t sz, uint64_t v);
-/* A percentage with one decimal and "%", or "-". */
-void fmt_pct(char *buf, size_t sz, double v);
 
 #endif

@@ -3,7 +3,8 @@
 #ifndef VTAX_OUTPUTS_H
 #define VTAX_OUTPUTS_H
 
-#include "driver.h"
+/* the pipeline's output (driver.h) */
+struct output;
 
 /* Write DIR/vtax.prom after every refresh (temp file + rename). NULL with
  * *cause when DIR is not a writable directory. */

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runtime.h"
+
 /* "key value" lines (cpu.stat, memory.stat, cpuacct.stat, arcstats'
  * "name type value"): the last number on the first line whose first word
  * is key. */
@@ -50,8 +52,6 @@ int parse_blkio_bytes(const char *buf, uint64_t *rbytes, uint64_t *wbytes);
  * first [snapshot] section), trimmed. */
 int parse_pve_conf(const char *buf, const char *key, char *out, size_t outsz);
 
-/* Undo systemd unit escaping ("\x2d" -> "-"). Returns out. */
-char *cg_unescape(const char *in, size_t inlen, char *out, size_t outsz);
 
 /* QEMU command-line facts. argv is NUL-separated, len bytes. */
 struct qemu_args {
@@ -70,14 +70,6 @@ int is_qemu_argv0(const char *argv0);
  * default_mib is set (QEMU -m), bytes otherwise. */
 int parse_size(const char *s, int default_mib, uint64_t *out);
 
-/* Runtime helper processes (containerd-shim, conmon, the lxc monitor),
- * as the runtime table describes them (runtime_def.helper): HELPER_NONE,
- * or HELPER_RUNTIME + n, the helper of runtime n (runtime_helper_type()
- * says which value a runtime's helper has). */
-enum helper_type {
-	HELPER_NONE,
-	HELPER_RUNTIME,
-};
 /* Classify argv (NUL-separated, len bytes) by the runtimes' helpers; on a
  * helper, write the guest id or name it serves into id. */
 enum helper_type parse_helper(const char *argv, size_t len, char *id, size_t idsz);

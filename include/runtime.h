@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "parse.h"
+#include "util.h"
 
 enum guest_kind {
 	KIND_VM,
@@ -163,6 +163,14 @@ void runtime_expand(char *out, size_t sz, const char *tmpl, const char *parent, 
 
 /* What parse_helper() calls the helper processes of runtime rt: one
  * value for the runtimes that share a helper; HELPER_NONE without one. */
+/* Runtime helper processes (containerd-shim, conmon, the lxc monitor),
+ * as the runtime table describes them (runtime_def.helper): HELPER_NONE,
+ * or HELPER_RUNTIME + n, the helper of runtime n (runtime_helper_type()
+ * says which value a runtime's helper has). */
+enum helper_type {
+	HELPER_NONE,
+	HELPER_RUNTIME,
+};
 enum helper_type runtime_helper_type(enum runtime rt);
 
 /* Whether a helper process of type t whose key (parse_helper) is key

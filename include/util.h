@@ -108,4 +108,14 @@ int parse_when(const char *s, int64_t now_ms, int64_t *ms);
 /* A size: bytes, or with K, M, G, T (powers of 1024). 0 or -EINVAL. */
 int parse_bytes(const char *s, uint64_t *bytes);
 
+/* Human-readable bytes in at most 5 characters: "512K", "1.50G", "-". */
+void fmt_bytes(char *buf, size_t sz, uint64_t v);
+/* The same in at most 4 characters, for table cells: "512M", "1.5G". */
+void fmt_bytes_short(char *buf, size_t sz, uint64_t v);
+/* A percentage with one decimal and "%", or "-". */
+void fmt_pct(char *buf, size_t sz, double v);
+
+/* Undo systemd unit escaping ("\x2d" -> "-"). Returns out. */
+char *cg_unescape(const char *in, size_t inlen, char *out, size_t outsz);
+
 #endif

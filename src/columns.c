@@ -307,46 +307,6 @@ int column_find(const char *name)
 	return -1;
 }
 
-/* Bytes scaled by 1024 with a unit letter; narrow keeps it to 4 chars. */
-static void fmt_scaled(char *buf, size_t sz, uint64_t v, bool narrow)
-{
-	static const char units[] = "BKMGTPE";
-	if (v == VT_UNKNOWN) {
-		snprintf(buf, sz, "-");
-		return;
-	}
-	double d = (double)v;
-	int u = 0;
-	while ((narrow ? d >= 999.5 : d >= 1024.0) && u < 6) {
-		d /= 1024.0;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, sz, "%lluB", (unsigned long long)v);
-	else if (narrow)
-		snprintf(buf, sz, d < 9.95 ? "%.1f%c" : "%.0f%c", d, units[u]);
-	else
-		snprintf(buf, sz, d < 9.995 ? "%.2f%c" : d < 99.95 ? "%.1f%c" : "%.0f%c", d, units[u]);
-}
-
-void fmt_bytes(char *buf, size_t sz, uint64_t v)
-{
-	fmt_scaled(buf, sz, v, false);
-}
-
-void fmt_bytes_short(char *buf, size_t sz, uint64_t v)
-{
-	fmt_scaled(buf, sz, v, true);
-}
-
-void fmt_pct(char *buf, size_t sz, double v)
-{
-	if (isnan(v))
-		snprintf(buf, sz, "-");
-	else
-		snprintf(buf, sz, "%.1f%%", v);
-}
-
 /* A rate of events in at most 5 characters: "950", "12.3k", "4.1M", "-". */
 static void fmt_count(char *buf, size_t sz, double d)
 {

@@ -15,6 +15,7 @@
 
 #include "curlx.h"
 #include "export.h"
+#include "driver.h"
 #include "outputs.h"
 
 #define UDP_PAYLOAD 1400            /* bytes a datagram: under a 1500 MTU */

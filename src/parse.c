@@ -310,32 +310,6 @@ int parse_pve_conf(const char *buf, const char *key, char *out, size_t outsz)
 	return -ENOENT;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-char *cg_unescape(const char *in, size_t inlen, char *out, size_t outsz)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < inlen && o + 1 < outsz; i++) {
-		if (in[i] == '\\' && i + 3 < inlen && in[i + 1] == 'x' && hexval(in[i + 2]) >= 0 &&
-		    hexval(in[i + 3]) >= 0) {
-			out[o++] = (char)(hexval(in[i + 2]) * 16 + hexval(in[i + 3]));
-			i += 3;
-		} else {
-			out[o++] = in[i];
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 int parse_size(const char *s, int default_mib, uint64_t *out)
 {
 	const char *end;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "driver.h"
 #include "outputs.h"
 
 struct textfile {

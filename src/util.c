@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <signal.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -451,4 +452,74 @@ int parse_bytes(const char *s, uint64_t *bytes)
 		return -EINVAL;
 	*bytes = (uint64_t)(v * mult);
 	return 0;
+}
+
+/* ---- numbers as the views show them --------------------------------------- */
+
+/* Bytes scaled by 1024 with a unit letter; narrow keeps it to 4 chars. */
+static void fmt_scaled(char *buf, size_t sz, uint64_t v, bool narrow)
+{
+	static const char units[] = "BKMGTPE";
+	if (v == VT_UNKNOWN) {
+		snprintf(buf, sz, "-");
+		return;
+	}
+	double d = (double)v;
+	int u = 0;
+	while ((narrow ? d >= 999.5 : d >= 1024.0) && u < 6) {
+		d /= 1024.0;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, sz, "%lluB", (unsigned long long)v);
+	else if (narrow)
+		snprintf(buf, sz, d < 9.95 ? "%.1f%c" : "%.0f%c", d, units[u]);
+	else
+		snprintf(buf, sz, d < 9.995 ? "%.2f%c" : d < 99.95 ? "%.1f%c" : "%.0f%c", d, units[u]);
+}
+
+void fmt_bytes(char *buf, size_t sz, uint64_t v)
+{
+	fmt_scaled(buf, sz, v, false);
+}
+
+void fmt_bytes_short(char *buf, size_t sz, uint64_t v)
+{
+	fmt_scaled(buf, sz, v, true);
+}
+
+void fmt_pct(char *buf, size_t sz, double v)
+{
+	if (isnan(v))
+		snprintf(buf, sz, "-");
+	else
+		snprintf(buf, sz, "%.1f%%", v);
+}
+
+/* ---- systemd unit names ------------------------------------------------------- */
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+char *cg_unescape(const char *in, size_t inlen, char *out, size_t outsz)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < inlen && o + 1 < outsz; i++) {
+		if (in[i] == '\\' && i + 3 < inlen && in[i + 1] == 'x' && hexval(in[i + 2]) >= 0 &&
+		    hexval(in[i + 3]) >= 0) {
+			out[o++] = (char)(hexval(in[i + 2]) * 16 + hexval(in[i + 3]));
+			i += 3;
+		} else {
+			out[o++] = in[i];
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
