@@ -577,6 +577,42 @@ struct panel {
 	bool bytes;
 };
 
+/* A panel's time axis, in local time: ticks at round times, and the
+ * period's first and last moment labelled whatever the ticks. */
+static void time_axis(struct sb *o, const struct panel *pn, int64_t t0, int64_t t1)
+{
+	double span = (double)(t1 > t0 ? t1 - t0 : 1);
+#define PX(t) (pn->x + pn->w * (double)((t) - t0) / span)
+	int64_t step = tick_step(t1 - t0);
+	time_t tt = (time_t)(t0 / 1000);
+	struct tm tm;
+	localtime_r(&tt, &tm);
+	int64_t off = (int64_t)tm.tm_gmtoff * 1000;
+	int64_t first = ((t0 + off) / step + 1) * step - off;
+	for (int64_t t = first; t < t1; t += step) {
+		char lab[32];
+		rep_time(lab, sizeof(lab), t, step >= 86400000 ? "%a %d" :
+				 (t + off) % 86400000 == 0 ? "%a %H:%M" :
+				 step < 60000 ? "%H:%M:%S" : "%H:%M");
+		sb_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n",
+			  PX(t), pn->y, PX(t), pn->y + pn->h);
+		/* the ends carry their own labels */
+		if (PX(t) - pn->x > 70 && pn->x + pn->w - PX(t) > 70)
+			sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"xlab\">%s</text>\n", PX(t),
+				  pn->y + pn->h + 16, lab);
+	}
+	/* the period's first and last moment, whatever the ticks */
+	char a[32], b[32];
+	const char *efmt = t1 - t0 >= 86400000 ? "%a %d %H:%M" : "%H:%M:%S";
+	rep_time(a, sizeof(a), t0, efmt);
+	rep_time(b, sizeof(b), t1, efmt);
+	sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"xlab\" text-anchor=\"start\">%s</text>\n",
+		  pn->x, pn->y + pn->h + 16, a);
+	sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"xlab\" text-anchor=\"end\">%s</text>\n",
+		  pn->x + pn->w, pn->y + pn->h + 16, b);
+#undef PX
+}
+
 /* One stacked-area panel: s[k][b] is series k's value in bucket b. */
 static void plot_panel(struct sb *o, const struct panel *pn, double **s, size_t ns,
 		       size_t nb, const int64_t *bt, int64_t t0, int64_t t1, const struct report *r)
@@ -633,36 +669,9 @@ static void plot_panel(struct sb *o, const struct panel *pn, double **s, size_t 
 			base[b] += s[k][b];
 	}
 	free(base);
-	/* the time axis, in local time */
 	sb_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"frame\"/>\n",
 		  pn->x, pn->y, pn->w, pn->h);
-	int64_t step = tick_step(t1 - t0);
-	time_t tt = (time_t)(t0 / 1000);
-	struct tm tm;
-	localtime_r(&tt, &tm);
-	int64_t off = (int64_t)tm.tm_gmtoff * 1000;
-	int64_t first = ((t0 + off) / step + 1) * step - off;
-	for (int64_t t = first; t < t1; t += step) {
-		char lab[32];
-		rep_time(lab, sizeof(lab), t, step >= 86400000 ? "%a %d" :
-				 (t + off) % 86400000 == 0 ? "%a %H:%M" :
-				 step < 60000 ? "%H:%M:%S" : "%H:%M");
-		sb_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n",
-			  PX(t), pn->y, PX(t), pn->y + pn->h);
-		/* the ends carry their own labels */
-		if (PX(t) - pn->x > 70 && pn->x + pn->w - PX(t) > 70)
-			sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"xlab\">%s</text>\n", PX(t),
-				  pn->y + pn->h + 16, lab);
-	}
-	/* the period's first and last moment, whatever the ticks */
-	char a[32], b[32];
-	const char *efmt = t1 - t0 >= 86400000 ? "%a %d %H:%M" : "%H:%M:%S";
-	rep_time(a, sizeof(a), t0, efmt);
-	rep_time(b, sizeof(b), t1, efmt);
-	sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"xlab\" text-anchor=\"start\">%s</text>\n",
-		  pn->x, pn->y + pn->h + 16, a);
-	sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" class=\"xlab\" text-anchor=\"end\">%s</text>\n",
-		  pn->x + pn->w, pn->y + pn->h + 16, b);
+	time_axis(o, pn, t0, t1);
 #undef PX
 #undef PY
 }
