@@ -36,8 +36,8 @@ static int t_pass, t_fail;
 #define CHECK_STR(got, want)                                                    \
 	do {                                                                    \
 		const char *g_ = (got), *w_ = (want);                           \
-		CHECK(g_ && !strcmp(g_, w_), "%s = \"%s\", want \"%s\"", #got,  \
-		      g_ ? g_ : "(null)", w_);                                  \
+		CHECK(g_ && w_ && !strcmp(g_, w_), "%s = \"%s\", want \"%s\"", #got, \
+		      g_ ? g_ : "(null)", w_ ? w_ : "(null)");                  \
 	} while (0)
 
 #define CHECK_NEAR(got, want, tol)                                              \
