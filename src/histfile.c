@@ -213,7 +213,7 @@ void hist_chunk_add(struct sb *c, const struct sample *prev, const struct sample
 	put_uv(c, centi(h->uptime_s));
 	put_str_changed(c, ph ? ph->hostname : NULL, h->hostname);
 	for (size_t i = 0; i < host_u64_nfields; i++) {
-		const struct u64_field *f = &host_u64_fields[i];
+		const struct field *f = &host_u64_fields[i];
 		uint64_t now = code_of(*field_ptr((void *)(uintptr_t)h, f));
 		uint64_t before = ph ? code_of(*field_ptr((void *)(uintptr_t)ph, f)) : 0;
 		put_sv(c, now - before);
@@ -245,7 +245,7 @@ void hist_chunk_add(struct sb *c, const struct sample *prev, const struct sample
 		}
 		put_uv(c, g->cpu_payload_v2);
 		for (size_t k = 0; k < guest_u64_nfields; k++) {
-			const struct u64_field *f = &guest_u64_fields[k];
+			const struct field *f = &guest_u64_fields[k];
 			uint64_t now = code_of(*field_ptr((void *)(uintptr_t)g, f));
 			if (pg)
 				put_sv(c, now - code_of(*field_ptr((void *)(uintptr_t)pg, f)));
@@ -272,11 +272,11 @@ void hist_chunk_add(struct sb *c, const struct sample *prev, const struct sample
 /* The fields a chunk names, mapped to this vtax's tables (NULL: a field
  * this version does not know; its values are read and dropped). */
 struct fmap {
-	const struct u64_field **host, **guest;
+	const struct field **host, **guest;
 	size_t nh, ng;
 };
 
-static const struct u64_field *field_named(const struct u64_field *t, size_t n, const char *name)
+static const struct field *field_named(const struct field *t, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(t[i].name, name))
@@ -284,8 +284,8 @@ static const struct u64_field *field_named(const struct u64_field *t, size_t n, 
 	return NULL;
 }
 
-static int read_fields(struct rd *r, const struct u64_field *t, size_t n,
-		       const struct u64_field ***out, size_t *nout)
+static int read_fields(struct rd *r, const struct field *t, size_t n,
+		       const struct field ***out, size_t *nout)
 {
 	uint64_t cnt = get_uv(r);
 	if (r->err || cnt > MAX_FIELDS) {
@@ -433,7 +433,7 @@ static int decode_guest(struct rd *r, const struct fmap *m, const struct sample 
 	}
 	g->cpu_payload_v2 = get_uv(r) != 0;
 	for (size_t k = 0; k < m->ng && !r->err; k++) {
-		const struct u64_field *f = m->guest[k];
+		const struct field *f = m->guest[k];
 		if (pg) {
 			uint64_t d = get_sv(r);
 			if (f)
@@ -483,7 +483,7 @@ static int decode_sample(struct rd *r, const struct fmap *m, const struct sample
 		str_copy(h->hostname, sizeof(h->hostname), ph ? ph->hostname : "replay");
 	}
 	for (size_t i = 0; i < m->nh && !r->err; i++) {
-		const struct u64_field *f = m->host[i];
+		const struct field *f = m->host[i];
 		uint64_t d = get_sv(r);
 		if (f)
 			*field_ptr(h, f) = value_of((ph ? code_of(*field_ptr((void *)(uintptr_t)ph, f)) : 0) + d);
