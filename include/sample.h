@@ -356,8 +356,5 @@ static inline uint64_t *field_ptr(void *base, const struct field *f)
 /* The host's counters by name, a run of host_schema (remote.c sums them). */
 extern const struct field *const host_u64_fields;
 extern const size_t host_u64_nfields;
-/* The guests' counters, a run of guest_schema (histfile.c's header). */
-extern const struct field *const guest_u64_fields;
-extern const size_t guest_u64_nfields;
 
 #endif

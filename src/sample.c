@@ -117,8 +117,6 @@ static const struct field guest_fields[] = {
 	{G(nics, FT_ROWS), .flags = FL_STATE, .n = offsetof(struct guest_sample, nnics), .hi = 4096,
 	 .text = "host", .sub = &nic_schema, BLOCK(3)},
 };
-const struct field *const guest_u64_fields = guest_fields + 9;
-const size_t guest_u64_nfields = ARRAY_SIZE(guest_fields) - 9 - 3;
 const struct schema guest_schema = {.what = "guest", .f = guest_fields, .n = ARRAY_SIZE(guest_fields),
 				    .size = sizeof(struct guest_sample)};
 
