@@ -1,5 +1,5 @@
 /* The compact history: raw samples in one zstd-compressed file per day,
- * a chunk (keyframe then deltas, driven by the sample field tables) per
+ * a chunk (keyframe then deltas, driven by the sample schema) per
  * zstd frame, each closed within a minute (doc/record.md, version 2). */
 #ifndef VTAX_HISTFILE_H
 #define VTAX_HISTFILE_H

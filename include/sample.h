@@ -248,19 +248,113 @@ void sample_clear(struct sample *s);   /* drop guests, keep capacity */
 void sample_free(struct sample *s);
 void host_sample_init(struct host_sample *h);
 
-/* Field tables: one place naming every counter, for record/replay. */
-struct u64_field {
-	const char *name;
-	size_t off;
-};
-extern const struct u64_field host_u64_fields[];
-extern const size_t host_u64_nfields;
-extern const struct u64_field guest_u64_fields[];
-extern const size_t guest_u64_nfields;
+/* ---- the sample schema ----------------------------------------------------
+ * Every field of a sample is one entry of a table in sample.c: its name
+ * (the JSON key, the compact history's counter or block; written nowhere
+ * else), what it holds, where it lives and how the formats carry it. The
+ * JSON Lines record (record.c), the compact history (histfile.c) and
+ * init, copy and free below walk the tables, so a new field is one entry
+ * (and the collector that fills it). doc/record.md has both formats. */
 
-static inline uint64_t *field_ptr(void *base, const struct u64_field *f)
+enum ftype {
+	FT_U64,        /* uint64_t, VT_UNKNOWN when unknown */
+	FT_I64,        /* int64_t, a clock (the history keeps its change) */
+	FT_INT,        /* int, uint32_t or an enum; read in [lo, hi], else lo */
+	FT_BOOL,
+	FT_DOUBLE,     /* n doubles in a row (a JSON list when n > 1); < 0 unknown */
+	FT_STR,        /* char *, owned, NULL when absent */
+	FT_CHARS,      /* char[n]; text (or "") when absent */
+	FT_RUNTIME,    /* enum runtime, by its name */
+	FT_OBJECT,     /* an embedded record of sub (the sample's host) */
+	FT_ROWS,       /* an owned array of sub, its size_t count at offset n
+			  (and its capacity at offset cap, when not 0) */
+};
+
+enum {
+	FL_KEY = 1 << 0,      /* with the other keys, names its row: the history
+				 refers to the previous sample's row of that key */
+	FL_REQ = 1 << 1,      /* a record without it is an error (a lenient
+				 table's row is left out) */
+	FL_OPT = 1 << 2,      /* JSON: left out when absent (NULL) */
+	FL_ZERO = 1 << 3,     /* FT_U64: a count, 0 when absent, never unknown;
+				 the history's fixed rows keep it as it is */
+	FL_RAW = 1 << 4,      /* FT_U64: JSON gives the number even when unknown */
+	FL_NOJSON = 1 << 5,   /* not in the JSON record */
+	FL_LOCAL = 1 << 6,    /* not recorded: the process' own (not in any format) */
+	FL_NULL = 1 << 7,     /* FT_ROWS: NULL (not known) is not the same as none */
+	FL_GATED = 1 << 8,    /* FT_ROWS: there only when the field before it is set */
+	FL_STATE = 1 << 9,    /* FT_ROWS: the FT_INT before it says what is known:
+				 0 nothing (JSON: absent), 1 the rows, 2 none of
+				 its own (JSON: text instead of the rows) */
+};
+
+/* Where the compact history keeps a field. Format 1 fixed the head and
+ * tail of a record and the rows of FT_ROWS by position; a field added
+ * later is HIST_AUTO: an FT_U64 a named counter, anything else a block of
+ * its own named after it (a field of a fixed row: a block "rows.field"
+ * of the record holding the rows). */
+enum hist_place {
+	HIST_AUTO,
+	HIST_HEAD,     /* the record's head, place at (bools sharing a place
+			  are the bits of one number) */
+	HIST_TAIL,     /* after the counters, place at (the sample's guests) */
+	HIST_BLOCK,    /* the record's block at, named by .block or the field
+			  (fields sharing it: in table order) */
+};
+
+struct schema;
+
+struct field {
+	const char *name;
+	enum ftype type;
+	size_t off;                /* of the value in its record */
+	unsigned flags;            /* FL_* */
+	enum hist_place hist;
+	unsigned at;
+	size_t n;                  /* FT_CHARS: its size; FT_DOUBLE: how many;
+				      FT_ROWS: offset of the count */
+	size_t cap;                /* FT_ROWS: offset of the capacity, 0: none */
+	int64_t lo, hi;            /* FT_INT: the range; FT_ROWS: at most hi rows */
+	const char *text;          /* FT_CHARS: the value when absent; FL_STATE:
+				      what JSON says for state 2 */
+	const char *block;         /* HIST_BLOCK: the block's name, on its first
+				      field; else the field's own name */
+	const struct schema *sub;  /* FT_OBJECT, FT_ROWS */
+};
+
+struct schema {
+	const char *what;          /* a record's noun, for messages */
+	const struct field *f;
+	size_t n;
+	size_t size;               /* of a record */
+	bool fixed;                /* rows format 1 wrote whole: no counters, no
+				      blocks of their own */
+	bool lenient;              /* JSON: a bad value reads as unknown */
+};
+
+extern const struct schema sample_schema, host_schema, guest_schema;
+
+/* The field of sc with that name, or NULL. */
+const struct field *schema_field(const struct schema *sc, const char *name);
+/* rec becomes empty: zero, unknown counters, doubles -1, no strings. */
+void schema_init(const struct schema *sc, void *rec);
+/* Free what rec owns: its pointers NULL, its counts 0. */
+void schema_release(const struct schema *sc, void *rec);
+/* dst (not owning anything) becomes a deep copy of src. */
+void schema_copy(const struct schema *sc, void *dst, const void *src);
+/* The FT_ROWS field f of rec, holding no rows, gets room for n (its
+ * capacity reused, else n + 1 so that none is not NULL): the array. */
+void *schema_rows(void *rec, const struct field *f, size_t n);
+/* dst (a sample) becomes a deep copy of src. */
+void sample_copy(struct sample *dst, const struct sample *src);
+
+static inline uint64_t *field_ptr(void *base, const struct field *f)
 {
 	return (uint64_t *)(void *)((char *)base + f->off);
 }
+
+/* The host's counters by name, a run of host_schema (remote.c sums them). */
+extern const struct field *const host_u64_fields;
+extern const size_t host_u64_nfields;
 
 #endif

@@ -1,5 +1,5 @@
 /* The compact history (doc/record.md, "Compact format"): a chunk codec
- * driven by the sample field tables, a recorder writing one zstd frame
+ * driven by the sample schema, a recorder writing one zstd frame
  * per chunk into a file per day, and a reader that indexes chunks by time
  * and steps over damaged ones. */
 #include "config.h"
@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,9 +66,17 @@ static void put_str(struct sb *b, const char *s)
 static inline uint64_t code_of(uint64_t v) { return v == VT_UNKNOWN ? 0 : v + 1; }
 static inline uint64_t value_of(uint64_t c) { return c ? c - 1 : VT_UNKNOWN; }
 
+/* The counters a chunk names for one level: this vtax's slot for each
+ * (NULL: one it does not know). */
+struct cols {
+	const struct slot **s;
+	size_t n;
+};
+
 struct rd {
 	const uint8_t *p, *end;
 	const char *err;
+	const struct cols *cols;   /* the chunk's, by level */
 };
 
 static uint64_t get_uv(struct rd *r)
@@ -94,32 +103,27 @@ static uint64_t get_sv(struct rd *r)
 }
 
 /* A string (NULL when absent), or NULL with r->err set. */
-static char *get_str(struct rd *r)
+static const char *get_bytes(struct rd *r, size_t *len)
 {
 	uint64_t n = get_uv(r);
+	*len = 0;
 	if (r->err || !n)
 		return NULL;
 	if (n > MAX_STR || n - 1 > (uint64_t)(r->end - r->p)) {
 		r->err = "bad string";
 		return NULL;
 	}
-	char *s = xstrndup((const char *)r->p, (size_t)(n - 1));
+	const char *s = (const char *)r->p;
+	*len = (size_t)(n - 1);
 	r->p += n - 1;
 	return s;
 }
 
-/* ---- the chunk codec ------------------------------------------------------ */
-
-void hist_chunk_begin(struct sb *c)
+static char *get_str(struct rd *r)
 {
-	sb_add(c, CHUNK_TAG, 4);
-	put_uv(c, HIST_FORMAT);
-	put_uv(c, host_u64_nfields);
-	for (size_t i = 0; i < host_u64_nfields; i++)
-		put_str(c, host_u64_fields[i].name);
-	put_uv(c, guest_u64_nfields);
-	for (size_t i = 0; i < guest_u64_nfields; i++)
-		put_str(c, guest_u64_fields[i].name);
+	size_t n;
+	const char *s = get_bytes(r, &n);
+	return s ? xstrndup(s, n) : NULL;
 }
 
 static uint64_t centi(double v)
@@ -127,15 +131,196 @@ static uint64_t centi(double v)
 	return v < 0 || !isfinite(v) || v > 1e15 ? 0 : (uint64_t)llround(v * 100) + 1;
 }
 
-static void put_str_changed(struct sb *c, const char *before, const char *now)
+/* ---- the plan: the schema in the order format 1 writes it --------------- */
+
+struct plan;
+
+/* A field as the history reaches it. */
+struct slot {
+	const struct field *f;
+	size_t base;               /* where its own record starts in the plan's
+				      (the host lies flat in the sample) */
+	const struct plan *rows;   /* FT_ROWS: a row's plan */
+};
+
+struct hblock {
+	char *name;
+	size_t len;                /* of its name */
+	unsigned at;
+	struct slot *s;
+	size_t n;
+	const struct slot *of;     /* a column block "rows.field": the rows */
+};
+
+/* A record: its fixed head (keys first), named counters, fixed tail and
+ * named blocks; a fixed row has only a head. */
+struct plan {
+	struct slot *head, *counter, *tail, *key, *extra;
+	size_t nhead, ncounter, ntail, nkey, nextra;
+	struct hblock *block;
+	size_t nblock;
+	bool fixed;
+	int level;                 /* its list of counters in the chunk header */
+};
+
+static struct plan *levels[2]; /* the sample's, its guests' */
+
+static void *at(const void *rec, size_t off)
 {
-	bool same = (!before && !now) || (before && now && !strcmp(before, now));
-	if (same) {
-		put_uv(c, 0);
-		return;
+	return (char *)(uintptr_t)rec + off;
+}
+
+static void *value_at(const void *rec, const struct slot *s)
+{
+	return at(rec, s->base + s->f->off);
+}
+
+static void add_slot(struct slot **v, size_t *n, struct slot s)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = s;
+}
+
+static struct hblock *add_block(struct plan *p, const char *name, unsigned at)
+{
+	for (size_t i = 0; at != UINT_MAX && i < p->nblock; i++)
+		if (p->block[i].at == at)
+			return &p->block[i];
+	p->block = xrealloc(p->block, (p->nblock + 1) * sizeof(*p->block));
+	p->block[p->nblock] = (struct hblock){.name = xstrdup(name), .len = strlen(name), .at = at};
+	return &p->block[p->nblock++];
+}
+
+static const struct plan *plan_of(const struct schema *sc);
+
+static void plan_walk(struct plan *p, const struct schema *sc, size_t base)
+{
+	for (const struct field *f = sc->f; f < sc->f + sc->n; f++) {
+		if (f->flags & FL_LOCAL)
+			continue;
+		struct slot s = {f, base, f->type == FT_ROWS ? plan_of(f->sub) : NULL};
+		if (f->type == FT_OBJECT) {
+			plan_walk(p, f->sub, base + f->off);
+			continue;
+		}
+		if (f->flags & FL_KEY)
+			add_slot(&p->key, &p->nkey, s);
+		if (f->hist == HIST_HEAD) {
+			add_slot(&p->head, &p->nhead, s);
+		} else if (f->hist == HIST_TAIL) {
+			add_slot(&p->tail, &p->ntail, s);
+		} else if (f->hist == HIST_BLOCK) {
+			struct hblock *b = add_block(p, f->block ? f->block : f->name, f->at);
+			add_slot(&b->s, &b->n, s);
+		} else if (p->fixed) {
+			add_slot(&p->extra, &p->nextra, s);
+		} else if (f->type == FT_U64) {
+			add_slot(&p->counter, &p->ncounter, s);
+		} else {
+			struct hblock *b = add_block(p, f->name, UINT_MAX);
+			add_slot(&b->s, &b->n, s);
+		}
 	}
-	put_uv(c, 1);
-	put_str(c, now);
+}
+
+/* Stable sorts by place: few elements, once. */
+static void sort_slots(struct slot *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j && v[j - 1].f->at > v[j].f->at; j--) {
+			struct slot t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
+static void sort_blocks(struct hblock *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j && v[j - 1].at > v[j].at; j--) {
+			struct hblock t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
+/* Fields a fixed row gained after format 1: a column block each, in the
+ * record holding the rows ("nics.mtu": a value per row). */
+static void add_columns(struct plan *p, const struct slot *rows)
+{
+	for (size_t i = 0; rows->rows && i < rows->rows->nextra; i++) {
+		const struct slot *e = &rows->rows->extra[i];
+		char *name = xasprintf("%s.%s", rows->f->name, e->f->name);
+		struct hblock *b = add_block(p, name, UINT_MAX);
+		free(name);
+		add_slot(&b->s, &b->n, *e);
+		b->of = rows;
+	}
+}
+
+static const struct plan *plan_of(const struct schema *sc)
+{
+	static struct {
+		const struct schema *sc;
+		struct plan *p;
+	} made[8];
+	static size_t nmade;
+	for (size_t i = 0; i < nmade; i++)
+		if (made[i].sc == sc)
+			return made[i].p;
+	struct plan *p = xcalloc(1, sizeof(*p));
+	if (nmade == ARRAY_SIZE(made) || (!sc->fixed && levels[1])) {
+		fprintf(stderr, "vtax: the sample schema has no place in the history format\n");
+		abort();
+	}
+	made[nmade].sc = sc;
+	made[nmade++].p = p;
+	p->fixed = sc->fixed;
+	p->level = sc->fixed ? -1 : levels[0] ? 1 : 0;
+	if (!sc->fixed)
+		levels[p->level] = p;
+	plan_walk(p, sc, 0);
+	if (p->nhead > 64)   /* the head's texts: bits of a mask */
+		abort();
+	sort_slots(p->head, p->nhead);
+	sort_slots(p->tail, p->ntail);
+	sort_blocks(p->block, p->nblock);
+	for (size_t i = 0; !p->fixed && i < p->nhead; i++)
+		add_columns(p, &p->head[i]);
+	for (size_t i = 0; !p->fixed && i < p->ntail; i++)
+		add_columns(p, &p->tail[i]);
+	for (size_t i = 0, nb = p->nblock; !p->fixed && i < nb; i++)
+		for (size_t k = 0; k < p->block[i].n; k++)
+			add_columns(p, &p->block[i].s[k]);
+	return p;
+}
+
+static pthread_once_t plan_once = PTHREAD_ONCE_INIT;
+
+static void plan_build(void)
+{
+	plan_of(&sample_schema);
+}
+
+/* The sample's plan (its guests': levels[1]). */
+static const struct plan *sample_plan(void)
+{
+	pthread_once(&plan_once, plan_build);
+	return levels[0];
+}
+
+/* ---- writing a record ------------------------------------------------------ */
+
+static bool is_text(const struct field *f)
+{
+	return f->type == FT_STR || f->type == FT_CHARS;
+}
+
+static const char *text_of(const void *rec, const struct slot *s)
+{
+	if (!rec)
+		return NULL;
+	return s->f->type == FT_STR ? *(char *const *)value_at(rec, s) : value_at(rec, s);
 }
 
 static int str_eq(const char *a, const char *b)
@@ -143,157 +328,400 @@ static int str_eq(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-/* Index + 1 in prev of the guest with g's runtime and id, 0 if none. The
- * collector sorts guests, so the same index is tried first. */
-static size_t find_prev(const struct sample *prev, size_t i, const struct guest_sample *g)
+/* Which texts of the head (keys aside) differ from before's: bit k for
+ * the k-th. */
+static uint64_t text_mask(const struct plan *p, const void *now, const void *before)
 {
-	if (!prev)
-		return 0;
-	if (i < prev->nguests && prev->guests[i].runtime == g->runtime &&
-	    str_eq(prev->guests[i].id, g->id))
+	uint64_t mask = 0;
+	unsigned k = 0;
+	for (size_t i = 0; i < p->nhead; i++) {
+		const struct slot *s = &p->head[i];
+		if (!(s->f->flags & FL_KEY) && is_text(s->f) &&
+		    !str_eq(text_of(now, s), text_of(before, s)))
+			mask |= 1ull << k;
+		k += !(s->f->flags & FL_KEY) && is_text(s->f);
+	}
+	return mask;
+}
+
+static bool same_key(const struct plan *p, const void *a, const void *b)
+{
+	for (size_t k = 0; k < p->nkey; k++) {
+		const struct slot *s = &p->key[k];
+		if (is_text(s->f) ? !str_eq(text_of(a, s), text_of(b, s))
+				  : *(const int *)value_at(a, s) != *(const int *)value_at(b, s))
+			return false;
+	}
+	return true;
+}
+
+/* Index + 1 in prev (n rows) of the row with row's key, 0 if none. The
+ * collector sorts guests, so the same index is tried first. */
+static size_t find_prev(const struct plan *p, const char *prev, size_t n, size_t size, size_t i,
+			const void *row)
+{
+	if (i < n && same_key(p, prev + i * size, row))
 		return i + 1;
-	for (size_t k = 0; k < prev->nguests; k++)
-		if (prev->guests[k].runtime == g->runtime && str_eq(prev->guests[k].id, g->id))
+	for (size_t k = 0; k < n; k++)
+		if (same_key(p, prev + k * size, row))
 			return k + 1;
 	return 0;
 }
 
-/* A guest's named blocks: what is not a u64 field. A reader skips a
- * block it does not know (doc/record.md). */
-static void put_block(struct sb *c, const char *name, const struct sb *payload)
+static void put_record(struct sb *c, const struct plan *p, const void *now, const void *before,
+		       bool delta);
+
+static void put_rows(struct sb *c, const struct slot *s, const void *now, const void *before)
 {
-	put_str(c, name);
-	put_uv(c, payload->len);
-	sb_add(c, payload->s ? payload->s : "", payload->len);
+	const struct field *f = s->f;
+	const char *rows = *(char *const *)value_at(now, s);
+	size_t n = *(const size_t *)at(now, s->base + f->n), size = f->sub->size;
+	put_uv(c, f->flags & FL_NULL ? (rows ? n + 1 : 0) : n);
+	const char *prev = before ? *(char *const *)value_at(before, s) : NULL;
+	size_t pn = prev ? *(const size_t *)at(before, s->base + f->n) : 0;
+	for (size_t i = 0; rows && i < n; i++) {
+		const char *row = rows + i * size;
+		size_t ref = s->rows->nkey ? find_prev(s->rows, prev, pn, size, i, row) : 0;
+		if (s->rows->nkey)
+			put_uv(c, ref);
+		put_record(c, s->rows, row, ref ? prev + (ref - 1) * size : NULL, ref != 0);
+	}
 }
 
-static void put_guest_blocks(struct sb *c, const struct guest_sample *g)
+/* A value as it is (an FT_I64: its change since before). */
+static void put_value(struct sb *c, const struct slot *s, const void *now, const void *before)
 {
-	struct sb b[4] = {{0}};
-	const char *names[4] = {"strs", "net", "nics", "drives"};
-	put_str(&b[0], g->node);
-	put_str(&b[0], g->qga_note);
-	put_uv(&b[1], (uint64_t)g->net);
-	put_uv(&b[2], g->nnics);
-	for (size_t i = 0; i < g->nnics; i++) {
-		const struct nic_sample *n = &g->nics[i];
-		put_str(&b[2], n->name);
-		const uint64_t v[] = {n->ifindex, n->rx_bytes, n->tx_bytes, n->rx_packets,
-				      n->tx_packets, n->drops, n->errors};
-		for (size_t k = 0; k < ARRAY_SIZE(v); k++)
-			put_uv(&b[2], code_of(v[k]));
+	const struct field *f = s->f;
+	const void *p = value_at(now, s);
+	switch (f->type) {
+	case FT_U64:
+		put_uv(c, f->flags & FL_ZERO ? *(const uint64_t *)p : code_of(*(const uint64_t *)p));
+		break;
+	case FT_I64:
+		put_sv(c, (uint64_t)*(const int64_t *)p -
+			      (uint64_t)(before ? *(const int64_t *)value_at(before, s) : 0));
+		break;
+	case FT_INT:
+		put_uv(c, (unsigned)*(const int *)p);
+		break;
+	case FT_BOOL:
+		put_uv(c, *(const bool *)p);
+		break;
+	case FT_DOUBLE:
+		for (size_t k = 0; k < f->n; k++)
+			put_uv(c, centi(((const double *)p)[k]));
+		break;
+	case FT_STR:
+	case FT_CHARS:
+		put_str(c, text_of(now, s));
+		break;
+	case FT_RUNTIME:
+		put_str(c, runtime_name(*(const enum runtime *)p));
+		break;
+	case FT_ROWS:
+		put_rows(c, s, now, before);
+		break;
+	case FT_OBJECT:
+		break;
 	}
-	put_uv(&b[3], g->drives ? g->ndrives + 1 : 0);
-	for (size_t i = 0; g->drives && i < g->ndrives; i++) {
-		const struct drive_sample *d = &g->drives[i];
-		put_str(&b[3], d->name);
-		const uint64_t v[] = {d->rd_bytes, d->wr_bytes, d->rd_ops, d->wr_ops, d->rd_time_ns,
-				      d->wr_time_ns};
-		for (size_t k = 0; k < ARRAY_SIZE(v); k++)
-			put_uv(&b[3], code_of(v[k]));
+}
+
+/* Bools sharing a place as the bits of one number; the last one's index. */
+static size_t put_bits(struct sb *c, const struct plan *p, size_t i, const void *now)
+{
+	uint64_t bits = 0;
+	size_t j = i;
+	for (; j < p->nhead && p->head[j].f->type == FT_BOOL && p->head[j].f->at == p->head[i].f->at; j++)
+		bits |= (uint64_t)*(const bool *)value_at(now, &p->head[j]) << (j - i);
+	put_uv(c, bits);
+	return j - 1;
+}
+
+/* The head: keys and texts in full when !delta; else, keys implied, a
+ * mask of the texts that changed since before, then those. */
+static void put_head(struct sb *c, const struct plan *p, const void *now, const void *before,
+		     bool delta)
+{
+	uint64_t mask = delta ? text_mask(p, now, before) : 0;
+	unsigned k = 0;
+	for (size_t i = 0; i < p->nhead; i++) {
+		const struct slot *s = &p->head[i];
+		if (delta && s->f->flags & FL_KEY)
+			continue;
+		if (delta && is_text(s->f)) {
+			if (!k)
+				put_uv(c, mask);
+			if (mask & 1ull << k++)
+				put_value(c, s, now, NULL);
+		} else if (s->f->type == FT_BOOL) {
+			i = put_bits(c, p, i, now);
+		} else {
+			put_value(c, s, now, before);
+		}
 	}
-	put_uv(c, ARRAY_SIZE(b));
-	for (size_t i = 0; i < ARRAY_SIZE(b); i++) {
-		put_block(c, names[i], &b[i]);
-		sb_free(&b[i]);
+}
+
+static void put_blocks(struct sb *c, const struct plan *p, const void *now)
+{
+	struct sb b = {0};
+	put_uv(c, p->nblock);
+	for (size_t i = 0; i < p->nblock; i++) {
+		const struct hblock *bl = &p->block[i];
+		sb_clear(&b);
+		const char *rows = bl->of ? *(char *const *)value_at(now, bl->of) : NULL;
+		size_t n = bl->of ? *(const size_t *)at(now, bl->of->base + bl->of->f->n) : 0;
+		for (size_t r = 0; r < n; r++)
+			put_value(&b, bl->s, rows + r * bl->of->f->sub->size, NULL);
+		for (size_t k = 0; !bl->of && k < bl->n; k++)
+			put_value(&b, &bl->s[k], now, NULL);
+		put_str(c, bl->name);
+		put_uv(c, b.len);
+		sb_add(c, b.s ? b.s : "", b.len);
+	}
+	sb_free(&b);
+}
+
+/* A record against before (delta: its counters as changes of codes), or
+ * in full. */
+static void put_record(struct sb *c, const struct plan *p, const void *now, const void *before,
+		       bool delta)
+{
+	put_head(c, p, now, before, delta);
+	for (size_t k = 0; k < p->ncounter; k++) {
+		uint64_t code = code_of(*(const uint64_t *)value_at(now, &p->counter[k]));
+		if (delta)
+			put_sv(c, code - (before ? code_of(*(const uint64_t *)value_at(before, &p->counter[k])) : 0));
+		else
+			put_uv(c, code);
+	}
+	for (size_t k = 0; k < p->ntail; k++) {
+		const struct slot *s = &p->tail[k];
+		if (!(s->f->flags & FL_GATED) || *(void *const *)at(now, s->base + s->f[-1].off))
+			put_value(c, s, now, before);
+	}
+	if (!p->fixed)
+		put_blocks(c, p, now);
+}
+
+void hist_chunk_begin(struct sb *c)
+{
+	sample_plan();
+	sb_add(c, CHUNK_TAG, 4);
+	put_uv(c, HIST_FORMAT);
+	for (size_t l = 0; l < ARRAY_SIZE(levels); l++) {
+		put_uv(c, levels[l]->ncounter);
+		for (size_t i = 0; i < levels[l]->ncounter; i++)
+			put_str(c, levels[l]->counter[i].f->name);
 	}
 }
 
 void hist_chunk_add(struct sb *c, const struct sample *prev, const struct sample *s)
 {
-	const struct host_sample *h = &s->host, *ph = prev ? &prev->host : NULL;
 	sb_addc(c, 'S');
-	put_sv(c, (uint64_t)h->real_ms - (uint64_t)(ph ? ph->real_ms : 0));
-	put_uv(c, h->ncpus);
-	put_uv(c, s->cg_version);
-	put_uv(c, (s->psi_guest ? 1u : 0u) | (s->delayacct ? 2u : 0u));
-	put_uv(c, centi(h->load1));
-	put_uv(c, centi(h->load5));
-	put_uv(c, centi(h->load15));
-	put_uv(c, centi(h->uptime_s));
-	put_str_changed(c, ph ? ph->hostname : NULL, h->hostname);
-	for (size_t i = 0; i < host_u64_nfields; i++) {
-		const struct u64_field *f = &host_u64_fields[i];
-		uint64_t now = code_of(*field_ptr((void *)(uintptr_t)h, f));
-		uint64_t before = ph ? code_of(*field_ptr((void *)(uintptr_t)ph, f)) : 0;
-		put_sv(c, now - before);
-	}
-	put_uv(c, s->nguests);
-	for (size_t i = 0; i < s->nguests; i++) {
-		const struct guest_sample *g = &s->guests[i];
-		size_t ref = find_prev(prev, i, g);
-		const struct guest_sample *pg = ref ? &prev->guests[ref - 1] : NULL;
-		put_uv(c, ref);
-		if (!pg) {
-			put_str(c, runtime_name(g->runtime));
-			put_str(c, g->id);
-			put_str(c, g->name);
-			put_str(c, g->cgroup);
-			put_str(c, g->helper_cg);
-			put_str(c, g->note);
-		} else {
-			const char *before[] = {pg->name, pg->cgroup, pg->helper_cg, pg->note};
-			const char *now[] = {g->name, g->cgroup, g->helper_cg, g->note};
-			uint64_t mask = 0;
-			for (unsigned k = 0; k < ARRAY_SIZE(now); k++)
-				if (!str_eq(before[k], now[k]))
-					mask |= 1u << k;
-			put_uv(c, mask);
-			for (unsigned k = 0; k < ARRAY_SIZE(now); k++)
-				if (mask & (1u << k))
-					put_str(c, now[k]);
-		}
-		put_uv(c, g->cpu_payload_v2);
-		for (size_t k = 0; k < guest_u64_nfields; k++) {
-			const struct u64_field *f = &guest_u64_fields[k];
-			uint64_t now = code_of(*field_ptr((void *)(uintptr_t)g, f));
-			if (pg)
-				put_sv(c, now - code_of(*field_ptr((void *)(uintptr_t)pg, f)));
-			else
-				put_uv(c, now);
-		}
-		put_guest_blocks(c, g);
-	}
-	put_str(c, s->focus);
-	if (s->focus) {
-		put_uv(c, s->nfprocs);
-		for (size_t i = 0; i < s->nfprocs; i++) {
-			const struct proc_sample *p = &s->fprocs[i];
-			put_uv(c, (uint64_t)(unsigned)p->pid);
-			put_uv(c, p->start);
-			put_uv(c, code_of(p->cpu_ns));
-			put_uv(c, code_of(p->rss));
-			put_str(c, p->comm);
-		}
-	}
-	put_uv(c, 0);   /* named per-sample blocks (none yet) */
+	put_record(c, sample_plan(), s, prev, true);
 }
 
-/* The fields a chunk names, mapped to this vtax's tables (NULL: a field
- * this version does not know; its values are read and dropped). */
-struct fmap {
-	const struct u64_field **host, **guest;
-	size_t nh, ng;
-};
+/* ---- reading a record ------------------------------------------------------ */
 
-static const struct u64_field *field_named(const struct u64_field *t, size_t n, const char *name)
+static double uncenti(uint64_t c)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(t[i].name, name))
-			return &t[i];
-	return NULL;
+	return c ? (double)(c - 1) / 100.0 : -1;
 }
 
-static int read_fields(struct rd *r, const struct u64_field *t, size_t n,
-		       const struct u64_field ***out, size_t *nout)
+static void get_record(struct rd *r, const struct plan *p, void *now, const void *before, bool delta);
+
+static void get_rows(struct rd *r, const struct slot *s, void *now, const void *before)
+{
+	const struct field *f = s->f;
+	uint64_t n = get_uv(r);
+	if (f->flags & FL_NULL && !n)
+		return;
+	n -= (f->flags & FL_NULL) != 0;
+	if (r->err || (f->hi && n > (uint64_t)f->hi) || n > (uint64_t)(r->end - r->p)) {
+		r->err = r->err ? r->err : "bad row count";
+		return;
+	}
+	size_t size = f->sub->size, *count = at(now, s->base + f->n);
+	char *rows = schema_rows(at(now, s->base), f, (size_t)n);
+	const char *prev = before ? *(char *const *)value_at(before, s) : NULL;
+	size_t pn = prev ? *(const size_t *)at(before, s->base + f->n) : 0;
+	for (uint64_t i = 0; i < n && !r->err; i++) {
+		char *row = rows + *count * size;
+		schema_init(f->sub, row);
+		(*count)++;
+		uint64_t ref = s->rows->nkey ? get_uv(r) : 0;
+		if (ref > pn) {
+			r->err = "bad row reference";
+			return;
+		}
+		get_record(r, s->rows, row, ref ? prev + (ref - 1) * size : NULL, ref != 0);
+	}
+}
+
+/* A value put_value() wrote. */
+static void get_value(struct rd *r, const struct slot *s, void *now, const void *before)
+{
+	const struct field *f = s->f;
+	void *p = value_at(now, s);
+	if (f->type == FT_U64) {
+		uint64_t v = get_uv(r);
+		*(uint64_t *)p = f->flags & FL_ZERO ? v : value_of(v);
+	} else if (f->type == FT_I64) {
+		uint64_t was = before ? (uint64_t)*(const int64_t *)value_at(before, s) : 0;
+		*(int64_t *)p = (int64_t)(was + get_sv(r));
+	} else if (f->type == FT_INT) {
+		uint64_t v = get_uv(r);
+		*(int *)p = (int)(v < (uint64_t)f->lo || v > (uint64_t)f->hi ? f->lo : (int64_t)v);
+	} else if (f->type == FT_BOOL) {
+		*(bool *)p = get_uv(r) != 0;
+	} else if (f->type == FT_DOUBLE) {
+		for (size_t k = 0; k < f->n; k++)
+			((double *)p)[k] = uncenti(get_uv(r));
+	} else if (f->type == FT_ROWS) {
+		get_rows(r, s, now, before);
+	} else if (is_text(f) || f->type == FT_RUNTIME) {
+		char *t = get_str(r);
+		int rt = t && f->type == FT_RUNTIME ? runtime_from_name(t) : -1;
+		if (f->type == FT_STR)
+			*(char **)p = t;
+		else if (f->type == FT_CHARS)
+			str_copy(p, f->n, t ? t : f->text ? f->text : "");
+		else
+			*(int *)p = rt < 0 ? 0 : rt;
+		if (f->flags & FL_REQ && (f->type == FT_RUNTIME ? rt < 0 : !t) && !r->err)
+			r->err = "a row without its key or name";
+		if (f->type != FT_STR)
+			free(t);
+	}
+}
+
+/* before's value (none: absent) */
+static void copy_value(const struct slot *s, void *now, const void *before)
+{
+	const struct field *f = s->f;
+	const char *t = text_of(before, s);
+	if (f->type == FT_STR)
+		*(char **)value_at(now, s) = t ? xstrdup(t) : NULL;
+	else if (f->type == FT_CHARS)
+		str_copy(value_at(now, s), f->n, t ? t : f->text ? f->text : "");
+	else if (before)
+		*(int *)value_at(now, s) = *(const int *)value_at(before, s);
+}
+
+static size_t get_bits(struct rd *r, const struct plan *p, size_t i, void *now)
+{
+	uint64_t bits = get_uv(r);
+	size_t j = i;
+	for (; j < p->nhead && p->head[j].f->type == FT_BOOL && p->head[j].f->at == p->head[i].f->at; j++)
+		*(bool *)value_at(now, &p->head[j]) = bits >> (j - i) & 1;
+	return j - 1;
+}
+
+static void get_head(struct rd *r, const struct plan *p, void *now, const void *before, bool delta)
+{
+	uint64_t mask = 0;
+	unsigned k = 0;
+	for (size_t i = 0; i < p->nhead && !r->err; i++) {
+		const struct slot *s = &p->head[i];
+		if (delta && s->f->flags & FL_KEY) {
+			copy_value(s, now, before);
+		} else if (delta && is_text(s->f)) {
+			if (!k)
+				mask = get_uv(r);
+			if (mask & 1ull << k++)
+				get_value(r, s, now, NULL);
+			else
+				copy_value(s, now, before);
+		} else if (s->f->type == FT_BOOL) {
+			i = get_bits(r, p, i, now);
+		} else {
+			get_value(r, s, now, before);
+		}
+	}
+}
+
+/* The counters the chunk names (a name this vtax does not know: read and
+ * dropped; one the chunk lacks: left unknown). */
+static void get_counters(struct rd *r, const struct plan *p, void *now, const void *before,
+			 bool delta)
+{
+	const struct cols *cl = &r->cols[p->level];
+	for (size_t k = 0; k < cl->n && !r->err; k++) {
+		const struct slot *s = cl->s[k];
+		uint64_t code = delta ? get_sv(r) : get_uv(r);
+		if (!s)
+			continue;
+		if (delta && before)
+			code += code_of(*(const uint64_t *)value_at(before, s));
+		uint64_t v = value_of(code);
+		*(uint64_t *)value_at(now, s) = v == VT_UNKNOWN && s->f->flags & FL_ZERO ? 0 : v;
+	}
+}
+
+/* A block's fields in order; those past its end (written by an older
+ * vtax) stay absent. */
+static void get_block(struct rd *r, const struct hblock *b, void *now)
+{
+	if (!b->of) {
+		for (size_t k = 0; k < b->n && r->p < r->end && !r->err; k++)
+			get_value(r, &b->s[k], now, NULL);
+		return;
+	}
+	char *rows = *(char **)value_at(now, b->of);
+	size_t n = *(const size_t *)at(now, b->of->base + b->of->f->n);
+	for (size_t i = 0; i < n && r->p < r->end && !r->err; i++)
+		get_value(r, b->s, rows + i * b->of->f->sub->size, NULL);
+}
+
+/* Blocks by name; one this vtax does not know is skipped. */
+static void get_blocks(struct rd *r, const struct plan *p, void *now)
+{
+	uint64_t n = get_uv(r);
+	for (uint64_t i = 0; i < n && !r->err; i++) {
+		size_t nl;
+		const char *name = get_bytes(r, &nl);
+		uint64_t len = get_uv(r);
+		if (r->err || len > (uint64_t)(r->end - r->p)) {
+			r->err = "bad block";
+			return;
+		}
+		struct rd sub = *r;
+		sub.end = r->p + len;
+		for (size_t k = 0; k < p->nblock; k++)
+			if (p->block[k].len == nl && !memcmp(p->block[k].name, name ? name : "", nl)) {
+				get_block(&sub, &p->block[k], now);
+				break;
+			}
+		if (sub.err)
+			r->err = sub.err;
+		r->p += len;
+	}
+}
+
+static void get_record(struct rd *r, const struct plan *p, void *now, const void *before, bool delta)
+{
+	get_head(r, p, now, before, delta);
+	if (!p->fixed)
+		get_counters(r, p, now, before, delta);
+	for (size_t k = 0; k < p->ntail && !r->err; k++) {
+		const struct slot *s = &p->tail[k];
+		if (!(s->f->flags & FL_GATED) || *(void **)at(now, s->base + s->f[-1].off))
+			get_value(r, s, now, before);
+	}
+	if (!p->fixed && !r->err)
+		get_blocks(r, p, now);
+}
+
+/* The counters a chunk names, mapped to this vtax's. */
+static int read_cols(struct rd *r, const struct plan *p, struct cols *out)
 {
 	uint64_t cnt = get_uv(r);
 	if (r->err || cnt > MAX_FIELDS) {
 		r->err = r->err ? r->err : "too many fields";
 		return -1;
 	}
-	*out = xcalloc(cnt + 1, sizeof(**out));
-	*nout = (size_t)cnt;
+	out->s = xcalloc(cnt + 1, sizeof(*out->s));
+	out->n = (size_t)cnt;
 	for (size_t i = 0; i < cnt; i++) {
 		char *name = get_str(r);
 		if (r->err || !name) {
@@ -301,229 +729,31 @@ static int read_fields(struct rd *r, const struct u64_field *t, size_t n,
 			r->err = r->err ? r->err : "unnamed field";
 			return -1;
 		}
-		(*out)[i] = field_named(t, n, name);
+		for (size_t k = 0; k < p->ncounter && !out->s[i]; k++)
+			if (!strcmp(p->counter[k].f->name, name))
+				out->s[i] = &p->counter[k];
 		free(name);
 	}
 	return 0;
 }
 
-static void skip_blocks(struct rd *r)
-{
-	uint64_t n = get_uv(r);
-	for (uint64_t i = 0; i < n && !r->err; i++) {
-		free(get_str(r));
-		uint64_t len = get_uv(r);
-		if (len > (uint64_t)(r->end - r->p))
-			r->err = "bad block";
-		else
-			r->p += len;
-	}
-}
-
-static double uncenti(uint64_t c)
-{
-	return c ? (double)(c - 1) / 100.0 : -1;
-}
-
-/* The blocks put_guest_blocks() writes; others are skipped. */
-static void get_block(struct rd *r, const char *name, struct guest_sample *g)
-{
-	if (!strcmp(name, "strs")) {
-		g->node = get_str(r);
-		g->qga_note = get_str(r);
-	} else if (!strcmp(name, "net")) {
-		uint64_t v = get_uv(r);
-		g->net = v <= NET_HOST ? (enum net_state)v : NET_UNKNOWN;
-	} else if (!strcmp(name, "nics")) {
-		uint64_t n = get_uv(r);
-		if (n > 4096) {
-			r->err = "bad nics block";
-			return;
-		}
-		g->nics = xcalloc(n + 1, sizeof(*g->nics));
-		for (uint64_t i = 0; i < n && !r->err; i++) {
-			struct nic_sample *x = &g->nics[g->nnics++];
-			char *nm = get_str(r);
-			str_copy(x->name, sizeof(x->name), nm ? nm : "");
-			free(nm);
-			uint64_t *v[] = {&x->ifindex, &x->rx_bytes, &x->tx_bytes, &x->rx_packets,
-					 &x->tx_packets, &x->drops, &x->errors};
-			for (size_t k = 0; k < ARRAY_SIZE(v); k++)
-				*v[k] = value_of(get_uv(r));
-		}
-	} else if (!strcmp(name, "drives")) {
-		uint64_t n = get_uv(r);
-		if (!n)
-			return;
-		if (n - 1 > DRIVE_MAX) {
-			r->err = "bad drives block";
-			return;
-		}
-		g->drives = xcalloc(n, sizeof(*g->drives));
-		for (uint64_t i = 0; i + 1 < n && !r->err; i++) {
-			struct drive_sample *x = &g->drives[g->ndrives++];
-			char *nm = get_str(r);
-			str_copy(x->name, sizeof(x->name), nm ? nm : "");
-			free(nm);
-			uint64_t *v[] = {&x->rd_bytes, &x->wr_bytes, &x->rd_ops, &x->wr_ops, &x->rd_time_ns,
-					 &x->wr_time_ns};
-			for (size_t k = 0; k < ARRAY_SIZE(v); k++)
-				*v[k] = value_of(get_uv(r));
-		}
-	}
-}
-
-static void get_guest_blocks(struct rd *r, struct guest_sample *g)
-{
-	uint64_t n = get_uv(r);
-	for (uint64_t i = 0; i < n && !r->err; i++) {
-		char *name = get_str(r);
-		uint64_t len = get_uv(r);
-		if (r->err || len > (uint64_t)(r->end - r->p)) {
-			r->err = "bad block";
-			free(name);
-			return;
-		}
-		struct rd sub = *r;
-		sub.end = r->p + len;
-		get_block(&sub, name ? name : "", g);
-		if (sub.err)
-			r->err = sub.err;
-		r->p += len;
-		free(name);
-	}
-}
-
-static int decode_guest(struct rd *r, const struct fmap *m, const struct sample *prev,
-			struct sample *s)
-{
-	uint64_t ref = get_uv(r);
-	if (r->err)
-		return -1;
-	if (ref && (!prev || ref > prev->nguests)) {
-		r->err = "bad guest reference";
-		return -1;
-	}
-	const struct guest_sample *pg = ref ? &prev->guests[ref - 1] : NULL;
-	struct guest_sample *g = sample_add_guest(s);
-	if (!pg) {
-		char *rt = get_str(r);
-		int rtv = rt ? runtime_from_name(rt) : -1;
-		free(rt);
-		g->id = get_str(r);
-		g->name = get_str(r);
-		g->cgroup = get_str(r);
-		g->helper_cg = get_str(r);
-		g->note = get_str(r);
-		if (!r->err && (rtv < 0 || !g->id))
-			r->err = "guest without a known runtime or id";
-		if (r->err)
-			return -1;
-		g->runtime = (enum runtime)rtv;
-	} else {
-		g->runtime = pg->runtime;
-		g->id = xstrdup(pg->id);
-		uint64_t mask = get_uv(r);
-		const char *before[] = {pg->name, pg->cgroup, pg->helper_cg, pg->note};
-		char **now[] = {&g->name, &g->cgroup, &g->helper_cg, &g->note};
-		for (unsigned k = 0; k < ARRAY_SIZE(now) && !r->err; k++)
-			*now[k] = mask & (1u << k) ? get_str(r) : before[k] ? xstrdup(before[k]) : NULL;
-		if (r->err)
-			return -1;
-	}
-	g->cpu_payload_v2 = get_uv(r) != 0;
-	for (size_t k = 0; k < m->ng && !r->err; k++) {
-		const struct u64_field *f = m->guest[k];
-		if (pg) {
-			uint64_t d = get_sv(r);
-			if (f)
-				*field_ptr(g, f) = value_of(code_of(*field_ptr((void *)(uintptr_t)pg, f)) + d);
-		} else {
-			uint64_t c = get_uv(r);
-			if (f)
-				*field_ptr(g, f) = value_of(c);
-		}
-	}
-	/* counts default to zero, not unknown, as in the JSON record */
-	uint64_t *counts[] = {&g->nprocs, &g->main_pid, &g->h_count, &g->h_cpu_ns, &g->h_mem};
-	for (size_t k = 0; k < ARRAY_SIZE(counts); k++)
-		if (*counts[k] == VT_UNKNOWN)
-			*counts[k] = 0;
-	get_guest_blocks(r, g);
-	return r->err ? -1 : 0;
-}
-
-static int decode_sample(struct rd *r, const struct fmap *m, const struct sample *prev,
-			 struct sample *s)
+static int decode_sample(struct rd *r, const struct sample *prev, struct sample *s)
 {
 	if (r->p >= r->end || *r->p != 'S') {
 		r->err = "no sample mark";
 		return -1;
 	}
 	r->p++;
-	struct host_sample *h = &s->host;
-	const struct host_sample *ph = prev ? &prev->host : NULL;
-	host_sample_init(h);
-	h->real_ms = (int64_t)((uint64_t)(ph ? ph->real_ms : 0) + get_sv(r));
-	uint64_t ncpus = get_uv(r);
-	h->ncpus = ncpus && ncpus <= 65536 ? (uint32_t)ncpus : 1;
-	s->cg_version = (uint32_t)(get_uv(r) & 0xff);
-	uint64_t flags = get_uv(r);
-	s->psi_guest = flags & 1;
-	s->delayacct = flags & 2;
-	h->load1 = uncenti(get_uv(r));
-	h->load5 = uncenti(get_uv(r));
-	h->load15 = uncenti(get_uv(r));
-	h->uptime_s = uncenti(get_uv(r));
-	if (get_uv(r)) {
-		char *hn = get_str(r);
-		str_copy(h->hostname, sizeof(h->hostname), hn ? hn : "replay");
-		free(hn);
-	} else {
-		str_copy(h->hostname, sizeof(h->hostname), ph ? ph->hostname : "replay");
-	}
-	for (size_t i = 0; i < m->nh && !r->err; i++) {
-		const struct u64_field *f = m->host[i];
-		uint64_t d = get_sv(r);
-		if (f)
-			*field_ptr(h, f) = value_of((ph ? code_of(*field_ptr((void *)(uintptr_t)ph, f)) : 0) + d);
-	}
-	uint64_t n = get_uv(r);
-	if (r->err || n > MAX_GUESTS || n > (uint64_t)(r->end - r->p)) {
-		r->err = r->err ? r->err : "bad guest count";
-		return -1;
-	}
-	for (uint64_t i = 0; i < n; i++)
-		if (decode_guest(r, m, prev, s))
-			return -1;
-	s->focus = get_str(r);
-	if (s->focus && !r->err) {
-		uint64_t nf = get_uv(r);
-		if (nf > FOCUS_MAX) {
-			r->err = "too many processes";
-			return -1;
-		}
-		s->fprocs = xcalloc(nf + 1, sizeof(*s->fprocs));
-		for (uint64_t i = 0; i < nf && !r->err; i++) {
-			struct proc_sample *p = &s->fprocs[s->nfprocs++];
-			p->pid = (int)(get_uv(r) & INT_MAX);
-			p->start = get_uv(r);
-			p->cpu_ns = value_of(get_uv(r));
-			p->rss = value_of(get_uv(r));
-			char *comm = get_str(r);
-			str_copy(p->comm, sizeof(p->comm), comm ? comm : "?");
-			free(comm);
-		}
-	}
-	skip_blocks(r);
+	schema_init(&sample_schema, s);
+	get_record(r, sample_plan(), s, prev, true);
 	return r->err ? -1 : 0;
 }
 
 int hist_chunk_decode(const uint8_t *buf, size_t len, struct sample **out, size_t *n,
 		      char **cause)
 {
-	struct rd r = {buf, buf + len, NULL};
-	struct fmap m = {0};
+	struct cols cols[ARRAY_SIZE(levels)] = {{0}};
+	struct rd r = {buf, buf + len, NULL, cols};
 	size_t cap = 0;
 	*out = NULL;
 	*n = 0;
@@ -538,15 +768,15 @@ int hist_chunk_decode(const uint8_t *buf, size_t len, struct sample **out, size_
 				   (unsigned long long)ver, HIST_FORMAT);
 		return -1;
 	}
+	sample_plan();
 	int rc = 0;
-	if (r.err || read_fields(&r, host_u64_fields, host_u64_nfields, &m.host, &m.nh) ||
-	    read_fields(&r, guest_u64_fields, guest_u64_nfields, &m.guest, &m.ng))
-		rc = -1;
+	for (size_t l = 0; l < ARRAY_SIZE(levels) && !rc; l++)
+		rc = r.err || read_cols(&r, levels[l], &cols[l]) ? -1 : 0;
 	while (!rc && r.p < r.end) {
 		*out = xgrow(*out, *n, &cap, sizeof(**out), 16);
 		struct sample *s = &(*out)[*n];
 		memset(s, 0, sizeof(*s));
-		if (decode_sample(&r, &m, *n ? &(*out)[*n - 1] : NULL, s)) {
+		if (decode_sample(&r, *n ? &(*out)[*n - 1] : NULL, s)) {
 			sample_free(s);
 			rc = -1;
 			break;
@@ -555,8 +785,8 @@ int hist_chunk_decode(const uint8_t *buf, size_t len, struct sample **out, size_
 	}
 	if (rc)
 		*cause = xasprintf("damaged chunk (%s after %zu samples)", r.err ? r.err : "?", *n);
-	free(m.host);
-	free(m.guest);
+	for (size_t l = 0; l < ARRAY_SIZE(levels); l++)
+		free(cols[l].s);
 	return rc;
 }
 
@@ -601,19 +831,6 @@ struct hist_writer *hist_writer_new(const struct hist_writer_opts *o)
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->o.level);
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
 	return w;
-}
-
-static void copy_sample(struct sample *dst, const struct sample *src)
-{
-	sample_clear(dst);
-	dst->host = src->host;
-	dst->cg_version = src->cg_version;
-	dst->psi_guest = src->psi_guest;
-	dst->delayacct = src->delayacct;
-	for (size_t i = 0; i < src->nguests; i++) {
-		const struct guest_sample *s = &src->guests[i];
-		guest_sample_copy(sample_add_guest(dst), s);
-	}
 }
 
 static void le32(uint8_t *p, uint32_t v)
@@ -797,7 +1014,7 @@ int hist_writer_add(struct hist_writer *w, const struct sample *s, char **cause)
 		w->first_ms = s->host.real_ms;
 	}
 	hist_chunk_add(&w->chunk, w->nsamples ? &w->prev : NULL, s);
-	copy_sample(&w->prev, s);
+	sample_copy(&w->prev, s);
 	w->nsamples++;
 	w->last_ms = s->host.real_ms;
 	/* the next sample would be due about as far from this one as this
@@ -1139,13 +1356,7 @@ int hist_next(struct hist_reader *r, struct sample *s, char **cause)
 		const struct sample *src = sample_at(r, &r->pos);
 		if (!src)
 			continue;
-		copy_sample(s, src);
-		s->focus = src->focus ? xstrdup(src->focus) : NULL;
-		if (src->nfprocs) {
-			s->fprocs = xcalloc(src->nfprocs, sizeof(*s->fprocs));
-			memcpy(s->fprocs, src->fprocs, src->nfprocs * sizeof(*s->fprocs));
-			s->nfprocs = src->nfprocs;
-		}
+		sample_copy(s, src);
 		if (r->news.len) {
 			s->notice = xstrdup(r->news.s);
 			sb_clear(&r->news);

@@ -1,4 +1,5 @@
-/* Versioned JSON Lines of raw samples, driven by the sample field tables. */
+/* Versioned JSON Lines of raw samples (doc/record.md): a walk over the
+ * sample schema, each field under its name, in table order. */
 #include "config.h"
 
 #include <errno.h>
@@ -11,160 +12,100 @@
 #include "jsonx.h"
 #include "record.h"
 
-static const char *const nic_keys[] = {"rx_bytes", "tx_bytes", "rx_packets", "tx_packets",
-				       "drops", "errors"};
-
-static uint64_t *nic_field(struct nic_sample *n, size_t k)
+static void *at(const void *rec, size_t off)
 {
-	uint64_t *f[] = {&n->rx_bytes, &n->tx_bytes, &n->rx_packets, &n->tx_packets, &n->drops,
-			 &n->errors};
-	return f[k];
+	return (char *)(uintptr_t)rec + off;
 }
 
-/* "nics": an array of the guest's interfaces, "host" when it uses the
- * host's namespace, absent when unknown. */
-static void record_nics(json_object *o, const struct guest_sample *g)
+static void put_fields(json_object *o, const struct schema *sc, const void *rec);
+
+static json_object *put_rows(const struct field *f, const void *rec)
 {
-	if (g->net == NET_HOST) {
-		json_object_object_add(o, "nics", json_object_new_string("host"));
-		return;
-	}
-	if (g->net != NET_OWN)
-		return;
 	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < g->nnics; i++) {
-		struct nic_sample *n = &g->nics[i];
-		json_object *j = json_object_new_object();
-		json_object_object_add(j, "name", jx_str(n->name));
-		json_object_object_add(j, "ifindex", jx_u64(n->ifindex));
-		for (size_t k = 0; k < ARRAY_SIZE(nic_keys); k++)
-			json_object_object_add(j, nic_keys[k], jx_u64(*nic_field(n, k)));
-		json_object_array_add(arr, j);
-	}
-	json_object_object_add(o, "nics", arr);
-}
-
-static int get_u64(json_object *o, const char *k, uint64_t *out);
-
-static int parse_nics(json_object *o, struct guest_sample *g, char **cause)
-{
-	json_object *v;
-	if (!json_object_object_get_ex(o, "nics", &v) || !v)
-		return 0;
-	if (json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), "host")) {
-		g->net = NET_HOST;
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_array)) {
-		*cause = xasprintf("guest %s: \"nics\" is neither a list nor \"host\"", g->id);
-		return -1;
-	}
-	size_t n = json_object_array_length(v);
-	g->net = NET_OWN;
-	g->nics = xcalloc(n ? n : 1, sizeof(*g->nics));
+	const char *rows = *(char *const *)at(rec, f->off);
+	size_t n = *(const size_t *)at(rec, f->n);
 	for (size_t i = 0; i < n; i++) {
-		json_object *j = json_object_array_get_idx(v, i);
-		struct nic_sample *nic = &g->nics[g->nnics];
-		json_object *name;
-		if (!json_object_is_type(j, json_type_object) ||
-		    !json_object_object_get_ex(j, "name", &name) ||
-		    !json_object_is_type(name, json_type_string)) {
-			*cause = xasprintf("guest %s: interface %zu has no name", g->id, i);
-			return -1;
-		}
-		str_copy(nic->name, sizeof(nic->name), json_object_get_string(name));
-		int bad = get_u64(j, "ifindex", &nic->ifindex);
-		for (size_t k = 0; k < ARRAY_SIZE(nic_keys); k++)
-			bad |= get_u64(j, nic_keys[k], nic_field(nic, k));
-		if (bad) {
-			*cause = xasprintf("guest %s: interface %zu has a counter that is not one",
-					   g->id, i);
-			return -1;
-		}
-		g->nnics++;
-	}
-	return 0;
-}
-
-/* A VM's drives (QMP query-blockstats), raw counters. */
-#define DRIVE_FIELDS(X) X(rd_bytes) X(wr_bytes) X(rd_ops) X(wr_ops) X(rd_time_ns) X(wr_time_ns)
-
-static json_object *record_drives(const struct guest_sample *g)
-{
-	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < g->ndrives; i++) {
-		const struct drive_sample *d = &g->drives[i];
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", jx_str(d->name));
-#define ADD(f) json_object_object_add(o, #f, jx_u64(d->f));
-		DRIVE_FIELDS(ADD)
-#undef ADD
+		put_fields(o, f->sub, rows + i * f->sub->size);
 		json_object_array_add(arr, o);
 	}
 	return arr;
+}
+
+static json_object *put_value(const struct field *f, const void *rec)
+{
+	const void *p = at(rec, f->off);
+	switch (f->type) {
+	case FT_U64:
+		return f->flags & FL_RAW ? json_object_new_uint64(*(const uint64_t *)p)
+					: jx_u64(*(const uint64_t *)p);
+	case FT_I64:
+		return json_object_new_int64(*(const int64_t *)p);
+	case FT_INT:
+		return json_object_new_int(*(const int *)p);
+	case FT_BOOL:
+		return json_object_new_boolean(*(const bool *)p);
+	case FT_DOUBLE: {
+		if (f->n == 1)
+			return json_object_new_double(*(const double *)p);
+		json_object *arr = json_object_new_array();
+		for (size_t k = 0; k < f->n; k++)
+			json_object_array_add(arr, json_object_new_double(((const double *)p)[k]));
+		return arr;
+	}
+	case FT_STR:
+		return jx_str(*(char *const *)p);
+	case FT_CHARS:
+		return jx_str(p);
+	case FT_RUNTIME:
+		return json_object_new_string(runtime_name(*(const enum runtime *)p));
+	case FT_OBJECT: {
+		json_object *o = json_object_new_object();
+		put_fields(o, f->sub, p);
+		return o;
+	}
+	case FT_ROWS:
+		return put_rows(f, rec);
+	}
+	return NULL;
+}
+
+/* Whether f is written, and in place of its rows (FL_STATE 2): *text. */
+static bool written(const struct field *f, const void *rec, const char **text)
+{
+	const void *p = at(rec, f->off);
+	*text = NULL;
+	if (f->flags & (FL_LOCAL | FL_NOJSON))
+		return false;
+	if (f->flags & (FL_OPT | FL_NULL) && !*(void *const *)p)
+		return false;
+	if (f->flags & FL_GATED && !*(void *const *)at(rec, f[-1].off))
+		return false;
+	if (f->flags & FL_STATE) {
+		int state = *(const int *)at(rec, f[-1].off);
+		*text = state == 2 ? f->text : NULL;
+		return state == 1 || state == 2;
+	}
+	return true;
+}
+
+/* The names are the schema's: constant, and each once in a record. */
+static void put_fields(json_object *o, const struct schema *sc, const void *rec)
+{
+	for (const struct field *f = sc->f; f < sc->f + sc->n; f++) {
+		const char *text;
+		if (written(f, rec, &text))
+			json_object_object_add_ex(o, f->name, text ? json_object_new_string(text)
+								   : put_value(f, rec),
+						  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
+	}
 }
 
 void record_sample(struct sb *out, const struct sample *s)
 {
 	json_object *root = json_object_new_object();
 	json_object_object_add(root, "vtax_record", json_object_new_int(RECORD_VERSION));
-	const struct host_sample *h = &s->host;
-	json_object *host = json_object_new_object();
-	json_object_object_add(host, "hostname", jx_str(h->hostname));
-	json_object_object_add(host, "real_ms", json_object_new_int64(h->real_ms));
-	json_object_object_add(host, "ncpus", json_object_new_int((int)h->ncpus));
-	json_object *load = json_object_new_array();
-	json_object_array_add(load, json_object_new_double(h->load1));
-	json_object_array_add(load, json_object_new_double(h->load5));
-	json_object_array_add(load, json_object_new_double(h->load15));
-	json_object_object_add(host, "load", load);
-	json_object_object_add(host, "uptime_s", json_object_new_double(h->uptime_s));
-	for (size_t i = 0; i < host_u64_nfields; i++)
-		json_object_object_add(host, host_u64_fields[i].name,
-				       jx_u64(*field_ptr((void *)(uintptr_t)h, &host_u64_fields[i])));
-	json_object_object_add(root, "host", host);
-	json_object_object_add(root, "cg_version", json_object_new_int((int)s->cg_version));
-	json_object_object_add(root, "psi_guest", json_object_new_boolean(s->psi_guest));
-	json_object_object_add(root, "delayacct", json_object_new_boolean(s->delayacct));
-	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < s->nguests; i++) {
-		const struct guest_sample *g = &s->guests[i];
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "runtime", json_object_new_string(runtime_name(g->runtime)));
-		json_object_object_add(o, "id", jx_str(g->id));
-		json_object_object_add(o, "name", jx_str(g->name));
-		json_object_object_add(o, "cgroup", jx_str(g->cgroup));
-		json_object_object_add(o, "helper_cg", jx_str(g->helper_cg));
-		if (g->note)
-			json_object_object_add(o, "note", jx_str(g->note));
-		if (g->node)
-			json_object_object_add(o, "node", jx_str(g->node));
-		if (g->qga_note)
-			json_object_object_add(o, "qga_note", jx_str(g->qga_note));
-		for (size_t k = 0; k < guest_u64_nfields; k++)
-			json_object_object_add(o, guest_u64_fields[k].name,
-					       jx_u64(*field_ptr((void *)(uintptr_t)g, &guest_u64_fields[k])));
-		if (g->drives)
-			json_object_object_add(o, "drives", record_drives(g));
-		record_nics(o, g);
-		json_object_array_add(arr, o);
-	}
-	json_object_object_add(root, "guests", arr);
-	if (s->focus) {
-		json_object_object_add(root, "focus", jx_str(s->focus));
-		json_object *fp = json_object_new_array();
-		for (size_t i = 0; i < s->nfprocs; i++) {
-			const struct proc_sample *p = &s->fprocs[i];
-			json_object *o = json_object_new_object();
-			json_object_object_add(o, "pid", json_object_new_int(p->pid));
-			json_object_object_add(o, "start", json_object_new_uint64(p->start));
-			json_object_object_add(o, "cpu_ns", json_object_new_uint64(p->cpu_ns));
-			json_object_object_add(o, "rss", json_object_new_uint64(p->rss));
-			json_object_object_add(o, "comm", jx_str(p->comm));
-			json_object_array_add(fp, o);
-		}
-		json_object_object_add(root, "focus_procs", fp);
-	}
+	put_fields(root, &sample_schema, s);
 	sb_adds(out, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
 								 JSON_C_TO_STRING_NOSLASHESCAPE));
 	sb_addc(out, '\n');
@@ -209,183 +150,185 @@ void replay_close(struct replay *r)
 	free(r);
 }
 
-/* Read a u64 field: absent or null is unknown; anything else must be a
- * non-negative integer. */
-static int get_u64(json_object *o, const char *k, uint64_t *out)
+/* ---- parsing ------------------------------------------------------------- */
+
+/* Where a fault is, for messages: "host", "guest 3", "guest 3: drive 0". */
+struct ctx {
+	const char *where;         /* NULL: the record line itself */
+	bool lenient;              /* a bad value reads as absent */
+};
+
+static int get_fields(json_object *o, const struct schema *sc, void *rec, const struct ctx *c,
+		      char **cause);
+
+static const char *where(const struct ctx *c)
 {
-	json_object *v;
-	if (!json_object_object_get_ex(o, k, &v) || !v) {
-		*out = VT_UNKNOWN;
+	return c->where ? c->where : "record line";
+}
+
+/* A counter: absent or null is unknown; anything else must be a
+ * non-negative integer. */
+static int get_u64(json_object *v, const struct field *f, uint64_t *out, const struct ctx *c,
+		   char **cause)
+{
+	*out = f->flags & FL_ZERO ? 0 : VT_UNKNOWN;
+	if (!v)
 		return 0;
+	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {
+		if (c->lenient)
+			return 0;
+		*cause = xasprintf("%s: field \"%s\" is not a counter", where(c), f->name);
+		return -1;
 	}
-	if (!json_object_is_type(v, json_type_int))
-		return -EINVAL;
-	if (json_object_get_int64(v) < 0)
-		return -EINVAL;
 	*out = json_object_get_uint64(v);
+	if (*out == VT_UNKNOWN && f->flags & FL_ZERO)
+		*out = 0;
 	return 0;
 }
 
-static char *get_str(json_object *o, const char *k)
+static double get_double(json_object *v)
 {
-	json_object *v;
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return xstrdup(json_object_get_string(v));
-}
-
-static double get_double(json_object *o, const char *k, double dflt)
-{
-	json_object *v;
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
-		return dflt;
+	if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))
+		return -1;
 	return json_object_get_double(v);
 }
 
-static int parse_host(json_object *host, struct host_sample *h, char **cause)
+static void get_doubles(json_object *v, const struct field *f, double *d)
 {
-	json_object *v;
-	host_sample_init(h);
-	for (size_t i = 0; i < host_u64_nfields; i++) {
-		if (get_u64(host, host_u64_fields[i].name, field_ptr(h, &host_u64_fields[i]))) {
-			*cause = xasprintf("host field \"%s\" is not a counter", host_u64_fields[i].name);
-			return -1;
-		}
-	}
-	char *hn = get_str(host, "hostname");
-	snprintf(h->hostname, sizeof(h->hostname), "%s", hn ? hn : "replay");
-	free(hn);
-	if (json_object_object_get_ex(host, "real_ms", &v))
-		h->real_ms = json_object_get_int64(v);
-	if (json_object_object_get_ex(host, "ncpus", &v))
-		h->ncpus = (uint32_t)json_object_get_int(v);
-	if (!h->ncpus || h->ncpus > 65536)
-		h->ncpus = 1;
-	if (json_object_object_get_ex(host, "load", &v) && json_object_is_type(v, json_type_array) &&
-	    json_object_array_length(v) == 3) {
-		h->load1 = json_object_get_double(json_object_array_get_idx(v, 0));
-		h->load5 = json_object_get_double(json_object_array_get_idx(v, 1));
-		h->load15 = json_object_get_double(json_object_array_get_idx(v, 2));
-	}
-	h->uptime_s = get_double(host, "uptime_s", -1);
-	return 0;
-}
-
-/* The "drives" array (version 2), when there is one. */
-static int parse_drives(json_object *o, struct guest_sample *g, char **cause)
-{
-	json_object *arr;
-	if (!json_object_object_get_ex(o, "drives", &arr) || !arr)
-		return 0;
-	if (!json_object_is_type(arr, json_type_array)) {
-		*cause = xasprintf("guest %s: \"drives\" is not an array", g->id);
-		return -1;
-	}
-	size_t n = json_object_array_length(arr);
-	if (n > DRIVE_MAX)
-		n = DRIVE_MAX;
-	g->drives = xcalloc(n + 1, sizeof(*g->drives));
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(arr, i);
-		struct drive_sample *d = &g->drives[g->ndrives];
-		char *name = json_object_is_type(e, json_type_object) ? get_str(e, "name") : NULL;
-		if (!name) {
-			*cause = xasprintf("guest %s: drive %zu has no name", g->id, i);
-			return -1;
-		}
-		str_copy(d->name, sizeof(d->name), name);
-		free(name);
-#define GET(f)                                                                                      \
-		if (get_u64(e, #f, &d->f)) {                                                        \
-			*cause = xasprintf("guest %s: drive field \"%s\" is not a counter", g->id, #f); \
-			return -1;                                                                  \
-		}
-		DRIVE_FIELDS(GET)
-#undef GET
-		g->ndrives++;
-	}
-	return 0;
-}
-
-/* Guest i of the record (o) into a new guest of s. */
-static int parse_guest(json_object *o, size_t i, struct sample *s, char **cause)
-{
-	json_object *rt;
-	int r = -1;
-	if (json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "runtime", &rt) &&
-	    json_object_is_type(rt, json_type_string))
-		r = runtime_from_name(json_object_get_string(rt));
-	if (r < 0) {
-		*cause = xasprintf("guest %zu has no known runtime", i);
-		return -1;
-	}
-	struct guest_sample *g = sample_add_guest(s);
-	g->runtime = (enum runtime)r;
-	g->id = get_str(o, "id");
-	g->name = get_str(o, "name");
-	g->cgroup = get_str(o, "cgroup");
-	g->helper_cg = get_str(o, "helper_cg");
-	g->note = get_str(o, "note");
-	g->node = get_str(o, "node");
-	g->qga_note = get_str(o, "qga_note");
-	if (!g->id) {
-		*cause = xasprintf("guest %zu has no id", i);
-		return -1;
-	}
-	for (size_t k = 0; k < guest_u64_nfields; k++) {
-		if (get_u64(o, guest_u64_fields[k].name, field_ptr(g, &guest_u64_fields[k]))) {
-			*cause = xasprintf("guest %s: field \"%s\" is not a counter", g->id,
-					   guest_u64_fields[k].name);
-			return -1;
-		}
-	}
-	if (parse_drives(o, g, cause) || parse_nics(o, g, cause))
-		return -1;
-	/* counts default to zero, not unknown */
-	uint64_t *counts[] = {&g->nprocs, &g->main_pid, &g->h_count, &g->h_cpu_ns, &g->h_mem};
-	for (size_t k = 0; k < ARRAY_SIZE(counts); k++)
-		if (*counts[k] == VT_UNKNOWN)
-			*counts[k] = 0;
-	return 0;
-}
-
-/* The focused guest's processes, when the record has them. */
-static void parse_focus(json_object *root, struct sample *s)
-{
-	json_object *fp;
-	char *focus = get_str(root, "focus");
-	if (!focus || !json_object_object_get_ex(root, "focus_procs", &fp) ||
-	    !json_object_is_type(fp, json_type_array)) {
-		free(focus);
+	if (f->n == 1) {
+		*d = get_double(v);
 		return;
 	}
-	size_t nf = json_object_array_length(fp);
-	if (nf > FOCUS_MAX)
-		nf = FOCUS_MAX;
-	s->focus = focus;
-	s->fprocs = xcalloc(nf + 1, sizeof(*s->fprocs));
-	for (size_t i = 0; i < nf; i++) {
-		json_object *o = json_object_array_get_idx(fp, i);
-		struct proc_sample *p = &s->fprocs[s->nfprocs];
-		json_object *pv;
-		uint64_t u;
-		if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "pid", &pv))
-			continue;
-		p->pid = json_object_get_int(pv);
-		p->start = !get_u64(o, "start", &u) ? u : 0;
-		p->cpu_ns = !get_u64(o, "cpu_ns", &u) ? u : VT_UNKNOWN;
-		p->rss = !get_u64(o, "rss", &u) ? u : VT_UNKNOWN;
-		char *comm = get_str(o, "comm");
-		str_copy(p->comm, sizeof(p->comm), comm ? comm : "?");
-		free(comm);
-		s->nfprocs++;
+	bool ok = json_object_is_type(v, json_type_array) && json_object_array_length(v) == f->n;
+	for (size_t k = 0; k < f->n; k++)
+		d[k] = ok ? get_double(json_object_array_get_idx(v, k)) : -1;
+}
+
+/* FL_STATE: the rows, the state's word, or nothing (unknown). */
+static int get_state(json_object *v, const struct field *f, void *rec, const struct ctx *c,
+		     char **cause)
+{
+	int *state = at(rec, f[-1].off);
+	*state = !v ? 0 : json_object_is_type(v, json_type_array) ? 1 : 2;
+	if (*state == 2 && (!json_object_is_type(v, json_type_string) ||
+			    strcmp(json_object_get_string(v), f->text))) {
+		*cause = xasprintf("%s: \"%s\" is neither a list nor \"%s\"", where(c), f->name, f->text);
+		return -1;
 	}
+	return 0;
+}
+
+static int get_rows(json_object *v, const struct field *f, void *rec, const struct ctx *c,
+		    char **cause)
+{
+	if (f->flags & FL_GATED && !*(void **)at(rec, f[-1].off))
+		return 0;
+	if (f->flags & FL_STATE) {
+		if (get_state(v, f, rec, c, cause))
+			return -1;
+		if (*(int *)at(rec, f[-1].off) != 1)
+			return 0;
+	}
+	if (!json_object_is_type(v, json_type_array)) {
+		if (!v || f->sub->lenient)
+			return 0;
+		*cause = xasprintf("%s: \"%s\" is not a list", where(c), f->name);
+		return -1;
+	}
+	size_t n = json_object_array_length(v), size = f->sub->size;
+	if (f->hi && n > (size_t)f->hi)
+		n = (size_t)f->hi;
+	char *rows = schema_rows(rec, f, n);
+	size_t *count = at(rec, f->n);
+	for (size_t i = 0; i < n; i++) {
+		char buf[200];
+		snprintf(buf, sizeof(buf), "%s%s%s %zu", c->where ? c->where : "", c->where ? ": " : "",
+			 f->sub->what, i);
+		struct ctx sub = {buf, f->sub->lenient};
+		void *row = rows + *count * size;
+		schema_init(f->sub, row);
+		(*count)++;
+		if (get_fields(json_object_array_get_idx(v, i), f->sub, row, &sub, cause)) {
+			if (!sub.lenient)
+				return -1;
+			free(*cause);
+			*cause = NULL;
+			schema_release(f->sub, row);
+			(*count)--;
+		}
+	}
+	return 0;
+}
+
+static bool get_value(json_object *v, const struct field *f, void *rec, const struct ctx *c,
+		      char **cause)
+{
+	void *p = at(rec, f->off);
+	const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+	switch (f->type) {
+	case FT_U64:
+		return get_u64(v, f, p, c, cause) == 0;
+	case FT_I64:
+		*(int64_t *)p = v ? json_object_get_int64(v) : 0;
+		return true;
+	case FT_INT: {
+		int64_t x = v ? json_object_get_int(v) : 0;
+		*(int *)p = (int)(x < f->lo || x > f->hi ? f->lo : x);
+		return true;
+	}
+	case FT_BOOL:
+		*(bool *)p = v && json_object_get_boolean(v);
+		return true;
+	case FT_DOUBLE:
+		get_doubles(v, f, p);
+		return true;
+	case FT_STR:
+		*(char **)p = s ? xstrdup(s) : NULL;
+		return s || !(f->flags & FL_REQ);
+	case FT_CHARS:
+		str_copy(p, f->n, s ? s : f->text ? f->text : "");
+		return s || !(f->flags & FL_REQ);
+	case FT_RUNTIME: {
+		int r = s ? runtime_from_name(s) : -1;
+		*(int *)p = r < 0 ? 0 : r;
+		return r >= 0 || !(f->flags & FL_REQ);
+	}
+	case FT_OBJECT: {
+		struct ctx sub = {f->sub->what, c->lenient};
+		schema_init(f->sub, p);
+		if (!json_object_is_type(v, json_type_object))
+			return !(f->flags & FL_REQ);
+		return get_fields(v, f->sub, p, &sub, cause) == 0;
+	}
+	case FT_ROWS:
+		return get_rows(v, f, rec, c, cause) == 0;
+	}
+	return true;
+}
+
+/* Every field of sc from the object o (not an object: every one absent). */
+static int get_fields(json_object *o, const struct schema *sc, void *rec, const struct ctx *c,
+		      char **cause)
+{
+	for (const struct field *f = sc->f; f < sc->f + sc->n; f++) {
+		json_object *v = NULL;
+		if (f->flags & (FL_LOCAL | FL_NOJSON))
+			continue;
+		if (!json_object_object_get_ex(o, f->name, &v))
+			v = NULL;
+		if ((v || !(f->flags & FL_REQ)) && get_value(v, f, rec, c, cause))
+			continue;
+		if (!*cause)
+			*cause = xasprintf("%s has no %s%s", where(c), f->type == FT_RUNTIME ? "known " : "",
+					   f->name);
+		return -1;
+	}
+	return 0;
 }
 
 static int parse_obj(json_object *root, struct sample *s, char **cause)
 {
-	json_object *v, *host, *guests;
+	json_object *v;
 	if (!json_object_is_type(root, json_type_object) ||
 	    !json_object_object_get_ex(root, "vtax_record", &v) || !json_object_is_type(v, json_type_int)) {
 		*cause = xstrdup("not a vtax record line");
@@ -398,28 +341,13 @@ static int parse_obj(json_object *root, struct sample *s, char **cause)
 				   "versions %d to %d)", ver, RECORD_VERSION_MIN, RECORD_VERSION);
 		return -1;
 	}
-	if (!json_object_object_get_ex(root, "host", &host) ||
-	    !json_object_is_type(host, json_type_object) ||
-	    !json_object_object_get_ex(root, "guests", &guests) ||
-	    !json_object_is_type(guests, json_type_array)) {
-		*cause = xstrdup("record line lacks \"host\" or \"guests\"");
-		return -1;
-	}
+	struct ctx c = {NULL, false};
+	char *why = NULL;
 	sample_clear(s);
-	if (parse_host(host, &s->host, cause))
-		return -1;
-	if (json_object_object_get_ex(root, "cg_version", &v))
-		s->cg_version = (uint32_t)json_object_get_int(v);
-	if (json_object_object_get_ex(root, "psi_guest", &v))
-		s->psi_guest = json_object_get_boolean(v);
-	if (json_object_object_get_ex(root, "delayacct", &v))
-		s->delayacct = json_object_get_boolean(v);
-	size_t n = json_object_array_length(guests);
-	for (size_t i = 0; i < n; i++)
-		if (parse_guest(json_object_array_get_idx(guests, i), i, s, cause))
-			return -1;
-	parse_focus(root, s);
-	return 0;
+	if (!get_fields(root, &sample_schema, s, &c, &why))
+		return 0;
+	*cause = why;
+	return -1;
 }
 
 int record_parse_line(const char *line, struct sample *s, char **cause)

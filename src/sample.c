@@ -1,8 +1,10 @@
-/* Sample lifetime, guest identity (key and order) and the counter field
- * tables that record and replay walk. */
+/* The sample schema (every field, as record, replay and the compact
+ * history carry it), sample lifetime, and guest identity (key, order). */
 #include "config.h"
 
 #include <ctype.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +21,47 @@ const char *tgroup_name(enum tgroup g)
 	return (unsigned)g < TG_COUNT ? names[g] : "?";
 }
 
-#define HF(f) {#f, offsetof(struct host_sample, f)}
-const struct u64_field host_u64_fields[] = {
+_Static_assert(sizeof(int) == sizeof(uint32_t) && sizeof(int) == sizeof(enum net_state) &&
+	       sizeof(int) == sizeof(enum runtime), "FT_INT and FT_RUNTIME are read as int");
+_Static_assert(offsetof(struct host_sample, load15) ==
+	       offsetof(struct host_sample, load1) + 2 * sizeof(double), "load: three in a row");
+
+#define MSIZE(type, m) sizeof(((type *)0)->m)
+#define HEAD(n) .hist = HIST_HEAD, .at = (n)
+#define TAIL(n) .hist = HIST_TAIL, .at = (n)
+#define BLOCK(n) .hist = HIST_BLOCK, .at = (n)
+/* A field that is member m of struct T, under the name nm. */
+#define AT(T, nm, m, t) .name = (nm), .type = (t), .off = offsetof(struct T, m)
+
+static const struct schema drive_schema, nic_schema, proc_schema, node_schema;
+
+/* The sample: its host, its guests, and the focused guest's processes. */
+#define S(m, t) AT(sample, #m, m, t)
+static const struct field sample_fields[] = {
+	{S(host, FT_OBJECT), .flags = FL_REQ, .sub = &host_schema},
+	{S(nodes, FT_ROWS), .flags = FL_LOCAL, .n = offsetof(struct sample, nnodes), .sub = &node_schema},
+	{S(notice, FT_STR), .flags = FL_LOCAL},
+	{S(cg_version, FT_INT), .hi = 255, HEAD(3)},
+	{S(psi_guest, FT_BOOL), HEAD(4)},
+	{S(delayacct, FT_BOOL), HEAD(4)},
+	{S(guests, FT_ROWS), .flags = FL_REQ, .n = offsetof(struct sample, nguests),
+	 .cap = offsetof(struct sample, cap), .hi = 100000, .sub = &guest_schema, TAIL(1)},
+	{S(focus, FT_STR), .flags = FL_OPT, TAIL(2)},
+	{AT(sample, "focus_procs", fprocs, FT_ROWS), .flags = FL_GATED,
+	 .n = offsetof(struct sample, nfprocs), .hi = FOCUS_MAX, .sub = &proc_schema, TAIL(3)},
+};
+const struct schema sample_schema = {.what = "sample", .f = sample_fields,
+				     .n = ARRAY_SIZE(sample_fields), .size = sizeof(struct sample)};
+
+#define H(m, t) AT(host_sample, #m, m, t)
+#define HF(m) {H(m, FT_U64)}
+static const struct field host_fields[] = {
+	{H(hostname, FT_CHARS), .n = MSIZE(struct host_sample, hostname), .text = "replay", HEAD(7)},
+	{H(real_ms, FT_I64), HEAD(1)},
+	{H(ncpus, FT_INT), .lo = 1, .hi = 65536, HEAD(2)},
+	{AT(host_sample, "load", load1, FT_DOUBLE), .n = 3, HEAD(5)},
+	{H(uptime_s, FT_DOUBLE), .n = 1, HEAD(6)},
+	/* the counters, host_u64_fields */
 	HF(mono_ns), HF(hz), HF(t_user), HF(t_nice), HF(t_system), HF(t_idle), HF(t_iowait),
 	HF(t_irq), HF(t_softirq), HF(t_steal), HF(t_guest), HF(t_guest_nice), HF(mem_total),
 	HF(mem_free), HF(mem_available), HF(mem_buffers), HF(mem_cached), HF(mem_anon),
@@ -28,15 +69,29 @@ const struct u64_field host_u64_fields[] = {
 	HF(huge_size), HF(ksm_sharing), HF(zfs_arc), HF(psi_cpu_some), HF(psi_io_some),
 	HF(psi_io_full), HF(psi_mem_some), HF(psi_mem_full), HF(forks),
 };
-const size_t host_u64_nfields = ARRAY_SIZE(host_u64_fields);
+const struct schema host_schema = {.what = "host", .f = host_fields, .n = ARRAY_SIZE(host_fields),
+				   .size = sizeof(struct host_sample)};
+const struct field *const host_u64_fields = host_fields + 5;
+const size_t host_u64_nfields = ARRAY_SIZE(host_fields) - 5;
 
-#define GF(f) {#f, offsetof(struct guest_sample, f)}
-#define GFA(f, i, n) {n, offsetof(struct guest_sample, f) + (i) * sizeof(uint64_t)}
-const struct u64_field guest_u64_fields[] = {
-	GF(birth), GF(nprocs), GF(main_pid), GF(at_ns), GF(cg_usage_ns), GF(cg_user_ns), GF(cg_system_ns),
+#define G(m, t) AT(guest_sample, #m, m, t)
+#define GF(m) {G(m, FT_U64)}
+#define GFZ(m) {G(m, FT_U64), .flags = FL_ZERO}
+#define GFA(m, i, nm) {AT(guest_sample, nm, m[i], FT_U64)}
+static const struct field guest_fields[] = {
+	{G(runtime, FT_RUNTIME), .flags = FL_KEY | FL_REQ, HEAD(1)},
+	{G(id, FT_STR), .flags = FL_KEY | FL_REQ, HEAD(2)},
+	{G(name, FT_STR), HEAD(3)},
+	{G(cgroup, FT_STR), HEAD(4)},
+	{G(helper_cg, FT_STR), HEAD(5)},
+	{G(note, FT_STR), .flags = FL_OPT, HEAD(6)},
+	{G(node, FT_STR), .flags = FL_OPT, BLOCK(1), .block = "strs"},
+	{G(qga_note, FT_STR), .flags = FL_OPT, BLOCK(1)},
+	{G(cpu_payload_v2, FT_BOOL), .flags = FL_NOJSON, HEAD(7)},
+	GF(birth), GFZ(nprocs), GFZ(main_pid), GF(at_ns), GF(cg_usage_ns), GF(cg_user_ns), GF(cg_system_ns),
 	GF(cg_mem_current), GF(cg_mem_anon), GF(cg_mem_file), GF(cg_mem_inactive_file),
 	GF(cg_mem_shmem), GF(cg_mem_limit), GF(cg_io_some_us), GF(cg_cpu_some_us), GF(cg_mem_some_us), GF(cg_io_rbytes), GF(cg_io_wbytes), GF(p_utime_ns), GF(p_stime_ns),
-	GF(p_gtime_ns), GF(p_blkio_ns), GF(p_rss), GF(p_rss_anon), GF(p_rss_file), GF(p_rss_shmem), GF(p_hugetlb), GF(h_cpu_ns), GF(h_mem), GF(h_count),
+	GF(p_gtime_ns), GF(p_blkio_ns), GF(p_rss), GF(p_rss_anon), GF(p_rss_file), GF(p_rss_shmem), GF(p_hugetlb), GFZ(h_cpu_ns), GFZ(h_mem), GFZ(h_count),
 	GF(vm_ram_size), GF(vm_ram_rss), GF(kvm_exits),
 	GFA(tg_cpu_ns, TG_VCPU, "tg_vcpu_ns"), GFA(tg_cpu_ns, TG_EMU, "tg_emu_ns"),
 	GFA(tg_cpu_ns, TG_IO, "tg_io_ns"), GFA(tg_cpu_ns, TG_VHOST, "tg_vhost_ns"),
@@ -56,28 +111,238 @@ const struct u64_field guest_u64_fields[] = {
 	GF(qga_prev_idle),
 	GF(cg_io_rios), GF(cg_io_wios), GF(p_io_rbytes), GF(p_io_wbytes), GF(vm_balloon),
 	GF(drv_at_ns),
+	{G(drives, FT_ROWS), .flags = FL_NULL, .n = offsetof(struct guest_sample, ndrives),
+	 .hi = DRIVE_MAX, .sub = &drive_schema, BLOCK(4)},
+	{G(net, FT_INT), .flags = FL_NOJSON, .hi = NET_HOST, BLOCK(2)},
+	{G(nics, FT_ROWS), .flags = FL_STATE, .n = offsetof(struct guest_sample, nnics), .hi = 4096,
+	 .text = "host", .sub = &nic_schema, BLOCK(3)},
 };
-const size_t guest_u64_nfields = ARRAY_SIZE(guest_u64_fields);
+const struct schema guest_schema = {.what = "guest", .f = guest_fields, .n = ARRAY_SIZE(guest_fields),
+				    .size = sizeof(struct guest_sample)};
+
+#define D(m, i) {AT(drive_sample, #m, m, FT_U64), HEAD(i)}
+static const struct field drive_fields[] = {
+	{AT(drive_sample, "name", name, FT_CHARS), .flags = FL_REQ, .n = MSIZE(struct drive_sample, name),
+	 HEAD(1)},
+	D(rd_bytes, 2), D(wr_bytes, 3), D(rd_ops, 4), D(wr_ops, 5), D(rd_time_ns, 6), D(wr_time_ns, 7),
+};
+static const struct schema drive_schema = {.what = "drive", .f = drive_fields,
+					   .n = ARRAY_SIZE(drive_fields),
+					   .size = sizeof(struct drive_sample), .fixed = true};
+
+#define N(m, i) {AT(nic_sample, #m, m, FT_U64), HEAD(i)}
+static const struct field nic_fields[] = {
+	{AT(nic_sample, "name", name, FT_CHARS), .flags = FL_REQ, .n = MSIZE(struct nic_sample, name),
+	 HEAD(1)},
+	N(ifindex, 2), N(rx_bytes, 3), N(tx_bytes, 4), N(rx_packets, 5), N(tx_packets, 6), N(drops, 7),
+	N(errors, 8),
+};
+static const struct schema nic_schema = {.what = "interface", .f = nic_fields,
+					 .n = ARRAY_SIZE(nic_fields), .size = sizeof(struct nic_sample),
+					 .fixed = true};
+
+/* The focused guest's processes: a best effort, so a bad value is unknown. */
+#define P(m, t) AT(proc_sample, #m, m, t)
+static const struct field proc_fields[] = {
+	{P(pid, FT_INT), .flags = FL_REQ, .hi = INT_MAX, HEAD(1)},
+	{P(start, FT_U64), .flags = FL_ZERO | FL_RAW, HEAD(2)},
+	{P(cpu_ns, FT_U64), .flags = FL_RAW, HEAD(3)},
+	{P(rss, FT_U64), .flags = FL_RAW, HEAD(4)},
+	{P(comm, FT_CHARS), .n = MSIZE(struct proc_sample, comm), .text = "?", HEAD(5)},
+};
+static const struct schema proc_schema = {.what = "process", .f = proc_fields,
+					  .n = ARRAY_SIZE(proc_fields), .size = sizeof(struct proc_sample),
+					  .fixed = true, .lenient = true};
+
+/* A cluster view's nodes: the process' own, never recorded. */
+#define Z(m, t) AT(node_state, #m, m, t)
+static const struct field node_fields[] = {
+	{Z(name, FT_STR)}, {Z(addr, FT_STR)}, {Z(up, FT_BOOL)}, {Z(age_s, FT_DOUBLE), .n = 1},
+	{Z(error, FT_STR)},
+};
+static const struct schema node_schema = {.what = "node", .f = node_fields,
+					  .n = ARRAY_SIZE(node_fields), .size = sizeof(struct node_state),
+					  .fixed = true};
+
+/* ---- walking the schema ------------------------------------------------- */
+
+static void *at(const void *rec, size_t off)
+{
+	return (char *)(uintptr_t)rec + off;
+}
+
+const struct field *schema_field(const struct schema *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->n; i++)
+		if (!strcmp(sc->f[i].name, name))
+			return &sc->f[i];
+	return NULL;
+}
+
+void schema_init(const struct schema *sc, void *rec)
+{
+	memset(rec, 0, sc->size);
+	for (const struct field *f = sc->f; f < sc->f + sc->n; f++) {
+		if (f->type == FT_U64 && !(f->flags & FL_ZERO))
+			*(uint64_t *)at(rec, f->off) = VT_UNKNOWN;
+		else if (f->type == FT_DOUBLE)
+			for (size_t k = 0; k < f->n; k++)
+				((double *)at(rec, f->off))[k] = -1;
+		else if (f->type == FT_OBJECT)
+			schema_init(f->sub, at(rec, f->off));
+	}
+}
+
+/* The fields of a table that own memory (strings, arrays, an embedded
+ * record), found once: copy and free walk only these. */
+static struct owned {
+	const struct schema *sc;
+	const struct field *f[16];
+	const struct owned *sub[16]; /* of f[i]->sub */
+	size_t n;
+} owned[8];
+static pthread_once_t owned_once = PTHREAD_ONCE_INIT;
+
+static const struct owned *find_owned(const struct schema *sc)
+{
+	size_t i = 0;
+	while (i < ARRAY_SIZE(owned) && owned[i].sc && owned[i].sc != sc)
+		i++;
+	if (i == ARRAY_SIZE(owned))
+		abort();
+	if (owned[i].sc)
+		return &owned[i];
+	struct owned *o = &owned[i];
+	o->sc = sc;
+	for (const struct field *f = sc->f; f < sc->f + sc->n; f++) {
+		if (f->type != FT_STR && f->type != FT_OBJECT && f->type != FT_ROWS)
+			continue;
+		if (o->n == ARRAY_SIZE(o->f))
+			abort();
+		o->f[o->n] = f;
+		o->sub[o->n++] = f->sub ? find_owned(f->sub) : NULL;
+	}
+	return o;
+}
+
+static void find_all_owned(void)
+{
+	find_owned(&sample_schema);
+}
+
+static const struct owned *owned_by(const struct schema *sc)
+{
+	pthread_once(&owned_once, find_all_owned);
+	for (size_t i = 0; i < ARRAY_SIZE(owned); i++)
+		if (owned[i].sc == sc)
+			return &owned[i];
+	abort();
+}
+
+/* Free what rec owns; keep_room keeps the arrays that have a capacity. */
+static void drop(const struct owned *o, void *rec, bool keep_room)
+{
+	for (size_t k = 0; k < o->n; k++) {
+		const struct field *f = o->f[k];
+		void *p = at(rec, f->off);
+		if (f->type == FT_STR) {
+			free(*(char **)p);
+			*(char **)p = NULL;
+		} else if (f->type == FT_OBJECT) {
+			drop(o->sub[k], p, keep_room);
+		} else {
+			char *rows = *(char **)p;
+			size_t *n = at(rec, f->n);
+			for (size_t i = 0; o->sub[k]->n && i < *n; i++)
+				drop(o->sub[k], rows + i * f->sub->size, false);
+			*n = 0;
+			if (f->cap && keep_room)
+				continue;
+			free(rows);
+			*(char **)p = NULL;
+			if (f->cap)
+				*(size_t *)at(rec, f->cap) = 0;
+		}
+	}
+}
+
+void schema_release(const struct schema *sc, void *rec)
+{
+	drop(owned_by(sc), rec, false);
+}
+
+/* dst becomes a deep copy of src; room, when given, is what dst was (after
+ * sample_clear): the arrays with a capacity are reused. */
+static void copy(const struct owned *o, void *dst, const void *src, const void *room)
+{
+	memcpy(dst, src, o->sc->size);
+	for (size_t k = 0; k < o->n; k++) {
+		const struct field *f = o->f[k];
+		void *d = at(dst, f->off);
+		const void *s = at(src, f->off);
+		if (f->type == FT_STR) {
+			*(char **)d = *(char *const *)s ? xstrdup(*(char *const *)s) : NULL;
+		} else if (f->type == FT_OBJECT) {
+			copy(o->sub[k], d, s, NULL);
+		} else {
+			const char *from = *(char *const *)s;
+			size_t n = *(const size_t *)at(src, f->n), size = f->sub->size;
+			char *to = room && f->cap ? *(char *const *)at(room, f->off) : NULL;
+			size_t have = to ? *(const size_t *)at(room, f->cap) : 0;
+			if (!from) {
+				free(to);
+				to = NULL;
+				have = 0;
+			} else if (have < n + 1) {
+				to = xrealloc(to, (have = n + 1) * size);
+			}
+			bool owns = o->sub[k]->n;
+			if (from && !owns)
+				memcpy(to, from, n * size);
+			for (size_t i = 0; from && owns && i < n; i++)
+				copy(o->sub[k], to + i * size, from + i * size, NULL);
+			if (from)   /* the room for one more, as the readers leave */
+				memset(to + n * size, 0, size);
+			*(char **)d = to;
+			if (f->cap)
+				*(size_t *)at(dst, f->cap) = have;
+		}
+	}
+}
+
+void schema_copy(const struct schema *sc, void *dst, const void *src)
+{
+	copy(owned_by(sc), dst, src, NULL);
+}
+
+void *schema_rows(void *rec, const struct field *f, size_t n)
+{
+	char **rows = at(rec, f->off);
+	size_t *cap = f->cap ? at(rec, f->cap) : NULL;
+	if (!cap) {
+		*rows = xcalloc(n + 1, f->sub->size);
+	} else if (*cap < n + 1) {
+		*rows = xrealloc(*rows, (n + 1) * f->sub->size);
+		*cap = n + 1;
+	}
+	return *rows;
+}
+
+void sample_copy(struct sample *dst, const struct sample *src)
+{
+	sample_clear(dst);
+	struct sample room = *dst;
+	copy(owned_by(&sample_schema), dst, src, &room);
+}
 
 void guest_sample_init(struct guest_sample *g)
 {
-	memset(g, 0, sizeof(*g));
-	for (size_t i = 0; i < guest_u64_nfields; i++)
-		*field_ptr(g, &guest_u64_fields[i]) = VT_UNKNOWN;
-	g->main_pid = 0;
-	g->nprocs = 0;
-	g->h_cpu_ns = 0;
-	g->h_mem = 0;
-	g->h_count = 0;
+	schema_init(&guest_schema, g);
 }
 
 void host_sample_init(struct host_sample *h)
 {
-	memset(h, 0, sizeof(*h));
-	for (size_t i = 0; i < host_u64_nfields; i++)
-		*field_ptr(h, &host_u64_fields[i]) = VT_UNKNOWN;
-	h->load1 = h->load5 = h->load15 = -1;
-	h->uptime_s = -1;
+	schema_init(&host_schema, h);
 }
 
 struct guest_sample *sample_add_guest(struct sample *s)
@@ -93,77 +358,22 @@ struct guest_sample *sample_add_guest(struct sample *s)
 
 void guest_sample_release(struct guest_sample *g)
 {
-	free(g->id);
-	free(g->name);
-	free(g->cgroup);
-	free(g->helper_cg);
-	free(g->note);
-	free(g->node);
-	free(g->qga_note);
-	free(g->drives);
-	g->drives = NULL;
-	g->ndrives = 0;
-	free(g->nics);
-	g->nics = NULL;
-	g->nnics = 0;
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
-static void *dup_array(const void *p, size_t n, size_t size)
-{
-	if (!p)
-		return NULL;
-	void *d = xcalloc(n + 1, size);
-	memcpy(d, p, n * size);
-	return d;
+	schema_release(&guest_schema, g);
 }
 
 void guest_sample_copy(struct guest_sample *d, const struct guest_sample *g)
 {
-	*d = *g;
-	d->id = dup_or_null(g->id);
-	d->name = dup_or_null(g->name);
-	d->cgroup = dup_or_null(g->cgroup);
-	d->helper_cg = dup_or_null(g->helper_cg);
-	d->note = dup_or_null(g->note);
-	d->node = dup_or_null(g->node);
-	d->qga_note = dup_or_null(g->qga_note);
-	d->drives = dup_array(g->drives, g->ndrives, sizeof(*g->drives));
-	d->nics = dup_array(g->nics, g->nnics, sizeof(*g->nics));
+	schema_copy(&guest_schema, d, g);
 }
 
 void sample_clear(struct sample *s)
 {
-	for (size_t i = 0; i < s->nguests; i++)
-		guest_sample_release(&s->guests[i]);
-	s->nguests = 0;
-	free(s->focus);
-	s->focus = NULL;
-	free(s->notice);
-	s->notice = NULL;
-	free(s->fprocs);
-	s->fprocs = NULL;
-	s->nfprocs = 0;
-	for (size_t i = 0; i < s->nnodes; i++) {
-		free(s->nodes[i].name);
-		free(s->nodes[i].addr);
-		free(s->nodes[i].error);
-	}
-	free(s->nodes);
-	s->nodes = NULL;
-	s->nnodes = 0;
+	drop(owned_by(&sample_schema), s, true);
 }
 
 void sample_free(struct sample *s)
 {
-	sample_clear(s);
-	free(s->guests);
-	s->guests = NULL;
-	s->cap = 0;
+	drop(owned_by(&sample_schema), s, false);
 }
 
 void guest_sample_key(const struct guest_sample *g, char *buf, size_t sz)

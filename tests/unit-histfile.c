@@ -74,6 +74,129 @@ static void roundtrip_fixture(const char *path, size_t k)
 		sample_free(&in[i]);
 }
 
+/* Sample i of a host with every kind of field: strings that come and go,
+ * drives unknown, none and some, each network state, the focus. */
+static void rich_sample(struct sample *s, unsigned i)
+{
+	sample_clear(s);
+	host_sample_init(&s->host);
+	s->host.real_ms = 1764000000000 + (int64_t)i * 2000;
+	s->host.mono_ns = 5000000000ull + i * 2000000000ull;
+	s->host.ncpus = 8;
+	s->host.hz = 100;
+	s->host.t_user = 1000 + i * 150;
+	s->host.load1 = 0.5 + i;
+	s->host.uptime_s = 1234.56;
+	snprintf(s->host.hostname, sizeof(s->host.hostname), "%s", i == 2 ? "pve1-new" : "pve1");
+	s->cg_version = 2;
+	s->psi_guest = true;
+	s->delayacct = i & 1;
+	struct guest_sample *g = sample_add_guest(s);
+	g->runtime = RT_PVE_QEMU;
+	g->id = xstrdup("100");
+	g->name = xstrdup(i == 1 ? "web2" : "web");
+	g->cgroup = xstrdup("/qemu.slice/100.scope");
+	g->note = i == 2 ? xstrdup("gone") : NULL;
+	g->node = xstrdup("n1");
+	g->qga_note = i ? xstrdup("no agent") : NULL;
+	g->cpu_payload_v2 = true;
+	g->nprocs = 3;
+	g->cg_usage_ns = 1000000000ull * i;
+	g->tg_cpu_ns[TG_VHOST] = 7 + i;
+	static const char *const drives[] = {"scsi0", "efidisk0"}, *const nics[] = {"tap100i0", "tap100i1"};
+	g->ndrives = ARRAY_SIZE(drives);
+	g->drives = xcalloc(g->ndrives + 1, sizeof(*g->drives));
+	g->net = NET_OWN;
+	g->nnics = ARRAY_SIZE(nics);
+	g->nics = xcalloc(g->nnics + 1, sizeof(*g->nics));
+	for (unsigned k = 0; k < 2; k++) {
+		str_copy(g->drives[k].name, sizeof(g->drives[k].name), drives[k]);
+		g->drives[k].rd_bytes = k ? VT_UNKNOWN : 4096ull * (i + 1);
+		g->drives[k].wr_time_ns = 1000ull * k + i;
+		str_copy(g->nics[k].name, sizeof(g->nics[k].name), nics[k]);
+		g->nics[k].ifindex = 20 + k;
+		g->nics[k].tx_bytes = (1ull << 33) * (i + k);
+		g->nics[k].drops = k ? VT_UNKNOWN : i;
+	}
+	g = sample_add_guest(s);
+	g->runtime = RT_DOCKER;
+	g->id = xstrdup("abc");
+	g->net = NET_HOST;
+	if (i) {
+		g = sample_add_guest(s);
+		g->runtime = RT_LXC;
+		g->id = xstrdup("101");
+		g->drives = xcalloc(1, sizeof(*g->drives));
+	}
+	s->focus = xstrdup("proxmox-vm/100");
+	s->nfprocs = 2;
+	s->fprocs = xcalloc(3, sizeof(*s->fprocs));
+	s->fprocs[0] = (struct proc_sample){.pid = 4242, .start = 99, .cpu_ns = 5, .rss = 4096};
+	str_copy(s->fprocs[0].comm, sizeof(s->fprocs[0].comm), "kvm");
+	s->fprocs[1] = (struct proc_sample){.pid = 4243, .start = 100, .cpu_ns = VT_UNKNOWN, .rss = 1};
+	str_copy(s->fprocs[1].comm, sizeof(s->fprocs[1].comm), "vhost-4242");
+}
+
+static uint64_t fnv(const void *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ull;
+	return h;
+}
+
+/* Every kind of field through the chunk codec, with what JSON does not
+ * carry; and both formats pinned: the bytes vtax wrote before the
+ * schema (a change here is a format change: doc/record.md). */
+static void every_kind(void)
+{
+	struct sample in[3];
+	memset(in, 0, sizeof(in));
+	struct sb c = {0}, js = {0};
+	hist_chunk_begin(&c);
+	for (unsigned i = 0; i < 3; i++) {
+		rich_sample(&in[i], i);
+		hist_chunk_add(&c, i ? &in[i - 1] : NULL, &in[i]);
+		record_sample(&js, &in[i]);
+	}
+	CHECK(fnv(js.s, js.len) == 0x87bf97f1e5cbd86eull, "JSON lines as before: %zu bytes, %016llx", js.len,
+	      (unsigned long long)fnv(js.s, js.len));
+	CHECK(fnv(c.s, c.len) == 0xb66b3aa428854fbcull, "chunk as before: %zu bytes, %016llx", c.len,
+	      (unsigned long long)fnv(c.s, c.len));
+	struct sample *out = NULL;
+	size_t n = 0;
+	char *cause = NULL;
+	CHECK_INT(hist_chunk_decode((const uint8_t *)c.s, c.len, &out, &n, &cause), 0);
+	CHECK_INT(n, 3);
+	for (size_t i = 0; i < n && i < 3; i++) {
+		char *a = json_of(&in[i]), *b = json_of(&out[i]);
+		CHECK(!strcmp(a, b), "sample %zu survives:\n%s\n%s", i, a, b);
+		free(a);
+		free(b);
+		CHECK(out[i].guests[0].cpu_payload_v2 && !out[i].guests[1].cpu_payload_v2,
+		      "cpu_payload_v2 survives");
+		CHECK(out[i].guests[0].net == NET_OWN && out[i].guests[1].net == NET_HOST,
+		      "the network state survives");
+		CHECK(!out[i].guests[1].drives && (i == 0 || (out[i].guests[2].drives &&
+							    !out[i].guests[2].ndrives)),
+		      "no drives known is not no drives");
+	}
+	if (n == 3) {
+		CHECK_STR(out[2].host.hostname, "pve1-new");
+		CHECK_STR(out[2].guests[0].note, "gone");
+		CHECK_INT(out[1].nfprocs, 2);
+		CHECK_U64(out[1].fprocs[1].cpu_ns, VT_UNKNOWN);
+	}
+	for (size_t i = 0; i < n; i++)
+		sample_free(&out[i]);
+	for (unsigned i = 0; i < 3; i++)
+		sample_free(&in[i]);
+	free(out);
+	free(cause);
+	sb_free(&c);
+	sb_free(&js);
+}
+
 static void fake_sample(struct sample *s, int64_t ms, unsigned i, unsigned nguests)
 {
 	sample_clear(s);
@@ -251,6 +374,7 @@ int main(void)
 	CHECK(cause != NULL, "a cause");
 	free(cause);
 	free(out);
+	every_kind();
 	recorder();
 	printf("%d passed, %d failed\n", t_pass, t_fail);
 	return t_fail ? 1 : 0;

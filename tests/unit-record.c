@@ -8,6 +8,70 @@
 #include "record.h"
 #include "tap.h"
 
+/* Each table names a field once, and the compact history's counters
+ * remote.c sums are the host's u64 fields. */
+static void schema_checks(void)
+{
+	const struct schema *tables[] = {&sample_schema, &host_schema, &guest_schema};
+	for (size_t t = 0; t < ARRAY_SIZE(tables); t++)
+		for (size_t i = 0; i < tables[t]->n; i++)
+			CHECK(schema_field(tables[t], tables[t]->f[i].name) == &tables[t]->f[i],
+			      "%s: \"%s\" named once", tables[t]->what, tables[t]->f[i].name);
+	size_t nu64 = 0;
+	for (size_t i = 0; i < host_schema.n; i++)
+		nu64 += host_schema.f[i].type == FT_U64;
+	CHECK_INT(host_u64_nfields, nu64);
+	for (size_t i = 0; i < host_u64_nfields; i++)
+		CHECK(host_u64_fields[i].type == FT_U64, "%s is a counter", host_u64_fields[i].name);
+}
+
+/* Copies own their strings and arrays. */
+static void copies(const struct sample *s)
+{
+	struct sample t = {0};
+	sample_copy(&t, s);
+	struct sb a = {0}, b = {0};
+	record_sample(&a, s);
+	record_sample(&b, &t);
+	CHECK_STR(b.s, a.s);
+	CHECK(t.guests != s->guests && t.guests[0].id != s->guests[0].id &&
+	      t.guests[0].nics != s->guests[0].nics && t.guests[0].drives != s->guests[0].drives,
+	      "a deep copy");
+	struct guest_sample g;
+	guest_sample_copy(&g, &s->guests[0]);
+	CHECK(g.name != s->guests[0].name && !strcmp(g.name, s->guests[0].name), "a guest's copy");
+	guest_sample_release(&g);
+	CHECK(!g.name && !g.nics && !g.nnics, "released");
+	sample_copy(&t, s);   /* again, into the room of the first copy */
+	sb_clear(&b);
+	record_sample(&b, &t);
+	CHECK_STR(b.s, a.s);
+	sample_free(&t);
+	sb_free(&a);
+	sb_free(&b);
+}
+
+/* The focused guest's processes are a best effort; counts are 0 when absent. */
+static void lenient(void)
+{
+	struct sample t = {0};
+	char *cause = NULL;
+	CHECK_INT(record_parse_line("{\"vtax_record\":2,\"host\":{},\"guests\":[{\"runtime\":\"docker\","
+				    "\"id\":\"x\",\"nprocs\":null}],\"focus\":\"docker/x\",\"focus_procs\":"
+				    "[{\"pid\":1,\"cpu_ns\":\"bad\",\"comm\":5},{\"start\":3},{\"pid\":2,"
+				    "\"rss\":-1}]}", &t, &cause), 0);
+	CHECK_INT(t.nfprocs, 2);
+	if (t.nfprocs == 2) {
+		CHECK_U64(t.fprocs[0].cpu_ns, VT_UNKNOWN);
+		CHECK_STR(t.fprocs[0].comm, "?");
+		CHECK_INT(t.fprocs[1].pid, 2);
+		CHECK_U64(t.fprocs[1].rss, VT_UNKNOWN);
+	}
+	CHECK(t.nguests == 1 && t.guests[0].nprocs == 0 && t.guests[0].h_count == 0, "counts are 0");
+	free(cause);
+	sample_free(&t);
+}
+
 int main(void)
 {
 	struct sample s = {0}, t = {0};
@@ -71,6 +135,9 @@ int main(void)
 	CHECK_INT(t.guests[1].net, NET_HOST);
 	CHECK_INT(t.guests[2].net, NET_UNKNOWN);
 	CHECK(strstr(line.s, "\"vtax_record\":2"), "version 2");
+	schema_checks();
+	copies(&s);
+	lenient();
 
 	if (t.nguests == 1) {
 		CHECK(t.guests[0].runtime == RT_PVE_QEMU, "runtime survives");
