@@ -205,6 +205,11 @@ const struct metric metrics[] = {
 	 .unit = MU_U64, .help = "Read operations through the block layer (the guest's cgroup)."},
 	{.prom = "vtax_guest_io_write_operations_total", GS(cg_io_wios), .kind = MK_COUNTER,
 	 .unit = MU_U64, .help = "Write operations through the block layer (the guest's cgroup)."},
+	{.prom = "vtax_guest_task_io_read_bytes_total", GS(p_io_rbytes), .kind = MK_COUNTER,
+	 .unit = MU_U64, .help = "Bytes the guest's tasks read from storage (/proc/PID/io "
+				 "read_bytes; vtax's source where the cgroup counts none, as on ZFS)."},
+	{.prom = "vtax_guest_task_io_write_bytes_total", GS(p_io_wbytes), .kind = MK_COUNTER,
+	 .unit = MU_U64, .help = "Bytes the guest's tasks wrote to storage (/proc/PID/io write_bytes)."},
 	{.prom = "vtax_guest_oom_kills_total", GS(cg_oom_kills), .kind = MK_COUNTER, .unit = MU_U64,
 	 .help = "Processes the kernel's OOM killer killed in the guest's cgroup."},
 	{.prom = "vtax_guest_kvm_exits_total", GS(kvm_exits), .kind = MK_COUNTER, .unit = MU_U64,
@@ -230,6 +235,21 @@ const struct metric metrics[] = {
 	 .unit = MU_U64},
 	{.influx = "netout", .of = MO_GUEST, .src = MS_FN, .get = net_out, .kind = MK_COUNTER,
 	 .unit = MU_U64},
+
+	/* inside a VM, from its QEMU guest agent: its own /proc/stat */
+	{.prom = "vtax_guest_agent_cpu_seconds_total", .label = "mode", .label_value = "user",
+	 GS(qga_user), .kind = MK_COUNTER, .unit = MU_U64, .scale = 1e-3,
+	 .help = "CPU time inside a VM by mode, summed over its CPUs, from its QEMU guest "
+		 "agent (guest-get-cpustats): user (+ nice), system (+ irq, softirq), iowait, "
+		 "steal, idle."},
+	{.prom = "vtax_guest_agent_cpu_seconds_total", .label = "mode", .label_value = "system",
+	 GS(qga_system), .kind = MK_COUNTER, .unit = MU_U64, .scale = 1e-3},
+	{.prom = "vtax_guest_agent_cpu_seconds_total", .label = "mode", .label_value = "iowait",
+	 GS(qga_iowait), .kind = MK_COUNTER, .unit = MU_U64, .scale = 1e-3},
+	{.prom = "vtax_guest_agent_cpu_seconds_total", .label = "mode", .label_value = "steal",
+	 GS(qga_steal), .kind = MK_COUNTER, .unit = MU_U64, .scale = 1e-3},
+	{.prom = "vtax_guest_agent_cpu_seconds_total", .label = "mode", .label_value = "idle",
+	 GS(qga_idle), .kind = MK_COUNTER, .unit = MU_U64, .scale = 1e-3},
 
 	/* each interface of a guest, from the guest's side */
 	{.prom = "vtax_guest_network_receive_bytes_total", NS(rx_bytes), .kind = MK_COUNTER, .influx = "netin",
