@@ -85,8 +85,12 @@ wait_for "VTAXPHASE sys" 60 || fail "the guest started its syscall phase"
 sleep 3
 read -r vu vs vst cu cs cst < <(measure sys) || true
 echo "syscall phase: vtax user $vu system $vs steal $vst; guest console user $cu system $cs steal $cst"
-check "syscall phase: the guest kernel works (console system > 30%)" \
-	python3 -c "import sys; sys.exit(0 if float('${cs:-0}') > 30 else 1)"
+# the guest's own split is the truth here: this only makes sure the phase
+# differs from the user phase (under 1% system there). How much of dd's
+# loop the guest kernel takes under TCG follows the host's load: 72%, 47%
+# and 24% in three runs, the last beside another CI's tests
+check "syscall phase: the guest kernel works (console system > 15%, the user phase's ~1%)" \
+	python3 -c "import sys; sys.exit(0 if float('${cs:-0}') > 15 else 1)"
 check "syscall phase: guest user within 5 points of the guest's /proc/stat" near "${vu:-999}" "${cu:-0}" 5
 check "syscall phase: guest system within 5 points" near "${vs:-999}" "${cs:-0}" 5
 check "syscall phase: guest steal within 5 points" near "${vst:-999}" "${cst:-0}" 5
