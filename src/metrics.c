@@ -303,8 +303,6 @@ double metric_host(const struct metric *m, const struct frame *f)
 	case MU_U64: {
 		uint64_t u;
 		memcpy(&u, p, sizeof(u));
-		if (m->src == MS_SAMPLE && m->off == offsetof(struct host_sample, real_ms))
-			return (double)f->time_ms;
 		return u == VT_UNKNOWN ? VT_NAN : (double)u;
 	}
 	case MU_NUM: {
