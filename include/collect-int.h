@@ -33,6 +33,23 @@ struct lim_ent {
 	uint64_t thr_n, thr_ns;         /* the throttling counters, carried */
 };
 
+/* collect-wait.c: a task's run delay at the last read. */
+struct task_delay {
+	int tid;
+	uint64_t ns;
+};
+
+/* collect-wait.c: a container's wait between refreshes. */
+struct wait_ent {
+	char *path;
+	uint64_t birth;
+	uint64_t acc;               /* ns: the wait summed since vtax first read it */
+	uint64_t cpu;               /* ns: the cgroup's CPU time at the last read */
+	struct task_delay *t;       /* owned: its tasks then, sorted by tid */
+	size_t nt;
+	bool used;                  /* seen in this refresh */
+};
+
 /* collect-vm.c: what is kept of a VM between refreshes. */
 struct vm_ent {
 	uint64_t pid, start;
@@ -90,6 +107,10 @@ struct collector {
 	struct lim_ent *lim;       /* sorted by path, from the last refresh */
 	size_t nlim;
 
+	/* collect-wait.c */
+	struct wait_ent *wait;     /* containers whose tasks' wait was read */
+	size_t nwait;
+
 	/* collect-vm.c */
 	struct vm_ent *vm;         /* smaps results per VM */
 	size_t nvm;
@@ -133,6 +154,11 @@ void collect_attach_qemu(struct collector *c, struct refresh *r);
 void collect_attach_helpers(struct collector *c, struct refresh *r);
 void collect_vhost_threads(struct collector *c, struct refresh *r);
 void collect_focus(struct collector *c, struct sample *s);
+
+/* collect-wait.c: a container's wait (cgroup open: from read_guest);
+ * the sweep drops the entries of containers gone (all: every entry) */
+void collect_task_wait(struct collector *c, struct guest_sample *g);
+void collect_wait_sweep(struct collector *c, bool all);
 
 /* collect-vm.c */
 void collect_vm_facts(struct collector *c, struct refresh *r);

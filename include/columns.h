@@ -33,6 +33,9 @@ enum col_id {
 	COL_GUEST,
 	COL_IOW,
 	COL_IOW_SRC,   /* JSON only */
+	COL_WAIT,      /* host-side wait; JSON cpu.wait_note, cpu.vcpus too: */
+	COL_WAIT_NOTE,
+	COL_WAIT_VCPUS,
 	COL_TAX,
 	COL_TAX_PARTS, /* JSON only: cpu.tax_parts, the ledger */
 	COL_IOTAX,
@@ -74,6 +77,8 @@ enum col_id {
 	COL_WRITE,
 	COL_READ_OPS,
 	COL_WRITE_OPS,
+	COL_IO_SHARE,
+	COL_IO_LAT,    /* JSON only */
 	COL_IO_SRC,    /* JSON only: io.source, io.drives */
 	COL_DRIVES,
 	COL_NET_RX,

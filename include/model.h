@@ -85,6 +85,12 @@ struct nic_view {
 	double drops_ps, errors_ps;    /* packets dropped / errors per second */
 };
 
+/* One vCPU thread of a VM over the interval, % of one CPU. */
+struct vcpu_view {
+	uint64_t index;                /* its "CPU n" */
+	double run, wait;              /* on a CPU, runnable waiting for one; NAN new */
+};
+
 struct guest_view {
 	const struct guest_sample *g;  /* into the current sample */
 	enum guest_kind kind;
@@ -138,6 +144,19 @@ struct guest_view {
 				        * (summed over CPUs, like CPU%); NAN unknown */
 	uint64_t oom_kills;            /* count: OOM kills in the interval */
 	bool oom_recent;               /* an OOM kill in the last OOM_RECENT_NS */
+	/* contention (src/contention.c; doc/metrics.md "Contention") */
+	double cpu_wait;               /* % of one CPU: its vCPU threads (VM) or tasks
+					  (container) runnable, waiting for a host CPU;
+					  NAN unknown (g->wait_note says why) */
+	struct vcpu_view *vcpus;       /* owned by the frame; nvcpus entries */
+	size_t nvcpus;
+	int vcpu_worst;                /* index into vcpus of the longest wait, -1 */
+	double io_host_share;          /* % of the host's disk bytes in the interval */
+	double io_latency_ms;          /* mean ms per disk operation (QMP); NAN unknown */
+	/* blame over the interval (seconds): the others' wait charged to it
+	 * by its share of the host's CPU, the host's I/O stall charged by its
+	 * share of the disk's bytes; what it suffered: its own wait and stall */
+	double blame_cpu_s, blame_io_s, suffer_wait_s, suffer_stall_s;
 };
 
 /* How long a guest stays flagged after an OOM kill. */
@@ -170,6 +189,10 @@ struct host_view {
 	double psi_cpu, psi_io, psi_mem; /* % of the interval some task stalled */
 	double load[3];
 	double uptime_s;
+	double disk_read_bps, disk_write_bps; /* the physical disks', bytes/s; NAN unknown */
+	int iowait_guest;              /* with host iowait, the guest (index into the
+					  frame's guests) that moved most of the disk's
+					  bytes; -1 none */
 };
 
 struct proc_view {

@@ -72,6 +72,7 @@ struct qthread {
 	uint64_t start;            /* ticks since boot: a reused tid is another thread */
 	enum tgroup group;
 	uint64_t ns;               /* utime + stime; the main thread: the process's */
+	uint32_t vcpu;             /* TG_VCPU: its index ("CPU n/..." or QMP's order) */
 };
 
 /* What one QEMU process's threads had at the last refresh. The thread
@@ -93,6 +94,10 @@ struct qthreads_mem {
  * and what m remembers, which it then updates. */
 void qthreads_account(struct qthreads_mem *m, struct qthread *th, size_t n,
 		      uint64_t cpu_ns[TG_COUNT], uint64_t threads[TG_COUNT]);
+
+/* The vCPU threads of QEMU pid as the last procs_qemu_threads() found
+ * them: up to max tids and their indexes; returns how many. */
+size_t procs_vcpu_threads(struct procs *p, int pid, int *tid, uint32_t *index, size_t max);
 
 /* Read up to max of the given pids into out; returns how many. */
 size_t procs_read_list(struct procs *p, const int *pids, size_t n, struct proc_sample *out,

@@ -31,6 +31,11 @@ struct host_sample {
 	/* /proc/pressure, us of stall ("some" / "full" totals) */
 	uint64_t psi_cpu_some, psi_io_some, psi_io_full, psi_mem_some, psi_mem_full;
 	uint64_t forks;            /* processes created since boot (/proc/stat) */
+	/* /proc/diskstats summed over the host's physical whole disks (those
+	 * in /sys/block with a device behind them: partitions, loop, dm, md,
+	 * zram, nbd and ZFS zvols are counted where they land instead) */
+	uint64_t disk_rbytes, disk_wbytes; /* bytes */
+	uint64_t disk_rios, disk_wios;     /* operations completed */
 	double load1, load5, load15;
 	double uptime_s;
 	char hostname[256];
@@ -56,6 +61,14 @@ struct drive_sample {
 	uint64_t rd_bytes, wr_bytes; /* bytes */
 	uint64_t rd_ops, wr_ops;   /* operations */
 	uint64_t rd_time_ns, wr_time_ns; /* ns: total time of those operations */
+};
+
+/* One vCPU thread of a VM, from /proc/PID/task/TID/schedstat: counters
+ * since the thread started. */
+struct vcpu_sample {
+	uint64_t index;            /* n of its "CPU n/KVM" name (or QMP's order) */
+	uint64_t run_ns;           /* ns: time on a CPU */
+	uint64_t wait_ns;          /* ns: time runnable, waiting for a CPU */
 };
 
 /* One network interface of a guest, counted from the guest's side: rx
@@ -185,6 +198,15 @@ struct guest_sample {
 	uint64_t p_io_rbytes, p_io_wbytes; /* bytes: read_bytes / write_bytes */
 	uint64_t vm_balloon;       /* bytes: query-balloon "actual", the balloon's
 				      target size of guest RAM */
+	/* host-side wait: time the guest's vCPU threads (a VM) or tasks (a
+	 * container) were runnable but waiting for a host CPU, the scheduler's
+	 * run delay (schedstat). A container's is summed from its tasks' own
+	 * counters as they move (collect-cgroup.c); tasks that exit take
+	 * their last interval's delay with them. */
+	uint64_t wait_ns;          /* ns; VT_UNKNOWN with wait_note saying why */
+	char *wait_note;           /* why wait_ns is unknown, or NULL */
+	struct vcpu_sample *vcpus; /* owned; nvcpus entries (a VM's vCPU threads) */
+	size_t nvcpus;
 	uint64_t drv_at_ns;        /* ns, CLOCK_MONOTONIC when QMP answered
 				      query-blockstats; drive rates divide by its change */
 	struct drive_sample *drives; /* owned; ndrives entries (at most DRIVE_MAX) */

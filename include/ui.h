@@ -38,6 +38,7 @@ struct ui {
 	bool ended;              /* a replay has no more samples */
 	bool unprivileged;       /* watching the live host without root */
 	bool help;
+	bool blame;              /* the blame view instead of the table (B) */
 	int help_top;            /* first help line shown */
 	bool ascii;
 	uint64_t delay_ns;        /* at least DELAY_MIN_NS */

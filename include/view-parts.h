@@ -28,12 +28,17 @@ void table_row(struct vscreen *vs, const struct guest_view *v, bool selected, in
  * code as the screen's. */
 void view_table_text(struct vscreen *vs, const struct frame *f, const struct ui *u);
 
-#define DETAIL_LINES 13
+#define DETAIL_LINES 14
 void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *v,
 	    const struct ui *u, const struct history *h, int width);
 /* Batch text's I/O block: a line per guest that has interfaces or disk
  * figures (none when no guest has). */
 void view_io_lines(struct vscreen *vs, const struct frame *f);
+
+/* The blame view: header lines, then the ranking over BLAME_WINDOW_S. */
+#define BLAME_WINDOW_S 60.0
+void blame(struct vscreen *vs, const struct frame *f, const struct history *h, int width,
+	   int height);
 
 void help(struct vscreen *vs, const struct ui *u, int width, int height);
 void picker(struct vscreen *vs, const struct ui *u, int width, int height);

@@ -261,6 +261,7 @@ static bool read_guest(struct collector *c, struct sample *s, struct guest_sampl
 		s->psi_guest = 1;
 	count_tasks(c, g);
 	task_io(c, last, g, k);
+	collect_task_wait(c, g);
 	if (g->helper_cg) {
 		uint64_t cpu, mem;
 		if (!cgroup_read_helper(&c->cg, g->helper_cg, &cpu, &mem)) {
@@ -303,6 +304,7 @@ void collect_cgroup_guests(struct collector *c, struct refresh *r)
 	/* only cgroup guests are in the sample yet */
 	s->nguests = r->ncg = k;
 	limit_remember(c, s, keep);
+	collect_wait_sweep(c, false);
 	free(keep);
 	cgroup_end(&c->cg);
 }

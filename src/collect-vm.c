@@ -3,6 +3,8 @@
  * (vCPU threads, the guest's own memory). Kept per VM between refreshes. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -239,6 +241,37 @@ static void read_task_io(struct collector *c, struct guest_sample *g)
 	g->p_io_wbytes = w;
 }
 
+/* The scheduler's counters of each vCPU thread: time on a CPU and time
+ * runnable but waiting for one (schedstat: readable by every user). The
+ * kernel adds a wait when the thread reaches a CPU. */
+static void read_vcpu_wait(struct collector *c, struct guest_sample *g)
+{
+	int tid[VCPU_MAX];
+	uint32_t idx[VCPU_MAX];
+	size_t n = procs_vcpu_threads(c->procs, (int)g->main_pid, tid, idx, VCPU_MAX);
+	if (!n) {
+		g->wait_note = xstrdup("no vCPU threads found (QEMU names them \"CPU n/KVM\")");
+		return;
+	}
+	g->vcpus = xcalloc(n, sizeof(*g->vcpus));
+	uint64_t sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		char path[64];
+		uint64_t run, wait;
+		snprintf(path, sizeof(path), "%d/task/%d/schedstat", (int)g->main_pid, tid[i]);
+		if (read_small_at(c->proc_fd, path, &c->buf, 256) ||
+		    sscanf(c->buf.s, "%" SCNu64 " %" SCNu64, &run, &wait) != 2)
+			continue; /* exited since the thread list was read */
+		g->vcpus[g->nvcpus++] = (struct vcpu_sample){.index = idx[i], .run_ns = run, .wait_ns = wait};
+		sum += wait;
+	}
+	if (g->nvcpus == n)
+		g->wait_ns = sum;
+	else
+		g->wait_note = xstrdup(g->nvcpus ? "a vCPU thread exited while read"
+					      : "schedstat unreadable (kernel without CONFIG_SCHED_INFO?)");
+}
+
 void collect_vm_facts(struct collector *c, struct refresh *r)
 {
 	for (size_t i = 0; i < r->s->nguests; i++) {
@@ -249,6 +282,7 @@ void collect_vm_facts(struct collector *c, struct refresh *r)
 		read_kvm(c, g, read_vm(c, g, start));
 		read_ksm(c, g);
 		qemu_facts(c, g, start);
+		read_vcpu_wait(c, g);
 		qga_facts(c, g, start);
 		read_task_io(c, g);
 	}

@@ -75,6 +75,7 @@ void collector_free(struct collector *c)
 		return;
 	agent_free(c->agent);
 	collect_net_free(c);
+	collect_wait_sweep(c, true);
 	cgfs_close(&c->cg);
 	procs_free(c->procs);
 	host_reader_free(c->host);

@@ -26,6 +26,24 @@ static const char *node_text(const struct guest_view *v) { return v->g->node ? v
 static const char *node_json(const struct guest_view *v) { return v->g->node; }
 static const char *qga_note_text(const struct guest_view *v) { return v->g->qga_note; }
 static const char *io_src_text(const struct guest_view *v) { return io_src_name(v->io_src); }
+static const char *wait_note_text(const struct guest_view *v) { return v->g->wait_note; }
+
+/* cpu.vcpus: a VM's vCPU threads, each one's time on a CPU and waiting
+ * for one; null without vCPU threads. */
+static json_object *vcpus_json(const struct guest_view *v)
+{
+	if (!v->vcpus)
+		return NULL;
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < v->nvcpus; i++) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "index", json_object_new_int64((int64_t)v->vcpus[i].index));
+		json_object_object_add(o, "run", jx_num(v->vcpus[i].run, 2));
+		json_object_object_add(o, "wait", jx_num(v->vcpus[i].wait, 2));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
 
 /* io.drives: one object per drive QMP reported; null without QMP. */
 static json_object *drives_json(const struct guest_view *v)
@@ -155,6 +173,13 @@ const struct column columns[COL_COUNT] = {
 	[COL_IOW] = {"iowait", "IOW", 4, PCT(cpu_iowait), .def = true, .json = "cpu.iowait",
 		     .help = "share of the interval the guest's tasks stalled on I/O", .prio = 11},
 	[COL_IOW_SRC] = {TEXT(iow_src_text), .json = "cpu.iowait_source"},
+	[COL_WAIT] = {"wait", "WAIT%", 5, PCT(cpu_wait), .def = true, .json = "cpu.wait",
+		      .prom = "cpu_wait_ratio", .influx = "cpu_wait",
+		      .help = "runnable but waiting for a host CPU (its vCPU threads' or tasks' "
+			      "run delay, schedstat), % of one CPU", .prio = 14},
+	[COL_WAIT_NOTE] = {TEXT(wait_note_text), .json_text = wait_note_text, .json = "cpu.wait_note", .when = WHEN_SET},
+	[COL_WAIT_VCPUS] = {.unit = UNIT_TEXT, .json = "cpu.vcpus", .json_fn = vcpus_json,
+			    .when = WHEN_VM_PROC},
 	[COL_TAX] = {"cpu_tax", "TAX%", 4, PCT(cpu_tax), .def = true, .json = "cpu.tax", .prom = "cpu_tax_ratio", .influx = "tax_cpu",
 		     .hint = HINT_TAX,
 		     .help = "host CPU beyond the guest's own work: VM all but guest time, "
@@ -243,6 +268,13 @@ const struct column columns[COL_COUNT] = {
 	[COL_WRITE_OPS] = {"write_ops", "WR OP/s", 7, .unit = UNIT_PER_S,
 			   .off = offsetof(struct guest_view, io_write_ops), .decimals = 1,
 			   .json = "io.write_ops", .help = "disk write operations per second", .prio = 25},
+	[COL_IO_SHARE] = {"disk_share", "DISK%", 5, .unit = UNIT_PCT, .src = SRC_VIEW,
+			  .off = offsetof(struct guest_view, io_host_share), .decimals = 1,
+			  .json = "io.host_share", .prom = "io_host_share_ratio", .influx = "io_host_share",
+			  .help = "its share of the bytes the host's physical disks moved, %",
+			  .prio = 16, .wide = 11},
+	[COL_IO_LAT] = {.unit = UNIT_PER_S, .src = SRC_VIEW, .off = offsetof(struct guest_view, io_latency_ms),
+			.decimals = 2, .json = "io.latency"},
 	[COL_IO_SRC] = {TEXT(io_src_text), .json = "io.source"},
 	[COL_DRIVES] = {.unit = UNIT_TEXT, .json = "io.drives", .json_fn = drives_json},
 	[COL_NET_RX] = {"net_rx", "NET RX/s", 8, .unit = UNIT_RATE,

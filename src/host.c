@@ -2,7 +2,9 @@
  * does not cover. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +46,12 @@ struct host_reader {
 	struct meminfo_info *mem;
 	uint64_t page_size;
 	struct sb buf;
+	char *disks;               /* physical whole disks, " vda sda " (owned) */
+	uint64_t disks_ns;         /* when they were listed; 0 never */
 };
+
+/* The disks are listed again at most this often (hot-plug is rare). */
+#define DISKS_EVERY_NS (30000000000ull)
 
 struct host_reader *host_reader_new(int proc_fd, int sys_fd, char **cause)
 {
@@ -77,7 +84,60 @@ void host_reader_free(struct host_reader *r)
 	if (r->mem)
 		procps_meminfo_unref(&r->mem);
 	sb_free(&r->buf);
+	free(r->disks);
 	free(r);
+}
+
+/* /sys/block's entries with a device behind them: disks, not loop, dm,
+ * md, zram, nbd or zvols (whose I/O lands on the disks below them). */
+static void list_disks(struct host_reader *r, uint64_t now)
+{
+	struct sb names = {0};
+	sb_printf(&names, " ");
+	int dfd = r->sys_fd >= 0 ? openat(r->sys_fd, "block", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d && dfd >= 0)
+		close(dfd);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		char dev[300];
+		snprintf(dev, sizeof(dev), "%s/device", e->d_name);
+		if (e->d_name[0] != '.' && !faccessat(dirfd(d), dev, F_OK, 0))
+			sb_printf(&names, "%s ", e->d_name);
+	}
+	if (d)
+		closedir(d);
+	free(r->disks);
+	r->disks = names.s;
+	r->disks_ns = now;
+}
+
+/* /proc/diskstats over the physical disks: sectors are 512 bytes. */
+static void read_disks(struct host_reader *r, struct host_sample *h)
+{
+	if (!r->disks_ns || h->mono_ns - r->disks_ns >= DISKS_EVERY_NS)
+		list_disks(r, h->mono_ns);
+	if (read_file_at(r->proc_fd, "diskstats", &r->buf, 0))
+		return;
+	uint64_t rb = 0, wb = 0, ri = 0, wi = 0;
+	for (const char *l = r->buf.s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		char name[64], pat[70];
+		uint64_t rio, rsec, wio, wsec, skip;
+		if (sscanf(l, "%*u %*u %63s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+			   " %" SCNu64 " %" SCNu64, name, &rio, &skip, &rsec, &skip, &wio, &skip,
+			   &wsec) != 8)
+			continue;
+		snprintf(pat, sizeof(pat), " %s ", name);
+		if (!r->disks || !strstr(r->disks, pat))
+			continue;
+		rb += rsec * 512;
+		wb += wsec * 512;
+		ri += rio;
+		wi += wio;
+	}
+	h->disk_rbytes = rb;
+	h->disk_wbytes = wb;
+	h->disk_rios = ri;
+	h->disk_wios = wi;
 }
 
 static void read_psi(struct host_reader *r, const char *file, uint64_t *some, uint64_t *full)
@@ -138,6 +198,7 @@ int host_read(struct host_reader *r, struct host_sample *h)
 		h->zfs_arc = v;
 	else
 		h->zfs_arc = VT_UNKNOWN;
+	read_disks(r, h);
 	if (!read_small_at(r->proc_fd, "loadavg", &r->buf, 256))
 		sscanf(r->buf.s, "%lf %lf %lf", &h->load1, &h->load5, &h->load15);
 	if (!read_small_at(r->proc_fd, "uptime", &r->buf, 256))

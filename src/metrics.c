@@ -143,6 +143,8 @@ const struct metric metrics[] = {
 	{.json = "pressure.cpu", HV(psi_cpu), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
 	{.json = "pressure.io", HV(psi_io), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
 	{.json = "pressure.memory", HV(psi_mem), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
+	{.json = "disk.read", HV(disk_read_bps), .unit = MU_NUM, .kind = MK_JSON},
+	{.json = "disk.write", HV(disk_write_bps), .unit = MU_NUM, .kind = MK_JSON},
 	{.json = "load#0", HV(load[0]), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
 	{.json = "load#1", HV(load[1]), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
 	{.json = "load#2", HV(load[2]), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
@@ -165,6 +167,16 @@ const struct metric metrics[] = {
 	{.prom = "vtax_host_pressure_memory_stalled_seconds_total", HS(psi_mem_full), .unit = MU_U64,
 	 .kind = MK_COUNTER, .scale = US_TO_S,
 	 .help = "Time every task of the host stalled on memory."},
+	/* the host's physical disks (/proc/diskstats) */
+	{.prom = "vtax_host_disk_read_bytes_total", HS(disk_rbytes), .unit = MU_U64,
+	 .kind = MK_COUNTER, .help = "Bytes read from the host's physical disks (/proc/diskstats; "
+				   "not loop, dm, md, zram or zvols, whose I/O lands on them)."},
+	{.prom = "vtax_host_disk_write_bytes_total", HS(disk_wbytes), .unit = MU_U64,
+	 .kind = MK_COUNTER, .help = "Bytes written to the host's physical disks."},
+	{.prom = "vtax_host_disk_read_operations_total", HS(disk_rios), .unit = MU_U64,
+	 .kind = MK_COUNTER, .help = "Reads completed by the host's physical disks."},
+	{.prom = "vtax_host_disk_write_operations_total", HS(disk_wios), .unit = MU_U64,
+	 .kind = MK_COUNTER, .help = "Writes completed by the host's physical disks."},
 
 	/* each guest's counters */
 	{.prom = "vtax_guest_cpu_seconds_total", .label = "mode", .label_value = "user",
@@ -188,6 +200,10 @@ const struct metric metrics[] = {
 		 "(cpu.stat)."},
 	{.prom = "vtax_guest_cpu_throttled_periods_total", GS(cg_nr_throttled), .kind = MK_COUNTER,
 	 .unit = MU_U64, .help = "CFS periods in which the guest was throttled (cpu.stat)."},
+	{.prom = "vtax_guest_cpu_wait_seconds_total", GS(wait_ns), .kind = MK_COUNTER,
+	 .unit = MU_U64, .scale = NS_TO_S, .influx = "cpu_wait_ns",
+	 .help = "Time the guest's vCPU threads (a VM) or tasks (a container) were runnable "
+		 "but waiting for a host CPU (the scheduler's run delay, schedstat)."},
 	{.prom = "vtax_guest_pressure_cpu_waiting_seconds_total", GS(cg_cpu_some_us),
 	 .kind = MK_COUNTER, .unit = MU_U64, .scale = US_TO_S,
 	 .help = "Time some task of the guest waited for a CPU (cpu.pressure some total)."},

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "contention.h"
 #include "ledger.h"
 #include "model.h"
 #include "util.h"
@@ -617,6 +618,9 @@ static void guest_view(const struct guest_sample *p, const struct guest_sample *
 		guest_libvirt(p, g, v);
 		guest_io(p, g, gdt, v2, v);
 		guest_io_tax(g, v);
+		contention_guest(p, g, gdt, v);
+	} else {
+		contention_guest(NULL, g, 0, v);
 	}
 	guest_mem(g, v);
 	guest_inside(p, g, v);
@@ -673,6 +677,7 @@ void model_compute(const struct sample *prev, const struct sample *cur, struct f
 		add_to_host(&f->guests[i], &f->host);
 	}
 	free(idx);
+	contention_frame(prev, dt, f);
 	focus_procs(prev, cur, dt, f);
 	host_totals(h, dt > 0, &f->host);
 }
@@ -684,8 +689,10 @@ void frame_free(struct frame *f)
 	free(f->procs);
 	f->procs = NULL;
 	f->nprocs = 0;
-	for (size_t i = 0; i < f->n; i++)
+	for (size_t i = 0; i < f->n; i++) {
 		free(f->guests[i].drives);
+		free(f->guests[i].vcpus);
+	}
 	free(f->guests);
 	f->guests = NULL;
 	f->n = 0;

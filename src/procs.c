@@ -641,11 +641,17 @@ void procs_qemu_threads(struct procs *p, int pid, const int *vcpu, int nvcpu,
 		const char *comm = r[T_CMD].result.str ? r[T_CMD].result.str : "";
 		int tid = r[T_TID].result.s_int;
 		enum tgroup g = qemu_thread_group(comm);
+		unsigned idx = 0;
+		if (g == TG_VCPU && sscanf(comm, "CPU %u/", &idx) != 1)
+			idx = 0;
 		for (int k = 0; k < nvcpu; k++)
-			if (vcpu[k] == tid)
+			if (vcpu[k] == tid) {
 				g = TG_VCPU;
+				idx = (unsigned)k;
+			}
 		th[i] = (struct qthread){.tid = tid, .start = r[T_BEGAN].result.ull_int, .group = g,
-					 .ns = tick_ns(p, r[T_UTIME].result.ull_int + r[T_STIME].result.ull_int)};
+					 .ns = tick_ns(p, r[T_UTIME].result.ull_int + r[T_STIME].result.ull_int),
+					 .vcpu = idx};
 		if (tid == pid)
 			start = th[i].start;
 		blk += r[T_BLKIO].result.ull_int;
@@ -653,6 +659,22 @@ void procs_qemu_threads(struct procs *p, int pid, const int *vcpu, int nvcpu,
 	qthreads_account(qthreads_mem(p, pid, start), th, n, cpu_ns, threads);
 	free(th);
 	*blkio_ns = tick_ns(p, blk);
+}
+
+size_t procs_vcpu_threads(struct procs *p, int pid, int *tid, uint32_t *index, size_t max)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < p->nqmem; i++) {
+		const struct qthreads_mem *m = &p->qmem[i];
+		if (m->pid != pid)
+			continue;
+		for (size_t j = 0; j < m->n && k < max; j++)
+			if (m->t[j].group == TG_VCPU) {
+				tid[k] = m->t[j].tid;
+				index[k++] = m->t[j].vcpu;
+			}
+	}
+	return k;
 }
 
 size_t procs_read_list(struct procs *p, const int *pids, size_t n, struct proc_sample *out,

@@ -57,8 +57,9 @@ static void title_text(struct sb *out, const struct frame *f)
 		sb_adds(out, " - first sample, no rates yet\n");
 }
 
-static void cpu_text(struct sb *out, const struct host_view *h)
+static void cpu_text(struct sb *out, const struct frame *f)
 {
+	const struct host_view *h = &f->host;
 	sb_printf(out, "CPU  %u cpus:", h->ncpus);
 	static const enum hcpu order[] = {HC_USER, HC_SYSTEM, HC_GUEST, HC_IOWAIT, HC_STEAL,
 					  HC_IRQ, HC_SOFTIRQ, HC_NICE, HC_IDLE};
@@ -68,6 +69,12 @@ static void cpu_text(struct sb *out, const struct host_view *h)
 		char p[16];
 		pct_str(p, sizeof(p), h->cpu[order[i]]);
 		sb_printf(out, " %s %s", label[i], p);
+	}
+	if (f->host.iowait_guest >= 0) {
+		const struct guest_view *v = &f->guests[f->host.iowait_guest];
+		char name[64];
+		sanitize(name, sizeof(name), v->g->name ? v->g->name : v->g->id);
+		sb_printf(out, " - iow: %s moved %.0f%% of the disk's bytes", name, v->io_host_share);
 	}
 	sb_addc(out, '\n');
 }
@@ -141,7 +148,7 @@ static void nodes_text(struct sb *out, const struct sample *s)
 void render_header_lines(struct sb *out, const struct frame *f)
 {
 	title_text(out, f);
-	cpu_text(out, &f->host);
+	cpu_text(out, f);
 	mem_text(out, &f->host);
 	tax_text(out, &f->host);
 	nodes_text(out, f->cur);

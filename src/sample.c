@@ -33,7 +33,7 @@ _Static_assert(offsetof(struct host_sample, load15) ==
 /* A field that is member m of struct T, under the name nm. */
 #define AT(T, nm, m, t) .name = (nm), .type = (t), .off = offsetof(struct T, m)
 
-static const struct schema drive_schema, nic_schema, proc_schema, node_schema;
+static const struct schema drive_schema, vcpu_schema, nic_schema, proc_schema, node_schema;
 
 /* The sample: its host, its guests, and the focused guest's processes. */
 #define S(m, t) AT(sample, #m, m, t)
@@ -67,7 +67,8 @@ static const struct field host_fields[] = {
 	HF(mem_free), HF(mem_available), HF(mem_buffers), HF(mem_cached), HF(mem_anon),
 	HF(mem_shmem), HF(swap_total), HF(swap_free), HF(huge_total), HF(huge_free),
 	HF(huge_size), HF(ksm_sharing), HF(zfs_arc), HF(psi_cpu_some), HF(psi_io_some),
-	HF(psi_io_full), HF(psi_mem_some), HF(psi_mem_full), HF(forks),
+	HF(psi_io_full), HF(psi_mem_some), HF(psi_mem_full), HF(forks), HF(disk_rbytes),
+	HF(disk_wbytes), HF(disk_rios), HF(disk_wios),
 };
 const struct schema host_schema = {.what = "host", .f = host_fields, .n = ARRAY_SIZE(host_fields),
 				   .size = sizeof(struct host_sample)};
@@ -113,6 +114,10 @@ static const struct field guest_fields[] = {
 	GF(drv_at_ns),
 	{G(drives, FT_ROWS), .flags = FL_NULL, .n = offsetof(struct guest_sample, ndrives),
 	 .hi = DRIVE_MAX, .sub = &drive_schema, BLOCK(4)},
+	GF(wait_ns),
+	{G(wait_note, FT_STR), .flags = FL_OPT},
+	{G(vcpus, FT_ROWS), .flags = FL_NULL, .n = offsetof(struct guest_sample, nvcpus),
+	 .hi = 4096, .sub = &vcpu_schema},
 	{G(net, FT_INT), .flags = FL_NOJSON, .hi = NET_HOST, BLOCK(2)},
 	{G(nics, FT_ROWS), .flags = FL_STATE, .n = offsetof(struct guest_sample, nnics), .hi = 4096,
 	 .text = "host", .sub = &nic_schema, BLOCK(3)},
@@ -129,6 +134,15 @@ static const struct field drive_fields[] = {
 static const struct schema drive_schema = {.what = "drive", .f = drive_fields,
 					   .n = ARRAY_SIZE(drive_fields),
 					   .size = sizeof(struct drive_sample), .fixed = true};
+
+#define V(m, i) {AT(vcpu_sample, #m, m, FT_U64), HEAD(i)}
+static const struct field vcpu_fields[] = {
+	{AT(vcpu_sample, "index", index, FT_U64), .flags = FL_REQ | FL_ZERO, HEAD(1)},
+	V(run_ns, 2), V(wait_ns, 3),
+};
+static const struct schema vcpu_schema = {.what = "vcpu", .f = vcpu_fields,
+					  .n = ARRAY_SIZE(vcpu_fields),
+					  .size = sizeof(struct vcpu_sample), .fixed = true};
 
 #define N(m, i) {AT(nic_sample, #m, m, FT_U64), HEAD(i)}
 static const struct field nic_fields[] = {

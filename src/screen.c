@@ -529,6 +529,11 @@ static void k_help(struct screen_state *s, int arg)
 	s->u->help = true;
 	s->u->help_top = 0;
 }
+static void k_blame(struct screen_state *s, int arg)
+{
+	(void)arg;
+	s->u->blame = !s->u->blame;
+}
 static void k_mouse(struct screen_state *s, int arg) { (void)arg; mouse_key(s); }
 static void k_none(struct screen_state *s, int arg) { (void)s; (void)arg; }
 
@@ -554,6 +559,9 @@ const struct key_def key_table[] = {
 	{"<", "< >", "previous / next sort column", "<>", "Sort", 4, k_sort_step, -1},
 	{">", .run = k_sort_step, .arg = 1},
 	{"F6", "F6", "choose columns", .run = k_picker},
+	{"B", "B", "blame: guests ranked by what they imposed on the others over the last "
+	 "minute (CPU taken while others waited, disk share while the host stalled), beside "
+	 "what each suffered; B again returns", "B", "Blame", 8, k_blame, 0},
 	{"T", "T", "sort by CPU tax (the default)", "T", "Tax", 0, k_sort, COL_TAX, KEY_NOT_TRAVEL},
 	{"t", "t", "history replay: the next sample", "t", "Next", 0, k_next, 0, KEY_TRAVEL},
 	{"T", "T", "history replay: the previous sample (sort by tax with < > or F6)", "T", "Prev",

@@ -149,6 +149,37 @@ static void cpu_line(struct vscreen *vs, const struct guest_view *v, int width)
 	lb_finish(vs, &b);
 }
 
+/* Host-side wait: the share of one CPU its vCPU threads or tasks spent
+ * runnable but waiting; a VM's vCPUs beside it, the worst first. */
+static void wait_line(struct vscreen *vs, const struct guest_view *v, int width)
+{
+	struct lb b;
+	lb_new(vs, width, &b);
+	lb_put(&b, " wait  ", VA_LABEL);
+	if (isnan(v->cpu_wait)) {
+		char note[256];
+		sanitize(note, sizeof(note), v->g->wait_note ? v->g->wait_note
+				: v->has_rates ? "- (no run delay read)" : "- (first sample, no rates yet)");
+		lb_put(&b, " ", VA_DIM);
+		lb_put(&b, note, VA_DIM);
+		lb_finish(vs, &b);
+		return;
+	}
+	lb_printf(&b, VA_NORMAL, " %.1f%%", v->cpu_wait);
+	lb_put(&b, v->kind == KIND_VM ? " of one CPU: its vCPU threads runnable, waiting for a host CPU"
+				       : " of one CPU: its tasks runnable, waiting for a host CPU",
+	       VA_DIM);
+	if (v->vcpu_worst >= 0) {
+		const struct vcpu_view *w = &v->vcpus[v->vcpu_worst];
+		lb_field(&b, VA_NORMAL, "; worst vCPU %llu %.1f%%", (unsigned long long)w->index, w->wait);
+		for (size_t i = 0; i < v->nvcpus; i++)
+			if ((int)i != v->vcpu_worst && !isnan(v->vcpus[i].wait))
+				lb_field(&b, VA_NORMAL, ", vCPU %llu %.1f%%",
+					 (unsigned long long)v->vcpus[i].index, v->vcpus[i].wait);
+	}
+	lb_finish(vs, &b);
+}
+
 /* "12K/s", or "-" when unknown */
 static void rate_text(char *buf, size_t sz, double bps)
 {
@@ -280,6 +311,10 @@ static void disk_line(struct vscreen *vs, const struct guest_view *v, int width)
 	lb_new(vs, width, &b);
 	lb_put(&b, " disk  ", VA_LABEL);
 	disk_items(&b, v, false);
+	if (!isnan(v->io_host_share))
+		lb_field(&b, VA_NORMAL, "; %.1f%% of the host's disk bytes", v->io_host_share);
+	if (!isnan(v->io_latency_ms))
+		lb_field(&b, VA_NORMAL, ", %.2f ms per operation", v->io_latency_ms);
 	lb_finish(vs, &b);
 }
 
@@ -575,6 +610,7 @@ void detail(struct vscreen *vs, const struct frame *f, const struct guest_view *
 	title_line(vs, v, u, width);
 	threads_line(vs, v, width);
 	cpu_line(vs, v, width);
+	wait_line(vs, v, width);
 	net_line(vs, v, width);
 	disk_line(vs, v, width);
 	memory_lines(vs, f, v, u, width);

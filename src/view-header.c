@@ -55,8 +55,10 @@ static int bar_width(int width, int llen)
 }
 
 /* CPU bar, % of all CPUs; zero segments stay out of the legend. */
-static void cpu_line(struct vscreen *vs, const struct host_view *h, const struct ui *u, int width)
+static void cpu_line(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
 {
+	const struct host_view *h = &f->host;
+	const struct guest_view *iow = h->iowait_guest >= 0 ? &f->guests[h->iowait_guest] : NULL;
 	const struct seg cpu[] = {
 		{h->cpu_usr_nice, VA_USR, "\xe2\x96\x88", "#", "usr"},
 		{h->cpu[HC_SYSTEM], VA_SYS, "\xe2\x96\x93", "=", "sys"},
@@ -82,6 +84,12 @@ static void cpu_line(struct vscreen *vs, const struct host_view *h, const struct
 		lb_field(&b, VA_NORMAL, " idle -");
 	else
 		lb_field(&b, VA_NORMAL, " idle %.1f", h->cpu[HC_IDLE]);
+	if (iow) {
+		char name[64];
+		sanitize(name, sizeof(name), iow->g->name ? iow->g->name : iow->g->id);
+		lb_field(&b, VA_WARN, "  iow: %s moved %.0f%% of the disk's bytes", name,
+			 iow->io_host_share);
+	}
 	lb_finish(vs, &b);
 }
 
@@ -172,7 +180,7 @@ static void summary_line(struct vscreen *vs, const struct frame *f, const struct
 void header(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
 {
 	title_line(vs, f, u, width);
-	cpu_line(vs, &f->host, u, width);
+	cpu_line(vs, f, u, width);
 	mem_line(vs, &f->host, u, width);
 	summary_line(vs, f, u, width);
 }

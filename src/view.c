@@ -113,6 +113,12 @@ void view_build(struct vscreen *vs, const struct frame *f, const struct ui *u,
 		return;
 	}
 	header(vs, f, u, width);
+	if (u->blame) {
+		blame(vs, f, h, width, height ? height - 1 : 0);
+		if (height)
+			footer(vs, u, width);
+		return;
+	}
 	layout(vs, f, u, width);
 	table_header(vs, u, width, true);
 	struct rows r;

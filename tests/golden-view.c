@@ -1,7 +1,7 @@
 /* Render a replayed host as the screen, the detail pane, the help screen
  * or a snapshot would show it, for the golden tests (tests/golden.sh).
  * Usage: golden-view FILE MODE WIDTH HEIGHT [ascii]
- * MODE: screen, detail, help or snapshot (HEIGHT ignored). The replay is
+ * MODE: screen, detail, help, blame or snapshot (HEIGHT ignored). The replay is
  * played to its end; the last frame is rendered. Screen modes print each
  * line, then each line's attributes (one letter a view attribute). */
 #include "config.h"
@@ -53,7 +53,7 @@ static int snapshot(const struct pipeline *p, const struct ui *u, int width)
 int main(int argc, char **argv)
 {
 	if (argc < 5) {
-		fprintf(stderr, "usage: golden-view FILE screen|detail|help|snapshot WIDTH HEIGHT [ascii]\n");
+		fprintf(stderr, "usage: golden-view FILE screen|detail|help|blame|snapshot WIDTH HEIGHT [ascii]\n");
 		return 2;
 	}
 	const char *mode = argv[2];
@@ -87,6 +87,7 @@ int main(int argc, char **argv)
 	} else {
 		u.help = !strcmp(mode, "help");
 		u.detail = !strcmp(mode, "detail");
+		u.blame = !strcmp(mode, "blame");
 		struct vscreen vs = {0};
 		view_build(&vs, &p.f, &u, &p.hist, width, height);
 		for (int i = 0; i < vs.n; i++) {

@@ -44,6 +44,10 @@ for fx in "$SRCDIR"/tests/fixtures/*.jsonl; do
 		variant "screen-$size" "$GOLDEN_VIEW" "$fx" screen "$w" "$h"
 		variant "detail-$size" "$GOLDEN_VIEW" "$fx" detail "$w" "$h"
 	done
+	if [ "$fx_name" = contention-host ]; then
+		variant blame-80x24 "$GOLDEN_VIEW" "$fx" blame 80 24
+		variant blame-200x50 "$GOLDEN_VIEW" "$fx" blame 200 50
+	fi
 	if [ "$fx_name" = proxmox-node ]; then
 		variant screen-80x24-ascii "$GOLDEN_VIEW" "$fx" screen 80 24 ascii
 		variant help-80x24 "$GOLDEN_VIEW" "$fx" help 80 24

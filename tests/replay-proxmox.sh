@@ -36,7 +36,7 @@ check "host tax sums guests" pyjson "$tmp/out.jsonl" \
 	"d['host']['tax']['mem'] == guest(id='100')['mem']['tax'] + guest(id='101')['mem']['tax'] and abs(d['host']['tax']['cpu'] - 6.3) < 0.01"
 "$VTAX" -b --replay "$fx" >"$tmp/out.txt"
 check "text: VM row shows MTAX 1.5G and sorts first by tax" sh -c \
-	"grep -A1 '^ID ' '$tmp/out.txt' | tail -1 | grep -Eq '^100 +debian-vm +pve-vm +7\.0 +3\.0 +3\.0 +1\.0 +0\.0 +6\.0 +2\.0G +510M +12M +1\.5G\$'"
+	"grep -A1 '^ID ' '$tmp/out.txt' | tail -1 | grep -Eq '^100 +debian-vm +pve-vm +7\.0 +3\.0 +3\.0 +1\.0 +0\.0 +- +6\.0 +2\.0G +510M +12M +1\.5G\$'"
 check "text: container row MTAX 1.5M" sh -c "grep -Eq '^101 +debian-ct +pve-ct .* 1\.5M\$' '$tmp/out.txt'"
 check "KVM exits: 850/s for the VM, none for the container" pyjson "$tmp/out.jsonl" \
 	"guest(id='100')['kvm_exits'] == 850.0 and guest(id='101')['kvm_exits'] is None"

@@ -1,0 +1,122 @@
+/* Host-side wait of containers: the scheduler's run delay of their
+ * tasks (/proc/TID/schedstat, second field), summed into one counter per
+ * container as each task's own counter moves. A VM's is its vCPU
+ * threads' (collect-vm.c).
+ *
+ * The kernel adds a task's wait when the task reaches a CPU, so a
+ * container whose CPU time stood still since the last read has no new
+ * wait: its tasks are read only when that time moved (the cost follows
+ * the containers that run, not the processes), and at most WAIT_TASKS_MAX
+ * of them; past that the wait is unknown, with the reason. A task that
+ * exits takes the wait it had since the last read with it. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect-int.h"
+
+#define WAIT_TASKS_MAX 1024
+
+static int cmp_td(const void *a, const void *b)
+{
+	const struct task_delay *x = a, *y = b;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/* The last refresh's entry of g (same cgroup, same birth), or NULL. */
+static struct wait_ent *wait_find(struct collector *c, const struct guest_sample *g)
+{
+	for (size_t i = 0; i < c->nwait; i++)
+		if (c->wait[i].birth == g->birth && !strcmp(c->wait[i].path, g->cgroup))
+			return &c->wait[i];
+	return NULL;
+}
+
+/* This refresh's delays of the tasks in tids (sorted on return), added
+ * to e's sum where the last read knew the task: a task it did not know
+ * came since (it ran, so the CPU time moved) and all its wait is new. */
+static size_t read_delays(struct collector *c, struct wait_ent *e, const int *tids, size_t n,
+			  struct task_delay *out, bool baseline)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		char path[48];
+		uint64_t run, wait;
+		snprintf(path, sizeof(path), "%d/schedstat", tids[i]);
+		if (read_small_at(c->proc_fd, path, &c->buf, 256) ||
+		    sscanf(c->buf.s, "%" SCNu64 " %" SCNu64, &run, &wait) != 2)
+			continue; /* exited since the cgroup was listed */
+		out[k++] = (struct task_delay){.tid = tids[i], .ns = wait};
+		if (baseline)
+			continue;
+		struct task_delay key = {.tid = tids[i]};
+		const struct task_delay *p = e->nt ? bsearch(&key, e->t, e->nt, sizeof(*e->t), cmp_td)
+					: NULL;
+		e->acc += p && wait >= p->ns ? wait - p->ns : p ? 0 : wait;
+	}
+	if (k)
+		qsort(out, k, sizeof(*out), cmp_td);
+	return k;
+}
+
+void collect_task_wait(struct collector *c, struct guest_sample *g)
+{
+	if (runtime_kind(g->runtime) != KIND_CT || !g->cgroup)
+		return;
+	uint64_t cpu = g->cg_usage_ns != VT_UNKNOWN ? g->cg_usage_ns
+		       : add_known(g->cg_user_ns, g->cg_system_ns);
+	struct wait_ent *e = wait_find(c, g);
+	if (e && cpu != VT_UNKNOWN && cpu == e->cpu) {
+		e->used = true;
+		g->wait_ns = e->acc;   /* no task ran: no new wait */
+		return;
+	}
+	size_t n = 0;
+	cgroup_list_threads(&c->cg, g->cgroup, &c->pidbuf, &n);
+	if (n > WAIT_TASKS_MAX) {
+		g->wait_note = xasprintf("not read: %zu tasks, more than %d to read each refresh", n,
+					 WAIT_TASKS_MAX);
+		return; /* its entry goes: the next read starts again */
+	}
+	bool baseline = !e;
+	if (!e) {
+		c->wait = xrealloc(c->wait, (c->nwait + 1) * sizeof(*c->wait));
+		e = &c->wait[c->nwait++];
+		*e = (struct wait_ent){.path = xstrdup(g->cgroup), .birth = g->birth};
+	}
+	struct task_delay *now = xcalloc(n + 1, sizeof(*now));
+	size_t k = read_delays(c, e, c->pidbuf, n, now, baseline);
+	free(e->t);
+	e->t = now;
+	e->nt = k;
+	e->cpu = cpu;
+	e->used = true;
+	if (!k && n) {
+		g->wait_note = xstrdup("schedstat unreadable (kernel without CONFIG_SCHED_INFO?)");
+		return;
+	}
+	g->wait_ns = e->acc;
+}
+
+void collect_wait_sweep(struct collector *c, bool all)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < c->nwait; i++) {
+		struct wait_ent *e = &c->wait[i];
+		if (e->used && !all) {
+			e->used = false;
+			c->wait[k++] = *e;
+			continue;
+		}
+		free(e->path);
+		free(e->t);
+	}
+	c->nwait = k;
+	if (all) {
+		free(c->wait);
+		c->wait = NULL;
+	}
+}
