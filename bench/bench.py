@@ -298,12 +298,29 @@ def measure_turns(vtaxes, refreshes, delay, turns):
     if shutil.which("systemd-cgtop"):
         tools.append(("systemd-cgtop", ["systemd-cgtop", "-b", "-n", str(n), "-d", str(delay)]))
     per = {name: [] for name, _ in tools}
+    first = {name: [] for name, _ in tools}
     for _ in range(turns):
         for name, argv in tools:
             cpu, _, _ = run_batch(argv)
             cpu1, _, _ = run_batch(argv[:3] + ["1"] + argv[4:])
             per[name].append(max(cpu - cpu1, 0) * 1000.0 / (n - 1))
-    return {name: sorted(v) for name, v in per.items()}
+            first[name].append(cpu1 * 1000.0)
+    res = {name: sorted(v) for name, v in per.items()}
+    # the whole CPU of a run of one frame: start-up and the first look
+    res.update({name + " first frame": sorted(v) for name, v in first.items()})
+    return res
+
+
+def cpu_model():
+    """The CPU every result is from: ratios to systemd-cgtop differ from
+    one CPU model to another (doc/performance.md keeps them apart)."""
+    model, n = "unknown CPU", 0
+    for l in open("/proc/cpuinfo"):
+        if l.startswith("model name") and model == "unknown CPU":
+            model = l.split(":", 1)[1].strip()
+        if l.startswith("processor"):
+            n += 1
+    return "%s, %d CPUs, kernel %s" % (model, n, os.uname().release)
 
 
 def main_turns(a, vtaxes, work):
@@ -326,8 +343,8 @@ def main_turns(a, vtaxes, work):
     med = lambda v: v[len(v) // 2] if v else 0.0
     names = [name for name, _ in vtaxes]
     print("CPU per refresh (ms, user + system: %d frames less 1, over %d, delay %.1f s), the median of %d turns "
-          "of every tool in turn; network %s\n" % (a.refreshes + 1, a.refreshes, a.delay, a.turns,
-                                                    "off" if a.no_net else "on"))
+          "of every tool in turn; network %s; %s\n" % (a.refreshes + 1, a.refreshes, a.delay, a.turns,
+                                                        "off" if a.no_net else "on", cpu_model()))
     print("| processes | guests | " + " | ".join(names) + " | systemd-cgtop | " +
           " | ".join("%s/cgtop" % x for x in names) + " | load (1 min, start-end) |")
     print("|---|---|" + "---|" * (2 * len(names) + 2))
@@ -336,6 +353,12 @@ def main_turns(a, vtaxes, work):
         print("| %d (%d on host) | %d | %s | %.2f ms | %s | %s-%s |" % (
             n, procs, g, " | ".join("%.2f ms" % med(res[x]) for x in names), c,
             " | ".join(("%.2f" % (med(res[x]) / c)) if c else "-" for x in names), load[0], load[1]))
+    print()
+    print("CPU of a whole run of one frame (start-up and the first frame), median of the turns:")
+    for n, g, procs, links, res, load in rows:
+        print("- %d processes, %d guests: %s" % (n, g, ", ".join(
+            "%s %.1f ms" % (x, med(res[x + " first frame"])) for x in names + ["systemd-cgtop"]
+            if x + " first frame" in res)))
     print()
     for x in names:
         cost = {(n, g): med(res[x]) for n, g, _, _, res, _ in rows}
@@ -395,8 +418,8 @@ def main():
     tools = ["vtax", "top", "htop", "systemd-cgtop", "atop"]
     print("CPU per refresh (ms, user + system, steady state: the CPU of %d frames less that of 1, "
           "over %d), peak RSS (MB), time to the first frame (ms, wall); delay %.1f s "
-          "(atop: 1 s samples, all its CPU; htop: in tmux, CPU over the run)\n"
-          % (a.refreshes + 1, a.refreshes, a.delay))
+          "(atop: 1 s samples, all its CPU; htop: in tmux, CPU over the run); %s\n"
+          % (a.refreshes + 1, a.refreshes, a.delay, cpu_model()))
     print("| processes | guests | " + " | ".join(tools) + " | vtax/top | vtax/cgtop |")
     print("|---|---|" + "---|" * len(tools) + "---|---|")
     for n, g, procs, res in rows:

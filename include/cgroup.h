@@ -27,6 +27,18 @@ struct cg_handle {
 	struct cg_file f[CG_HFILES];
 };
 
+/* What the last refresh read of a guest's cgroup, for an idle one: a
+ * cgroup whose CPU time did not move ran no task, so what only its tasks
+ * change cannot have moved either (cgroup_read_guest). */
+struct cg_carry {
+	bool valid;
+	uint64_t usage_ns, user_ns, system_ns, mem_current;
+	uint64_t anon, file, inactive_file, shmem, swap;   /* memory.stat */
+	uint64_t kmem, kmem_stack, kmem_pt, kmem_secpt, kmem_slab, kmem_percpu, kmem_sock;
+	uint64_t io_r, io_w, io_rios, io_wios;             /* v1 blkio */
+	uint64_t oom_kills;
+};
+
 struct cgfs {
 	int version;        /* 2: pure v2; 1: v1 or hybrid; 0: nothing found */
 	int fd_v2;          /* cgroup2 root (pure v2, or hybrid "unified"), or -1 */
@@ -42,6 +54,9 @@ struct cgfs {
 			       cannot move: v1 cpu.stat is not read */
 	bool no_swap;       /* in: the host has no swap (/proc/swaps), so no
 			       guest has any: memory.swap.current is not read */
+	const struct cg_carry *carry; /* in: the last refresh's values, or NULL */
+	bool idle;          /* out: the guest's CPU time had not moved, the
+			       carried values were used */
 	int quota;          /* out, when limits are read on v1: 1 a CPU quota
 			       is set, 0 none, -1 not known */
 	uint64_t cpu_at_ns; /* ns, CLOCK_MONOTONIC: when the last guest's CPU

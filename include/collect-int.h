@@ -18,6 +18,7 @@
 #include "host.h"
 #include "net.h"
 #include "procs.h"
+#include "profile.h"
 #include "util.h"
 
 /* collect-cgroup.c: a memory limit read in the last refresh. */
@@ -31,6 +32,11 @@ struct lim_ent {
 	bool tio_idle;                  /* the same sums as the read before */
 	bool no_quota;                  /* no v1 CPU quota at the limit read: */
 	uint64_t thr_n, thr_ns;         /* the throttling counters, carried */
+	struct cg_carry carry;          /* its counters, for an idle refresh */
+	uint64_t full_ns;               /* when they were last all read */
+	uint64_t nprocs;                /* its task count then */
+	uint64_t helper_absent_ns;      /* when its helper cgroup was found absent,
+					   VT_UNKNOWN: present or not looked for */
 };
 
 /* collect-wait.c: a task's run delay at the last read. */
@@ -96,6 +102,9 @@ struct collector {
 	int delayacct;             /* kernel.task_delayacct, read each refresh */
 	char *focus;               /* "runtime/id" whose processes are wanted */
 	bool told_uid;             /* the non-root notice was given */
+	bool first;                /* this is the first refresh */
+	uint64_t refreshes;        /* refreshes done */
+	struct profile prof;       /* --profile-steps */
 
 	/* scan policy (collect.c) */
 	uint64_t last_scan_ns;     /* last /proc listing */
@@ -109,7 +118,7 @@ struct collector {
 
 	/* collect-wait.c */
 	struct wait_ent *wait;     /* containers whose tasks' wait was read */
-	size_t nwait;
+	size_t nwait, nwait_sorted;
 
 	/* collect-vm.c */
 	struct vm_ent *vm;         /* smaps results per VM */

@@ -17,6 +17,7 @@ struct collect_opts {
 	const char *pve_dir;       /* default /etc/pve */
 	const char *kvm_dir;       /* default /sys/kernel/debug/kvm */
 	struct agent_opts agent;   /* Engine API and QMP */
+	bool profile_steps;        /* --profile-steps: print each step's CPU at the end */
 	bool guest_pressure;       /* read each guest's cpu.pressure and
 	                            * memory.pressure too (only JSON shows them) */
 };

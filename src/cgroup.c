@@ -273,9 +273,54 @@ static int cg_read_timed(struct cgfs *c, int fd, const char *rel, const char *fi
 	return r;
 }
 
+/* Older kernels' split: cpuacct.stat in USER_HZ ticks. */
+static bool cpuacct_stat(struct cgfs *c, const char *rel, struct guest_sample *g)
+{
+	if (cg_read(c, c->fd_cpuacct, rel, "cpuacct.stat"))
+		return false;
+	c->found = 1;
+	uint64_t hz = (uint64_t)sysconf(_SC_CLK_TCK);
+	uint64_t mul = hz ? 1000000000ull / hz : 10000000ull;
+	KVS(c, {"user", &g->cg_user_ns, mul}, {"system", &g->cg_system_ns, mul});
+	return true;
+}
+
+/* v1 cpuacct: usage in ns, and its user and system split; an idle
+ * cgroup's split is the last refresh's. False when there is none. */
+static bool read_cpuacct(struct cgfs *c, const char *rel, struct guest_sample *g)
+{
+	uint64_t v;
+	if (c->fd_cpuacct < 0)
+		return false;
+	if (cg_read_timed(c, c->fd_cpuacct, rel, "cpuacct.usage"))
+		return cpuacct_stat(c, rel, g);
+	c->found = 1;
+	if (!parse_u64(c->buf.s, &v))
+		g->cg_usage_ns = v;
+	const struct cg_carry *k = c->carry;
+	if (k && k->valid && g->cg_usage_ns != VT_UNKNOWN && g->cg_usage_ns == k->usage_ns &&
+	    k->user_ns != VT_UNKNOWN && k->system_ns != VT_UNKNOWN) {
+		g->cg_user_ns = k->user_ns;
+		g->cg_system_ns = k->system_ns;
+		return true;
+	}
+	if (!cg_read(c, c->fd_cpuacct, rel, "cpuacct.usage_user") && !parse_u64(c->buf.s, &v))
+		g->cg_user_ns = v;
+	if (!cg_read(c, c->fd_cpuacct, rel, "cpuacct.usage_sys") && !parse_u64(c->buf.s, &v))
+		g->cg_system_ns = v;
+	if (g->cg_user_ns == VT_UNKNOWN || g->cg_system_ns == VT_UNKNOWN)
+		cpuacct_stat(c, rel, g);
+	return true;
+}
+
+/* The guest's CPU time. A hybrid host has it twice: v1 cpuacct is read
+ * first there, as cheap as a counter gets, where the unified cpu.stat
+ * makes the kernel flush every CPU's statistics of the cgroup first. */
 static void read_cpu(struct cgfs *c, const char *rel, struct guest_sample *g)
 {
 	c->cpu_at_ns = 0;
+	if (c->version != 2 && read_cpuacct(c, rel, g))
+		return;
 	int r = cg_read_timed(c, c->fd_v2, rel, "cpu.stat");
 	if (r != -ENOENT)
 		c->found = 1;
@@ -288,28 +333,8 @@ static void read_cpu(struct cgfs *c, const char *rel, struct guest_sample *g)
 		if (g->cg_usage_ns != VT_UNKNOWN)
 			return;
 	}
-	if (c->fd_cpuacct < 0)
-		return;
-	uint64_t v;
-	r = cg_read_timed(c, c->fd_cpuacct, rel, "cpuacct.usage");
-	if (!r) {
-		c->found = 1;
-		if (!parse_u64(c->buf.s, &v))
-			g->cg_usage_ns = v;
-		if (!cg_read(c, c->fd_cpuacct, rel, "cpuacct.usage_user") && !parse_u64(c->buf.s, &v))
-			g->cg_user_ns = v;
-		if (!cg_read(c, c->fd_cpuacct, rel, "cpuacct.usage_sys") && !parse_u64(c->buf.s, &v))
-			g->cg_system_ns = v;
-		if (g->cg_user_ns != VT_UNKNOWN && g->cg_system_ns != VT_UNKNOWN)
-			return;
-	}
-	/* older kernels: cpuacct.stat in USER_HZ ticks */
-	if (!cg_read(c, c->fd_cpuacct, rel, "cpuacct.stat")) {
-		c->found = 1;
-		uint64_t hz = (uint64_t)sysconf(_SC_CLK_TCK);
-		uint64_t mul = hz ? 1000000000ull / hz : 10000000ull;
-		KVS(c, {"user", &g->cg_user_ns, mul}, {"system", &g->cg_system_ns, mul});
-	}
+	if (c->version == 2)
+		read_cpuacct(c, rel, g);
 }
 
 /* v2's kernel memory, from the memory.stat read_mem has in c->buf. */
@@ -319,6 +344,28 @@ static void kernel_stat(struct cgfs *c, struct guest_sample *g)
 	    {"pagetables", &g->cg_kmem_pagetables, 1},
 	    {"sec_pagetables", &g->cg_kmem_sec_pagetables, 1}, {"slab", &g->cg_kmem_slab, 1},
 	    {"percpu", &g->cg_kmem_percpu, 1}, {"sock", &g->cg_kmem_sock, 1});
+}
+
+/* An idle guest whose usage did not move either: memory.stat as the last
+ * refresh read it (the kernel formats 40 to 60 lines for it). */
+static bool carry_mem(struct cgfs *c, struct guest_sample *g, bool kernel)
+{
+	const struct cg_carry *k = c->carry;
+	if (!c->idle || !kernel || g->cg_mem_current == VT_UNKNOWN || g->cg_mem_current != k->mem_current)
+		return false;
+	g->cg_mem_anon = k->anon;
+	g->cg_mem_file = k->file;
+	g->cg_mem_inactive_file = k->inactive_file;
+	g->cg_mem_shmem = k->shmem;
+	g->cg_swap = k->swap;
+	g->cg_kmem = k->kmem;
+	g->cg_kmem_stack = k->kmem_stack;
+	g->cg_kmem_pagetables = k->kmem_pt;
+	g->cg_kmem_sec_pagetables = k->kmem_secpt;
+	g->cg_kmem_slab = k->kmem_slab;
+	g->cg_kmem_percpu = k->kmem_percpu;
+	g->cg_kmem_sock = k->kmem_sock;
+	return true;
 }
 
 /* Memory; with kernel, also what read_kernel takes from memory.stat, so
@@ -336,6 +383,8 @@ static void read_mem(struct cgfs *c, const char *rel, struct guest_sample *g, bo
 			g->cg_mem_current = v;
 		if (limit && !cg_read(c, c->fd_v2, rel, "memory.max") && !parse_u64(c->buf.s, &v))
 			g->cg_mem_limit = v;
+		if (carry_mem(c, g, kernel))
+			return;
 		if (!cg_read(c, c->fd_v2, rel, "memory.stat")) {
 			KVS(c, {"anon", &g->cg_mem_anon, 1}, {"file", &g->cg_mem_file, 1},
 			    {"inactive_file", &g->cg_mem_inactive_file, 1},
@@ -353,6 +402,8 @@ static void read_mem(struct cgfs *c, const char *rel, struct guest_sample *g, bo
 		g->cg_mem_current = v;
 	if (limit && !cg_read(c, c->fd_mem, rel, "memory.limit_in_bytes") && !parse_u64(c->buf.s, &v))
 		g->cg_mem_limit = v >= (1ull << 62) ? VT_UNKNOWN : v;
+	if (carry_mem(c, g, kernel))
+		return;
 	if (!cg_read(c, c->fd_mem, rel, "memory.stat")) {
 		/* total_* include child cgroups, like v2's hierarchical stat */
 		/* total_swap is there only with swap accounting on */
@@ -371,7 +422,16 @@ static void read_kernel(struct cgfs *c, const char *rel, struct guest_sample *g)
 {
 	uint64_t v;
 	/* memory.stat's part was taken by read_mem */
-	if (c->version == 2) {
+	if (c->idle && g->cg_mem_current != VT_UNKNOWN && g->cg_mem_current == c->carry->mem_current) {
+		/* no task ran: no OOM kill, no kernel memory of its own; and
+		 * reclaim, which could move kernel memory or swap, would have
+		 * moved its usage */
+		g->cg_oom_kills = c->carry->oom_kills;
+		if (c->version != 2)
+			g->cg_kmem = c->carry->kmem;
+		else
+			g->cg_swap = c->no_swap ? 0 : c->carry->swap;
+	} else if (c->version == 2) {
 		if (c->no_swap)
 			g->cg_swap = 0;
 		else if (!cg_read(c, c->fd_v2, rel, "memory.swap.current") &&
@@ -404,6 +464,8 @@ int cgroup_read_guest(struct cgfs *c, const char *rel, const char *cpu_rel, uint
 	c->quota = -1;
 	c->cur = handle_get(c, rel, birth);
 	read_cpu(c, cpu_rel ? cpu_rel : rel, g);
+	c->idle = c->carry && c->carry->valid && g->cg_usage_ns != VT_UNKNOWN &&
+		  g->cg_usage_ns == c->carry->usage_ns;
 	read_mem(c, rel, g, limit, true);
 	if (!c->found) {
 		c->cur = NULL;
@@ -432,6 +494,12 @@ int cgroup_read_guest(struct cgfs *c, const char *rel, const char *cpu_rel, uint
 				g->cg_io_wios = w;
 			}
 		}
+	} else if (c->idle) {
+		/* v1 charges no writeback to the cgroup: only its tasks' I/O */
+		g->cg_io_rbytes = c->carry->io_r;
+		g->cg_io_wbytes = c->carry->io_w;
+		g->cg_io_rios = c->carry->io_rios;
+		g->cg_io_wios = c->carry->io_wios;
 	} else if (!cg_read(c, c->fd_blkio, rel, "blkio.throttle.io_service_bytes_recursive") &&
 		   !parse_blkio_bytes(c->buf.s, &r, &w)) {
 		g->cg_io_rbytes = r;

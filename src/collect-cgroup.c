@@ -25,7 +25,31 @@ struct keep {
 	uint64_t tio_cpu;   /* the cgroup's CPU time then */
 	bool tio_idle;
 	bool no_quota;      /* no v1 CPU quota: its throttling is carried */
+	uint64_t full_ns;   /* when its counters were last all read */
+	uint64_t helper_absent_ns; /* when its helper cgroup was found absent */
 };
+
+/* A helper cgroup found absent is looked for again after this long. */
+#define HELPER_LOOK_NS (10000000000ull)
+
+/* An idle guest's counters are carried at most this long: a full read
+ * then catches what moves without its tasks (LRU ageing, reclaim). */
+#define CARRY_MAX_NS (10000000000ull)
+
+static struct cg_carry carry_of(const struct guest_sample *g)
+{
+	return (struct cg_carry){
+		.valid = true, .usage_ns = g->cg_usage_ns, .user_ns = g->cg_user_ns,
+		.system_ns = g->cg_system_ns, .mem_current = g->cg_mem_current,
+		.anon = g->cg_mem_anon, .file = g->cg_mem_file,
+		.inactive_file = g->cg_mem_inactive_file, .shmem = g->cg_mem_shmem, .swap = g->cg_swap,
+		.kmem = g->cg_kmem, .kmem_stack = g->cg_kmem_stack, .kmem_pt = g->cg_kmem_pagetables,
+		.kmem_secpt = g->cg_kmem_sec_pagetables, .kmem_slab = g->cg_kmem_slab,
+		.kmem_percpu = g->cg_kmem_percpu, .kmem_sock = g->cg_kmem_sock,
+		.io_r = g->cg_io_rbytes, .io_w = g->cg_io_wbytes, .io_rios = g->cg_io_rios,
+		.io_wios = g->cg_io_wios, .oom_kills = g->cg_oom_kills,
+	};
+}
 
 static void on_guest(const struct guest_match *m, void *arg)
 {
@@ -77,7 +101,8 @@ static void limit_remember(struct collector *c, const struct sample *s, const st
 						     keep[i].lim_read, g->cg_oom_kills, g->cg_oom_at_ns,
 						     g->p_io_rbytes, g->p_io_wbytes, keep[i].tio_read,
 						     keep[i].tio_cpu, keep[i].tio_idle, keep[i].no_quota,
-						     g->cg_nr_throttled, g->cg_throttled_ns};
+						     g->cg_nr_throttled, g->cg_throttled_ns, carry_of(g),
+						     keep[i].full_ns, g->nprocs, keep[i].helper_absent_ns};
 	}
 	qsort(c->lim, c->nlim, sizeof(*c->lim), cmp_lim);
 }
@@ -117,10 +142,14 @@ static void oom_seen(const struct lim_ent *e, struct guest_sample *g)
 
 /* Tasks in the guest, and with delay accounting but no io.pressure the
  * blkio time of a container's threads. */
-static void count_tasks(struct collector *c, struct guest_sample *g)
+static void count_tasks(struct collector *c, struct guest_sample *g, const struct lim_ent *idle)
 {
 	bool want_pids = g->cg_io_some_us == VT_UNKNOWN && c->delayacct;
 	size_t np = 0;
+	if (idle && !want_pids && idle->nprocs != VT_UNKNOWN) {
+		g->nprocs = idle->nprocs; /* no task ran: none forked, none exited */
+		return;
+	}
 	/* pids.current is one read; counting cgroup.procs walks the subtree */
 	g->nprocs = want_pids ? VT_UNKNOWN : cgroup_count_tasks(&c->cg, g->cgroup, g->birth);
 	if (want_pids) {
@@ -179,10 +208,10 @@ static void supervisor_mem(struct collector *c, struct guest_sample *g)
 static void task_io(struct collector *c, const struct lim_ent *e, struct guest_sample *g,
 		    struct keep *k)
 {
-	if (runtime_kind(g->runtime) != KIND_CT ||
+	if (runtime_kind(g->runtime) != KIND_CT || c->first ||
 	    (g->cg_io_rbytes != VT_UNKNOWN && g->cg_io_wbytes != VT_UNKNOWN &&
 	     g->cg_io_rbytes + g->cg_io_wbytes > 0))
-		return;
+		return; /* the first frame shows no rate: read from the second */
 	uint64_t cpu = g->cg_usage_ns != VT_UNKNOWN ? g->cg_usage_ns
 		       : add_known(g->cg_user_ns, g->cg_system_ns);
 	bool had = e && e->tio_r != VT_UNKNOWN && e->tio_w != VT_UNKNOWN;
@@ -235,6 +264,8 @@ static bool read_guest(struct collector *c, struct sample *s, struct guest_sampl
 		cr = cpu_rel;
 	}
 	c->cg.no_quota = le && le->no_quota;
+	bool carry = last && g->at_ns - last->full_ns < CARRY_MAX_NS;
+	c->cg.carry = carry ? &last->carry : NULL;
 	if (cgroup_read_guest(&c->cg, g->cgroup, cr, g->birth, g, le == NULL) == -ENOENT &&
 	    !cgroup_exists(&c->cg, g->cgroup) && !cgroup_exists_v2(&c->cg, g->cgroup))
 		return false;
@@ -259,14 +290,24 @@ static bool read_guest(struct collector *c, struct sample *s, struct guest_sampl
 	oom_seen(last, g);
 	if (g->cg_io_some_us != VT_UNKNOWN)
 		s->psi_guest = 1;
-	count_tasks(c, g);
+	k->full_ns = c->cg.idle ? last->full_ns : g->at_ns;
+	count_tasks(c, g, c->cg.idle ? last : NULL);
 	task_io(c, last, g, k);
 	collect_task_wait(c, g);
 	if (g->helper_cg) {
 		uint64_t cpu, mem;
-		if (!cgroup_read_helper(&c->cg, g->helper_cg, &cpu, &mem)) {
+		/* most containers have no helper cgroup (a Proxmox or LXC
+		 * monitor's): its absence is looked at again after a while */
+		bool absent = last && last->helper_absent_ns != VT_UNKNOWN &&
+			      g->at_ns - last->helper_absent_ns < HELPER_LOOK_NS;
+		k->helper_absent_ns = absent ? last->helper_absent_ns : VT_UNKNOWN;
+		if (absent) {
+			/* known absent: nothing to add */
+		} else if (!cgroup_read_helper(&c->cg, g->helper_cg, &cpu, &mem)) {
 			g->h_cpu_ns = add_known(g->h_cpu_ns, cpu);
 			g->h_mem = add_known(g->h_mem, mem);
+		} else {
+			k->helper_absent_ns = g->at_ns;
 		}
 		if (g->cpu_payload_v2)
 			supervisor_mem(c, g);
@@ -293,8 +334,10 @@ void collect_cgroup_guests(struct collector *c, struct refresh *r)
 	c->cg.no_swap = host_has_no_swap(c);
 	for (size_t i = 0; i < r->ncg; i++) {
 		struct guest_sample *g = &s->guests[i];
-		keep[k] = (struct keep){0};
-		if (!read_guest(c, s, g, &keep[k])) {
+		keep[k] = (struct keep){.helper_absent_ns = VT_UNKNOWN};
+		bool found = read_guest(c, s, g, &keep[k]);
+		c->cg.carry = NULL;
+		if (!found) {
 			/* it went away after discovery: no row of dashes for it */
 			guest_sample_release(g);
 			continue;

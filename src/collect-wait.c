@@ -8,7 +8,9 @@
  * wait: its tasks are read only when that time moved (the cost follows
  * the containers that run, not the processes), and at most WAIT_TASKS_MAX
  * of them; past that the wait is unknown, with the reason. A task that
- * exits takes the wait it had since the last read with it. */
+ * exits takes the wait it had since the last read with it. The first
+ * refresh reads no task (it shows no rate): the second takes the
+ * baseline. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -26,13 +28,20 @@ static int cmp_td(const void *a, const void *b)
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-/* The last refresh's entry of g (same cgroup, same birth), or NULL. */
+static int cmp_wait(const void *a, const void *b)
+{
+	return strcmp(((const struct wait_ent *)a)->path, ((const struct wait_ent *)b)->path);
+}
+
+/* The last refresh's entry of g (same cgroup, same birth), or NULL: the
+ * entries are kept sorted by path (entries made in this refresh are
+ * appended past nwait_sorted until the sweep sorts them in). */
 static struct wait_ent *wait_find(struct collector *c, const struct guest_sample *g)
 {
-	for (size_t i = 0; i < c->nwait; i++)
-		if (c->wait[i].birth == g->birth && !strcmp(c->wait[i].path, g->cgroup))
-			return &c->wait[i];
-	return NULL;
+	struct wait_ent key = {.path = g->cgroup};
+	struct wait_ent *e = c->nwait_sorted ? bsearch(&key, c->wait, c->nwait_sorted,
+						       sizeof(*c->wait), cmp_wait) : NULL;
+	return e && e->birth == g->birth ? e : NULL;
 }
 
 /* This refresh's delays of the tasks in tids (sorted on return), added
@@ -81,6 +90,12 @@ void collect_task_wait(struct collector *c, struct guest_sample *g)
 					 WAIT_TASKS_MAX);
 		return; /* its entry goes: the next read starts again */
 	}
+	if (!e && c->first) {
+		/* the first frame shows no rate: its tasks are read at the
+		 * next refresh, which the first frame then does not wait for */
+		g->wait_note = xstrdup("first sample: its tasks are read from the next one");
+		return;
+	}
 	bool baseline = !e;
 	if (!e) {
 		c->wait = xrealloc(c->wait, (c->nwait + 1) * sizeof(*c->wait));
@@ -115,6 +130,9 @@ void collect_wait_sweep(struct collector *c, bool all)
 		free(e->t);
 	}
 	c->nwait = k;
+	if (k)
+		qsort(c->wait, k, sizeof(*c->wait), cmp_wait);
+	c->nwait_sorted = k;
 	if (all) {
 		free(c->wait);
 		c->wait = NULL;

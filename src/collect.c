@@ -49,6 +49,7 @@ struct collector *collector_new(const struct collect_opts *o, char **cause)
 		return NULL;
 	}
 	c->cg.pressure = o->guest_pressure;
+	c->prof.on = o->profile_steps;
 	c->host = host_reader_new(c->proc_fd, c->sys_fd, cause);
 	if (!c->host) {
 		collector_free(c);
@@ -73,6 +74,7 @@ void collector_free(struct collector *c)
 {
 	if (!c)
 		return;
+	prof_print(&c->prof, stderr);
 	agent_free(c->agent);
 	collect_net_free(c);
 	collect_wait_sweep(c, true);
@@ -151,15 +153,23 @@ static void finish(struct collector *c, struct sample *s)
 int collector_sample(struct collector *c, struct sample *s)
 {
 	struct refresh r = {.s = s};
+	struct profile *p = &c->prof;
+	prof_begin(p);
+	c->first = c->refreshes++ == 0;
 	sample_clear(s);
 	int err = read_host(c, s);
 	if (err)
 		return err;
+	prof_mark(p, "host counters");
 	collect_discover(c, &r);        /* guests from the cgroup tree */
 	decide_scan(c, &r);
+	prof_mark(p, "discovery (cgroup tree)");
 	collect_cgroup_guests(c, &r);   /* their counters; vanished ones dropped */
+	prof_mark(p, "cgroup counters (and container wait)");
 	collect_config_names(c, &r);
+	prof_mark(p, "config names");
 	collect_processes(c, &r);       /* the process table */
+	prof_mark(p, "process table");
 	agent_begin(c->agent);          /* what exists, told under the agent's lock */
 	collect_want_names(c, &r);
 	collect_want_libvirt(c, &r);
@@ -167,11 +177,16 @@ int collector_sample(struct collector *c, struct sample *s)
 	agent_commit(c->agent);
 	collect_attach_helpers(c, &r);
 	collect_api_names(c, &r);
+	prof_mark(p, "QEMU, helpers, API names");
 	collect_vm_facts(c, &r);        /* smaps, KVM exits, threads, balloon */
 	collect_vhost_threads(c, &r);   /* after the thread groups they add to */
+	prof_mark(p, "VM facts (smaps, threads, vCPU wait)");
 	collect_libvirt(c, &r);         /* libvirt's names, memory, net, disk */
 	collect_net(c, &r);             /* one interface dump; the map when it changed */
+	prof_mark(p, "network (and libvirt)");
 	collect_fallback_names(&r);
 	finish(c, s);                   /* sort, the focused guest, notices */
+	prof_mark(p, "sort, focus, notices");
+	prof_end(p, s->nguests);
 	return 0;
 }

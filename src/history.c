@@ -9,21 +9,35 @@
 #include "history.h"
 #include "util.h"
 
+/* The entries are kept in key order: found by bisection. */
+static size_t lower_bound(const struct history *h, const char *key)
+{
+	size_t lo = 0, hi = h->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(h->e[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 const struct hist_ent *history_find(const struct history *h, const char *key)
 {
-	for (size_t i = 0; i < h->n; i++)
-		if (!strcmp(h->e[i].key, key))
-			return &h->e[i];
-	return NULL;
+	size_t i = lower_bound(h, key);
+	return i < h->n && !strcmp(h->e[i].key, key) ? &h->e[i] : NULL;
 }
 
 static struct hist_ent *entry(struct history *h, const char *key)
 {
-	struct hist_ent *e = (struct hist_ent *)(uintptr_t)history_find(h, key);
-	if (e)
-		return e;
+	size_t i = lower_bound(h, key);
+	if (i < h->n && !strcmp(h->e[i].key, key))
+		return &h->e[i];
 	h->e = xgrow(h->e, h->n, &h->cap, sizeof(*h->e), 16);
-	e = &h->e[h->n++];
+	memmove(&h->e[i + 1], &h->e[i], (h->n - i) * sizeof(*h->e));
+	h->n++;
+	struct hist_ent *e = &h->e[i];
 	memset(e, 0, sizeof(*e));
 	str_copy(e->key, sizeof(e->key), key);
 	return e;

@@ -119,6 +119,7 @@ static int o_pve(struct opts *o, const char *a) { o->co.pve_dir = a; return 0; }
 static int o_kvm(struct opts *o, const char *a) { o->co.kvm_dir = a; return 0; }
 static int o_snapdir(struct opts *o, const char *a) { o->snapshot_dir = a; return 0; }
 static int o_ascii(struct opts *o, const char *a) { (void)a; o->ascii = 1; return 0; }
+static int o_profile(struct opts *o, const char *a) { (void)a; o->co.profile_steps = true; return 0; }
 static int o_nocolor(struct opts *o, const char *a) { (void)a; o->no_color = 1; return 0; }
 static int o_docker(struct opts *o, const char *a) { o->co.agent.docker_sock = a; return 0; }
 static int o_podman(struct opts *o, const char *a) { o->co.agent.podman_sock = a; return 0; }
@@ -281,6 +282,9 @@ static const struct opt_def {
 				 "server at URL scrapes", o_prometheus},
 	{"remote-auth", 0, "FILE", "user:password (one line) for --remote and --prometheus",
 	 o_remote_auth},
+	{"profile-steps", 0, NULL, "at the end, print on stderr the CPU each collection step "
+				   "took, first refresh and the ones after it (doc/performance.md)",
+	 o_profile},
 	{"list-columns", 0, NULL, "list the columns and what they mean", o_listcols},
 	{"list-metrics", 0, NULL, "list the Prometheus metrics of --serve and --textfile", o_listmetrics},
 	{"help", 'h', NULL, "show this help and exit", o_help},

@@ -169,6 +169,9 @@ mk "$hy/cpu/lxc.payload.web/cpu.stat" "nr_periods 10\nnr_throttled 5\nthrottled_
 "$VTAX" --json -n 2 -d 1 --cgroup-root "$hy" >"$tmp/hyk.json" 2>"$tmp/err" &
 kp=$!
 sleep 0.5
+# an OOM kill and throttling happen to running tasks: the cgroup's CPU time
+# moves (an idle one's counters are carried: src/cgroup.c)
+mk "$hy/cpuacct/lxc.payload.web/cpuacct.usage" "5600000000\n"
 mk "$hy/memory/lxc.payload.web/memory.oom_control" "oom_kill_disable 0\nunder_oom 0\noom_kill 6\n"
 mk "$hy/cpu/lxc.payload.web/cpu.stat" "nr_periods 20\nnr_throttled 12\nthrottled_time 1500000000\n"
 wait $kp || fail "vtax on the hybrid kernel fixture ran"
