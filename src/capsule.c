@@ -1,0 +1,169 @@
+/* The capsule: a ring of packed history chunks (histfile.c's codec and
+ * framing) covering the last minutes, plus the chunk still open. Packing
+ * it is concatenating them: the result is a day file. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "capsule.h"
+#include "histfile.h"
+
+struct cap_chunk {
+	struct sb z;               /* meta frame + zstd frame, as in a day file */
+	int64_t first_ms, last_ms;
+	size_t n;                  /* samples */
+};
+
+struct capsule {
+	int64_t keep_ms, chunk_ms;
+	struct cap_chunk *c;       /* oldest first */
+	size_t nc, cap;
+	struct sb open;            /* the raw chunk being filled */
+	size_t nopen;
+	int64_t first_ms, last_ms; /* of the open chunk */
+	struct sample prev;        /* the open chunk's last sample */
+};
+
+struct capsule *capsule_new(unsigned minutes, int64_t chunk_ms)
+{
+	if (!minutes)
+		return NULL;
+	struct capsule *c = xcalloc(1, sizeof(*c));
+	c->keep_ms = (int64_t)minutes * 60000;
+	c->chunk_ms = chunk_ms > 0 ? chunk_ms : HIST_CHUNK_MS;
+	return c;
+}
+
+int64_t capsule_span_ms(const struct capsule *c)
+{
+	return c ? c->keep_ms : 0;
+}
+
+static void drop_oldest(struct capsule *c)
+{
+	sb_free(&c->c[0].z);
+	memmove(c->c, c->c + 1, (c->nc - 1) * sizeof(*c->c));
+	c->nc--;
+}
+
+static void reset(struct capsule *c)
+{
+	while (c->nc)
+		drop_oldest(c);
+	c->nopen = 0;
+	sb_clear(&c->open);
+}
+
+static int64_t newest_ms(const struct capsule *c)
+{
+	return c->nopen ? c->last_ms : c->nc ? c->c[c->nc - 1].last_ms : INT64_MIN;
+}
+
+/* Pack the open chunk into the ring. A chunk that cannot be compressed
+ * (zstd out of memory) is dropped: the capsule is a convenience, the
+ * screen goes on. */
+static void close_open(struct capsule *c)
+{
+	struct cap_chunk k = {.first_ms = c->first_ms, .last_ms = c->last_ms, .n = c->nopen};
+	char *cause = NULL;
+	c->nopen = 0;
+	if (hist_chunk_pack(&k.z, &c->open, k.first_ms, k.last_ms, k.n, NULL, 0, &cause)) {
+		free(cause);
+		sb_free(&k.z);
+		reset(c);
+		return;
+	}
+	/* the packed size is final: give back the compression bound */
+	k.z.s = xrealloc(k.z.s, k.z.len + 1);
+	k.z.cap = k.z.len + 1;
+	if (c->nc == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 16;
+		c->c = xrealloc(c->c, c->cap * sizeof(*c->c));
+	}
+	c->c[c->nc++] = k;
+}
+
+void capsule_add(struct capsule *c, const struct sample *s)
+{
+	if (!c)
+		return;
+	int64_t t = s->host.real_ms;
+	if (t <= newest_ms(c))
+		reset(c);
+	if (!c->nopen) {
+		sb_clear(&c->open);
+		hist_chunk_begin(&c->open);
+		c->first_ms = t;
+	}
+	hist_chunk_add(&c->open, c->nopen ? &c->prev : NULL, s);
+	sample_copy(&c->prev, s);
+	c->nopen++;
+	c->last_ms = t;
+	/* close before the next sample would pass the chunk's span, as the
+	 * recorder does */
+	int64_t span = c->last_ms - c->first_ms;
+	int64_t step = c->nopen > 1 ? span / (int64_t)(c->nopen - 1) : 0;
+	if (span + step >= c->chunk_ms || c->open.len > (8u << 20))
+		close_open(c);
+	while (c->nc && c->c[0].last_ms < t - c->keep_ms)
+		drop_oldest(c);
+}
+
+size_t capsule_samples(const struct capsule *c, int64_t *first_ms, int64_t *last_ms)
+{
+	size_t n = 0;
+	*first_ms = *last_ms = 0;
+	if (!c)
+		return 0;
+	for (size_t i = 0; i < c->nc; i++)
+		n += c->c[i].n;
+	n += c->nopen;
+	if (n) {
+		*first_ms = c->nc ? c->c[0].first_ms : c->first_ms;
+		*last_ms = newest_ms(c);
+	}
+	return n;
+}
+
+size_t capsule_memory(const struct capsule *c)
+{
+	if (!c)
+		return 0;
+	size_t m = sizeof(*c) + c->cap * sizeof(*c->c) + c->open.cap;
+	for (size_t i = 0; i < c->nc; i++)
+		m += c->c[i].z.cap;
+	m += c->prev.cap * sizeof(*c->prev.guests);
+	for (size_t i = 0; i < c->prev.nguests; i++) {
+		const struct guest_sample *g = &c->prev.guests[i];
+		m += g->ndrives * sizeof(*g->drives) + g->nnics * sizeof(*g->nics);
+	}
+	return m;
+}
+
+int capsule_pack(const struct capsule *c, struct sb *out, char **cause)
+{
+	*cause = NULL;
+	if (!c)
+		return 0;
+	size_t was = out->len;
+	for (size_t i = 0; i < c->nc; i++)
+		sb_add(out, c->c[i].z.s, c->c[i].z.len);
+	if (c->nopen && hist_chunk_pack(out, &c->open, c->first_ms, c->last_ms, c->nopen, NULL, 0,
+					cause)) {
+		out->len = was;
+		return -1;
+	}
+	return 0;
+}
+
+void capsule_free(struct capsule *c)
+{
+	if (!c)
+		return;
+	reset(c);
+	free(c->c);
+	sb_free(&c->open);
+	sample_free(&c->prev);
+	free(c);
+}
