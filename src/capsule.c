@@ -31,7 +31,7 @@ struct capsule *capsule_new(unsigned minutes, int64_t chunk_ms)
 		return NULL;
 	struct capsule *c = xcalloc(1, sizeof(*c));
 	c->keep_ms = (int64_t)minutes * 60000;
-	c->chunk_ms = chunk_ms > 0 ? chunk_ms : HIST_CHUNK_MS;
+	c->chunk_ms = chunk_ms > 0 ? chunk_ms : CAPSULE_CHUNK_MS;
 	return c;
 }
 
