@@ -301,7 +301,7 @@ static void save_snapshot(struct screen_state *s)
 	if (r < 0)
 		set_status(s->u, true, "%s", cause);
 	else if (cause)
-		set_status(s->u, true, "snapshot saved: %s (and .json); %s", path, cause);
+		set_status(s->u, true, "snapshot saved: %s (and .json; %s)", path, cause);
 	else
 		set_status(s->u, false, "snapshot saved: %s (and .json%s)", path, r ? ", .zst" : "");
 	free(cause);

@@ -227,7 +227,7 @@ int snapshot_save(const char *dir, const struct frame *f, const struct ui *u,
 		return r;
 	}
 	if (cerr || pc[2].err)
-		*cause = xasprintf("the capsule (%s.zst) could not be written: %s", base,
+		*cause = xasprintf("the .zst (the capsule) could not be written: %s",
 				   strerror(-(cerr ? cerr : pc[2].err)));
 	snprintf(path, pathsz, "%s/%s.txt", dir, base);
 	return with_cap && !pc[2].err ? 1 : 0;
