@@ -22,7 +22,8 @@ struct capsule {
 	struct sb open;            /* the raw chunk being filled */
 	size_t nopen;
 	int64_t first_ms, last_ms; /* of the open chunk */
-	struct sample prev;        /* the open chunk's last sample */
+	struct sample prev;        /* the open chunk's last sample, as kept */
+	struct sample next;        /* the one being added, as kept */
 };
 
 struct capsule *capsule_new(unsigned minutes, int64_t chunk_ms)
@@ -84,10 +85,30 @@ static void close_open(struct capsule *c)
 	c->c[c->nc++] = k;
 }
 
-void capsule_add(struct capsule *c, const struct sample *s)
+/* A capsule is posted where JSON is: it keeps no more than JSON says.
+ * JSON names no helper cgroup and lists no process of the detail pane
+ * (their pids and command names); the counters are those JSON's rates
+ * come from. */
+static void keep_only_json(struct sample *s)
+{
+	free(s->focus);
+	s->focus = NULL;
+	free(s->fprocs);
+	s->fprocs = NULL;
+	s->nfprocs = 0;
+	for (size_t i = 0; i < s->nguests; i++) {
+		free(s->guests[i].helper_cg);
+		s->guests[i].helper_cg = NULL;
+	}
+}
+
+void capsule_add(struct capsule *c, const struct sample *in)
 {
 	if (!c)
 		return;
+	sample_copy(&c->next, in);
+	keep_only_json(&c->next);
+	const struct sample *s = &c->next;
 	int64_t t = s->host.real_ms;
 	if (t <= newest_ms(c))
 		reset(c);
@@ -97,7 +118,9 @@ void capsule_add(struct capsule *c, const struct sample *s)
 		c->first_ms = t;
 	}
 	hist_chunk_add(&c->open, c->nopen ? &c->prev : NULL, s);
-	sample_copy(&c->prev, s);
+	struct sample was = c->prev;   /* the next copy reuses its memory */
+	c->prev = c->next;
+	c->next = was;
 	c->nopen++;
 	c->last_ms = t;
 	/* close before the next sample would pass the chunk's span, as the
@@ -133,10 +156,13 @@ size_t capsule_memory(const struct capsule *c)
 	size_t m = sizeof(*c) + c->cap * sizeof(*c->c) + c->open.cap;
 	for (size_t i = 0; i < c->nc; i++)
 		m += c->c[i].z.cap;
-	m += c->prev.cap * sizeof(*c->prev.guests);
-	for (size_t i = 0; i < c->prev.nguests; i++) {
-		const struct guest_sample *g = &c->prev.guests[i];
-		m += g->ndrives * sizeof(*g->drives) + g->nnics * sizeof(*g->nics);
+	const struct sample *both[] = {&c->prev, &c->next};
+	for (size_t k = 0; k < 2; k++) {
+		m += both[k]->cap * sizeof(*both[k]->guests);
+		for (size_t i = 0; i < both[k]->nguests; i++) {
+			const struct guest_sample *g = &both[k]->guests[i];
+			m += g->ndrives * sizeof(*g->drives) + g->nnics * sizeof(*g->nics);
+		}
 	}
 	return m;
 }
@@ -165,5 +191,6 @@ void capsule_free(struct capsule *c)
 	free(c->c);
 	sb_free(&c->open);
 	sample_free(&c->prev);
+	sample_free(&c->next);
 	free(c);
 }
