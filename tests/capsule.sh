@@ -71,19 +71,20 @@ hc=$(ls "$tmp"/snap2/vtax-*.zst | head -1)
 check "... that replays" sh -c "[ \$('$VTAX' --replay '$hc' -j | wc -l) -ge 10 ]"
 
 # the capsule off; a directory that is not one; a bad number
-"$VTAX" -b -d 0.1 -n 30 -o id --capsule-minutes 0 --snapshot-dir "$tmp/snap3" >/dev/null 2>"$tmp/oerr" &
-vp=$!
-sleep 1.5
-kill -USR1 "$vp"
-wait "$vp"; rc=$?; vp=
+usr1_run() {  # usr1_run OUT ERR ARGS...: 30 frames, SIGUSR1 after 1.5 s; sets rc
+	local out=$1 err=$2
+	shift 2
+	"$VTAX" -b -d 0.1 -n 30 -o id "$@" >"$out" 2>"$err" &
+	vp=$!
+	sleep 1.5
+	kill -USR1 "$vp"
+	wait "$vp"; rc=$?; vp=
+}
+usr1_run /dev/null "$tmp/oerr" --capsule-minutes 0 --snapshot-dir "$tmp/snap3"
 check "--capsule-minutes 0: SIGUSR1 says the capsule is off, the run goes on (rc $rc)" \
 	sh -c "[ $rc -eq 0 ] && grep -q 'the capsule is off (--capsule-minutes 0)' '$tmp/oerr'"
 touch "$tmp/afile"
-"$VTAX" -b -d 0.1 -n 30 -o id --snapshot-dir "$tmp/afile" >"$tmp/fout" 2>"$tmp/ferr" &
-vp=$!
-sleep 1.5
-kill -USR1 "$vp"
-wait "$vp"; rc=$?; vp=
+usr1_run "$tmp/fout" "$tmp/ferr" --snapshot-dir "$tmp/afile"
 check "a snapshot directory that is a file: one clear line, the output goes on (rc $rc)" \
 	sh -c "[ $rc -eq 0 ] && grep -q 'cannot save the capsule in $tmp/afile: Not a directory' '$tmp/ferr' && [ \$(grep -c '^vtax ' '$tmp/fout') -eq 30 ]"
 "$VTAX" --capsule-minutes ten -n 1 >/dev/null 2>"$tmp/berr"; rc=$?
