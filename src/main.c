@@ -478,9 +478,11 @@ static int interactive(struct opts *o, struct pipeline *p)
 }
 
 /* After a replay's last frame, --serve keeps serving it until a signal. */
-static void hold(void)
+static void hold(const struct opts *o, const struct pipeline *p)
 {
 	while (!stop_batch) {
+		if (want_capsule)
+			save_capsule(o, p);
 		struct timespec ts = {1, 0};
 		nanosleep(&ts, NULL);
 	}
@@ -510,7 +512,7 @@ static int batch(struct opts *o, struct pipeline *p)
 			free(cause);
 			rc = r < 0 ? step_status(p) : 0;
 			if (!r && o->serve && !o->iterations)
-				hold();
+				hold(o, p);
 			break;
 		}
 		if (p->cur->notice)
