@@ -500,9 +500,6 @@ static int batch(struct opts *o, struct pipeline *p)
 	int rc = 0;
 	/* a dropped SSH session or ^C ends batch output cleanly, status 0 */
 	on_quit_signals(on_stop);
-	struct sigaction sa = {.sa_handler = on_usr1};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
 	for (long i = 0; (!o->iterations || i < o->iterations) && !stop_batch; i++) {
 		char *cause = NULL;
 		int r = pipeline_step(p, o->ui.sort, o->ui.desc, &cause);
@@ -702,6 +699,10 @@ int main(int argc, char **argv)
 	if (o.web_config && !o.serve)
 		return fail_usage("--web-config needs --serve:", o.web_config);
 	signal(SIGPIPE, SIG_IGN);
+	/* from the start, so that an early SIGUSR1 does not end vtax */
+	struct sigaction sa = {.sa_handler = on_usr1};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
 	setlocale(LC_ALL, "");
 	/* numbers in text and JSON always use a decimal point */
 	setlocale(LC_NUMERIC, "C");
