@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: capsule-bench RECORD [MINUTES]\n");
 		return 2;
 	}
-	unsigned minutes = argc > 2 ? (unsigned)atoi(argv[2]) : CAPSULE_MINUTES;
+	double minutes = argc > 2 ? atof(argv[2]) : CAPSULE_MINUTES;
 	char *cause = NULL;
 	const char *paths[] = {argv[1]};
 	struct source *src = source_history(paths, 1, INT64_MIN, INT64_MAX, &cause);

@@ -20,10 +20,16 @@
 
 struct capsule;
 
+/* Past this much packed history the oldest chunks go even inside the
+ * span: a short interval with many guests keeps fewer minutes, never
+ * more memory than this and one chunk. */
+#define CAPSULE_MAX_BYTES (32u << 20)
+
 /* A capsule keeping at least the last minutes of samples (and at most one
- * chunk more); chunk_ms: how long a chunk stays open (0: CAPSULE_CHUNK_MS).
- * minutes 0: NULL (no capsule; every function below accepts NULL). */
-struct capsule *capsule_new(unsigned minutes, int64_t chunk_ms);
+ * chunk more, and CAPSULE_MAX_BYTES); chunk_ms: how long a chunk stays
+ * open (0: CAPSULE_CHUNK_MS). minutes <= 0: NULL (no capsule; every
+ * function below accepts NULL). */
+struct capsule *capsule_new(double minutes, int64_t chunk_ms);
 /* How far back it keeps, ms (0 for NULL). */
 int64_t capsule_span_ms(const struct capsule *c);
 /* Keep s (copied). A sample not after the newest one (a replay sent

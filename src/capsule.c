@@ -19,6 +19,7 @@ struct capsule {
 	int64_t keep_ms, chunk_ms;
 	struct cap_chunk *c;       /* oldest first */
 	size_t nc, cap;
+	size_t packed;             /* bytes of the chunks in c */
 	struct sb open;            /* the raw chunk being filled */
 	size_t nopen;
 	int64_t first_ms, last_ms; /* of the open chunk */
@@ -26,12 +27,12 @@ struct capsule {
 	struct sample next;        /* the one being added, as kept */
 };
 
-struct capsule *capsule_new(unsigned minutes, int64_t chunk_ms)
+struct capsule *capsule_new(double minutes, int64_t chunk_ms)
 {
-	if (!minutes)
+	if (!(minutes > 0))
 		return NULL;
 	struct capsule *c = xcalloc(1, sizeof(*c));
-	c->keep_ms = (int64_t)minutes * 60000;
+	c->keep_ms = (int64_t)(minutes * 60000.0 + 0.5);
 	c->chunk_ms = chunk_ms > 0 ? chunk_ms : CAPSULE_CHUNK_MS;
 	return c;
 }
@@ -43,6 +44,7 @@ int64_t capsule_span_ms(const struct capsule *c)
 
 static void drop_oldest(struct capsule *c)
 {
+	c->packed -= c->c[0].z.len;
 	sb_free(&c->c[0].z);
 	memmove(c->c, c->c + 1, (c->nc - 1) * sizeof(*c->c));
 	c->nc--;
@@ -83,6 +85,7 @@ static void close_open(struct capsule *c)
 		c->c = xrealloc(c->c, c->cap * sizeof(*c->c));
 	}
 	c->c[c->nc++] = k;
+	c->packed += k.z.len;
 }
 
 /* A capsule is posted where JSON is: it keeps no more than JSON says.
@@ -129,7 +132,7 @@ void capsule_add(struct capsule *c, const struct sample *in)
 	int64_t step = c->nopen > 1 ? span / (int64_t)(c->nopen - 1) : 0;
 	if (span + step >= c->chunk_ms || c->open.len > (8u << 20))
 		close_open(c);
-	while (c->nc && c->c[0].last_ms < t - c->keep_ms)
+	while (c->nc && (c->c[0].last_ms < t - c->keep_ms || c->packed > CAPSULE_MAX_BYTES))
 		drop_oldest(c);
 }
 

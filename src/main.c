@@ -52,7 +52,7 @@ struct opts {
 	uint64_t keep_bytes;
 	int keep_set;
 	int screen;                 /* --screen: the screen beside --record DIR */
-	unsigned capsule_minutes;   /* --capsule-minutes; 0: no capsule */
+	double capsule_minutes;     /* --capsule-minutes; 0: no capsule */
 };
 
 static int fail_usage(const char *what, const char *arg)
@@ -118,10 +118,10 @@ static int o_capsule(struct opts *o, const char *a)
 {
 	char *end;
 	errno = 0;
-	long v = strtol(a, &end, 10);
-	if (errno || *end || end == a || v < 0 || v > 1440)
-		return fail_usage("invalid number of minutes (0 to 1440):", a);
-	o->capsule_minutes = (unsigned)v;
+	double v = strtod(a, &end);
+	if (errno || *end || end == a || !(v >= 0) || v > 1440)
+		return fail_usage("invalid number of minutes (0 to 1440, fractions allowed):", a);
+	o->capsule_minutes = v;
 	return 0;
 }
 static int o_cgroot(struct opts *o, const char *a) { o->co.cgroup_root = a; return 0; }

@@ -89,5 +89,5 @@ check "a snapshot directory that is a file: one clear line, the output goes on (
 	sh -c "[ $rc -eq 0 ] && grep -q 'cannot save the capsule in $tmp/afile: Not a directory' '$tmp/ferr' && [ \$(grep -c '^vtax ' '$tmp/fout') -eq 30 ]"
 "$VTAX" --capsule-minutes ten -n 1 >/dev/null 2>"$tmp/berr"; rc=$?
 check "a bad --capsule-minutes: exit 2 and why (rc $rc)" \
-	sh -c "[ $rc -eq 2 ] && grep -q 'invalid number of minutes (0 to 1440):' '$tmp/berr'"
+	sh -c "[ $rc -eq 2 ] && grep -q 'invalid number of minutes (0 to 1440, fractions allowed):' '$tmp/berr'"
 finish
