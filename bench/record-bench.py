@@ -11,6 +11,11 @@ cloning its guests with their counters moving at their own pace) is
 replayed twice, with and without --record DIR/; the CPU difference
 (user + system of the child, from wait4) over the samples is what
 recording costs per sample: encoding, and a zstd frame every minute.
+
+Capsule (with --capsule-bench, bench/capsule-bench): the memory the
+capsule holds after --capsule-minutes (default 10) of --guests guests at
+the default interval, 2 s, on the same kind of synthetic host, and the
+size of the file the s key writes from it. --capsule-only skips the rest.
 """
 import argparse, glob, json, os, random, resource, shutil, subprocess, sys, tempfile
 
@@ -25,7 +30,7 @@ def size_of(vtax, d):
     return samples, guests, size
 
 
-def synth(src, nguests, nsamples, path):
+def synth(src, nguests, nsamples, path, step_s=10):
     base = [json.loads(l) for l in open(src) if l.strip()]
     first, last = base[0], base[-1]
     rnd = random.Random(17)
@@ -34,9 +39,9 @@ def synth(src, nguests, nsamples, path):
     with open(path, "w") as out:
         for i in range(nsamples):
             rec = json.loads(json.dumps(last))
-            dt_ns = 10 * 10**9
+            dt_ns = step_s * 10**9
             h = rec["host"]
-            h["real_ms"] = first["host"]["real_ms"] + i * 10000
+            h["real_ms"] = first["host"]["real_ms"] + i * step_s * 1000
             h["mono_ns"] = first["host"]["mono_ns"] + i * dt_ns
             for k in ("t_user", "t_system", "t_idle"):
                 if h.get(k) is not None:
@@ -69,6 +74,28 @@ def cpu_of(cmd):
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def capsule(a):
+    work = tempfile.mkdtemp(prefix="vtax-capsule-bench.")
+    try:
+        rec = os.path.join(work, "synth.jsonl")
+        # two minutes more than it keeps: it drops chunks as it goes
+        synth(a.fixture, a.guests, (a.capsule_minutes + 2) * 30, rec, step_s=2)
+        out = subprocess.run([a.capsule_bench, rec, str(a.capsule_minutes)], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        print("%s (%d guests, %d min at 2 s)" % (out, a.guests, a.capsule_minutes))
+        runs = []
+        n = (a.capsule_minutes + 2) * 30
+        for _ in range(3):
+            off = cpu_of([a.vtax, "--replay", rec, "-b", "-o", "id", "--capsule-minutes", "0"])
+            on = cpu_of([a.vtax, "--replay", rec, "-b", "-o", "id",
+                         "--capsule-minutes", str(a.capsule_minutes)])
+            runs.append((on - off) / n * 1000)
+        print("capsule cpu: %.3f ms per sample at %d guests (median of 3; runs %s)" %
+              (sorted(runs)[1], a.guests, ", ".join("%.3f" % r for r in runs)))
+    finally:
+        shutil.rmtree(work)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vtax", default="./src/vtax")
@@ -77,7 +104,14 @@ def main():
     ap.add_argument("--samples", type=int, default=360)
     ap.add_argument("--fixture", default=os.path.join(os.path.dirname(__file__), "..", "tests",
                                                       "fixtures", "lab-host.jsonl"))
+    ap.add_argument("--capsule-bench", help="bench/capsule-bench: measure the capsule")
+    ap.add_argument("--capsule-minutes", type=int, default=10)
+    ap.add_argument("--capsule-only", action="store_true")
     a = ap.parse_args()
+    if a.capsule_bench:
+        capsule(a)
+        if a.capsule_only:
+            return 0
     for d in a.dir:
         s, g, b = size_of(a.vtax, d)
         print("size %s: %d samples, %d guest-samples (%.1f guests), %d bytes: "

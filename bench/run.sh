@@ -11,5 +11,9 @@ if [ -n "${missing:-}" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null
 fi
 python3 bench/bench.py --vtax "${VTAX:-./src/vtax}" "$@"
+# what the capsule holds: 100 guests, 10 minutes at 2 s (a synthetic host)
+if [ -n "${CAPSULE_BENCH:-}" ]; then
+	python3 bench/record-bench.py --capsule-bench "$CAPSULE_BENCH" --capsule-only
+fi
 # what a /metrics scrape costs at 300 guests (a recorded host; 10 s)
 exec python3 bench/scrape.py --vtax "${VTAX:-./src/vtax}"

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "capsule.h"
 #include "collect.h"
 #include "columns.h"
 #include "histfile.h"
@@ -74,16 +75,18 @@ struct pipeline {
 	bool rec_failed;           /* the last failure was the record file's */
 	struct output *outputs;    /* owned */
 	struct hist_writer *hw;    /* --record DIR, or NULL; not owned */
+	struct capsule *cap;       /* the last minutes' samples, or NULL; not owned */
 };
 
 void pipeline_init(struct pipeline *p, struct source *src, FILE *rec, const char *rec_path);
-/* Take the next sample, record it, compute and sort its frame and add it
- * to the history. Returns 1, 0 at the end of a replay, -1 with *cause
- * (caller frees). At 0 or -1 the last frame stays. */
+/* Take the next sample, record it, keep it in the capsule, compute and
+ * sort its frame and add it to the history. Returns 1, 0 at the end of a
+ * replay, -1 with *cause (caller frees). At 0 or -1 the last frame stays. */
 int pipeline_step(struct pipeline *p, enum col_id sort, bool desc, char **cause);
 /* Go to position pos of a history source and show the sample there (its
  * rates from the one before it); the sparklines are refilled with up to
- * HIST_N frames before it. Returns 1, or 0 when the source cannot seek. */
+ * HIST_N frames before it, and the capsule with the samples of its span
+ * before it. Returns 1, or 0 when the source cannot seek. */
 int pipeline_seek(struct pipeline *p, size_t pos, enum col_id sort, bool desc, char **cause);
 /* Position of the shown sample in a history source and the count of
  * them, or 0 when the source cannot seek. */

@@ -26,6 +26,13 @@ void hist_chunk_add(struct sb *c, const struct sample *prev, const struct sample
 int hist_chunk_decode(const uint8_t *buf, size_t len, struct sample **out, size_t *n,
 		      char **cause);
 
+/* Append raw (a chunk from hist_chunk_begin/add: n samples from first_ms
+ * to last_ms) to out as it lies in a day file: its meta frame, then one
+ * checksummed zstd frame. cctx: a ZSTD_CCtx to reuse, or NULL for one of
+ * its own at level (0: 9) freed before it returns. 0, or -1 with *cause. */
+int hist_chunk_pack(struct sb *out, const struct sb *raw, int64_t first_ms, int64_t last_ms,
+		    size_t n, void *cctx, int level, char **cause);
+
 /* ---- the recorder ------------------------------------------------------- */
 
 struct hist_writer_opts {

@@ -1,7 +1,7 @@
-/* Saving what the admin sees: the screen's lines as text plus the frame
- * as JSON, written safely (temporary file, fsync, link to a fresh name:
- * never an overwrite, never through a planted symlink, never a partial
- * file). */
+/* Saving what the admin sees: the screen's lines as text, the frame as
+ * JSON and the capsule of the minutes before, written safely (temporary
+ * file, fsync, link to a fresh name: never an overwrite, never through a
+ * planted symlink, never a partial file). */
 #ifndef VTAX_SNAPSHOT_H
 #define VTAX_SNAPSHOT_H
 
@@ -13,11 +13,23 @@
  * if writable, else $HOME. Caller frees. */
 char *snapshot_dir(const char *dir);
 
-/* Write DIR/vtax-HOST-YYYYmmdd-HHMMSS{,-N}.txt and .json. On success
- * returns 0 and the .txt path in path (size pathsz); else -errno and
- * *cause (caller frees). */
+struct capsule;
+
+/* Write DIR/vtax-HOST-YYYYmmdd-HHMMSS{,-N}.txt and .json, and beside them
+ * .zst, the capsule (cap; NULL or empty: none), under one stem. Returns
+ * 1 with the capsule, 0 without, the .txt path in path (size pathsz); the
+ * .txt and .json are written both or neither, and when the capsule alone
+ * could not be written *cause (caller frees) says why. Else -errno and
+ * *cause. */
 int snapshot_save(const char *dir, const struct frame *f, const struct ui *u,
-		  const struct history *h, int width, char *path, size_t pathsz, char **cause);
+		  const struct history *h, const struct capsule *cap, int width, char *path,
+		  size_t pathsz, char **cause);
+
+/* Write the capsule alone as DIR/vtax-HOST-YYYYmmdd-HHMMSS{,-N}.zst (the
+ * time of its last sample): 0 and its path, or -errno and *cause
+ * (caller frees). */
+int snapshot_capsule(const char *dir, const struct capsule *cap, const char *hostname,
+		     char *path, size_t pathsz, char **cause);
 
 /* Write buf to dir/name atomically and exclusively (fails with -EEXIST
  * if name exists, even as a symlink). mode: permission bits. */

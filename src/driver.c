@@ -276,6 +276,7 @@ int pipeline_step(struct pipeline *p, enum col_id sort, bool desc, char **cause)
 			next->notice = both;
 		}
 	}
+	capsule_add(p->cap, next);
 	const struct sample *prev = p->src->prev ? p->src->prev(p->src)
 			       : p->have_frame ? p->cur : NULL;
 	frame_free(&p->f);
@@ -317,6 +318,23 @@ int pipeline_where(struct pipeline *p, size_t *pos, size_t *count)
 	return 1;
 }
 
+/* A jump in time: the capsule holds what came before the target, the
+ * samples of its span up to the first one the seek replays (from). */
+static void refill_capsule(struct pipeline *p, struct hist_reader *hr, size_t pos, size_t from)
+{
+	struct sample s = {0};
+	char *why = NULL;
+	hist_seek(hr, pos);
+	if (hist_next(hr, &s, &why) == 1) {
+		size_t start = hist_find_time(hr, s.host.real_ms - capsule_span_ms(p->cap));
+		hist_seek(hr, start);
+		while (hist_tell(hr) < from && hist_next(hr, &s, &why) == 1)
+			capsule_add(p->cap, &s);
+	}
+	free(why);
+	sample_free(&s);
+}
+
 int pipeline_seek(struct pipeline *p, size_t pos, enum col_id sort, bool desc, char **cause)
 {
 	struct hist_reader *hr = source_hist_reader(p->src);
@@ -331,6 +349,8 @@ int pipeline_seek(struct pipeline *p, size_t pos, enum col_id sort, bool desc, c
 	history_free(&p->hist);
 	memset(&p->hist, 0, sizeof(p->hist));
 	p->have_frame = false;
+	if (p->cap)
+		refill_capsule(p, hr, pos, from);
 	hist_seek(hr, from);
 	struct hist_writer *hw = p->hw;
 	p->hw = NULL;   /* what is replayed is not recorded again */

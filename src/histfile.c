@@ -800,8 +800,7 @@ struct hist_writer {
 	int64_t first_ms, last_ms;
 	char day[64];              /* day file of the open chunk */
 	ZSTD_CCtx *cctx;
-	void *zbuf;
-	size_t zcap;
+	struct sb zbuf;            /* the packed chunk */
 	bool failing;              /* the last write failed: tell only once */
 };
 
@@ -920,31 +919,51 @@ static void prune(struct hist_writer *w)
 	free(sizes);
 }
 
-/* Compress the chunk and append it, meta frame first, with one write; on
- * a short write the file is cut back so nothing before it is harmed. */
-static int write_chunk(struct hist_writer *w, char **cause)
+int hist_chunk_pack(struct sb *out, const struct sb *raw, int64_t first_ms, int64_t last_ms,
+		    size_t n, void *cctx, int level, char **cause)
 {
-	size_t bound = ZSTD_compressBound(w->chunk.len) + 8 + META_LEN;
-	if (bound > w->zcap) {
-		w->zbuf = xrealloc(w->zbuf, bound);
-		w->zcap = bound;
+	ZSTD_CCtx *cc = cctx;
+	if (!cc) {
+		cc = ZSTD_createCCtx();
+		if (!cc) {
+			fprintf(stderr, "vtax: out of memory\n");
+			exit(1);
+		}
+		ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, level ? level : 9);
+		ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
 	}
-	uint8_t *z = w->zbuf;
+	size_t bound = ZSTD_compressBound(raw->len) + 8 + META_LEN;
+	sb_reserve(out, bound);
+	uint8_t *z = (uint8_t *)out->s + out->len;
 	le32(z, META_MAGIC);
 	le32(z + 4, META_LEN);
 	memcpy(z + 8, "VTXI", 4);
 	le32(z + 12, HIST_FORMAT);
-	le64(z + 16, (uint64_t)w->first_ms);
-	le64(z + 24, (uint64_t)w->last_ms);
-	le32(z + 32, (uint32_t)w->nsamples);
-	size_t zn = ZSTD_compress2(w->cctx, z + 8 + META_LEN, bound - 8 - META_LEN, w->chunk.s,
-				   w->chunk.len);
+	le64(z + 16, (uint64_t)first_ms);
+	le64(z + 24, (uint64_t)last_ms);
+	le32(z + 32, (uint32_t)n);
+	size_t zn = ZSTD_compress2(cc, z + 8 + META_LEN, bound - 8 - META_LEN, raw->s, raw->len);
+	if (cc != cctx)
+		ZSTD_freeCCtx(cc);
 	if (ZSTD_isError(zn)) {
 		*cause = xasprintf("cannot compress a history chunk: %s", ZSTD_getErrorName(zn));
 		return -1;
 	}
 	le32(z + 36, (uint32_t)zn);
-	size_t total = zn + 8 + META_LEN;
+	out->len += zn + 8 + META_LEN;
+	return 0;
+}
+
+/* Compress the chunk and append it, meta frame first, with one write; on
+ * a short write the file is cut back so nothing before it is harmed. */
+static int write_chunk(struct hist_writer *w, char **cause)
+{
+	sb_clear(&w->zbuf);
+	if (hist_chunk_pack(&w->zbuf, &w->chunk, w->first_ms, w->last_ms, w->nsamples, w->cctx, 0,
+			    cause))
+		return -1;
+	const uint8_t *z = (const uint8_t *)w->zbuf.s;
+	size_t total = w->zbuf.len;
 	int rc = mkdir_p(w->o.dir);
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/%s", w->o.dir, w->day);
@@ -1037,7 +1056,7 @@ void hist_writer_free(struct hist_writer *w)
 	sb_free(&w->chunk);
 	sample_free(&w->prev);
 	ZSTD_freeCCtx(w->cctx);
-	free(w->zbuf);
+	sb_free(&w->zbuf);
 	free((char *)(uintptr_t)w->o.dir);
 	free(w);
 }

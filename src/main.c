@@ -25,6 +25,7 @@
 #include "runtime.h"
 #include "screen.h"
 #include "settings.h"
+#include "snapshot.h"
 #include "util.h"
 
 struct opts {
@@ -51,6 +52,7 @@ struct opts {
 	uint64_t keep_bytes;
 	int keep_set;
 	int screen;                 /* --screen: the screen beside --record DIR */
+	double capsule_minutes;     /* --capsule-minutes; 0: no capsule */
 };
 
 static int fail_usage(const char *what, const char *arg)
@@ -110,6 +112,16 @@ static int o_keepsize(struct opts *o, const char *a)
 	if (parse_bytes(a, &o->keep_bytes))
 		return fail_usage("invalid size (500M, 2G):", a);
 	o->keep_set = 1;
+	return 0;
+}
+static int o_capsule(struct opts *o, const char *a)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(a, &end);
+	if (errno || *end || end == a || !(v >= 0) || v > 1440)
+		return fail_usage("invalid number of minutes (0 to 1440, fractions allowed):", a);
+	o->capsule_minutes = v;
 	return 0;
 }
 static int o_cgroot(struct opts *o, const char *a) { o->co.cgroup_root = a; return 0; }
@@ -251,6 +263,9 @@ static const struct opt_def {
 	{"until", 0, "TIME", "replay up to TIME", o_until},
 	{"snapshot-dir", 0, "DIR", "where the s key saves snapshots (default: the current "
 				   "directory if writable, else $HOME)", o_snapdir},
+	{"capsule-minutes", 0, "N", "keep the samples of the last N minutes in memory (default "
+				    "10, 0: none), saved by s and SIGUSR1 as a history file",
+	 o_capsule},
 	{"ascii", 0, NULL, "draw with ASCII only (default in a non-UTF-8 locale)", o_ascii},
 	{"no-color", 0, NULL, "no colours (also when NO_COLOR is set)", o_nocolor},
 	{"no-colour", 0, NULL, NULL, o_nocolor},
@@ -377,15 +392,41 @@ static int write_out(FILE *fp, const struct sb *b)
 }
 
 static volatile sig_atomic_t stop_batch;
+static volatile sig_atomic_t want_capsule;
 
 static void on_stop(int sig)
 {
 	stop_batch = sig;
 }
 
-static void sleep_until(uint64_t deadline)
+static void on_usr1(int sig)
+{
+	(void)sig;
+	want_capsule = 1;
+}
+
+/* SIGUSR1: write the capsule into --snapshot-dir; told on stderr. */
+static void save_capsule(const struct opts *o, const struct pipeline *p)
+{
+	want_capsule = 0;
+	char *dir = snapshot_dir(o->snapshot_dir), path[4096], *cause = NULL;
+	int64_t first, last;
+	size_t n = capsule_samples(p->cap, &first, &last);
+	if (snapshot_capsule(dir, p->cap, p->have_frame ? p->cur->host.hostname : "", path,
+			     sizeof(path), &cause) == 0)
+		fprintf(stderr, "vtax: capsule saved: %s (%zu samples, %.0f s)\n", path, n,
+			(double)(last - first) / 1000.0);
+	else
+		fprintf(stderr, "vtax: %s\n", cause);
+	free(cause);
+	free(dir);
+}
+
+static void sleep_until(uint64_t deadline, const struct opts *o, const struct pipeline *p)
 {
 	while (!stop_batch) {
+		if (want_capsule)
+			save_capsule(o, p);
 		uint64_t now = now_mono_ns();
 		if (now >= deadline)
 			return;
@@ -421,6 +462,8 @@ static int interactive(struct opts *o, struct pipeline *p)
 		u.cols_chosen = true;
 	}
 	u.unprivileged = !p->src->replay && geteuid() != 0;
+	/* SIGUSR1 saves a capsule in batch modes; the screen has s */
+	signal(SIGUSR1, SIG_IGN);
 	char *why = NULL;
 	int r = pipeline_step(p, u.sort, u.desc, &why);
 	if (r <= 0) {
@@ -439,9 +482,11 @@ static int interactive(struct opts *o, struct pipeline *p)
 }
 
 /* After a replay's last frame, --serve keeps serving it until a signal. */
-static void hold(void)
+static void hold(const struct opts *o, const struct pipeline *p)
 {
 	while (!stop_batch) {
+		if (want_capsule)
+			save_capsule(o, p);
 		struct timespec ts = {1, 0};
 		nanosleep(&ts, NULL);
 	}
@@ -468,11 +513,13 @@ static int batch(struct opts *o, struct pipeline *p)
 			free(cause);
 			rc = r < 0 ? step_status(p) : 0;
 			if (!r && o->serve && !o->iterations)
-				hold();
+				hold(o, p);
 			break;
 		}
 		if (p->cur->notice)
 			fprintf(stderr, "vtax: %s\n", p->cur->notice);
+		if (want_capsule)
+			save_capsule(o, p);
 		sb_clear(&out);
 		if (!print || o->headless)
 			goto next;
@@ -495,7 +542,7 @@ next:
 			uint64_t now = now_mono_ns();
 			if (next < now)
 				next = now; /* fell behind: do not burst to catch up */
-			sleep_until(next);
+			sleep_until(next, o, p);
 		}
 	}
 	sb_free(&out);
@@ -614,10 +661,14 @@ static int run(struct opts *o)
 		struct pipeline p;
 		pipeline_init(&p, src, rec, o->record);
 		p.hw = hw;
+		/* tests close the capsule's chunks faster than every minute too */
+		const char *cms = getenv("VTAX_HIST_CHUNK_MS");
+		p.cap = capsule_new(o->capsule_minutes, cms ? atol(cms) : 0);
 		rc = add_outputs(o, &p);
 		if (!rc)
 			rc = o->batch || o->headless ? batch(o, &p) : interactive(o, &p);
 		pipeline_free(&p);
+		capsule_free(p.cap);
 	}
 	hist_writer_free(hw);
 	if (rec)
@@ -639,6 +690,7 @@ int main(int argc, char **argv)
 	o.delay_ns = 2000000000ull;
 	o.since_ms = INT64_MIN;
 	o.until_ms = INT64_MAX;
+	o.capsule_minutes = CAPSULE_MINUTES;
 	ui_init(&o.ui);
 	int r = parse_args(argc, argv, &o);
 	if (r)
@@ -651,6 +703,10 @@ int main(int argc, char **argv)
 	if (o.web_config && !o.serve)
 		return fail_usage("--web-config needs --serve:", o.web_config);
 	signal(SIGPIPE, SIG_IGN);
+	/* from the start, so that an early SIGUSR1 does not end vtax */
+	struct sigaction sa = {.sa_handler = on_usr1};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
 	setlocale(LC_ALL, "");
 	/* numbers in text and JSON always use a decimal point */
 	setlocale(LC_NUMERIC, "C");

@@ -296,10 +296,14 @@ static void save_snapshot(struct screen_state *s)
 {
 	char *dir = snapshot_dir(s->o->snapshot_dir);
 	char path[4096], *cause = NULL;
-	if (snapshot_save(dir, &s->p->f, s->u, &s->p->hist, COLS, path, sizeof(path), &cause) == 0)
-		set_status(s->u, false, "snapshot saved: %s (and .json)", path);
-	else
+	int r = snapshot_save(dir, &s->p->f, s->u, &s->p->hist, s->p->cap, COLS, path, sizeof(path),
+			      &cause);
+	if (r < 0)
 		set_status(s->u, true, "%s", cause);
+	else if (cause)
+		set_status(s->u, true, "snapshot saved: %s (and .json; %s)", path, cause);
+	else
+		set_status(s->u, false, "snapshot saved: %s (and .json%s)", path, r ? ", .zst" : "");
 	free(cause);
 	free(dir);
 }
@@ -577,7 +581,8 @@ const struct key_def key_table[] = {
 	 KEY_NOT_TRAVEL},
 	{"Space", "Space", "history replay: pause / play at the recorded pace", "Spc", "Play", 1,
 	 k_freeze, 0, KEY_TRAVEL},
-	{"s", "s", "save a snapshot (.txt and .json)", "s", "Save", 0, k_save, 0},
+	{"s", "s", "save a snapshot: .txt, .json and .zst (the last minutes)", "s", "Save", 0,
+	 k_save, 0},
 	{"W", "W", "write settings (vtaxrc)", .run = k_write},
 	{"q F10", "q F10 Ctrl-C", "quit", "q", "Quit", 0, k_quit, 0},
 	{"Mouse", "Mouse", "click a column header to sort by it, a row to select it",

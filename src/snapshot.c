@@ -1,7 +1,9 @@
-/* Snapshots: the screen's own lines and the JSON frame, written safely. */
+/* Snapshots: the screen's own lines, the JSON frame and the capsule of
+ * the minutes before, written safely. */
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capsule.h"
 #include "render.h"
 #include "snapshot.h"
 
@@ -90,14 +93,115 @@ int replace_file(const char *dir, const char *name, const char *buf, size_t len)
 	return r;
 }
 
+/* A file of a snapshot: its extension and bytes. An optional one (the
+ * capsule beside the screen) that cannot be written leaves the others. */
+struct piece {
+	const char *ext;
+	const struct sb *b;
+	bool optional;
+	int err;                   /* 0, or -errno when an optional one failed */
+};
+
+static bool name_taken(int dfd, const char *base, const struct piece *pc, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char name[192];
+		struct stat st;
+		snprintf(name, sizeof(name), "%s%s", base, pc[i].ext);
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void unlink_pieces(const char *dir, const char *base, const struct piece *pc, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *full = xasprintf("%s/%s%s", dir, base, pc[i].ext);
+		unlink(full);
+		free(full);
+	}
+}
+
+/* Write the pieces under the first free stem of base: the required ones
+ * all or none, then the optional ones. 0, or -errno. */
+static int write_pieces(const char *dir, const char *stem, struct piece *pc, size_t n,
+			char *base, size_t bsz)
+{
+	int r = -EEXIST;
+	for (int k = 0; k < 1000 && r == -EEXIST; k++) {
+		if (k)
+			snprintf(base, bsz, "%s-%d", stem, k);
+		else
+			snprintf(base, bsz, "%s", stem);
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			return -errno;
+		bool taken = name_taken(dfd, base, pc, n);
+		close(dfd);
+		if (taken)
+			continue;
+		r = 0;
+		for (size_t i = 0; i < n && !r; i++) {
+			if (pc[i].optional)
+				continue;
+			char name[192];
+			snprintf(name, sizeof(name), "%s%s", base, pc[i].ext);
+			r = write_new_file(dir, name, pc[i].b->s, pc[i].b->len, 0644);
+			if (r)  /* keep the set whole: no text without its JSON */
+				unlink_pieces(dir, base, pc, i);
+		}
+	}
+	for (size_t i = 0; i < n && !r; i++) {
+		char name[192];
+		snprintf(name, sizeof(name), "%s%s", base, pc[i].ext);
+		if (pc[i].optional)
+			pc[i].err = write_new_file(dir, name, pc[i].b->s, pc[i].b->len, 0644);
+	}
+	return r;
+}
+
+/* "vtax-HOST-YYYYmmdd-HHMMSS" of a hostname and a time. */
+static void stem_of(const char *hostname, int64_t ms, char *stem, size_t sz)
+{
+	char host[64], stamp[32];
+	sanitize(host, sizeof(host), hostname);
+	for (char *p = host; *p; p++)
+		if (*p == '/' || *p == '?' || *p == ' ')
+			*p = '_';
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(stem, sz, "vtax-%s-%s", host, stamp);
+}
+
+/* The capsule packed into b; false (and the reason in *cerr) when it is
+ * empty or cannot be packed. */
+static bool pack(const struct capsule *cap, struct sb *b, int *cerr)
+{
+	int64_t first, last;
+	char *why = NULL;
+	*cerr = 0;
+	if (!capsule_samples(cap, &first, &last))
+		return false;
+	if (capsule_pack(cap, b, &why)) {
+		free(why);
+		*cerr = -ENOMEM;
+		return false;
+	}
+	return true;
+}
+
 int snapshot_save(const char *dir, const struct frame *f, const struct ui *u,
-		  const struct history *h, int width, char *path, size_t pathsz, char **cause)
+		  const struct history *h, const struct capsule *cap, int width, char *path,
+		  size_t pathsz, char **cause)
 {
 	struct vscreen vs = {0};
 	struct ui su = *u;
 	su.status[0] = '\0';
 	view_build(&vs, f, &su, h, width < 40 ? 80 : width, 0);
-	struct sb txt = {0}, js = {0};
+	struct sb txt = {0}, js = {0}, zc = {0};
 	for (int i = 0; i < vs.n; i++) {
 		size_t l = strlen(vs.lines[i].text);
 		while (l && vs.lines[i].text[l - 1] == ' ')
@@ -108,56 +212,50 @@ int snapshot_save(const char *dir, const struct frame *f, const struct ui *u,
 	vscreen_free(&vs);
 	render_json(&js, f);
 	sb_addc(&js, '\n');
-
-	char host[64], stamp[32];
-	sanitize(host, sizeof(host), f->cur->host.hostname);
-	for (char *p = host; *p; p++)
-		if (*p == '/' || *p == '?' || *p == ' ')
-			*p = '_';
-	time_t t = (time_t)(f->time_ms / 1000);
-	struct tm tm;
-	localtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	int r = -EEXIST;
-	char base[160], name[192];
-	for (int n = 0; n < 1000 && r == -EEXIST; n++) {
-		if (n)
-			snprintf(base, sizeof(base), "vtax-%s-%s-%d", host, stamp, n);
-		else
-			snprintf(base, sizeof(base), "vtax-%s-%s", host, stamp);
-		snprintf(name, sizeof(name), "%s.json", base);
-		struct stat st;
-		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0) {
-			r = -errno;
-			break;
-		}
-		int taken = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
-		close(dfd);
-		if (taken)
-			continue;
-		snprintf(name, sizeof(name), "%s.txt", base);
-		r = write_new_file(dir, name, txt.s, txt.len, 0644);
-		if (r)
-			continue;
-		snprintf(name, sizeof(name), "%s.json", base);
-		r = write_new_file(dir, name, js.s, js.len, 0644);
-		if (r) {
-			/* keep the pair whole: no text without its JSON */
-			snprintf(name, sizeof(name), "%s.txt", base);
-			char *full = xasprintf("%s/%s", dir, name);
-			unlink(full);
-			free(full);
-			if (r == -EEXIST)
-				continue;
-		}
-	}
+	int cerr;
+	bool with_cap = pack(cap, &zc, &cerr);
+	struct piece pc[] = {{".txt", &txt, false, 0}, {".json", &js, false, 0},
+			     {".zst", &zc, true, 0}};
+	char stem[160], base[192];
+	stem_of(f->cur->host.hostname, f->time_ms, stem, sizeof(stem));
+	int r = write_pieces(dir, stem, pc, with_cap ? 3 : 2, base, sizeof(base));
 	sb_free(&txt);
 	sb_free(&js);
+	sb_free(&zc);
 	if (r) {
 		*cause = xasprintf("cannot save snapshot in %s: %s", dir, strerror(-r));
 		return r;
 	}
+	if (cerr || pc[2].err)
+		*cause = xasprintf("the .zst (the capsule) could not be written: %s",
+				   strerror(-(cerr ? cerr : pc[2].err)));
 	snprintf(path, pathsz, "%s/%s.txt", dir, base);
+	return with_cap && !pc[2].err ? 1 : 0;
+}
+
+int snapshot_capsule(const char *dir, const struct capsule *cap, const char *hostname,
+		     char *path, size_t pathsz, char **cause)
+{
+	struct sb zc = {0};
+	int cerr;
+	int64_t first, last;
+	*cause = NULL;
+	if (!pack(cap, &zc, &cerr)) {
+		*cause = cerr ? xasprintf("cannot pack the capsule: %s", strerror(-cerr))
+			      : xstrdup(cap ? "the capsule holds no sample yet"
+					    : "the capsule is off (--capsule-minutes 0)");
+		return cerr ? cerr : -ENODATA;
+	}
+	capsule_samples(cap, &first, &last);
+	struct piece pc[] = {{".zst", &zc, false, 0}};
+	char stem[160], base[192];
+	stem_of(hostname, last, stem, sizeof(stem));
+	int r = write_pieces(dir, stem, pc, 1, base, sizeof(base));
+	sb_free(&zc);
+	if (r) {
+		*cause = xasprintf("cannot save the capsule in %s: %s", dir, strerror(-r));
+		return r;
+	}
+	snprintf(path, pathsz, "%s/%s.zst", dir, base);
 	return 0;
 }

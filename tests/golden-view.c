@@ -34,7 +34,7 @@ static int snapshot(const struct pipeline *p, const struct ui *u, int width)
 	if (!mkdtemp(dir))
 		return 1;
 	int rc = 0;
-	if (snapshot_save(dir, &p->f, u, &p->hist, width, path, sizeof(path), &cause)) {
+	if (snapshot_save(dir, &p->f, u, &p->hist, p->cap, width, path, sizeof(path), &cause) < 0) {
 		fprintf(stderr, "golden-view: %s\n", cause);
 		free(cause);
 		rc = 1;

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Snapshots under hostile conditions: a full filesystem, a read-only
-# directory, a symlink planted at the next file name. Never a partial
-# file, never an overwrite, never a write through the link.
+# Snapshots under hostile conditions: a full filesystem, one with room
+# for the text and JSON but not the capsule, a read-only directory, a
+# symlink planted at the next file name. Never a partial file, never an
+# overwrite, never a write through the link, nothing lost on screen.
 . "$(dirname "$0")/lib/common.sh"
 need_cmd tmux tmux
 need_root "mounts small tmpfs filesystems"
@@ -10,7 +11,7 @@ sock="$tmp/tmux.sock"
 T() { tmux -S "$sock" "$@"; }
 cleanup() {
 	tmux_end "$sock"
-	umount "$tmp/full" "$tmp/ro" 2>/dev/null
+	umount "$tmp/full" "$tmp/ro" "$tmp/tight" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -28,9 +29,9 @@ wait_for() {
 	done
 	return 1
 }
-run_in() {  # run_in DIR: vtax on the replay, saving into DIR
+run_in() {  # run_in DIR [WIDTH]: vtax on the replay, saving into DIR
 	tmux_end "$sock"
-	T -f /dev/null new-session -d -s t -x 100 -y 30 \
+	T -f /dev/null new-session -d -s t -x "${2:-100}" -y 30 \
 		"env LANG=C.UTF-8 TZ=UTC '$VTAX' --replay '$fx' -d 0.2 --snapshot-dir '$1'; sleep 30"
 	wait_for '\[ENDED\]' >/dev/null
 }
@@ -41,7 +42,20 @@ dd if=/dev/zero of="$tmp/full/filler" bs=4k count=100 2>/dev/null
 run_in "$tmp/full"
 T send-keys -t t s
 check "full disk: one clear line in the footer" wait_for "cannot save snapshot in $tmp/full: No space left on device"
-check "full disk: no partial or temporary file left" sh -c "[ \$(ls -A '$tmp/full' | wc -l) -eq 1 ]"
+check "full disk: no partial or temporary file left, no capsule either" sh -c "[ \$(ls -A '$tmp/full' | wc -l) -eq 1 ]"
+check "full disk: the screen still shows the guests" wait_for "debian-vm"
+
+# room for two pages: the .txt and .json (each under one), not the capsule
+mkdir -p "$tmp/tight"
+mount -t tmpfs -o size=64k tmpfs "$tmp/tight"
+dd if=/dev/zero of="$tmp/tight/filler" bs=4k count=$(($(stat -f -c %a "$tmp/tight") - 2)) 2>/dev/null
+run_in "$tmp/tight" 160
+T send-keys -t t s
+check "no room for the capsule: the footer says the .txt and .json were saved, and why not the .zst" \
+	wait_for "snapshot saved: $tmp/tight/vtax-pve1-20261118-110644\.txt \(and \.json; the \.zst \(the capsule\) could not be written: No space left on device\)"
+check "... the .txt and .json are whole, no partial capsule, no temporary file" \
+	sh -c "[ -s '$tmp/tight/vtax-pve1-20261118-110644.txt' ] && [ -s '$tmp/tight/vtax-pve1-20261118-110644.json' ] && [ \$(ls -A '$tmp/tight' | wc -l) -eq 3 ]"
+check "... and the screen still shows the guests" wait_for "debian-vm"
 
 mount -t tmpfs -o ro,size=64k tmpfs "$tmp/ro"
 run_in "$tmp/ro"
@@ -52,16 +66,21 @@ echo "precious" >"$tmp/target"
 ln -s "$tmp/target" "$tmp/dir/vtax-pve1-20261118-110644.txt"
 run_in "$tmp/dir"
 T send-keys -t t s
-check "planted symlink: a fresh name is taken" wait_for "snapshot saved: $tmp/dir/vtax-pve1-20261118-110644-1\.txt"
+check "planted symlink: a fresh name is taken, the footer names three files" wait_for "snapshot saved: $tmp/dir/vtax-pve1-20261118-110644-1\.txt \(and \.json, \.zst\)"
 check "planted symlink: its target is untouched" sh -c "[ \"\$(cat '$tmp/target')\" = precious ]"
 check "planted symlink: still a symlink" test -L "$tmp/dir/vtax-pve1-20261118-110644.txt"
-check "the pair was written whole" sh -c "[ -s '$tmp/dir/vtax-pve1-20261118-110644-1.txt' ] && [ -s '$tmp/dir/vtax-pve1-20261118-110644-1.json' ]"
+check "the three were written whole" sh -c "[ -s '$tmp/dir/vtax-pve1-20261118-110644-1.txt' ] && [ -s '$tmp/dir/vtax-pve1-20261118-110644-1.json' ] && [ -s '$tmp/dir/vtax-pve1-20261118-110644-1.zst' ]"
+# the capsule holds the replay's samples up to the key, all six
+check "the capsule replays the replayed samples" sh -c "[ \$('$VTAX' --replay '$tmp/dir/vtax-pve1-20261118-110644-1.zst' -j | wc -l) -eq \$(wc -l <'$fx') ]"
+ln -s "$tmp/target" "$tmp/dir/vtax-pve1-20261118-110644-3.zst"
+
 check "no temporary files left" sh -c "! ls -A '$tmp/dir' | grep -q '^\.vtax-tmp'"
 echo "old" >"$tmp/dir/vtax-pve1-20261118-110644-2.json"
 T send-keys -t t s
-check "an existing file is never overwritten" wait_for "snapshot saved: $tmp/dir/vtax-pve1-20261118-110644-3\.txt"
+check "an existing file (or a symlink at the capsule's name) is never overwritten" wait_for "snapshot saved: $tmp/dir/vtax-pve1-20261118-110644-4\.txt"
 check "... and keeps its content" sh -c "[ \"\$(cat '$tmp/dir/vtax-pve1-20261118-110644-2.json')\" = old ]"
-check "... and no half pair was left under its name" test ! -e "$tmp/dir/vtax-pve1-20261118-110644-2.txt"
+check "... and no half set was left under its name" sh -c "[ ! -e '$tmp/dir/vtax-pve1-20261118-110644-2.txt' ] && [ ! -e '$tmp/dir/vtax-pve1-20261118-110644-3.txt' ]"
+check "... the symlink's target still untouched" sh -c "[ \"\$(cat '$tmp/target')\" = precious ]"
 
 # settings: W writes them atomically (0600), the next start reads them
 tmux_end "$sock"

@@ -27,7 +27,9 @@ nproc_now=$(ls /proc | grep -c '^[0-9]')
 echo $((nproc_now + 300 > 500 ? nproc_now + 300 : 500)) >/proc/sys/kernel/pid_max
 echo "soak: ${secs} s, kernel.pid_max $(cat /proc/sys/kernel/pid_max) (was $old_max)"
 
-"$VTAX" --json -d 0.05 >"$work/out.jsonl" 2>"$work/err" &
+# a capsule of 6 s in chunks of 1 s: full before the first RSS reading,
+# so its chunks come and go under the churn and growth would be a leak
+VTAX_HIST_CHUNK_MS=1000 "$VTAX" --json -d 0.05 --capsule-minutes 0.1 >"$work/out.jsonl" 2>"$work/err" &
 vp=$!
 sleep 1
 python3 "$SRCDIR/tests/lib/churn.py" "$secs" "$work" >"$work/churn.log" 2>&1 &

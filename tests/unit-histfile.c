@@ -1,6 +1,7 @@
 /* The compact history: every recorded fixture survives the chunk codec
- * (checked as the JSON record of each sample), and the recorder's files
- * read back through damage, truncation, a period and seeking. */
+ * (checked as the JSON record of each sample), the recorder's files
+ * read back through damage, truncation, a period and seeking, and the
+ * capsule keeps its span and no more than JSON. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capsule.h"
 #include "histfile.h"
 #include "record.h"
 #include "tap.h"
@@ -363,6 +365,65 @@ static void recorder(void)
 	CHECK_INT(system(cmd), 0);
 }
 
+/* The capsule: a minute of rich samples every 2 s in chunks of 5 s,
+ * packed and read back as a file: its span kept, each sample whole but
+ * for what JSON does not carry (the helper cgroup, the detail pane's
+ * processes); time running back starts it again. */
+static void capsule(void)
+{
+	CHECK(capsule_new(0, 0) == NULL, "0 minutes: no capsule");
+	struct capsule *c = capsule_new(1, 5000);
+	struct sample in = {0}, last = {0};
+	for (unsigned i = 0; i < 40; i++) {
+		rich_sample(&in, i);
+		in.guests[0].helper_cg = xstrdup("/lxc.monitor/100");
+		capsule_add(c, &in);
+	}
+	int64_t first, lastms;
+	size_t held = capsule_samples(c, &first, &lastms);
+	CHECK(held >= 31 && held <= 34, "80 s into a 1-minute capsule of 5 s chunks: %zu held", held);
+	CHECK(lastms == in.host.real_ms && lastms - first >= 60000 && lastms - first <= 66000,
+	      "it spans the minute up to the newest sample (%lld ms)", (long long)(lastms - first));
+	CHECK(capsule_memory(c) > 0 && capsule_memory(c) < 200000, "memory %zu bytes",
+	      capsule_memory(c));
+	struct sb z = {0};
+	char *cause = NULL;
+	CHECK_INT(capsule_pack(c, &z, &cause), 0);
+	char path[] = "/tmp/vtax-capsule-unit-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0 && write(fd, z.s, z.len) == (ssize_t)z.len, "capsule written");
+	close(fd);
+	CHECK(hist_is_compact(path), "a capsule is a history file");
+	CHECK_INT(count_all(path, INT64_MIN, INT64_MAX, NULL), held);
+	const char *paths[] = {path};
+	struct hist_reader *r = hist_open(paths, 1, INT64_MIN, INT64_MAX, &cause);
+	struct sample s = {0};
+	while (r && hist_next(r, &s, &cause) == 1)
+		sample_copy(&last, &s);
+	hist_close(r);
+	CHECK(!last.focus && !last.nfprocs && !last.guests[0].helper_cg,
+	      "no focus, processes or helper cgroup in the capsule");
+	free(in.focus);
+	in.focus = NULL;
+	in.nfprocs = 0;
+	free(in.guests[0].helper_cg);
+	in.guests[0].helper_cg = NULL;
+	char *a = json_of(&in), *b = json_of(&last);
+	CHECK(!strcmp(a, b), "the rest of the newest sample survives:\n%s\n%s", a, b);
+	free(a);
+	free(b);
+	rich_sample(&in, 3);
+	capsule_add(c, &in);
+	CHECK_INT(capsule_samples(c, &first, &lastms), 1);
+	unlink(path);
+	sb_free(&z);
+	sample_free(&s);
+	sample_free(&last);
+	sample_free(&in);
+	capsule_free(c);
+	free(cause);
+}
+
 int main(void)
 {
 	const char *src = getenv("SRCDIR");
@@ -383,6 +444,7 @@ int main(void)
 	free(out);
 	every_kind();
 	recorder();
+	capsule();
 	printf("%d passed, %d failed\n", t_pass, t_fail);
 	return t_fail ? 1 : 0;
 }

@@ -2,7 +2,9 @@
  * picks how the rest is read. 0: a raw chunk; 1: a day file as it lies
  * on disk (meta frames, zstd frames, damage); 2: a raw chunk compressed
  * into a well-formed day file, so the fuzzer reaches the decoder through
- * the file path. Decoded samples then go through the model. */
+ * the file path; 3: the capsule path, a raw chunk's samples kept in a
+ * capsule of short chunks, packed as s writes it, read back as a file.
+ * Decoded samples then go through the model. */
 #include "config.h"
 
 #include <stdio.h>
@@ -10,6 +12,7 @@
 
 #include <zstd.h>
 
+#include "capsule.h"
 #include "columns.h"
 #include "fuzz.h"
 #include "histfile.h"
@@ -61,11 +64,40 @@ static void read_file(const uint8_t *data, size_t size)
 	unlink(path);
 }
 
+/* Whatever samples a chunk decodes to, in any order of time, through a
+ * capsule whose chunks close every 2 s of sample time. */
+static void capsule_over(const uint8_t *data, size_t size)
+{
+	struct sample *s = NULL;
+	size_t n = 0;
+	char *cause = NULL;
+	hist_chunk_decode(data, size, &s, &n, &cause);
+	free(cause);
+	cause = NULL;
+	struct capsule *c = capsule_new(1, 2000);
+	for (size_t i = 0; i < n; i++)
+		capsule_add(c, &s[i]);
+	struct sb out = {0};
+	int64_t first, last;
+	size_t held = capsule_samples(c, &first, &last);
+	if (capsule_pack(c, &out, &cause) == 0 && out.len) {
+		if (held > n)
+			abort();   /* it cannot hold more than it was given */
+		read_file((const uint8_t *)out.s, out.len);
+	}
+	free(cause);
+	sb_free(&out);
+	capsule_free(c);
+	for (size_t i = 0; i < n; i++)
+		sample_free(&s[i]);
+	free(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!size)
 		return 0;
-	uint8_t mode = data[0] % 3;
+	uint8_t mode = data[0] % 4;
 	data++;
 	size--;
 	if (mode == 0) {
@@ -80,6 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(cause);
 	} else if (mode == 1) {
 		read_file(data, size);
+	} else if (mode == 3) {
+		capsule_over(data, size);
 	} else {
 		size_t bound = ZSTD_compressBound(size) + 40;
 		uint8_t *z = malloc(bound);
