@@ -17,6 +17,10 @@
  * less than at a minute (the raw chunk is four times its packed size);
  * the file is as small either way (make record-bench). */
 #define CAPSULE_CHUNK_MS 30000
+/* A sample less than this after the newest kept one is not kept (a
+ * refresh faster than a second keeps about one a second); 0.9 s, so
+ * that -d 1 keeps every one despite the timer's jitter. */
+#define CAPSULE_STEP_MS 900
 
 struct capsule;
 
@@ -30,6 +34,9 @@ struct capsule;
  * open (0: CAPSULE_CHUNK_MS). minutes <= 0: NULL (no capsule; every
  * function below accepts NULL). */
 struct capsule *capsule_new(double minutes, int64_t chunk_ms);
+/* Keep samples at least step_ms apart (default CAPSULE_STEP_MS; 0 every
+ * one: the tests' VTAX_CAPSULE_STEP_MS). */
+void capsule_set_step(struct capsule *c, int64_t step_ms);
 /* How far back it keeps, ms (0 for NULL). */
 int64_t capsule_span_ms(const struct capsule *c);
 /* Keep s (copied). A sample not after the newest one (a replay sent

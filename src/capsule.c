@@ -16,7 +16,7 @@ struct cap_chunk {
 };
 
 struct capsule {
-	int64_t keep_ms, chunk_ms;
+	int64_t keep_ms, chunk_ms, step_ms;
 	struct cap_chunk *c;       /* oldest first */
 	size_t nc, cap;
 	size_t packed;             /* bytes of the chunks in c */
@@ -34,7 +34,14 @@ struct capsule *capsule_new(double minutes, int64_t chunk_ms)
 	struct capsule *c = xcalloc(1, sizeof(*c));
 	c->keep_ms = (int64_t)(minutes * 60000.0 + 0.5);
 	c->chunk_ms = chunk_ms > 0 ? chunk_ms : CAPSULE_CHUNK_MS;
+	c->step_ms = CAPSULE_STEP_MS;
 	return c;
+}
+
+void capsule_set_step(struct capsule *c, int64_t step_ms)
+{
+	if (c && step_ms >= 0)
+		c->step_ms = step_ms;
 }
 
 int64_t capsule_span_ms(const struct capsule *c)
@@ -108,6 +115,12 @@ static void keep_only_json(struct sample *s)
 void capsule_add(struct capsule *c, const struct sample *in)
 {
 	if (!c)
+		return;
+	/* a refresh faster than CAPSULE_STEP_MS keeps one sample in so many:
+	 * counters make the rates between the kept ones exact, at a fraction
+	 * of the cost (a sample packs in about 0.4 ms at 100 guests) */
+	int64_t newest = newest_ms(c);
+	if (newest != INT64_MIN && in->host.real_ms > newest && in->host.real_ms - newest < c->step_ms)
 		return;
 	sample_copy(&c->next, in);
 	keep_only_json(&c->next);

@@ -664,6 +664,10 @@ static int run(struct opts *o)
 		/* tests close the capsule's chunks faster than every minute too */
 		const char *cms = getenv("VTAX_HIST_CHUNK_MS");
 		p.cap = capsule_new(o->capsule_minutes, cms ? atol(cms) : 0);
+		/* ... and keep every sample of a fast refresh */
+		const char *step = getenv("VTAX_CAPSULE_STEP_MS");
+		if (step && *step)
+			capsule_set_step(p.cap, atol(step));
 		rc = add_outputs(o, &p);
 		if (!rc)
 			rc = o->batch || o->headless ? batch(o, &p) : interactive(o, &p);

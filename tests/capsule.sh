@@ -12,6 +12,7 @@ cleanup() {
 }
 trap cleanup EXIT
 export VTAX_HIST_CHUNK_MS=500   # chunks of half a second: a torn file keeps some
+export VTAX_CAPSULE_STEP_MS=0   # every sample of a 0.1 s refresh (by default about one a second)
 wait_line() {  # wait_line FILE PATTERN
 	local i
 	for i in $(seq 100); do grep -Eq "$2" "$1" && return 0; sleep 0.1; done
@@ -69,6 +70,18 @@ check "SIGUSR1 in headless mode writes a capsule" wait_line "$tmp/herr" "capsule
 kill "$vp"; wait "$vp"; vp=
 hc=$(ls "$tmp"/snap2/vtax-*.zst | head -1)
 check "... that replays" sh -c "[ \$('$VTAX' --replay '$hc' -j | wc -l) -ge 10 ]"
+
+# by default a refresh faster than a second keeps about one sample a
+# second: 3 s at 0.1 s are 2 to 5 samples, not 30
+mkdir "$tmp/snap3"
+env -u VTAX_CAPSULE_STEP_MS "$VTAX" -b -d 0.1 -n 40 -o id --snapshot-dir "$tmp/snap3" >/dev/null 2>"$tmp/err3" &
+vp=$!
+sleep 3
+kill -USR1 "$vp"
+wait_line "$tmp/err3" "capsule saved: " >/dev/null
+wait "$vp"; vp=
+thin=$(sed -n 's/.*capsule saved: .* (\([0-9]*\) samples.*/\1/p' "$tmp/err3")
+check "a 0.1 s refresh keeps about one sample a second ($thin in 3 s)" sh -c "[ '${thin:-0}' -ge 2 ] && [ '${thin:-0}' -le 5 ]"
 
 # the capsule off; a directory that is not one; a bad number
 usr1_run() {  # usr1_run OUT ERR ARGS...: 30 frames, SIGUSR1 after 1.5 s; sets rc
