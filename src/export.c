@@ -238,8 +238,12 @@ static void prom_guest_values(struct sb *out, const struct frame *f, const struc
 		if (family_start(k))
 			prom_family_of(out, k);
 		for (size_t i = 0; i < f->n; i++) {
-			double d = m->src == MS_VIEW ? metric_view(m, &f->guests[i]) : 0;
-			uint64_t v = m->src == MS_VIEW ? 0 : st_val(st, i, k);
+			const struct guest_view *gv = &f->guests[i];
+			double d = m->src == MS_VIEW ? metric_view(m, gv) : 0;
+			/* counters as made monotonic, gauges as they are */
+			uint64_t v = m->src == MS_VIEW ? 0
+				     : m->kind == MK_COUNTER ? st_val(st, i, k)
+				     : metric_guest(m, gv->g, gv->kind == KIND_VM);
 			if (v == VT_UNKNOWN || isnan(d))
 				continue;
 			prom_series(out, m->prom, f, &f->guests[i]);

@@ -214,6 +214,26 @@ const struct metric metrics[] = {
 	 .help = "Processes the kernel's OOM killer killed in the guest's cgroup."},
 	{.prom = "vtax_guest_kvm_exits_total", GS(kvm_exits), .kind = MK_COUNTER, .unit = MU_U64,
 	 .help = "KVM exits of all vCPUs."},
+	/* what the model's memory figures of a guest are made of (the cluster
+	 * view reads them back and lets the model compute; the gauges of the
+	 * columns that are one sample field, pids, limit, helpers, swap, KSM and
+	 * the guest's own total and cache, come back by the column table) */
+	{.prom = "vtax_guest_cgroup_memory_bytes", GS(cg_mem_current), .unit = MU_U64,
+	 .help = "The guest cgroup's memory.current (v1: memory.usage_in_bytes)."},
+	{.prom = "vtax_guest_cgroup_memory_file_bytes", GS(cg_mem_file), .unit = MU_U64,
+	 .help = "Of that, file-backed memory (memory.stat file, v1 total_cache)."},
+	{.prom = "vtax_guest_cgroup_memory_inactive_file_bytes", GS(cg_mem_inactive_file),
+	 .unit = MU_U64, .help = "Of that, inactive file-backed memory (memory.stat inactive_file)."},
+	{.prom = "vtax_guest_cgroup_memory_kernel_bytes", GS(cg_kmem), .unit = MU_U64,
+	 .help = "Kernel memory charged to the guest cgroup (memory.stat kernel, v1 kmem usage)."},
+	{.prom = "vtax_guest_process_resident_bytes", GS(p_rss), .unit = MU_U64,
+	 .help = "RSS of the guest's processes (a VM: its QEMU)."},
+	{.prom = "vtax_guest_process_hugetlb_bytes", GS(p_hugetlb), .unit = MU_U64,
+	 .help = "Huge pages a VM's QEMU maps (in neither RSS nor memory.current)."},
+	{.prom = "vtax_guest_ram_resident_bytes", GS(vm_ram_rss), .unit = MU_U64,
+	 .help = "RSS of a VM's guest-RAM mappings."},
+	{.prom = "vtax_guest_reported_memory_available_bytes", GS(g_avail), .unit = MU_U64,
+	 .help = "Memory a VM reports available (balloon statistics)."},
 	/* the tax ledger: each guest's CPU and memory tax in parts */
 	TAXCPU(vcpu, TCP_VCPU, "The CPU tax in parts (1 = one CPU), adding up to "
 	       "vtax_guest_cpu_tax_ratio: vcpu (vCPU threads outside guest mode), emulator, "
