@@ -15,9 +15,12 @@
 
 #include "model.h"
 
-/* The guests' info series (labels name, runtime, kind) and the prefix of
- * their gauges (columns.c .prom follows it). */
+/* The Prometheus names that are not one entry of the table: the guests'
+ * info series (labels name, runtime, kind), the prefix of their gauges
+ * (columns.c .prom follows it) and the build's info. */
 #define METRIC_GUEST_INFO "vtax_guest_info"
+/* vtax's version, as a label of a series of value 1 */
+#define METRIC_BUILD_INFO "vtax_build_info"
 #define METRIC_GUEST_PREFIX "vtax_guest_"
 
 /* Whose value an entry is: one series per host, guest, interface or drive. */
