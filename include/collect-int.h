@@ -79,6 +79,8 @@ struct collector {
 	int delayacct;             /* kernel.task_delayacct, read each refresh */
 	char *focus;               /* "runtime/id" whose processes are wanted */
 	bool told_uid;             /* the non-root notice was given */
+	bool self;                 /* proc_root is this host's /proc: vtax's own
+				      cost is read (fixture trees leave it unknown) */
 
 	/* scan policy (collect.c) */
 	uint64_t last_scan_ns;     /* last /proc listing */

@@ -65,6 +65,13 @@ struct metric {
 	int decimals;            /* of JSON numbers */
 	bool rates_only;         /* host JSON: its parent object is null on a frame
 				    without rates (host.cpu) */
+	bool top;                /* host values: .json is a path from the frame's
+				    root ("self.cpu"), not below "host" */
+	/* The header (the screen's title line, batch text's first line):
+	 * entries that share a label are shown together after it, where one
+	 * of them is known ("vtax 0.3% 6M"): a number as a % with one
+	 * decimal, bytes short. NULL: not in the header. */
+	const char *head;
 	const char *influx;      /* the InfluxDB field of a guest counter, or NULL */
 	size_t fold_to;          /* a host value the cluster view reads back: 1 +
 				    the offset of the host_sample field it is; 0 none */
@@ -83,6 +90,10 @@ uint64_t metric_guest(const struct metric *m, const struct guest_sample *g, bool
 double metric_view(const struct metric *m, const struct guest_view *v);
 uint64_t metric_nic(const struct metric *m, const struct nic_sample *n);
 uint64_t metric_drive(const struct metric *m, const struct drive_sample *d);
+
+/* Each group of header entries (.head) of which f knows a value, as text
+ * ("vtax 0.3% 6M"), to emit in the table's order. */
+void metrics_head(const struct frame *f, void (*emit)(void *ctx, const char *text), void *ctx);
 
 /* The entry named so with that label value (NULL matches an entry without
  * a label), or -1. */

@@ -170,6 +170,9 @@ struct host_view {
 	double psi_cpu, psi_io, psi_mem; /* % of the interval some task stalled */
 	double load[3];
 	double uptime_s;
+	double self_cpu;               /* vtax's own CPU, % of one CPU over the
+					  interval; NAN unknown */
+	uint64_t self_rss;             /* vtax's own VmRSS, bytes */
 };
 
 struct proc_view {

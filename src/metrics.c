@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "metrics.h"
@@ -147,6 +148,14 @@ const struct metric metrics[] = {
 	{.json = "load#1", HV(load[1]), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
 	{.json = "load#2", HV(load[2]), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
 	{.json = "uptime", HV(uptime_s), .unit = MU_NUM, .kind = MK_JSON},
+	/* vtax's own cost: JSON "self", the header's "vtax 0.3% 6M" */
+	{.json = "self.cpu", .top = true, HV(self_cpu), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON,
+	 .head = "vtax"},
+	{.json = "self.rss", .top = true, HV(self_rss), .unit = MU_U64, .head = "vtax",
+	 .prom = "vtax_self_resident_bytes", .help = "vtax's own resident memory (VmRSS).",
+	 .fold_to = 1 + offsetof(struct host_sample, self_rss)},
+	{.prom = "vtax_self_cpu_seconds_total", HS(self_cpu_ns), .unit = MU_U64, .kind = MK_COUNTER,
+	 .scale = NS_TO_S, .help = "CPU time vtax itself used, user and system, all its threads."},
 	{.json = "guests.vm", HV(n_kind[KIND_VM]), .unit = MU_INT, .prom = "vtax_host_guests",
 	 .label = "kind", .label_value = "vm", .help = "Guests running, by kind."},
 	{.json = "guests.container", HV(n_kind[KIND_CT]), .unit = MU_INT, .prom = "vtax_host_guests",
@@ -365,6 +374,40 @@ double metric_view(const struct metric *m, const struct guest_view *v)
 
 uint64_t metric_nic(const struct metric *m, const struct nic_sample *n) { return u64_at(n, m->off); }
 uint64_t metric_drive(const struct metric *m, const struct drive_sample *d) { return u64_at(d, m->off); }
+
+static void head_value(char *b, size_t n, const struct metric *m, double d)
+{
+	if (isnan(d))
+		snprintf(b, n, "-");
+	else if (m->unit == MU_NUM)
+		snprintf(b, n, "%.1f%%", d);
+	else
+		fmt_bytes_short(b, n, (uint64_t)d);
+}
+
+void metrics_head(const struct frame *f, void (*emit)(void *ctx, const char *text), void *ctx)
+{
+	for (size_t k = 0; k < metrics_count;) {
+		const char *head = metrics[k].head;
+		if (!head || metrics[k].of != MO_HOST) {
+			k++;
+			continue;
+		}
+		char text[96];
+		size_t len = (size_t)snprintf(text, sizeof(text), "%s", head);
+		bool known = false;
+		for (; k < metrics_count && metrics[k].head && !strcmp(metrics[k].head, head); k++) {
+			double d = metric_host(&metrics[k], f);
+			char v[32];
+			head_value(v, sizeof(v), &metrics[k], d);
+			known |= !isnan(d);
+			if (len < sizeof(text))
+				len += (size_t)snprintf(text + len, sizeof(text) - len, " %s", v);
+		}
+		if (known)
+			emit(ctx, text);
+	}
+}
 
 int metric_find(const char *prom, const char *label_value)
 {

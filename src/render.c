@@ -37,7 +37,13 @@ static void uptime_str(char *b, size_t n, double s)
 		snprintf(b, n, "%lu:%02lu", h, m);
 }
 
-/* "vtax VERSION - HOST - TIME - up ... - load ..." and the interval. */
+static void add_head(void *out, const char *text)
+{
+	sb_printf(out, " - %s", text);
+}
+
+/* "vtax VERSION - HOST - TIME - up ... - load ...", the registry's header
+ * values ("vtax 0.3% 6M") and the interval. */
 static void title_text(struct sb *out, const struct frame *f)
 {
 	const struct host_view *h = &f->host;
@@ -51,6 +57,7 @@ static void title_text(struct sb *out, const struct frame *f)
 	sanitize(host, sizeof(host), f->cur->host.hostname);
 	sb_printf(out, "vtax %s - %s - %s - up %s - load %.2f %.2f %.2f", PACKAGE_VERSION, host, tbuf,
 		  up, h->load[0], h->load[1], h->load[2]);
+	metrics_head(f, add_head, out);
 	if (f->has_rates)
 		sb_printf(out, " - interval %.1fs\n", f->interval_s);
 	else
@@ -219,14 +226,14 @@ static json_object *guest_json(const struct guest_view *v)
 	return o;
 }
 
-/* The host: every registry entry with a JSON path, in the table's order
- * ("load#1": element 1 of the array load). */
-static json_object *host_json(const struct frame *f)
+/* The host's registry entries with a JSON path, in the table's order
+ * ("load#1": element 1 of the array load), into host: those below "host"
+ * or (top) those from the frame's root. */
+static void host_json(json_object *host, const struct frame *f, bool top)
 {
-	json_object *host = json_object_new_object();
 	for (size_t k = 0; k < metrics_count; k++) {
 		const struct metric *m = &metrics[k];
-		if (m->of != MO_HOST || !m->json)
+		if (m->of != MO_HOST || !m->json || m->top != top)
 			continue;
 		char path[64];
 		str_copy(path, sizeof(path), m->json);
@@ -259,7 +266,6 @@ static json_object *host_json(const struct frame *f)
 			put(parent, leaf, val);
 		}
 	}
-	return host;
 }
 
 void render_json(struct sb *out, const struct frame *f)
@@ -269,7 +275,10 @@ void render_json(struct sb *out, const struct frame *f)
 	snprintf(ts, sizeof(ts), "%.3f", (double)f->time_ms / 1000.0);
 	put(root, "time", json_object_new_double_s((double)f->time_ms / 1000.0, ts));
 	put(root, "interval", jx_num(f->interval_s, 3));
-	put(root, "host", host_json(f));
+	json_object *host = json_object_new_object();
+	host_json(host, f, false);
+	put(root, "host", host);
+	host_json(root, f, true);
 	if (f->cur->nnodes) {
 		json_object *nodes = json_object_new_array();
 		for (size_t i = 0; i < f->cur->nnodes; i++) {

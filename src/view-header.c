@@ -9,8 +9,14 @@
 #include <time.h>
 
 #include "lines.h"
+#include "metrics.h"
 #include "util.h"
 #include "view-parts.h"
+
+static void add_head(void *b, const char *text)
+{
+	lb_field(b, VA_NORMAL, " - %s", text);
+}
 
 static void title_line(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
 {
@@ -30,6 +36,7 @@ static void title_line(struct vscreen *vs, const struct frame *f, const struct u
 	unsigned long up = ups > 0 ? (unsigned long)ups : 0;
 	lb_field(&b, VA_NORMAL, " - up %lud %lu:%02lu", up / 86400, up / 3600 % 24, up / 60 % 60);
 	lb_field(&b, VA_NORMAL, " - load %.2f %.2f %.2f", h->load[0], h->load[1], h->load[2]);
+	metrics_head(f, add_head, &b);   /* vtax's own cost, ... */
 	if (u->travel && u->tcount) {
 		/* the replayed day and where it is in the history */
 		char day[32], mark[16];
