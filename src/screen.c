@@ -213,12 +213,12 @@ static void where(struct screen_state *s)
 #define SELF_HOT_MS 60000
 
 /* A live vtax that has cost more than SELF_HOT_PCT of a CPU for a minute
- * says so once, with the remedy (a replay shows the recorded vtax's
- * cost: nothing to change here). */
+ * says so once, with the remedy. */
 static void watch_self(struct screen_state *s)
 {
 	const struct frame *f = &s->p->f;
-	if (s->self_told || s->p->src->replay)
+	/* a replay's or a cluster's (its nodes') cost is not this vtax's */
+	if (s->self_told || s->p->src->replay || s->p->src->prev)
 		return;
 	if (!(f->host.self_cpu > SELF_HOT_PCT)) {
 		s->self_hot_ms = -1;
