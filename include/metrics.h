@@ -49,6 +49,30 @@ enum metric_src {
 	MS_FN,       /* computed by .get (a guest counter that is not one field) */
 };
 
+/* The lines of batch text's header a host value can be on. */
+enum metric_line { ML_NONE, ML_CPU, ML_MEM, ML_TAX };
+
+/* When an entry of a header line shows. */
+enum metric_when {
+	MW_ALWAYS,   /* "-" when unknown */
+	MW_KNOWN,
+	MW_NONZERO,  /* known and not 0 */
+	MW_GROUP,    /* with the MW_WITH entries after it, when one of them is known */
+	MW_WITH,     /* when the entry before it on the line shows */
+};
+
+/* Where and how batch text's header shows a host value: the place "at"
+ * (from 0) on its line, fmt with one "%s" for the value (a number: a %
+ * with one decimal; bytes as fmt_bytes; a count as it is), plural: an
+ * "s" after fmt unless the count is 1. */
+struct metric_text {
+	enum metric_line line;
+	unsigned at;
+	const char *fmt;
+	enum metric_when when;
+	bool plural;
+};
+
 struct metric {
 	const char *prom;        /* the Prometheus name; NULL: not exported there */
 	const char *label;       /* a fixed label of this series ("mode"), or NULL */
@@ -72,6 +96,7 @@ struct metric {
 	 * of them is known ("vtax 0.3% 6M"): a number as a % with one
 	 * decimal, bytes short. NULL: not in the header. */
 	const char *head;
+	struct metric_text text;
 	const char *influx;      /* the InfluxDB field of a guest counter, or NULL */
 	size_t fold_to;          /* a host value the cluster view reads back: 1 +
 				    the offset of the host_sample field it is; 0 none */

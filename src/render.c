@@ -64,64 +64,64 @@ static void title_text(struct sb *out, const struct frame *f)
 		sb_adds(out, " - first sample, no rates yet\n");
 }
 
-static void cpu_text(struct sb *out, const struct host_view *h)
+/* The registry's host entry at place at of line, or NULL. */
+static const struct metric *line_entry(enum metric_line line, unsigned at)
 {
-	sb_printf(out, "CPU  %u cpus:", h->ncpus);
-	static const enum hcpu order[] = {HC_USER, HC_SYSTEM, HC_GUEST, HC_IOWAIT, HC_STEAL,
-					  HC_IRQ, HC_SOFTIRQ, HC_NICE, HC_IDLE};
-	static const char *const label[] = {"usr", "sys", "guest", "iow", "steal",
-					    "irq", "sirq", "nice", "idle"};
-	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
-		char p[16];
-		pct_str(p, sizeof(p), h->cpu[order[i]]);
-		sb_printf(out, " %s %s", label[i], p);
-	}
-	sb_addc(out, '\n');
+	for (size_t k = 0; k < metrics_count; k++)
+		if (metrics[k].of == MO_HOST && metrics[k].text.line == line && metrics[k].text.at == at)
+			return &metrics[k];
+	return NULL;
 }
 
-/* The model's parts of RAM; ZFS ARC, KSM and huge pages where there are. */
-static void mem_text(struct sb *out, const struct host_view *h)
+/* Whether m (at place at of its line, holding d) shows, the entry before
+ * it having shown or not. */
+static bool line_shows(const struct metric *m, unsigned at, double d, bool before,
+		       const struct frame *f)
 {
-	char a[16], b[16], c[16], d[16], e[16], g[16];
-	fmt_bytes(a, sizeof(a), h->mem_total);
-	fmt_bytes(b, sizeof(b), h->mem_available);
-	fmt_bytes(c, sizeof(c), h->guests_ws);
-	fmt_bytes(d, sizeof(d), h->page_cache);
-	fmt_bytes(e, sizeof(e), h->guests_tax);
-	fmt_bytes(g, sizeof(g), h->host_own);
-	sb_printf(out, "MEM  %s total, %s available: guests wset %s, page cache %s, tax %s, host own %s",
-		  a, b, c, d, e, g);
-	if (h->zfs_arc != VT_UNKNOWN) {
-		fmt_bytes(a, sizeof(a), h->zfs_arc);
-		sb_printf(out, ", ZFS ARC %s", a);
+	switch (m->text.when) {
+	case MW_ALWAYS:
+		return true;
+	case MW_KNOWN:
+		return !isnan(d);
+	case MW_NONZERO:
+		return !isnan(d) && d != 0;
+	case MW_WITH:
+		return before;
+	case MW_GROUP:
+		for (const struct metric *n = m; n; n = line_entry(m->text.line, ++at)) {
+			if (n != m && n->text.when != MW_WITH)
+				break;
+			if (!isnan(metric_host(n, f)))
+				return true;
+		}
+		return false;
 	}
-	if (h->ksm_shared != VT_UNKNOWN && h->ksm_shared) {
-		fmt_bytes(a, sizeof(a), h->ksm_shared);
-		sb_printf(out, ", KSM %s", a);
-	}
-	if (h->huge_total != VT_UNKNOWN && h->huge_total) {
-		fmt_bytes(a, sizeof(a), h->huge_total);
-		fmt_bytes(b, sizeof(b), h->huge_free);
-		sb_printf(out, ", hugepages %s (%s free)", a, b);
-	}
-	sb_addc(out, '\n');
+	return false;
 }
 
-/* The guests, the tax they cost the host and the stall (PSI) figures. */
-static void tax_text(struct sb *out, const struct host_view *h)
+/* One line of the header: the registry's entries for it, in their places
+ * (each its format around its value). */
+static void line_text(struct sb *out, const struct frame *f, enum metric_line line)
 {
-	char tc[16], a[16];
-	pct_str(tc, sizeof(tc), h->tax_cpu_host);
-	fmt_bytes(a, sizeof(a), h->guests_tax);
-	sb_printf(out, "TAX  %u VM%s, %u container%s: virtualization tax CPU %s of host, RAM %s",
-		  h->n_kind[KIND_VM], h->n_kind[KIND_VM] == 1 ? "" : "s", h->n_kind[KIND_CT],
-		  h->n_kind[KIND_CT] == 1 ? "" : "s", tc, a);
-	if (!isnan(h->psi_cpu) || !isnan(h->psi_io) || !isnan(h->psi_mem)) {
-		char p1[16], p2[16], p3[16];
-		pct_str(p1, sizeof(p1), h->psi_cpu);
-		pct_str(p2, sizeof(p2), h->psi_io);
-		pct_str(p3, sizeof(p3), h->psi_mem);
-		sb_printf(out, "; stalled cpu %s io %s mem %s", p1, p2, p3);
+	bool before = false;
+	const struct metric *m;
+	for (unsigned at = 0; (m = line_entry(line, at)); at++) {
+		double d = metric_host(m, f);
+		if (!(before = line_shows(m, at, d, before, f)))
+			continue;
+		char v[32];
+		if (m->unit == MU_INT)
+			snprintf(v, sizeof(v), "%u", (unsigned)d);
+		else if (m->unit == MU_U64)
+			fmt_bytes(v, sizeof(v), isnan(d) ? VT_UNKNOWN : (uint64_t)d);
+		else
+			pct_str(v, sizeof(v), d);
+		const char *hole = strstr(m->text.fmt, "%s");
+		sb_add(out, m->text.fmt, (size_t)(hole - m->text.fmt));
+		sb_adds(out, v);
+		sb_adds(out, hole + 2);
+		if (m->text.plural && d != 1)
+			sb_addc(out, 's');
 	}
 	sb_addc(out, '\n');
 }
@@ -148,9 +148,8 @@ static void nodes_text(struct sb *out, const struct sample *s)
 void render_header_lines(struct sb *out, const struct frame *f)
 {
 	title_text(out, f);
-	cpu_text(out, &f->host);
-	mem_text(out, &f->host);
-	tax_text(out, &f->host);
+	for (enum metric_line l = ML_CPU; l <= ML_TAX; l++)
+		line_text(out, f, l);
 	nodes_text(out, f->cur);
 }
 
