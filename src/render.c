@@ -189,26 +189,6 @@ static void put(json_object *o, const char *k, json_object *v)
 	json_object_object_add(o, k, v);
 }
 
-/* The object at a dotted path below o, made when missing; *leaf is the
- * last part of the path. */
-static json_object *parent_of(json_object *o, const char *path, const char **leaf)
-{
-	const char *dot;
-	while ((dot = strchr(path, '.'))) {
-		char key[64];
-		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
-		json_object *child;
-		if (!json_object_object_get_ex(o, key, &child)) {
-			child = json_object_new_object();
-			put(o, key, child);
-		}
-		o = child;
-		path = dot + 1;
-	}
-	*leaf = path;
-	return o;
-}
-
 /* A guest: every value of the column table at its JSON path. */
 static json_object *guest_json(const struct guest_view *v)
 {
@@ -219,7 +199,7 @@ static json_object *guest_json(const struct guest_view *v)
 		if (skip)
 			continue;
 		const char *leaf;
-		json_object *parent = parent_of(o, columns[c].json, &leaf);
+		json_object *parent = jx_parent(o, columns[c].json, &leaf);
 		put(parent, leaf, val);
 	}
 	return o;
@@ -246,7 +226,7 @@ static void host_json(json_object *host, const struct frame *f, bool top)
 			continue;
 		}
 		const char *leaf;
-		json_object *parent = parent_of(host, path, &leaf), *val;
+		json_object *parent = jx_parent(host, path, &leaf), *val;
 		double d = metric_host(m, f);
 		if (m->unit == MU_TEXT)
 			val = jx_str((const char *)&f->cur->host + m->off);

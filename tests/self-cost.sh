@@ -35,10 +35,15 @@ for line in p.stdout:
     if len(frames) < 150:   # the last: vtax may be gone as it is read
         frames.append((json.loads(line), kernel(p.pid)))
 p.wait()
+with open(tmp + "/live.jsonl", "w") as o:
+    for x in alls:
+        o.write(json.dumps(x) + "\n")
 bad = []
 for i, (d, (rss, _)) in enumerate(frames):
     s = d["self"]
-    if not s["rss"] or abs(s["rss"] - rss) > 0.10 * rss:
+    # the first frame's figure is read before vtax first renders a frame,
+    # which grows its heap (1-2 MB): from the second on, the steady state
+    if not s["rss"] or (i and abs(s["rss"] - rss) > 0.10 * rss):
         bad.append("frame %d: self.rss %s, VmRSS %d" % (i, s["rss"], rss))
     if (s["cpu"] is None) != (i == 0) or (i and not 0 <= s["cpu"] <= 100 * os.cpu_count()):
         bad.append("frame %d: self.cpu %s" % (i, s["cpu"]))
@@ -48,11 +53,10 @@ if len(frames) != 150 or bad:
 # CPU over the run: the frames' self.cpu x interval against stat's change
 got = sum(d["self"]["cpu"] / 100 * d["interval"] for d, _ in frames[1:])
 want = frames[-1][1][1] - frames[0][1][1]
-print("  150 frames: VmRSS %.1f MB, self.rss %.1f MB; CPU over the run: self.cpu x interval %.3f s, "
-      "/proc/PID/stat %.3f s" % (frames[-1][1][0] / 1e6, frames[-1][0]["self"]["rss"] / 1e6, got, want))
-with open(tmp + "/live.jsonl", "w") as o:
-    for x in alls:
-        o.write(json.dumps(x) + "\n")
+worst = max(abs(d["self"]["rss"] - rss) / rss for d, (rss, _) in frames[1:])
+print("  150 frames: VmRSS %.1f MB, self.rss %.1f MB (at worst %.1f%% apart); CPU over the run: "
+      "self.cpu x interval %.3f s, /proc/PID/stat %.3f s" % (frames[-1][1][0] / 1e6,
+      frames[-1][0]["self"]["rss"] / 1e6, 100 * worst, got, want))
 # stat counts whole ticks at both ends: 2 ticks besides 10%; enough CPU
 # (150 refreshes) that a self.cpu of 0 or of double cannot pass
 sys.exit(0 if want >= 0.06 and abs(got - want) <= 2.0 / hz + 0.10 * want else 1)
