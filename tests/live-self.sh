@@ -1,6 +1,6 @@
 #!/bin/bash
 # The live screen's word on vtax's own cost: the title line shows it
-# ("vtax 9.5% 8.1M"), and at -d 0.02 (well over 2% of one CPU) the footer
+# ("vtax 5.5% 8.1M"), and at -d 0.01 (over 2% of one CPU here) the footer
 # says so after a minute, not before, and suggests a longer interval.
 # About 75 s of a tenth of a CPU.
 . "$(dirname "$0")/lib/common.sh"
@@ -13,7 +13,7 @@ cleanup() { tmux_end "$sock"; rm -rf "$tmp"; }
 trap cleanup EXIT
 screen() { T capture-pane -p -t t; }
 
-T -f /dev/null new-session -d -s t -x 120 -y 30 "env LANG=C.UTF-8 XDG_CONFIG_HOME=$tmp/cfg '$VTAX' -d 0.02; sleep 60"
+T -f /dev/null new-session -d -s t -x 120 -y 30 "env LANG=C.UTF-8 XDG_CONFIG_HOME=$tmp/cfg '$VTAX' -d 0.01; sleep 60"
 T set -g status off 2>/dev/null
 start=$(date +%s)
 sleep 3
