@@ -36,7 +36,6 @@ static void title_line(struct vscreen *vs, const struct frame *f, const struct u
 	unsigned long up = ups > 0 ? (unsigned long)ups : 0;
 	lb_field(&b, VA_NORMAL, " - up %lud %lu:%02lu", up / 86400, up / 3600 % 24, up / 60 % 60);
 	lb_field(&b, VA_NORMAL, " - load %.2f %.2f %.2f", h->load[0], h->load[1], h->load[2]);
-	metrics_head(f, add_head, &b);   /* vtax's own cost, ... */
 	if (u->travel && u->tcount) {
 		/* the replayed day and where it is in the history */
 		char day[32], mark[16];
@@ -51,6 +50,8 @@ static void title_line(struct vscreen *vs, const struct frame *f, const struct u
 		lb_put(&b, "  [FROZEN]", VA_WARN);
 	if (u->ended)
 		lb_put(&b, "  [ENDED]", VA_WARN);
+	/* last: where the width runs out they give way, never the marks */
+	metrics_head(f, add_head, &b);   /* vtax's own cost, ... */
 	lb_finish(vs, &b);
 }
 
