@@ -105,6 +105,8 @@ struct collector {
 	bool first;                /* this is the first refresh */
 	uint64_t refreshes;        /* refreshes done */
 	struct profile prof;       /* --profile-steps */
+	bool self;                 /* proc_root is this host's /proc: vtax's own
+				      cost is read (fixture trees leave it unknown) */
 
 	/* scan policy (collect.c) */
 	uint64_t last_scan_ns;     /* last /proc listing */

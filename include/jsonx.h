@@ -12,5 +12,8 @@ json_object *jx_u64(uint64_t v);
 json_object *jx_num(double v, int decimals);
 /* A string with invalid UTF-8 replaced by U+FFFD; NULL for NULL. */
 json_object *jx_str(const char *s);
+/* The object at a dotted path below o ("mem.kernel.total": o's "mem"'s
+ * "kernel"), made when missing; *leaf is the path's last part. */
+json_object *jx_parent(json_object *o, const char *path, const char **leaf);
 
 #endif

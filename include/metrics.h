@@ -15,9 +15,12 @@
 
 #include "model.h"
 
-/* The guests' info series (labels name, runtime, kind) and the prefix of
- * their gauges (columns.c .prom follows it). */
+/* The Prometheus names that are not one entry of the table: the guests'
+ * info series (labels name, runtime, kind), the prefix of their gauges
+ * (columns.c .prom follows it) and the build's info. */
 #define METRIC_GUEST_INFO "vtax_guest_info"
+/* vtax's version, as a label of a series of value 1 */
+#define METRIC_BUILD_INFO "vtax_build_info"
 #define METRIC_GUEST_PREFIX "vtax_guest_"
 
 /* Whose value an entry is: one series per host, guest, interface or drive. */
@@ -46,6 +49,30 @@ enum metric_src {
 	MS_FN,       /* computed by .get (a guest counter that is not one field) */
 };
 
+/* The lines of batch text's header a host value can be on. */
+enum metric_line { ML_NONE, ML_CPU, ML_MEM, ML_TAX };
+
+/* When an entry of a header line shows. */
+enum metric_when {
+	MW_ALWAYS,   /* "-" when unknown */
+	MW_KNOWN,
+	MW_NONZERO,  /* known and not 0 */
+	MW_GROUP,    /* with the MW_WITH entries after it, when one of them is known */
+	MW_WITH,     /* when the entry before it on the line shows */
+};
+
+/* Where and how batch text's header shows a host value: the place "at"
+ * (from 0) on its line, fmt with one "%s" for the value (a number: a %
+ * with one decimal; bytes as fmt_bytes; a count as it is), plural: an
+ * "s" after fmt unless the count is 1. */
+struct metric_text {
+	enum metric_line line;
+	unsigned at;
+	const char *fmt;
+	enum metric_when when;
+	bool plural;
+};
+
 struct metric {
 	const char *prom;        /* the Prometheus name; NULL: not exported there */
 	const char *label;       /* a fixed label of this series ("mode"), or NULL */
@@ -62,6 +89,14 @@ struct metric {
 	int decimals;            /* of JSON numbers */
 	bool rates_only;         /* host JSON: its parent object is null on a frame
 				    without rates (host.cpu) */
+	bool top;                /* host values: .json is a path from the frame's
+				    root ("self.cpu"), not below "host" */
+	/* The header (the screen's title line, batch text's first line):
+	 * entries that share a label are shown together after it, where one
+	 * of them is known ("vtax 0.3% 6M"): a number as a % with one
+	 * decimal, bytes short. NULL: not in the header. */
+	const char *head;
+	struct metric_text text;
 	const char *influx;      /* the InfluxDB field of a guest counter, or NULL */
 	size_t fold_to;          /* a host value the cluster view reads back: 1 +
 				    the offset of the host_sample field it is; 0 none */
@@ -80,6 +115,10 @@ uint64_t metric_guest(const struct metric *m, const struct guest_sample *g, bool
 double metric_view(const struct metric *m, const struct guest_view *v);
 uint64_t metric_nic(const struct metric *m, const struct nic_sample *n);
 uint64_t metric_drive(const struct metric *m, const struct drive_sample *d);
+
+/* Each group of header entries (.head) of which f knows a value, as text
+ * ("vtax 0.3% 6M"), to emit in the table's order. */
+void metrics_head(const struct frame *f, void (*emit)(void *ctx, const char *text), void *ctx);
 
 /* The entry named so with that label value (NULL matches an entry without
  * a label), or -1. */

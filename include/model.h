@@ -190,9 +190,12 @@ struct host_view {
 	double load[3];
 	double uptime_s;
 	double disk_read_bps, disk_write_bps; /* the physical disks', bytes/s; NAN unknown */
-	int iowait_guest;              /* with host iowait, the guest (index into the
-					  frame's guests) that moved most of the disk's
-					  bytes; -1 none */
+	size_t iowait_guest;           /* with host iowait, 1 + the index into the
+					  frame's guests of the guest that moved most of
+					  the disk's bytes; 0 none */
+	double self_cpu;               /* vtax's own CPU, % of one CPU over the
+					  interval; NAN unknown */
+	uint64_t self_rss;             /* vtax's own VmRSS, bytes */
 };
 
 struct proc_view {

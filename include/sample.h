@@ -39,6 +39,11 @@ struct host_sample {
 	double load1, load5, load15;
 	double uptime_s;
 	char hostname[256];
+	/* vtax's own cost, read when the sample is complete (unknown when
+	 * vtax reads fixture trees instead of this host's /proc) */
+	uint64_t self_cpu_ns;      /* ns: its user + system CPU, all its threads
+				      (getrusage RUSAGE_SELF) */
+	uint64_t self_rss;         /* bytes: its VmRSS (/proc/self/status) */
 };
 
 /* Per-thread-group CPU of a QEMU process. */

@@ -33,6 +33,7 @@ struct collector *collector_new(const struct collect_opts *o, char **cause)
 	c->nl_fd = -1;
 	const char *proc = o->proc_root ? o->proc_root : "/proc";
 	c->proc_fd = open_dir(proc);
+	c->self = !strcmp(proc, "/proc") || !strcmp(proc, "/proc/");
 	if (c->proc_fd < 0) {
 		*cause = xasprintf("cannot open the proc root %s: %s", proc, strerror(errno));
 		free(c);
@@ -138,6 +139,8 @@ static void finish(struct collector *c, struct sample *s)
 		qsort(s->guests, s->nguests, sizeof(*s->guests), cmp_guest);
 	if (c->focus)
 		collect_focus(c, s);
+	if (c->self)
+		host_read_self(&s->host);   /* last: this sample's own cost included */
 	s->notice = agent_notice(c->agent);
 	if (!c->told_uid && !s->notice && geteuid() != 0) {
 		c->told_uid = true;

@@ -108,7 +108,7 @@ static void disk_shares(const struct sample *prev, uint64_t dt, struct frame *f)
 		if (b > most && !isnan(v->io_host_share)) {
 			most = b;
 			if (f->host.cpu[HC_IOWAIT] >= IOWAIT_BLAME_PCT || f->host.psi_io >= IOPSI_BLAME_PCT)
-				f->host.iowait_guest = (int)i;
+				f->host.iowait_guest = i + 1;
 		}
 	}
 }
@@ -116,7 +116,7 @@ static void disk_shares(const struct sample *prev, uint64_t dt, struct frame *f)
 void contention_frame(const struct sample *prev, uint64_t dt, struct frame *f)
 {
 	f->host.disk_read_bps = f->host.disk_write_bps = VT_NAN;
-	f->host.iowait_guest = -1;
+	f->host.iowait_guest = 0;
 	if (!prev || !dt)
 		return;
 	disk_shares(prev, dt, f);

@@ -238,8 +238,12 @@ static void prom_guest_values(struct sb *out, const struct frame *f, const struc
 		if (family_start(k))
 			prom_family_of(out, k);
 		for (size_t i = 0; i < f->n; i++) {
-			double d = m->src == MS_VIEW ? metric_view(m, &f->guests[i]) : 0;
-			uint64_t v = m->src == MS_VIEW ? 0 : st_val(st, i, k);
+			const struct guest_view *gv = &f->guests[i];
+			double d = m->src == MS_VIEW ? metric_view(m, gv) : 0;
+			/* counters as made monotonic, gauges as they are */
+			uint64_t v = m->src == MS_VIEW ? 0
+				     : m->kind == MK_COUNTER ? st_val(st, i, k)
+				     : metric_guest(m, gv->g, gv->kind == KIND_VM);
 			if (v == VT_UNKNOWN || isnan(d))
 				continue;
 			prom_series(out, m->prom, f, &f->guests[i]);
@@ -304,7 +308,7 @@ static void prom_gauges_out(struct sb *out, const struct frame *f)
 /* Every family /metrics may carry: name, type and help, a line each. */
 void export_list(FILE *fp)
 {
-	fprintf(fp, "%s gauge %s\n", "vtax_build_info", "vtax's version.");
+	fprintf(fp, "%s gauge %s\n", METRIC_BUILD_INFO, "vtax's version.");
 	for (size_t k = 0; k < metrics_count; k++)
 		if (family_start(k) && metrics[k].of == MO_HOST)
 			fprintf(fp, "%s %s %s\n", metrics[k].prom,
@@ -321,8 +325,8 @@ void export_list(FILE *fp)
 
 void export_prom(struct sb *out, const struct frame *f, const struct export_state *st)
 {
-	prom_family(out, "vtax_build_info", "gauge", "vtax's version.");
-	sb_adds(out, "vtax_build_info{");
+	prom_family(out, METRIC_BUILD_INFO, "gauge", "vtax's version.");
+	sb_adds(out, METRIC_BUILD_INFO "{");
 	prom_label(out, "version", PACKAGE_VERSION, true);
 	sb_adds(out, "} 1\n");
 	prom_host(out, f);

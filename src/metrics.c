@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "metrics.h"
@@ -91,9 +92,14 @@ static uint64_t net_out(const struct guest_sample *g, bool vm) { (void)vm; retur
 #define GS(f) .of = MO_GUEST, .src = MS_SAMPLE, .off = offsetof(struct guest_sample, f)
 #define NS(f) .of = MO_NIC, .src = MS_SAMPLE, .off = offsetof(struct nic_sample, f)
 #define DS(f) .of = MO_DRIVE, .src = MS_SAMPLE, .off = offsetof(struct drive_sample, f)
-#define HCPU(j, m) {.json = "cpu." #j, HV(cpu[HC_##m]), .unit = MU_NUM, .decimals = 2, \
-		  .rates_only = true, .kind = MK_JSON}
-#define HMEM(j, f, p, h) {.json = "mem." j, HV(f), .unit = MU_U64, .prom = p, .help = h}
+/* batch text's header: on line l at place a, as f */
+#define TX(l, a, f) .text = {.line = ML_##l, .at = (a), .fmt = (f)}
+#define TXW(l, a, f, w) .text = {.line = ML_##l, .at = (a), .fmt = (f), .when = (w)}
+#define TXP(l, a, f) .text = {.line = ML_##l, .at = (a), .fmt = (f), .plural = true}   /* "VMs" */
+#define HCPU(j, m, a, t) {.json = "cpu." #j, HV(cpu[HC_##m]), .unit = MU_NUM, .decimals = 2, \
+			  .rates_only = true, .kind = MK_JSON, TX(CPU, a, " " t " %s")}
+#define HMEM(j, f, p, h, ...) {.json = "mem." j, HV(f), .unit = MU_U64, .prom = p, .help = h, \
+			       __VA_ARGS__}
 #define TAXCPU(n, p, h) {.prom = "vtax_guest_cpu_tax_part_ratio", .label = "part", .label_value = #n, \
 			.of = MO_GUEST, .src = MS_VIEW, .off = offsetof(struct guest_view, cpu_part[p]), \
 			.unit = MU_NUM, .scale = 0.01, .influx = "tax_cpu_" #n, .help = h}
@@ -108,51 +114,69 @@ const struct metric metrics[] = {
 	{.json = "name", HS(hostname), .unit = MU_TEXT, .kind = MK_JSON},
 	{.prom = "vtax_sample_timestamp_seconds", HS(real_ms), .unit = MU_U64, .scale = 1e-3,
 	 .help = "When the exported sample was taken (Unix time)."},
-	{.json = "cpus", HV(ncpus), .unit = MU_INT, .prom = "vtax_host_cpus",
+	{.json = "cpus", HV(ncpus), .unit = MU_INT, .prom = "vtax_host_cpus", TX(CPU, 0, "CPU  %s cpus:"),
 	 .fold_to = 1 + offsetof(struct host_sample, ncpus),
 	 .help = "Online CPUs of the host."},
-	HCPU(user, USER), HCPU(nice, NICE), HCPU(system, SYSTEM), HCPU(irq, IRQ),
-	HCPU(softirq, SOFTIRQ), HCPU(iowait, IOWAIT), HCPU(steal, STEAL), HCPU(guest, GUEST),
-	HCPU(idle, IDLE),
+	HCPU(user, USER, 1, "usr"), HCPU(nice, NICE, 8, "nice"), HCPU(system, SYSTEM, 2, "sys"),
+	HCPU(irq, IRQ, 6, "irq"), HCPU(softirq, SOFTIRQ, 7, "sirq"), HCPU(iowait, IOWAIT, 4, "iow"),
+	HCPU(steal, STEAL, 5, "steal"), HCPU(guest, GUEST, 3, "guest"), HCPU(idle, IDLE, 9, "idle"),
 	{.json = "mem.total", HV(mem_total), .unit = MU_U64, .prom = "vtax_host_memory_total_bytes",
+	 TX(MEM, 0, "MEM  %s total"),
 	 .help = "RAM of the host.", .fold_to = 1 + offsetof(struct host_sample, mem_total)},
 	HMEM("available", mem_available, "vtax_host_memory_available_bytes",
-	     "RAM available without swapping (MemAvailable)."),
+	     "RAM available without swapping (MemAvailable).", TX(MEM, 1, ", %s available")),
 	HMEM("used", mem_used, "vtax_host_memory_used_bytes", "RAM in use: total - available."),
-	HMEM("page_cache", page_cache, "vtax_host_memory_page_cache_bytes", "The host's page cache."),
+	HMEM("page_cache", page_cache, "vtax_host_memory_page_cache_bytes", "The host's page cache.",
+	     TX(MEM, 3, ", page cache %s")),
 	HMEM("anon", anon, "vtax_host_memory_anon_bytes", "Anonymous memory of the host."),
-	HMEM("zfs_arc", zfs_arc, "vtax_host_memory_zfs_arc_bytes", "ZFS ARC size."),
+	HMEM("zfs_arc", zfs_arc, "vtax_host_memory_zfs_arc_bytes", "ZFS ARC size.",
+	     TXW(MEM, 6, ", ZFS ARC %s", MW_KNOWN)),
 	HMEM("ksm_shared", ksm_shared, "vtax_host_memory_ksm_shared_bytes",
-	     "Memory KSM saves by sharing pages."),
+	     "Memory KSM saves by sharing pages.", TXW(MEM, 7, ", KSM %s", MW_NONZERO)),
 	HMEM("hugepages_total", huge_total, "vtax_host_memory_hugepages_total_bytes",
-	     "Huge pages reserved."),
-	HMEM("hugepages_free", huge_free, "vtax_host_memory_hugepages_free_bytes", "Huge pages free."),
+	     "Huge pages reserved.", TXW(MEM, 8, ", hugepages %s", MW_NONZERO)),
+	HMEM("hugepages_free", huge_free, "vtax_host_memory_hugepages_free_bytes", "Huge pages free.",
+	     TXW(MEM, 9, " (%s free)", MW_WITH)),
 	HMEM("guests_working_set", guests_ws, "vtax_host_guests_working_set_bytes",
-	     "Sum of the guests' working sets."),
+	     "Sum of the guests' working sets.", TX(MEM, 2, ": guests wset %s")),
 	HMEM("guests_tax", guests_tax, "vtax_host_guests_memory_tax_bytes",
-	     "Sum of the guests' memory tax."),
+	     "Sum of the guests' memory tax.", TX(MEM, 4, ", tax %s")),
 	HMEM("guests_host", guests_host, "vtax_host_guests_memory_bytes",
 	     "Host RAM held for guests, their helpers included."),
 	HMEM("host_own", host_own, "vtax_host_memory_own_bytes",
-	     "RAM the host uses for itself beyond its guests and its page cache."),
+	     "RAM the host uses for itself beyond its guests and its page cache.",
+	     TX(MEM, 5, ", host own %s")),
 	{.json = "tax.cpu", HV(tax_cpu), .unit = MU_NUM, .decimals = 2, .scale = 0.01,
 	 .prom = "vtax_host_cpu_tax_ratio",
 	 .help = "The guests' CPU tax over vtax's last interval (1 = one CPU)."},
-	{.json = "tax.cpu_host_pct", HV(tax_cpu_host), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
-	{.json = "tax.mem", HV(guests_tax), .unit = MU_U64, .kind = MK_JSON},
-	{.json = "pressure.cpu", HV(psi_cpu), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
-	{.json = "pressure.io", HV(psi_io), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
-	{.json = "pressure.memory", HV(psi_mem), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
+	{.json = "tax.cpu_host_pct", HV(tax_cpu_host), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON,
+	 TX(TAX, 2, ": virtualization tax CPU %s of host")},
+	{.json = "tax.mem", HV(guests_tax), .unit = MU_U64, .kind = MK_JSON, TX(TAX, 3, ", RAM %s")},
+	{.json = "pressure.cpu", HV(psi_cpu), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON,
+	 TXW(TAX, 4, "; stalled cpu %s", MW_GROUP)},
+	{.json = "pressure.io", HV(psi_io), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON,
+	 TXW(TAX, 5, " io %s", MW_WITH)},
+	{.json = "pressure.memory", HV(psi_mem), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON,
+	 TXW(TAX, 6, " mem %s", MW_WITH)},
 	{.json = "disk.read", HV(disk_read_bps), .unit = MU_NUM, .kind = MK_JSON},
 	{.json = "disk.write", HV(disk_write_bps), .unit = MU_NUM, .kind = MK_JSON},
 	{.json = "load#0", HV(load[0]), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
 	{.json = "load#1", HV(load[1]), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
 	{.json = "load#2", HV(load[2]), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
 	{.json = "uptime", HV(uptime_s), .unit = MU_NUM, .kind = MK_JSON},
+	/* vtax's own cost: JSON "self", the header's "vtax 0.3% 6M" */
+	{.json = "self.cpu", .top = true, HV(self_cpu), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON,
+	 .head = "vtax"},
+	{.json = "self.rss", .top = true, HV(self_rss), .unit = MU_U64, .head = "vtax",
+	 .prom = "vtax_self_resident_bytes", .help = "vtax's own resident memory (VmRSS).",
+	 .fold_to = 1 + offsetof(struct host_sample, self_rss)},
+	{.prom = "vtax_self_cpu_seconds_total", HS(self_cpu_ns), .unit = MU_U64, .kind = MK_COUNTER,
+	 .scale = NS_TO_S, .help = "CPU time vtax itself used, user and system, all its threads."},
 	{.json = "guests.vm", HV(n_kind[KIND_VM]), .unit = MU_INT, .prom = "vtax_host_guests",
-	 .label = "kind", .label_value = "vm", .help = "Guests running, by kind."},
+	 .label = "kind", .label_value = "vm", .help = "Guests running, by kind.",
+	 TXP(TAX, 0, "TAX  %s VM")},
 	{.json = "guests.container", HV(n_kind[KIND_CT]), .unit = MU_INT, .prom = "vtax_host_guests",
-	 .label = "kind", .label_value = "container"},
+	 .label = "kind", .label_value = "container", TXP(TAX, 1, ", %s container")},
 	/* the host's pressure stall totals (/proc/pressure) */
 	{.prom = "vtax_host_pressure_cpu_waiting_seconds_total", HS(psi_cpu_some), .unit = MU_U64,
 	 .kind = MK_COUNTER, .scale = US_TO_S,
@@ -230,6 +254,26 @@ const struct metric metrics[] = {
 	 .help = "Processes the kernel's OOM killer killed in the guest's cgroup."},
 	{.prom = "vtax_guest_kvm_exits_total", GS(kvm_exits), .kind = MK_COUNTER, .unit = MU_U64,
 	 .help = "KVM exits of all vCPUs."},
+	/* what the model's memory figures of a guest are made of (the cluster
+	 * view reads them back and lets the model compute; the gauges of the
+	 * columns that are one sample field, pids, limit, helpers, swap, KSM and
+	 * the guest's own total and cache, come back by the column table) */
+	{.prom = "vtax_guest_cgroup_memory_bytes", GS(cg_mem_current), .unit = MU_U64,
+	 .help = "The guest cgroup's memory.current (v1: memory.usage_in_bytes)."},
+	{.prom = "vtax_guest_cgroup_memory_file_bytes", GS(cg_mem_file), .unit = MU_U64,
+	 .help = "Of that, file-backed memory (memory.stat file, v1 total_cache)."},
+	{.prom = "vtax_guest_cgroup_memory_inactive_file_bytes", GS(cg_mem_inactive_file),
+	 .unit = MU_U64, .help = "Of that, inactive file-backed memory (memory.stat inactive_file)."},
+	{.prom = "vtax_guest_cgroup_memory_kernel_bytes", GS(cg_kmem), .unit = MU_U64,
+	 .help = "Kernel memory charged to the guest cgroup (memory.stat kernel, v1 kmem usage)."},
+	{.prom = "vtax_guest_process_resident_bytes", GS(p_rss), .unit = MU_U64,
+	 .help = "RSS of the guest's processes (a VM: its QEMU)."},
+	{.prom = "vtax_guest_process_hugetlb_bytes", GS(p_hugetlb), .unit = MU_U64,
+	 .help = "Huge pages a VM's QEMU maps (in neither RSS nor memory.current)."},
+	{.prom = "vtax_guest_ram_resident_bytes", GS(vm_ram_rss), .unit = MU_U64,
+	 .help = "RSS of a VM's guest-RAM mappings."},
+	{.prom = "vtax_guest_reported_memory_available_bytes", GS(g_avail), .unit = MU_U64,
+	 .help = "Memory a VM reports available (balloon statistics)."},
 	/* the tax ledger: each guest's CPU and memory tax in parts */
 	TAXCPU(vcpu, TCP_VCPU, "The CPU tax in parts (1 = one CPU), adding up to "
 	       "vtax_guest_cpu_tax_ratio: vcpu (vCPU threads outside guest mode), emulator, "
@@ -361,6 +405,40 @@ double metric_view(const struct metric *m, const struct guest_view *v)
 
 uint64_t metric_nic(const struct metric *m, const struct nic_sample *n) { return u64_at(n, m->off); }
 uint64_t metric_drive(const struct metric *m, const struct drive_sample *d) { return u64_at(d, m->off); }
+
+static void head_value(char *b, size_t n, const struct metric *m, double d)
+{
+	if (isnan(d))
+		snprintf(b, n, "-");
+	else if (m->unit == MU_NUM)
+		snprintf(b, n, "%.1f%%", d);
+	else
+		fmt_bytes_short(b, n, (uint64_t)d);
+}
+
+void metrics_head(const struct frame *f, void (*emit)(void *ctx, const char *text), void *ctx)
+{
+	for (size_t k = 0; k < metrics_count;) {
+		const char *head = metrics[k].head;
+		if (!head || metrics[k].of != MO_HOST) {
+			k++;
+			continue;
+		}
+		char text[96];
+		size_t len = (size_t)snprintf(text, sizeof(text), "%s", head);
+		bool known = false;
+		for (; k < metrics_count && metrics[k].head && !strcmp(metrics[k].head, head); k++) {
+			double d = metric_host(&metrics[k], f);
+			char v[32];
+			head_value(v, sizeof(v), &metrics[k], d);
+			known |= !isnan(d);
+			if (len < sizeof(text))
+				len += (size_t)snprintf(text + len, sizeof(text) - len, " %s", v);
+		}
+		if (known)
+			emit(ctx, text);
+	}
+}
 
 int metric_find(const char *prom, const char *label_value)
 {

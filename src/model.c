@@ -473,12 +473,15 @@ static void host_view(const struct sample *prev, const struct host_sample *h, ui
 	hv->ncpus = h->ncpus;
 	for (int i = 0; i < HC_COUNT; i++)
 		hv->cpu[i] = VT_NAN;
-	hv->psi_cpu = hv->psi_io = hv->psi_mem = VT_NAN;
+	hv->psi_cpu = hv->psi_io = hv->psi_mem = hv->self_cpu = VT_NAN;
+	hv->self_rss = h->self_rss;
 	if (dt) {
 		host_cpu(&prev->host, h, hv);
 		hv->psi_cpu = stall_pct(h->psi_cpu_some, prev->host.psi_cpu_some, dt);
 		hv->psi_io = stall_pct(h->psi_io_some, prev->host.psi_io_some, dt);
 		hv->psi_mem = stall_pct(h->psi_mem_some, prev->host.psi_mem_some, dt);
+		uint64_t self = counter_delta(h->self_cpu_ns, prev->host.self_cpu_ns);
+		hv->self_cpu = self == VT_UNKNOWN ? VT_NAN : (double)self * 100.0 / (double)dt;
 	}
 	hv->cpu_usr_nice = hv->cpu[HC_USER] + (isnan(hv->cpu[HC_NICE]) ? 0 : hv->cpu[HC_NICE]);
 	hv->cpu_irq_all = isnan(hv->cpu[HC_IRQ]) ? VT_NAN : hv->cpu[HC_IRQ] + hv->cpu[HC_SOFTIRQ];

@@ -194,28 +194,16 @@ static double *nan_values(void)
 static uint64_t ns_of(double s) { return isnan(s) ? VT_UNKNOWN : (uint64_t)llround(s * 1e9); }
 static uint64_t u_of(double v) { return isnan(v) || v < 0 ? VT_UNKNOWN : (uint64_t)llround(v); }
 
-/* The memory gauges back into the counters the model reads (the inverse
- * of its working set and host memory). */
-static void fold_gauges(const double *cv, bool vm, struct guest_sample *g)
+/* The gauges of the columns that are one field of the sample, back into
+ * that field (pids, limit, helpers, ...); what the model computes comes
+ * from the registry's raw values (metrics_fold_guest). */
+static void fold_columns(const double *cv, struct guest_sample *g)
 {
-	g->nprocs = isnan(cv[COL_PIDS]) ? 0 : u_of(cv[COL_PIDS]);
-	uint64_t hmem = isnan(cv[COL_HMEM]) ? 0 : u_of(cv[COL_HMEM]);
-	g->h_mem = hmem;
-	g->cg_mem_file = u_of(cv[COL_CACHE]);
-	g->cg_mem_limit = u_of(cv[COL_LIMIT]);
-	uint64_t host = u_of(cv[COL_MEM]);
-	g->cg_mem_current = host == VT_UNKNOWN ? VT_UNKNOWN : sat_sub(host, hmem);
-	uint64_t ws = u_of(cv[COL_WSET]);
-	if (!vm) {
-		if (ws != VT_UNKNOWN && g->cg_mem_current != VT_UNKNOWN)
-			g->cg_mem_inactive_file = sat_sub(g->cg_mem_current, ws);
-	} else if (!isnan(cv[COL_GTOTAL]) && !isnan(cv[COL_GUSED])) {
-		g->g_total = u_of(cv[COL_GTOTAL]);
-		g->g_avail = u_of(cv[COL_GTOTAL] - cv[COL_GUSED]);
-		g->g_cache = u_of(cv[COL_GCACHE]);
-	} else {
-		g->vm_ram_rss = ws;
-	}
+	for (int c = 0; c < COL_COUNT; c++)
+		if (columns[c].prom && columns[c].src == SRC_SAMPLE && !isnan(cv[c])) {
+			uint64_t u = u_of(cv[c]);
+			memcpy((char *)g + columns[c].off, &u, sizeof(u));
+		}
 }
 
 static int cmp_nic(const void *a, const void *b)
@@ -254,7 +242,7 @@ static void fold_guest(const struct pg *p, struct guest_sample *g, uint64_t at_n
 	g->at_ns = at_ns;
 	g->birth = 0;
 	metrics_fold_guest(p->v, vm, g);
-	fold_gauges(p->cv, vm, g);
+	fold_columns(p->cv, g);
 	fold_parts(p, g);
 }
 

@@ -37,7 +37,13 @@ static void uptime_str(char *b, size_t n, double s)
 		snprintf(b, n, "%lu:%02lu", h, m);
 }
 
-/* "vtax VERSION - HOST - TIME - up ... - load ..." and the interval. */
+static void add_head(void *out, const char *text)
+{
+	sb_printf(out, " - %s", text);
+}
+
+/* "vtax VERSION - HOST - TIME - up ... - load ...", the registry's header
+ * values ("vtax 0.3% 6M") and the interval. */
 static void title_text(struct sb *out, const struct frame *f)
 {
 	const struct host_view *h = &f->host;
@@ -51,78 +57,85 @@ static void title_text(struct sb *out, const struct frame *f)
 	sanitize(host, sizeof(host), f->cur->host.hostname);
 	sb_printf(out, "vtax %s - %s - %s - up %s - load %.2f %.2f %.2f", PACKAGE_VERSION, host, tbuf,
 		  up, h->load[0], h->load[1], h->load[2]);
+	metrics_head(f, add_head, out);
 	if (f->has_rates)
 		sb_printf(out, " - interval %.1fs\n", f->interval_s);
 	else
 		sb_adds(out, " - first sample, no rates yet\n");
 }
 
-static void cpu_text(struct sb *out, const struct frame *f)
+/* The registry's host entry at place at of line, or NULL. */
+static const struct metric *line_entry(enum metric_line line, unsigned at)
 {
-	const struct host_view *h = &f->host;
-	sb_printf(out, "CPU  %u cpus:", h->ncpus);
-	static const enum hcpu order[] = {HC_USER, HC_SYSTEM, HC_GUEST, HC_IOWAIT, HC_STEAL,
-					  HC_IRQ, HC_SOFTIRQ, HC_NICE, HC_IDLE};
-	static const char *const label[] = {"usr", "sys", "guest", "iow", "steal",
-					    "irq", "sirq", "nice", "idle"};
-	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
-		char p[16];
-		pct_str(p, sizeof(p), h->cpu[order[i]]);
-		sb_printf(out, " %s %s", label[i], p);
-	}
-	if (f->host.iowait_guest >= 0) {
-		const struct guest_view *v = &f->guests[f->host.iowait_guest];
-		char name[64];
-		sanitize(name, sizeof(name), v->g->name ? v->g->name : v->g->id);
-		sb_printf(out, " - iow: %s moved %.0f%% of the disk's bytes", name, v->io_host_share);
-	}
-	sb_addc(out, '\n');
+	for (size_t k = 0; k < metrics_count; k++)
+		if (metrics[k].of == MO_HOST && metrics[k].text.line == line && metrics[k].text.at == at)
+			return &metrics[k];
+	return NULL;
 }
 
-/* The model's parts of RAM; ZFS ARC, KSM and huge pages where there are. */
-static void mem_text(struct sb *out, const struct host_view *h)
+/* Whether m (at place at of its line, holding d) shows, the entry before
+ * it having shown or not. */
+static bool line_shows(const struct metric *m, unsigned at, double d, bool before,
+		       const struct frame *f)
 {
-	char a[16], b[16], c[16], d[16], e[16], g[16];
-	fmt_bytes(a, sizeof(a), h->mem_total);
-	fmt_bytes(b, sizeof(b), h->mem_available);
-	fmt_bytes(c, sizeof(c), h->guests_ws);
-	fmt_bytes(d, sizeof(d), h->page_cache);
-	fmt_bytes(e, sizeof(e), h->guests_tax);
-	fmt_bytes(g, sizeof(g), h->host_own);
-	sb_printf(out, "MEM  %s total, %s available: guests wset %s, page cache %s, tax %s, host own %s",
-		  a, b, c, d, e, g);
-	if (h->zfs_arc != VT_UNKNOWN) {
-		fmt_bytes(a, sizeof(a), h->zfs_arc);
-		sb_printf(out, ", ZFS ARC %s", a);
+	switch (m->text.when) {
+	case MW_ALWAYS:
+		return true;
+	case MW_KNOWN:
+		return !isnan(d);
+	case MW_NONZERO:
+		return !isnan(d) && d != 0;
+	case MW_WITH:
+		return before;
+	case MW_GROUP:
+		for (const struct metric *n = m; n; n = line_entry(m->text.line, ++at)) {
+			if (n != m && n->text.when != MW_WITH)
+				break;
+			if (!isnan(metric_host(n, f)))
+				return true;
+		}
+		return false;
 	}
-	if (h->ksm_shared != VT_UNKNOWN && h->ksm_shared) {
-		fmt_bytes(a, sizeof(a), h->ksm_shared);
-		sb_printf(out, ", KSM %s", a);
-	}
-	if (h->huge_total != VT_UNKNOWN && h->huge_total) {
-		fmt_bytes(a, sizeof(a), h->huge_total);
-		fmt_bytes(b, sizeof(b), h->huge_free);
-		sb_printf(out, ", hugepages %s (%s free)", a, b);
-	}
-	sb_addc(out, '\n');
+	return false;
 }
 
-/* The guests, the tax they cost the host and the stall (PSI) figures. */
-static void tax_text(struct sb *out, const struct host_view *h)
+/* One line of the header: the registry's entries for it, in their places
+ * (each its format around its value). */
+/* The guest behind the host's iowait (doc/metrics.md, "Contention"). */
+static void iowait_text(struct sb *out, const struct frame *f)
 {
-	char tc[16], a[16];
-	pct_str(tc, sizeof(tc), h->tax_cpu_host);
-	fmt_bytes(a, sizeof(a), h->guests_tax);
-	sb_printf(out, "TAX  %u VM%s, %u container%s: virtualization tax CPU %s of host, RAM %s",
-		  h->n_kind[KIND_VM], h->n_kind[KIND_VM] == 1 ? "" : "s", h->n_kind[KIND_CT],
-		  h->n_kind[KIND_CT] == 1 ? "" : "s", tc, a);
-	if (!isnan(h->psi_cpu) || !isnan(h->psi_io) || !isnan(h->psi_mem)) {
-		char p1[16], p2[16], p3[16];
-		pct_str(p1, sizeof(p1), h->psi_cpu);
-		pct_str(p2, sizeof(p2), h->psi_io);
-		pct_str(p3, sizeof(p3), h->psi_mem);
-		sb_printf(out, "; stalled cpu %s io %s mem %s", p1, p2, p3);
+	if (!f->host.iowait_guest || f->host.iowait_guest > f->n)
+		return;
+	const struct guest_view *v = &f->guests[f->host.iowait_guest - 1];
+	char name[64];
+	sanitize(name, sizeof(name), v->g->name ? v->g->name : v->g->id);
+	sb_printf(out, " - iow: %s moved %.0f%% of the disk's bytes", name, v->io_host_share);
+}
+
+static void line_text(struct sb *out, const struct frame *f, enum metric_line line)
+{
+	bool before = false;
+	const struct metric *m;
+	for (unsigned at = 0; (m = line_entry(line, at)); at++) {
+		double d = metric_host(m, f);
+		if (!(before = line_shows(m, at, d, before, f)))
+			continue;
+		char v[32];
+		if (m->unit == MU_INT)
+			snprintf(v, sizeof(v), "%u", (unsigned)d);
+		else if (m->unit == MU_U64)
+			fmt_bytes(v, sizeof(v), isnan(d) ? VT_UNKNOWN : (uint64_t)d);
+		else
+			pct_str(v, sizeof(v), d);
+		const char *hole = strstr(m->text.fmt, "%s");
+		sb_add(out, m->text.fmt, (size_t)(hole - m->text.fmt));
+		sb_adds(out, v);
+		sb_adds(out, hole + 2);
+		if (m->text.plural && d != 1)
+			sb_addc(out, 's');
 	}
+	if (line == ML_CPU)
+		iowait_text(out, f);
 	sb_addc(out, '\n');
 }
 
@@ -148,9 +161,8 @@ static void nodes_text(struct sb *out, const struct sample *s)
 void render_header_lines(struct sb *out, const struct frame *f)
 {
 	title_text(out, f);
-	cpu_text(out, f);
-	mem_text(out, &f->host);
-	tax_text(out, &f->host);
+	for (enum metric_line l = ML_CPU; l <= ML_TAX; l++)
+		line_text(out, f, l);
 	nodes_text(out, f->cur);
 }
 
@@ -190,26 +202,6 @@ static void put(json_object *o, const char *k, json_object *v)
 	json_object_object_add(o, k, v);
 }
 
-/* The object at a dotted path below o, made when missing; *leaf is the
- * last part of the path. */
-static json_object *parent_of(json_object *o, const char *path, const char **leaf)
-{
-	const char *dot;
-	while ((dot = strchr(path, '.'))) {
-		char key[64];
-		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
-		json_object *child;
-		if (!json_object_object_get_ex(o, key, &child)) {
-			child = json_object_new_object();
-			put(o, key, child);
-		}
-		o = child;
-		path = dot + 1;
-	}
-	*leaf = path;
-	return o;
-}
-
 /* A guest: every value of the column table at its JSON path. */
 static json_object *guest_json(const struct guest_view *v)
 {
@@ -220,20 +212,20 @@ static json_object *guest_json(const struct guest_view *v)
 		if (skip)
 			continue;
 		const char *leaf;
-		json_object *parent = parent_of(o, columns[c].json, &leaf);
+		json_object *parent = jx_parent(o, columns[c].json, &leaf);
 		put(parent, leaf, val);
 	}
 	return o;
 }
 
-/* The host: every registry entry with a JSON path, in the table's order
- * ("load#1": element 1 of the array load). */
-static json_object *host_json(const struct frame *f)
+/* The host's registry entries with a JSON path, in the table's order
+ * ("load#1": element 1 of the array load), into host: those below "host"
+ * or (top) those from the frame's root. */
+static void host_json(json_object *host, const struct frame *f, bool top)
 {
-	json_object *host = json_object_new_object();
 	for (size_t k = 0; k < metrics_count; k++) {
 		const struct metric *m = &metrics[k];
-		if (m->of != MO_HOST || !m->json)
+		if (m->of != MO_HOST || !m->json || m->top != top)
 			continue;
 		char path[64];
 		str_copy(path, sizeof(path), m->json);
@@ -247,7 +239,7 @@ static json_object *host_json(const struct frame *f)
 			continue;
 		}
 		const char *leaf;
-		json_object *parent = parent_of(host, path, &leaf), *val;
+		json_object *parent = jx_parent(host, path, &leaf), *val;
 		double d = metric_host(m, f);
 		if (m->unit == MU_TEXT)
 			val = jx_str((const char *)&f->cur->host + m->off);
@@ -266,7 +258,6 @@ static json_object *host_json(const struct frame *f)
 			put(parent, leaf, val);
 		}
 	}
-	return host;
 }
 
 void render_json(struct sb *out, const struct frame *f)
@@ -276,7 +267,10 @@ void render_json(struct sb *out, const struct frame *f)
 	snprintf(ts, sizeof(ts), "%.3f", (double)f->time_ms / 1000.0);
 	put(root, "time", json_object_new_double_s((double)f->time_ms / 1000.0, ts));
 	put(root, "interval", jx_num(f->interval_s, 3));
-	put(root, "host", host_json(f));
+	json_object *host = json_object_new_object();
+	host_json(host, f, false);
+	put(root, "host", host);
+	host_json(root, f, true);
 	if (f->cur->nnodes) {
 		json_object *nodes = json_object_new_array();
 		for (size_t i = 0; i < f->cur->nnodes; i++) {

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "driver.h"
+#include "jsonx.h"
 #include "lines.h"
 #include "report.h"
 
@@ -258,28 +259,6 @@ static void rep_pct(char *buf, size_t sz, double v)
 
 #define GIB 1073741824.0
 
-static void jnum(struct sb *o, const char *k, double v, bool comma)
-{
-	if (isfinite(v))
-		sb_printf(o, "\"%s\":%.15g%s", k, v, comma ? "," : "");
-	else
-		sb_printf(o, "\"%s\":null%s", k, comma ? "," : "");
-}
-
-static void jstr(struct sb *o, const char *s)
-{
-	sb_addc(o, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			sb_printf(o, "\\%c", *p);
-		else if (*p < 0x20)
-			sb_printf(o, "\\u%04x", *p);
-		else
-			sb_addc(o, (char)*p);
-	}
-	sb_addc(o, '"');
-}
-
 static void csv_str(struct sb *o, const char *s)
 {
 	sb_addc(o, '"');
@@ -301,103 +280,166 @@ static double tax_share(double tax, double host)
 
 /* One guest's figures, as every format shows them. */
 struct gfig {
-	struct stat3 cpu, mem;
+	const char *runtime, *id, *name;
 	size_t samples;
+	struct stat3 cpu, mem;
+	double cpu_hours, gib_hours;
+	bool mem_lb;
 };
 
-static void json_head(const struct report *r, struct sb *o)
+/* A guest's figures in JSON (the path below the guest) and CSV (the
+ * column), one entry each: both formats are written from this table,
+ * JSON in its order, CSV too but for the columns added later (csv_late,
+ * after the others). The ledger's parts follow, by their names. */
+enum rkind { RK_TEXT, RK_COUNT, RK_NUM, RK_BOOL };
+static const struct rfig {
+	const char *json, *csv;
+	enum rkind kind;
+	size_t off;                /* in struct gfig */
+	bool csv_late;
+} rfigs[] = {
+#define RF(j, c, k, f) {.json = j, .csv = c, .kind = k, .off = offsetof(struct gfig, f)}
+	RF("runtime", "runtime", RK_TEXT, runtime),
+	RF("id", "id", RK_TEXT, id),
+	RF("name", "name", RK_TEXT, name),
+	RF("samples", "samples", RK_COUNT, samples),
+	RF("cpu_tax.mean", "cpu_tax_mean_pct", RK_NUM, cpu.mean),
+	RF("cpu_tax.p95", "cpu_tax_p95_pct", RK_NUM, cpu.p95),
+	RF("cpu_tax.max", "cpu_tax_max_pct", RK_NUM, cpu.max),
+	RF("cpu_hours", "cpu_hours", RK_NUM, cpu_hours),
+	RF("mem_tax.mean", "mem_tax_mean_bytes", RK_NUM, mem.mean),
+	RF("mem_tax.p95", "mem_tax_p95_bytes", RK_NUM, mem.p95),
+	RF("mem_tax.max", "mem_tax_max_bytes", RK_NUM, mem.max),
+	{.json = "mem_tax_lower_bound", .csv = "mem_tax_lower_bound", .kind = RK_BOOL,
+	 .off = offsetof(struct gfig, mem_lb), .csv_late = true},
+	RF("gib_hours", "gib_hours", RK_NUM, gib_hours),
+#undef RF
+};
+
+/* A figure as JSON: %.15g, null when not finite */
+static json_object *rnum(double v)
 {
-	sb_adds(o, "{\"host\":");
-	jstr(o, r->hostname);
-	sb_printf(o, ",\"from_ms\":%lld,\"to_ms\":%lld,\"seconds\":%.3f,\"frames\":%zu,",
-		  (long long)r->first_ms, (long long)r->last_ms, r->seconds, r->frames);
-	sb_adds(o, "\"tax\":{");
-	jnum(o, "cpu_hours", r->tax_cpu_s / 3600, true);
-	jnum(o, "cpu_share_pct", tax_share(r->tax_cpu_s, r->host_cpu_s), true);
-	jnum(o, "gib_hours", r->tax_mem_bs / GIB / 3600, true);
-	jnum(o, "ram_share_pct", tax_share(r->tax_mem_bs, r->host_mem_bs), false);
-	sb_adds(o, "},\"guests\":[");
+	if (!isfinite(v))
+		return NULL;
+	char b[32];
+	snprintf(b, sizeof(b), "%.15g", v);
+	return json_object_new_double_s(v, b);
 }
 
-static void json_guest(const struct rguest *g, const struct gfig *x, struct sb *o)
+static json_object *rfig_json(const struct rfig *f, const struct gfig *x)
 {
-	sb_adds(o, "{\"runtime\":");
-	jstr(o, runtime_name(g->runtime));
-	sb_adds(o, ",\"id\":");
-	jstr(o, g->id);
-	sb_adds(o, ",\"name\":");
-	jstr(o, g->name);
-	sb_printf(o, ",\"samples\":%zu,\"cpu_tax\":{", x->samples);
-	jnum(o, "mean", x->cpu.mean, true);
-	jnum(o, "p95", x->cpu.p95, true);
-	jnum(o, "max", x->cpu.max, false);
-	sb_adds(o, "},");
-	jnum(o, "cpu_hours", g->cpu_s / 3600, true);
-	sb_adds(o, "\"mem_tax\":{");
-	jnum(o, "mean", x->mem.mean, true);
-	jnum(o, "p95", x->mem.p95, true);
-	jnum(o, "max", x->mem.max, false);
-	sb_printf(o, "},\"mem_tax_lower_bound\":%s,", g->mem_lb ? "true" : "false");
-	jnum(o, "gib_hours", g->mem_bs / GIB / 3600, true);
-	sb_adds(o, "\"cpu_tax_parts\":{");
-	bool first = true;
-	for (int p = 0; p < TCP_COUNT; p++)
-		if (!isnan(g->cpu_part[p])) {
-			sb_printf(o, "%s\"%s\":", first ? "" : ",", tax_cpu_part_name((enum tax_cpu_part)p));
-			sb_printf(o, "%.4f", g->cpu_part[p] / (double)g->ncpu_part);
-			first = false;
+	const char *p = (const char *)x + f->off;
+	switch (f->kind) {
+	case RK_TEXT:
+		return jx_str(*(const char *const *)(const void *)p);
+	case RK_COUNT:
+		return json_object_new_uint64(*(const size_t *)(const void *)p);
+	case RK_BOOL:
+		return json_object_new_boolean(*(const bool *)p);
+	case RK_NUM:
+		break;
+	}
+	return rnum(*(const double *)(const void *)p);
+}
+
+static void rfig_csv(const struct rfig *f, const struct gfig *x, struct sb *o)
+{
+	const char *p = (const char *)x + f->off;
+	double v = f->kind == RK_NUM ? *(const double *)(const void *)p : 0;
+	if (f->kind == RK_TEXT)
+		csv_str(o, *(const char *const *)(const void *)p);
+	else if (f->kind == RK_COUNT)
+		sb_printf(o, "%zu", *(const size_t *)(const void *)p);
+	else if (f->kind == RK_BOOL)
+		sb_adds(o, *(const bool *)p ? "true" : "false");
+	else if (isfinite(v))
+		sb_printf(o, "%.15g", v);
+}
+
+/* The mean of part p of the ledger (cpu: the CPU tax's, else the memory
+ * tax's), NAN where it never applied. */
+static double part_mean(const struct rguest *g, bool cpu, int p)
+{
+	return cpu ? g->cpu_part[p] / (double)g->ncpu_part : g->mem_part[p] / (double)g->nmem_part;
+}
+
+static const char *part_name(bool cpu, int p)
+{
+	return cpu ? tax_cpu_part_name((enum tax_cpu_part)p) : tax_mem_part_name((enum tax_mem_part)p);
+}
+
+static json_object *json_guest(const struct rguest *g, const struct gfig *x)
+{
+	json_object *o = json_object_new_object();
+	for (size_t i = 0; i < ARRAY_SIZE(rfigs); i++) {
+		const char *leaf;
+		json_object *parent = jx_parent(o, rfigs[i].json, &leaf);
+		json_object_object_add(parent, leaf, rfig_json(&rfigs[i], x));
+	}
+	for (int cpu = 1; cpu >= 0; cpu--) {
+		json_object *parts = json_object_new_object();
+		for (int p = 0; p < (cpu ? TCP_COUNT : TMP_COUNT); p++) {
+			double m = part_mean(g, cpu, p);
+			if (!isnan(m))
+				json_object_object_add(parts, part_name(cpu, p), jx_num(m, cpu ? 4 : 0));
 		}
-	sb_adds(o, "},\"mem_tax_parts\":{");
-	first = true;
-	for (int p = 0; p < TMP_COUNT; p++)
-		if (!isnan(g->mem_part[p])) {
-			sb_printf(o, "%s\"%s\":%.0f", first ? "" : ",",
-				  tax_mem_part_name((enum tax_mem_part)p), g->mem_part[p] / (double)g->nmem_part);
-			first = false;
-		}
-	sb_adds(o, "}}");
+		json_object_object_add(o, cpu ? "cpu_tax_parts" : "mem_tax_parts", parts);
+	}
+	return o;
 }
 
-static void csv_head(const struct report *r, struct sb *o)
+static void json_report(const struct report *r, const struct gfig *x, struct sb *o)
 {
-	(void)r;
-	sb_adds(o, "runtime,id,name,samples,cpu_tax_mean_pct,cpu_tax_p95_pct,cpu_tax_max_pct,"
-		   "cpu_hours,mem_tax_mean_bytes,mem_tax_p95_bytes,mem_tax_max_bytes,gib_hours,"
-		   "mem_tax_lower_bound");
-	for (int p = 0; p < TCP_COUNT; p++)
-		sb_printf(o, ",cpu_tax_%s_mean_pct", tax_cpu_part_name((enum tax_cpu_part)p));
-	for (int p = 0; p < TMP_COUNT; p++)
-		sb_printf(o, ",mem_tax_%s_mean_bytes", tax_mem_part_name((enum tax_mem_part)p));
+	json_object *root = json_object_new_object(), *tax = json_object_new_object();
+	json_object *guests = json_object_new_array();
+	json_object_object_add(root, "host", jx_str(r->hostname));
+	json_object_object_add(root, "from_ms", json_object_new_int64(r->first_ms));
+	json_object_object_add(root, "to_ms", json_object_new_int64(r->last_ms));
+	json_object_object_add(root, "seconds", jx_num(r->seconds, 3));
+	json_object_object_add(root, "frames", json_object_new_uint64(r->frames));
+	json_object_object_add(tax, "cpu_hours", rnum(r->tax_cpu_s / 3600));
+	json_object_object_add(tax, "cpu_share_pct", rnum(tax_share(r->tax_cpu_s, r->host_cpu_s)));
+	json_object_object_add(tax, "gib_hours", rnum(r->tax_mem_bs / GIB / 3600));
+	json_object_object_add(tax, "ram_share_pct", rnum(tax_share(r->tax_mem_bs, r->host_mem_bs)));
+	json_object_object_add(root, "tax", tax);
+	for (size_t i = 0; i < r->ng; i++)
+		json_object_array_add(guests, json_guest(&r->g[i], &x[i]));
+	json_object_object_add(root, "guests", guests);
+	sb_adds(o, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE));
 	sb_addc(o, '\n');
+	json_object_put(root);
 }
 
-static void csv_guest(const struct rguest *g, const struct gfig *x, struct sb *o)
+static void csv_report(const struct report *r, const struct gfig *x, struct sb *o)
 {
-	csv_str(o, runtime_name(g->runtime));
-	sb_addc(o, ',');
-	csv_str(o, g->id);
-	sb_addc(o, ',');
-	csv_str(o, g->name);
-	sb_printf(o, ",%zu", x->samples);
-	double vals[] = {x->cpu.mean, x->cpu.p95, x->cpu.max, g->cpu_s / 3600,
-			 x->mem.mean, x->mem.p95, x->mem.max, g->mem_bs / GIB / 3600};
-	for (size_t k = 0; k < ARRAY_SIZE(vals); k++)
-		if (isfinite(vals[k]))
-			sb_printf(o, ",%.15g", vals[k]);
-		else
-			sb_adds(o, ",");
-	sb_adds(o, g->mem_lb ? ",true" : ",false");
-	for (int p = 0; p < TCP_COUNT; p++)
-		if (isnan(g->cpu_part[p]))
-			sb_adds(o, ",");
-		else
-			sb_printf(o, ",%.15g", g->cpu_part[p] / (double)g->ncpu_part);
-	for (int p = 0; p < TMP_COUNT; p++)
-		if (isnan(g->mem_part[p]))
-			sb_adds(o, ",");
-		else
-			sb_printf(o, ",%.0f", g->mem_part[p] / (double)g->nmem_part);
+	for (int late = 0; late < 2; late++)
+		for (size_t i = 0; i < ARRAY_SIZE(rfigs); i++)
+			if (rfigs[i].csv_late == late)
+				sb_printf(o, "%s%s", i || late ? "," : "", rfigs[i].csv);
+	for (int cpu = 1; cpu >= 0; cpu--)
+		for (int p = 0; p < (cpu ? TCP_COUNT : TMP_COUNT); p++)
+			sb_printf(o, ",%s_tax_%s_mean_%s", cpu ? "cpu" : "mem", part_name(cpu, p),
+				  cpu ? "pct" : "bytes");
 	sb_addc(o, '\n');
+	for (size_t k = 0; k < r->ng; k++) {
+		for (int late = 0; late < 2; late++)
+			for (size_t i = 0; i < ARRAY_SIZE(rfigs); i++)
+				if (rfigs[i].csv_late == late) {
+					if (i || late)
+						sb_addc(o, ',');
+					rfig_csv(&rfigs[i], &x[k], o);
+				}
+		for (int cpu = 1; cpu >= 0; cpu--)
+			for (int p = 0; p < (cpu ? TCP_COUNT : TMP_COUNT); p++) {
+				double m = part_mean(&r->g[k], cpu, p);
+				if (isnan(m))
+					sb_addc(o, ',');
+				else
+					sb_printf(o, cpu ? ",%.15g" : ",%.0f", m);
+			}
+		sb_addc(o, '\n');
+	}
 }
 
 static void text_head(const struct report *r, struct sb *o)
@@ -494,34 +536,30 @@ static void text_guest(const struct rguest *g, const struct gfig *x, struct sb *
 	text_parts(g, o);
 }
 
-/* Each format: what comes before the guests, a guest, what goes between
- * two guests and what ends it. */
-static const struct writer {
-	void (*head)(const struct report *r, struct sb *o);
-	void (*guest)(const struct rguest *g, const struct gfig *x, struct sb *o);
-	const char *sep, *tail;
-} writers[] = {
-	[RF_TEXT] = {text_head, text_guest, "", ""},
-	[RF_JSON] = {json_head, json_guest, ",", "]}\n"},
-	[RF_CSV] = {csv_head, csv_guest, "", ""},
-};
-
 static void render(struct report *r, enum rformat fmt, struct sb *o)
 {
-	const struct writer *w = &writers[fmt];
-	w->head(r, o);
+	struct gfig *x = xcalloc(r->ng ? r->ng : 1, sizeof(*x));
 	for (size_t i = 0; i < r->ng; i++) {
 		struct rguest *g = &r->g[i];
-		struct gfig x = {
+		x[i] = (struct gfig){
+			.runtime = runtime_name(g->runtime), .id = g->id, .name = g->name,
 			.cpu = stat3_of(g->cpu, g->ncpu),
 			.mem = stat3_of(g->mem, g->nmem),
 			.samples = g->ncpu > g->nmem ? g->ncpu : g->nmem,
+			.cpu_hours = g->cpu_s / 3600, .gib_hours = g->mem_bs / GIB / 3600,
+			.mem_lb = g->mem_lb,
 		};
-		if (i)
-			sb_adds(o, w->sep);
-		w->guest(g, &x, o);
 	}
-	sb_adds(o, w->tail);
+	if (fmt == RF_JSON) {
+		json_report(r, x, o);
+	} else if (fmt == RF_CSV) {
+		csv_report(r, x, o);
+	} else {
+		text_head(r, o);
+		for (size_t i = 0; i < r->ng; i++)
+			text_guest(&r->g[i], &x[i], o);
+	}
+	free(x);
 }
 
 /* ---- the chart ----------------------------------------------------------- */

@@ -68,7 +68,7 @@ static const struct field host_fields[] = {
 	HF(mem_shmem), HF(swap_total), HF(swap_free), HF(huge_total), HF(huge_free),
 	HF(huge_size), HF(ksm_sharing), HF(zfs_arc), HF(psi_cpu_some), HF(psi_io_some),
 	HF(psi_io_full), HF(psi_mem_some), HF(psi_mem_full), HF(forks), HF(disk_rbytes),
-	HF(disk_wbytes), HF(disk_rios), HF(disk_wios),
+	HF(disk_wbytes), HF(disk_rios), HF(disk_wios), HF(self_cpu_ns), HF(self_rss),
 };
 const struct schema host_schema = {.what = "host", .f = host_fields, .n = ARRAY_SIZE(host_fields),
 				   .size = sizeof(struct host_sample)};

@@ -128,6 +128,9 @@ struct screen_state {
 	bool ended;
 	bool quit;
 	int rc;
+	int64_t self_hot_ms;        /* since when vtax's own CPU is over SELF_HOT_PCT
+				       (frame time), -1 it is not */
+	bool self_told;             /* the footer said so (once a run) */
 };
 
 static void set_status(struct ui *u, bool err, const char *fmt, ...)
@@ -205,6 +208,32 @@ static void where(struct screen_state *s)
 	}
 }
 
+/* vtax's own CPU, % of one CPU, that a minute long earns a word */
+#define SELF_HOT_PCT 2.0
+#define SELF_HOT_MS 60000
+
+/* A live vtax that has cost more than SELF_HOT_PCT of a CPU for a minute
+ * says so once, with the remedy. */
+static void watch_self(struct screen_state *s)
+{
+	const struct frame *f = &s->p->f;
+	/* a replay's or a cluster's (its nodes') cost is not this vtax's */
+	if (s->self_told || s->p->src->replay || s->p->src->prev)
+		return;
+	if (!(f->host.self_cpu > SELF_HOT_PCT)) {
+		s->self_hot_ms = -1;
+		return;
+	}
+	if (s->self_hot_ms < 0)
+		s->self_hot_ms = f->time_ms;
+	if (f->time_ms - s->self_hot_ms < SELF_HOT_MS)
+		return;
+	s->self_told = true;
+	set_status(s->u, false, "vtax itself has used %.1f%% of a CPU for a minute (every %.1fs): "
+		   "a longer interval costs less (d, or -d 5)", f->host.self_cpu,
+		   (double)s->u->delay_ns / 1e9);
+}
+
 /* Take the next sample and recompute the frame. */
 static int advance(struct screen_state *s)
 {
@@ -229,6 +258,8 @@ static int advance(struct screen_state *s)
 	sample_changed(s->u);
 	if (s->p->cur->notice)
 		set_status(s->u, true, "%s", s->p->cur->notice);
+	else
+		watch_self(s);
 	where(s);
 	resync_selection(s);
 	keep_visible(s);
@@ -705,6 +736,7 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct pipeline *p)
 	s.u = u;
 	s.o = o;
 	s.p = p;
+	s.self_hot_ms = -1;
 	resort(&s);
 
 	u->ascii = o->ascii || !unicode_terminal();

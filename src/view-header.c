@@ -9,8 +9,14 @@
 #include <time.h>
 
 #include "lines.h"
+#include "metrics.h"
 #include "util.h"
 #include "view-parts.h"
+
+static void add_head(void *b, const char *text)
+{
+	lb_field(b, VA_NORMAL, " - %s", text);
+}
 
 static void title_line(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
 {
@@ -44,6 +50,8 @@ static void title_line(struct vscreen *vs, const struct frame *f, const struct u
 		lb_put(&b, "  [FROZEN]", VA_WARN);
 	if (u->ended)
 		lb_put(&b, "  [ENDED]", VA_WARN);
+	/* last: where the width runs out they give way, never the marks */
+	metrics_head(f, add_head, &b);   /* vtax's own cost, ... */
 	lb_finish(vs, &b);
 }
 
@@ -58,7 +66,8 @@ static int bar_width(int width, int llen)
 static void cpu_line(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
 {
 	const struct host_view *h = &f->host;
-	const struct guest_view *iow = h->iowait_guest >= 0 ? &f->guests[h->iowait_guest] : NULL;
+	const struct guest_view *iow = h->iowait_guest && h->iowait_guest <= f->n
+					       ? &f->guests[h->iowait_guest - 1] : NULL;
 	const struct seg cpu[] = {
 		{h->cpu_usr_nice, VA_USR, "\xe2\x96\x88", "#", "usr"},
 		{h->cpu[HC_SYSTEM], VA_SYS, "\xe2\x96\x93", "=", "sys"},

@@ -154,16 +154,20 @@ check "vtax -b --prometheus: exit 0, a NODE column, all $total guests (got $rows
 check "vtax -b --prometheus: each node's guests under its name" \
 	sh -c "grep -q '^pve1 ' '$tmp/cluster.txt' && grep -q '^virt-deb1 ' '$tmp/cluster.txt' && grep -q '^apps1 ' '$tmp/cluster.txt'"
 timeout 20 "$VTAX" --json -n 2 -d 1 --prometheus "http://127.0.0.1:$pport" >"$tmp/cluster.json" 2>/dev/null
-check "vtax --json --prometheus: memory tax of every guest as the nodes' own JSON" python3 - "$tmp" <<'PY'
+check "vtax --json --prometheus: every guest's memory figures and PIDS as the nodes' own JSON" python3 - "$tmp" <<'PY'
 import json, sys
 t = sys.argv[1]
+def figs(g):
+    m = g["mem"]
+    return (m["tax"], m["host"], m["working_set"], m["page_cache"], m["guest_used"],
+            m["guest_cache"], m["kernel"]["total"], m["tax_lower_bound"], g["pids"])
 want = {}
 for n in ("pve", "virt", "apps"):
     d = json.load(open("%s/%s.json" % (t, n)))
     for g in d["guests"]:
-        want[(d["host"]["name"], g["runtime"], g["id"])] = (g["mem"]["tax"], g["mem"]["host"], g["mem"]["working_set"])
+        want[(d["host"]["name"], g["runtime"], g["id"])] = figs(g)
 d = json.loads(open(t + "/cluster.json").read().splitlines()[-1])
-got = {(g["node"], g["runtime"], g["id"]): (g["mem"]["tax"], g["mem"]["host"], g["mem"]["working_set"]) for g in d["guests"]}
+got = {(g["node"], g["runtime"], g["id"]): figs(g) for g in d["guests"]}
 if got != want:
     print("  differ:", [(k, want[k], got.get(k)) for k in want if got.get(k) != want[k]][:4])
     sys.exit(1)

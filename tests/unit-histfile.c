@@ -89,6 +89,8 @@ static void rich_sample(struct sample *s, unsigned i)
 	s->host.t_user = 1000 + i * 150;
 	s->host.load1 = 0.5 + i;
 	s->host.uptime_s = 1234.56;
+	s->host.self_cpu_ns = 40000000ull + i * 3000000ull;
+	s->host.self_rss = i == 1 ? VT_UNKNOWN : 6291456;
 	snprintf(s->host.hostname, sizeof(s->host.hostname), "%s", i == 2 ? "pve1-new" : "pve1");
 	s->cg_version = 2;
 	s->psi_guest = true;
@@ -168,9 +170,9 @@ static void every_kind(void)
 		hist_chunk_add(&c, i ? &in[i - 1] : NULL, &in[i]);
 		record_sample(&js, &in[i]);
 	}
-	CHECK(fnv(js.s, js.len) == 0x99f80b9dab5398beull, "JSON lines as before: %zu bytes, %016llx", js.len,
+	CHECK(fnv(js.s, js.len) == 0xbce1a793beb9dd12ull, "JSON lines as before: %zu bytes, %016llx", js.len,
 	      (unsigned long long)fnv(js.s, js.len));
-	CHECK(fnv(c.s, c.len) == 0x4cf9599409991c5bull, "chunk as before: %zu bytes, %016llx", c.len,
+	CHECK(fnv(c.s, c.len) == 0x9bb1c5d827818ab9ull, "chunk as before: %zu bytes, %016llx", c.len,
 	      (unsigned long long)fnv(c.s, c.len));
 	struct sample *out = NULL;
 	size_t n = 0;
@@ -192,6 +194,8 @@ static void every_kind(void)
 	}
 	if (n == 3) {
 		CHECK_STR(out[2].host.hostname, "pve1-new");
+		CHECK(out[2].host.self_cpu_ns == 46000000ull && out[1].host.self_rss == VT_UNKNOWN &&
+		      out[2].host.self_rss == 6291456, "vtax's own cost through the chunk");
 		CHECK_STR(out[2].guests[0].note, "gone");
 		CHECK_INT(out[1].nfprocs, 2);
 		CHECK_U64(out[1].fprocs[1].cpu_ns, VT_UNKNOWN);

@@ -8,6 +8,8 @@
 
 #include "columns.h"
 #include "metrics.h"
+#include "render.h"
+#include "sample.h"
 #include "tap.h"
 #include "util.h"
 
@@ -111,8 +113,65 @@ static void check_fold(void)
 	free(v);
 }
 
+/* Batch text's header lines: each line's places 0, 1, ... once each, one
+ * hole a format; and the conditional parts on a frame made for them. */
+static void check_text(void)
+{
+	for (enum metric_line l = ML_CPU; l <= ML_TAX; l++) {
+		unsigned n = 0;
+		for (size_t k = 0; k < metrics_count; k++)
+			n += metrics[k].text.line == l;
+		for (unsigned at = 0; at < n; at++) {
+			int found = 0;
+			for (size_t k = 0; k < metrics_count; k++) {
+				const struct metric_text *t = &metrics[k].text;
+				if (t->line != l || t->at != at)
+					continue;
+				found++;
+				const char *h = strstr(t->fmt, "%s");
+				CHECK(h && !strstr(h + 2, "%"), "line %d place %u: one %%s", l, at);
+				CHECK(t->when != MW_WITH || at, "line %d: MW_WITH first", l);
+				CHECK(!t->plural || metrics[k].unit == MU_INT, "line %d place %u: a plural "
+				      "of no count", l, at);
+			}
+			CHECK_INT(found, 1);
+		}
+	}
+	struct sample s;
+	memset(&s, 0, sizeof(s));
+	host_sample_init(&s.host);
+	struct frame f;
+	memset(&f, 0, sizeof(f));
+	f.cur = &s;
+	f.host.ncpus = 2;
+	for (int i = 0; i < HC_COUNT; i++)
+		f.host.cpu[i] = VT_NAN;
+	f.host.mem_total = f.host.mem_available = f.host.guests_ws = f.host.page_cache = VT_UNKNOWN;
+	f.host.guests_tax = f.host.host_own = f.host.zfs_arc = VT_UNKNOWN;
+	f.host.ksm_shared = 0;
+	f.host.huge_total = 2ull << 30, f.host.huge_free = 1ull << 30;
+	f.host.n_kind[KIND_VM] = 1;
+	f.host.tax_cpu_host = f.host.psi_cpu = f.host.psi_mem = VT_NAN;
+	f.host.psi_io = 3;
+	f.host.self_cpu = VT_NAN;
+	f.host.self_rss = VT_UNKNOWN;
+	struct sb out = {0};
+	render_header_lines(&out, &f);
+	const char *l = strchr(out.s, '\n') + 1;
+	CHECK(!strncmp(l, "CPU  2 cpus: usr - sys - guest - iow - steal - irq - sirq - nice - idle -\n",
+		       strlen("CPU  2 cpus: usr - sys - guest - iow - steal - irq - sirq - nice - idle -\n")),
+	      "the CPU line: %.80s", l);
+	CHECK(strstr(out.s, "\nMEM  - total, - available: guests wset -, page cache -, tax -, host own -, "
+			    "hugepages 2.00G (1.00G free)\n"), "the MEM line: %s", out.s);
+	CHECK(strstr(out.s, "\nTAX  1 VM, 0 containers: virtualization tax CPU - of host, RAM -; "
+			    "stalled cpu - io 3.0% mem -\n"), "the TAX line: %s", out.s);
+	CHECK(!strstr(out.s, " - vtax "), "no vtax cost where it is unknown");
+	sb_free(&out);
+}
+
 int main(void)
 {
+	check_text();
 	check_entries();
 	check_families();
 	check_fold();
