@@ -29,6 +29,8 @@ struct rguest {
 	enum runtime runtime;
 	double *cpu, *mem;         /* the values seen, for percentiles */
 	size_t ncpu, nmem, capc, capm;
+	double *wait, *share;      /* host-side wait (% of one CPU) and disk share (%) */
+	size_t nwait, nshare, capw, caps;
 	double cpu_s;              /* CPU-seconds of tax */
 	double mem_bs;             /* byte-seconds of tax */
 	double *tc, *tm;           /* per frame, for the chart (NAN: absent) */
@@ -177,6 +179,10 @@ static void add_frame(struct report *r, const struct frame *f)
 			g->tm[fi] = (double)v->mem_tax;
 			g->mem_lb |= v->mem_tax_lower_bound;
 		}
+		if (v->has_rates && isfinite(v->cpu_wait))
+			push(&g->wait, &g->nwait, &g->capw, v->cpu_wait);
+		if (v->has_rates && isfinite(v->io_host_share))
+			push(&g->share, &g->nshare, &g->caps, v->io_host_share);
 		add_parts(g, v);
 	}
 }
@@ -282,7 +288,7 @@ static double tax_share(double tax, double host)
 struct gfig {
 	const char *runtime, *id, *name;
 	size_t samples;
-	struct stat3 cpu, mem;
+	struct stat3 cpu, mem, wait, share;
 	double cpu_hours, gib_hours;
 	bool mem_lb;
 };
@@ -313,6 +319,16 @@ static const struct rfig {
 	{.json = "mem_tax_lower_bound", .csv = "mem_tax_lower_bound", .kind = RK_BOOL,
 	 .off = offsetof(struct gfig, mem_lb), .csv_late = true},
 	RF("gib_hours", "gib_hours", RK_NUM, gib_hours),
+	/* contention (doc/metrics.md): its wait for a host CPU, its share
+	 * of the host's disk bytes */
+	{.json = "wait.mean", .csv = "wait_mean_pct", .kind = RK_NUM,
+	 .off = offsetof(struct gfig, wait.mean), .csv_late = true},
+	{.json = "wait.max", .csv = "wait_max_pct", .kind = RK_NUM,
+	 .off = offsetof(struct gfig, wait.max), .csv_late = true},
+	{.json = "disk_share.mean", .csv = "disk_share_mean_pct", .kind = RK_NUM,
+	 .off = offsetof(struct gfig, share.mean), .csv_late = true},
+	{.json = "disk_share.max", .csv = "disk_share_max_pct", .kind = RK_NUM,
+	 .off = offsetof(struct gfig, share.max), .csv_late = true},
 #undef RF
 };
 
@@ -545,6 +561,8 @@ static void render(struct report *r, enum rformat fmt, struct sb *o)
 			.runtime = runtime_name(g->runtime), .id = g->id, .name = g->name,
 			.cpu = stat3_of(g->cpu, g->ncpu),
 			.mem = stat3_of(g->mem, g->nmem),
+			.wait = stat3_of(g->wait, g->nwait),
+			.share = stat3_of(g->share, g->nshare),
 			.samples = g->ncpu > g->nmem ? g->ncpu : g->nmem,
 			.cpu_hours = g->cpu_s / 3600, .gib_hours = g->mem_bs / GIB / 3600,
 			.mem_lb = g->mem_lb,
@@ -862,6 +880,8 @@ static void report_free(struct report *r)
 	for (size_t i = 0; i < r->ng; i++) {
 		free(r->g[i].cpu);
 		free(r->g[i].mem);
+		free(r->g[i].wait);
+		free(r->g[i].share);
 		free(r->g[i].tc);
 		free(r->g[i].tm);
 	}

@@ -60,7 +60,8 @@ void blame(struct vscreen *vs, const struct frame *f, const struct history *h, i
 	for (size_t i = 0; i < n && (int)i < room; i++)
 		blame_line(vs, &rows[i], i + 1, width);
 	if (!n)
-		line_text(vs, width, "  (no guest has two samples yet)", VA_DIM);
+		line_text(vs, width, f->n ? "  (no guest has two samples yet)" : "  (no guests found)",
+			  VA_DIM);
 	else if ((int)n > room)
 		line_text(vs, width, "  ...", VA_DIM);
 	line_text(vs, width, "", VA_NORMAL);

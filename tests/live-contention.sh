@@ -47,6 +47,7 @@ trap cleanup EXIT
 ct() {
 	cg_make "/lxc.payload.$1"
 	bash -c "$(declare -f cg_hierarchies cg_enter); cg_enter '/lxc.payload.$1' \$\$; exec sh '$2'" &
+	disown $!   # killed by the clean-up, not waited for
 }
 # the CPU weight of a cgroup, v1 cpu.shares or v2 cpu.weight
 weight() {
