@@ -71,6 +71,10 @@ struct cgfs {
 	struct sb path;
 };
 
+/* Whether the directory dfd may have subdirectories (false only when
+ * its link count says it has none). */
+bool has_subdirs(int dfd);
+
 /* Open the hierarchies below root (normally /sys/fs/cgroup). Returns 0,
  * or -errno with *cause set to a message the caller prints and frees. */
 int cgfs_open(struct cgfs *c, const char *root, char **cause);

@@ -556,6 +556,15 @@ int cgroup_exists_v2(struct cgfs *c, const char *rel)
 	return c->fd_v2 >= 0 && c->fd_v2 != c->fd_walk && dir_exists(c->fd_v2, rel);
 }
 
+bool has_subdirs(int dfd)
+{
+	/* a directory's link count is 2 + its subdirectories on cgroupfs
+	 * (kernfs), tmpfs and ext4: 2 says there is none, without listing
+	 * the control files; any other count (btrfs says 1) is read */
+	struct stat st;
+	return fstat(dfd, &st) || st.st_nlink != 2;
+}
+
 static uint64_t count_dir(struct cgfs *c, int dfd, int depth, int **pids, size_t *npids,
 			  size_t *cap, bool threads)
 {
@@ -586,7 +595,7 @@ static uint64_t count_dir(struct cgfs *c, int dfd, int depth, int **pids, size_t
 				p++;
 		}
 	}
-	if (depth >= 8)
+	if (depth >= 8 || !has_subdirs(dfd))
 		return n;
 	int dup_fd = dup(dfd);
 	if (dup_fd < 0)

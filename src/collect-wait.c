@@ -83,18 +83,18 @@ void collect_task_wait(struct collector *c, struct guest_sample *g)
 		g->wait_ns = e->acc;   /* no task ran: no new wait */
 		return;
 	}
+	if (!e && c->first) {
+		/* the first frame shows no rate: its tasks are read at the
+		 * next refresh, which the first frame then does not wait for */
+		g->wait_note = xstrdup("first sample: its tasks are read from the next one");
+		return;
+	}
 	size_t n = 0;
 	cgroup_list_threads(&c->cg, g->cgroup, &c->pidbuf, &n);
 	if (n > WAIT_TASKS_MAX) {
 		g->wait_note = xasprintf("not read: %zu tasks, more than %d to read each refresh", n,
 					 WAIT_TASKS_MAX);
 		return; /* its entry goes: the next read starts again */
-	}
-	if (!e && c->first) {
-		/* the first frame shows no rate: its tasks are read at the
-		 * next refresh, which the first frame then does not wait for */
-		g->wait_note = xstrdup("first sample: its tasks are read from the next one");
-		return;
 	}
 	bool baseline = !e;
 	if (!e) {

@@ -137,6 +137,8 @@ static void find_payload(struct walk *w, struct guest_match *m)
 
 static void walk_dir(struct walk *w, int dfd, size_t plen, int depth)
 {
+	if (!has_subdirs(dfd))
+		return; /* a leaf: no guest below it */
 	int dup_fd = dup(dfd);
 	if (dup_fd < 0)
 		return;
