@@ -53,6 +53,8 @@ struct wait_ent {
 	uint64_t cpu;               /* ns: the cgroup's CPU time at the last read */
 	struct task_delay *t;       /* owned: its tasks then, sorted by tid */
 	size_t nt;
+	bool based;                 /* t holds a read of its tasks */
+	uint64_t epoch;             /* baselines taken: the sample's wait_epoch */
 	bool used;                  /* seen in this refresh */
 };
 
@@ -102,8 +104,6 @@ struct collector {
 	int delayacct;             /* kernel.task_delayacct, read each refresh */
 	char *focus;               /* "runtime/id" whose processes are wanted */
 	bool told_uid;             /* the non-root notice was given */
-	bool first;                /* this is the first refresh */
-	uint64_t refreshes;        /* refreshes done */
 	struct profile prof;       /* --profile-steps */
 	bool self;                 /* proc_root is this host's /proc: vtax's own
 				      cost is read (fixture trees leave it unknown) */

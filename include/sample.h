@@ -209,6 +209,9 @@ struct guest_sample {
 	 * counters as they move (collect-cgroup.c); tasks that exit take
 	 * their last interval's delay with them. */
 	uint64_t wait_ns;          /* ns; VT_UNKNOWN with wait_note saying why */
+	uint64_t wait_epoch;       /* a container's: the counter started again (its
+				      tasks' baseline was taken): no rate across a
+				      change of it */
 	char *wait_note;           /* why wait_ns is unknown, or NULL */
 	struct vcpu_sample *vcpus; /* owned; nvcpus entries (a VM's vCPU threads) */
 	size_t nvcpus;

@@ -208,10 +208,10 @@ static void supervisor_mem(struct collector *c, struct guest_sample *g)
 static void task_io(struct collector *c, const struct lim_ent *e, struct guest_sample *g,
 		    struct keep *k)
 {
-	if (runtime_kind(g->runtime) != KIND_CT || c->first ||
+	if (runtime_kind(g->runtime) != KIND_CT ||
 	    (g->cg_io_rbytes != VT_UNKNOWN && g->cg_io_wbytes != VT_UNKNOWN &&
 	     g->cg_io_rbytes + g->cg_io_wbytes > 0))
-		return; /* the first frame shows no rate: read from the second */
+		return;
 	uint64_t cpu = g->cg_usage_ns != VT_UNKNOWN ? g->cg_usage_ns
 		       : add_known(g->cg_user_ns, g->cg_system_ns);
 	bool had = e && e->tio_r != VT_UNKNOWN && e->tio_w != VT_UNKNOWN;

@@ -8,9 +8,10 @@
  * wait: its tasks are read only when that time moved (the cost follows
  * the containers that run, not the processes), and at most WAIT_TASKS_MAX
  * of them; past that the wait is unknown, with the reason. A task that
- * exits takes the wait it had since the last read with it. The first
- * refresh reads no task (it shows no rate): the second takes the
- * baseline. */
+ * exits takes the wait it had since the last read with it. A container
+ * is first read when its tasks first run after vtax saw it: that read is
+ * the baseline, its interval's wait is not known (wait_epoch moves on),
+ * and a container that never runs is never read. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -71,6 +72,15 @@ static size_t read_delays(struct collector *c, struct wait_ent *e, const int *ti
 	return k;
 }
 
+/* A new entry: the counter starts at 0 and nothing is read yet. */
+static struct wait_ent *wait_new(struct collector *c, const struct guest_sample *g, uint64_t cpu)
+{
+	c->wait = xrealloc(c->wait, (c->nwait + 1) * sizeof(*c->wait));
+	struct wait_ent *e = &c->wait[c->nwait++];
+	*e = (struct wait_ent){.path = xstrdup(g->cgroup), .birth = g->birth, .cpu = cpu};
+	return e;
+}
+
 void collect_task_wait(struct collector *c, struct guest_sample *g)
 {
 	if (runtime_kind(g->runtime) != KIND_CT || !g->cgroup)
@@ -78,15 +88,14 @@ void collect_task_wait(struct collector *c, struct guest_sample *g)
 	uint64_t cpu = g->cg_usage_ns != VT_UNKNOWN ? g->cg_usage_ns
 		       : add_known(g->cg_user_ns, g->cg_system_ns);
 	struct wait_ent *e = wait_find(c, g);
-	if (e && cpu != VT_UNKNOWN && cpu == e->cpu) {
+	if (!e || (cpu != VT_UNKNOWN && cpu == e->cpu)) {
+		/* seen first (its counter starts at 0), or no task ran: no new
+		 * wait, and nothing to read */
+		if (!e)
+			e = wait_new(c, g, cpu);
 		e->used = true;
-		g->wait_ns = e->acc;   /* no task ran: no new wait */
-		return;
-	}
-	if (!e && c->first) {
-		/* the first frame shows no rate: its tasks are read at the
-		 * next refresh, which the first frame then does not wait for */
-		g->wait_note = xstrdup("first sample: its tasks are read from the next one");
+		g->wait_ns = e->acc;
+		g->wait_epoch = e->epoch;
 		return;
 	}
 	size_t n = 0;
@@ -94,14 +103,12 @@ void collect_task_wait(struct collector *c, struct guest_sample *g)
 	if (n > WAIT_TASKS_MAX) {
 		g->wait_note = xasprintf("not read: %zu tasks, more than %d to read each refresh", n,
 					 WAIT_TASKS_MAX);
-		return; /* its entry goes: the next read starts again */
+		return; /* its entry goes: it starts again at the next refresh */
 	}
-	bool baseline = !e;
-	if (!e) {
-		c->wait = xrealloc(c->wait, (c->nwait + 1) * sizeof(*c->wait));
-		e = &c->wait[c->nwait++];
-		*e = (struct wait_ent){.path = xstrdup(g->cgroup), .birth = g->birth};
-	}
+	/* its tasks ran for the first time since vtax saw it: their delays
+	 * now are the baseline, and this interval's wait is not known (a
+	 * new epoch tells the model) */
+	bool baseline = !e->based;
 	struct task_delay *now = xcalloc(n + 1, sizeof(*now));
 	size_t k = read_delays(c, e, c->pidbuf, n, now, baseline);
 	free(e->t);
@@ -113,7 +120,12 @@ void collect_task_wait(struct collector *c, struct guest_sample *g)
 		g->wait_note = xstrdup("schedstat unreadable (kernel without CONFIG_SCHED_INFO?)");
 		return;
 	}
+	if (baseline) {
+		e->based = true;
+		e->epoch++;
+	}
 	g->wait_ns = e->acc;
+	g->wait_epoch = e->epoch;
 }
 
 void collect_wait_sweep(struct collector *c, bool all)

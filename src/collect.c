@@ -158,7 +158,6 @@ int collector_sample(struct collector *c, struct sample *s)
 	struct refresh r = {.s = s};
 	struct profile *p = &c->prof;
 	prof_begin(p);
-	c->first = c->refreshes++ == 0;
 	sample_clear(s);
 	int err = read_host(c, s);
 	if (err)

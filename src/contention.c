@@ -76,7 +76,8 @@ void contention_guest(const struct guest_sample *p, const struct guest_sample *g
 {
 	v->cpu_wait = v->io_host_share = v->io_latency_ms = VT_NAN;
 	v->blame_cpu_s = v->blame_io_s = v->suffer_wait_s = v->suffer_stall_s = VT_NAN;
-	v->cpu_wait = p ? pct_of(counter_delta(g->wait_ns, p->wait_ns), gdt) : VT_NAN;
+	v->cpu_wait = p && g->wait_epoch == p->wait_epoch
+			      ? pct_of(counter_delta(g->wait_ns, p->wait_ns), gdt) : VT_NAN;
 	vcpu_waits(p, g, gdt, v);
 	v->io_latency_ms = drive_latency(p, g);
 }
