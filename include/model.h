@@ -221,8 +221,4 @@ struct frame {
 void model_compute(const struct sample *prev, const struct sample *cur, struct frame *f);
 void frame_free(struct frame *f);
 
-/* Delta of a counter pair where either may be unknown: VT_UNKNOWN then,
- * else the saturating difference (a reset counter gives 0, not 2^64). */
-uint64_t counter_delta(uint64_t now, uint64_t before);
-
 #endif

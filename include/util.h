@@ -56,6 +56,12 @@ int read_small_at(int dirfd, const char *path, struct sb *b, size_t max);
 
 /* Saturating a - b, for counters that may be reset or wrap. */
 static inline uint64_t sat_sub(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
+/* Delta of a counter pair where either may be unknown: VT_UNKNOWN then,
+ * else the saturating difference (a reset counter gives 0, not 2^64). */
+static inline uint64_t counter_delta(uint64_t now, uint64_t before)
+{
+	return now == VT_UNKNOWN || before == VT_UNKNOWN ? VT_UNKNOWN : sat_sub(now, before);
+}
 /* Bytes of the UTF-8 sequence that starts with byte c (text already
  * sanitised: valid, so the lead byte tells). */
 static inline size_t u8_step(unsigned char c) { return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2; }

@@ -30,13 +30,6 @@ const char *hcpu_name(enum hcpu c)
 	return (unsigned)c < HC_COUNT ? n[c] : "?";
 }
 
-uint64_t counter_delta(uint64_t now, uint64_t before)
-{
-	if (now == VT_UNKNOWN || before == VT_UNKNOWN)
-		return VT_UNKNOWN;
-	return sat_sub(now, before);
-}
-
 static double pct(uint64_t delta_ns, uint64_t dt_ns)
 {
 	if (delta_ns == VT_UNKNOWN || !dt_ns)
