@@ -166,17 +166,17 @@ static void wait_line(struct vscreen *vs, const struct guest_view *v, int width)
 		return;
 	}
 	lb_printf(&b, VA_NORMAL, " %.1f%%", v->cpu_wait);
-	lb_put(&b, v->kind == KIND_VM ? " of one CPU: its vCPU threads runnable, waiting for a host CPU"
-				       : " of one CPU: its tasks runnable, waiting for a host CPU",
-	       VA_DIM);
 	if (v->vcpu_worst >= 0) {
+		/* the worst vCPU first, then the others as far as they fit */
 		const struct vcpu_view *w = &v->vcpus[v->vcpu_worst];
-		lb_field(&b, VA_NORMAL, "; worst vCPU %llu %.1f%%", (unsigned long long)w->index, w->wait);
+		lb_field(&b, VA_NORMAL, ": vCPU %llu %.1f%%", (unsigned long long)w->index, w->wait);
 		for (size_t i = 0; i < v->nvcpus; i++)
 			if ((int)i != v->vcpu_worst && !isnan(v->vcpus[i].wait))
 				lb_field(&b, VA_NORMAL, ", vCPU %llu %.1f%%",
 					 (unsigned long long)v->vcpus[i].index, v->vcpus[i].wait);
 	}
+	lb_field(&b, VA_DIM, "  (%% of one CPU its %s runnable, waiting for a host CPU)",
+		 v->kind == KIND_VM ? "vCPU threads were" : "tasks were");
 	lb_finish(vs, &b);
 }
 
