@@ -51,8 +51,8 @@ void blame(struct vscreen *vs, const struct frame *f, const struct history *h, i
 	for (size_t i = 0; i < n; i++)
 		span = fmax(span, rows[i].span_s);
 	char t[160];
-	snprintf(t, sizeof(t), "BLAME  last %.0f s (%.0f s sampled): what each guest imposed on "
-		 "the others, what it suffered", BLAME_WINDOW_S, span);
+	snprintf(t, sizeof(t), "BLAME  last %.0f s (%.0f s sampled): imposed on the others, "
+		 "and suffered", BLAME_WINDOW_S, span);
 	line_text(vs, width, t, VA_TITLE);
 	line_text(vs, width, "  # GUEST                IMPOSED  CPU-s   IO-s | WAIT-s STALL-s |   CPU%  DISK%",
 		  VA_HEADER);

@@ -66,8 +66,6 @@ static int bar_width(int width, int llen)
 static void cpu_line(struct vscreen *vs, const struct frame *f, const struct ui *u, int width)
 {
 	const struct host_view *h = &f->host;
-	const struct guest_view *iow = h->iowait_guest && h->iowait_guest <= f->n
-					       ? &f->guests[h->iowait_guest - 1] : NULL;
 	const struct seg cpu[] = {
 		{h->cpu_usr_nice, VA_USR, "\xe2\x96\x88", "#", "usr"},
 		{h->cpu[HC_SYSTEM], VA_SYS, "\xe2\x96\x93", "=", "sys"},
@@ -93,12 +91,6 @@ static void cpu_line(struct vscreen *vs, const struct frame *f, const struct ui 
 		lb_field(&b, VA_NORMAL, " idle -");
 	else
 		lb_field(&b, VA_NORMAL, " idle %.1f", h->cpu[HC_IDLE]);
-	if (iow) {
-		char name[64];
-		sanitize(name, sizeof(name), iow->g->name ? iow->g->name : iow->g->id);
-		lb_field(&b, VA_WARN, "  iow: %s moved %.0f%% of the disk's bytes", name,
-			 iow->io_host_share);
-	}
 	lb_finish(vs, &b);
 }
 
@@ -178,6 +170,14 @@ static void summary_line(struct vscreen *vs, const struct frame *f, const struct
 	} else {
 		lb_put(&b, " | tax ", VA_NORMAL);
 		lb_printf(&b, VA_TAX, "%s %s", cpu, tb);
+	}
+	/* the guest behind the host's I/O wait, before the interval: on a
+	 * narrow screen it is worth more */
+	if (h->iowait_guest && h->iowait_guest <= f->n) {
+		const struct guest_view *iow = &f->guests[h->iowait_guest - 1];
+		char name[64];
+		sanitize(name, sizeof(name), iow->g->name ? iow->g->name : iow->g->id);
+		lb_field(&b, VA_WARN, " | iow: %s %.0f%% of disk", name, iow->io_host_share);
 	}
 	lb_field(&b, VA_NORMAL, " | every %.1fs", (double)u->delay_ns / 1e9);
 	if (!isnan(h->psi_io))
