@@ -169,6 +169,9 @@ void collect_focus(struct collector *c, struct sample *s);
 /* collect-wait.c: a container's wait (cgroup open: from read_guest);
  * the sweep drops the entries of containers gone (all: every entry) */
 void collect_task_wait(struct collector *c, struct guest_sample *g);
+/* A task's /proc schedstat below proc_root (path "TID/schedstat"): its
+ * time on a CPU and its run delay, ns. -1 when gone or unreadable. */
+int collect_schedstat(struct collector *c, const char *path, uint64_t *run_ns, uint64_t *wait_ns);
 void collect_wait_sweep(struct collector *c, bool all);
 
 /* collect-vm.c */

@@ -3,8 +3,6 @@
  * (vCPU threads, the guest's own memory). Kept per VM between refreshes. */
 #include "config.h"
 
-#include <inttypes.h>
-
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -259,8 +257,7 @@ static void read_vcpu_wait(struct collector *c, struct guest_sample *g)
 		char path[64];
 		uint64_t run, wait;
 		snprintf(path, sizeof(path), "%d/task/%d/schedstat", (int)g->main_pid, tid[i]);
-		if (read_small_at(c->proc_fd, path, &c->buf, 256) ||
-		    sscanf(c->buf.s, "%" SCNu64 " %" SCNu64, &run, &wait) != 2)
+		if (collect_schedstat(c, path, &run, &wait))
 			continue; /* exited since the thread list was read */
 		g->vcpus[g->nvcpus++] = (struct vcpu_sample){.index = idx[i], .run_ns = run, .wait_ns = wait};
 		sum += wait;

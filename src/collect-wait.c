@@ -56,8 +56,7 @@ static size_t read_delays(struct collector *c, struct wait_ent *e, const int *ti
 		char path[48];
 		uint64_t run, wait;
 		snprintf(path, sizeof(path), "%d/schedstat", tids[i]);
-		if (read_small_at(c->proc_fd, path, &c->buf, 256) ||
-		    sscanf(c->buf.s, "%" SCNu64 " %" SCNu64, &run, &wait) != 2)
+		if (collect_schedstat(c, path, &run, &wait))
 			continue; /* exited since the cgroup was listed */
 		out[k++] = (struct task_delay){.tid = tids[i], .ns = wait};
 		if (baseline)
@@ -70,6 +69,13 @@ static size_t read_delays(struct collector *c, struct wait_ent *e, const int *ti
 	if (k)
 		qsort(out, k, sizeof(*out), cmp_td);
 	return k;
+}
+
+int collect_schedstat(struct collector *c, const char *path, uint64_t *run_ns, uint64_t *wait_ns)
+{
+	if (read_small_at(c->proc_fd, path, &c->buf, 256))
+		return -1;
+	return sscanf(c->buf.s, "%" SCNu64 " %" SCNu64, run_ns, wait_ns) == 2 ? 0 : -1;
 }
 
 /* A new entry: the counter starts at 0 and nothing is read yet. */

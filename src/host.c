@@ -117,10 +117,12 @@ static void read_disks(struct host_reader *r, struct host_sample *h)
 {
 	if (!r->disks_ns || h->mono_ns - r->disks_ns >= DISKS_EVERY_NS)
 		list_disks(r, h->mono_ns);
-	if (read_file_at(r->proc_fd, "diskstats", &r->buf, 0))
+	/* no disk listed (no /sys, or none with a device): unknown, not 0 */
+	if (!r->disks || !r->disks[1] || read_file_at(r->proc_fd, "diskstats", &r->buf, 0))
 		return;
 	uint64_t rb = 0, wb = 0, ri = 0, wi = 0;
-	for (const char *l = r->buf.s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+	for (const char *l = r->buf.s, *nl; *l; l = nl ? nl + 1 : "") {
+		nl = strchr(l, '\n');
 		char name[64], pat[70];
 		uint64_t rio, rsec, wio, wsec, skip;
 		if (sscanf(l, "%*u %*u %63s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
@@ -128,7 +130,7 @@ static void read_disks(struct host_reader *r, struct host_sample *h)
 			   &wsec) != 8)
 			continue;
 		snprintf(pat, sizeof(pat), " %s ", name);
-		if (!r->disks || !strstr(r->disks, pat))
+		if (!strstr(r->disks, pat))
 			continue;
 		rb += rsec * 512;
 		wb += wsec * 512;

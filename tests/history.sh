@@ -14,12 +14,7 @@ need_cmd python3 python3
 need_cmd tmux tmux
 need_cmd qemu-system-x86_64 qemu-system-x86
 lib="$SRCDIR/tests/lib"
-bash "$lib/guest-image.sh" >/dev/null 2>"${TMPDIR:-/tmp}/vtax-guest-image.$$" || {
-	rc=$?; cat "${TMPDIR:-/tmp}/vtax-guest-image.$$"; rm -f "${TMPDIR:-/tmp}/vtax-guest-image.$$"
-	[ $rc -eq 77 ] && skip "no guest image (see above)"
-	fail "guest image built"; finish
-}
-rm -f "${TMPDIR:-/tmp}/vtax-guest-image.$$"
+need_guest_image
 secs=${HISTORY_SECONDS:-50}
 work=$(mktemp -d /tmp/vtax-h17-hist.XXXXXX)
 export VTAX_GUEST_RUNDIR="$work"

@@ -20,12 +20,7 @@ cleanup() {
 	tmux_end "$sock"
 	# shellcheck disable=SC2086 # a list of pids
 	[ -n "$pids" ] && kill -9 $pids 2>/dev/null
-	for n in "$a" "$b"; do
-		for h in $(cg_hierarchies); do
-			[ -f "$h/lxc.payload.$n/cgroup.procs" ] &&
-				for p in $(cat "$h/lxc.payload.$n/cgroup.procs"); do kill -9 "$p" 2>/dev/null; done
-		done
-	done
+	for n in "$a" "$b"; do cg_kill "/lxc.payload.$n"; done
 	sleep 0.3
 	cg_remove "/lxc.payload.$a"
 	cg_remove "/lxc.payload.$b"

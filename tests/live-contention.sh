@@ -14,12 +14,7 @@ need_cmd tmux tmux
 need_cmd qemu-system-x86_64 qemu-system-x86
 [ -r /proc/self/schedstat ] || skip "the kernel keeps no schedstat (CONFIG_SCHED_INFO)"
 lib="$SRCDIR/tests/lib"
-bash "$lib/guest-image.sh" >/dev/null 2>"${TMPDIR:-/tmp}/vtax-guest-image.$$" || {
-	rc=$?; cat "${TMPDIR:-/tmp}/vtax-guest-image.$$"; rm -f "${TMPDIR:-/tmp}/vtax-guest-image.$$"
-	[ $rc -eq 77 ] && skip "no guest image (see above)"
-	fail "guest image built"; finish
-}
-rm -f "${TMPDIR:-/tmp}/vtax-guest-image.$$"
+need_guest_image
 work=$(mktemp -d /var/tmp/vtax-contention.XXXXXX)
 export VTAX_GUEST_RUNDIR="$work"
 sock="$work/tmux.sock"
@@ -31,12 +26,7 @@ cleanup() {
 	tmux_end "$sock"
 	[ -n "${sampler:-}" ] && kill "$sampler" 2>/dev/null
 	bash "$lib/qemu-guest.sh" stop "$work/vm.pid" --cgroup "$vm_cg" >/dev/null 2>&1
-	for n in $hog $wr $idle; do
-		for h in $(cg_hierarchies); do
-			[ -f "$h/lxc.payload.$n/cgroup.procs" ] &&
-				for p in $(cat "$h/lxc.payload.$n/cgroup.procs"); do kill -9 "$p" 2>/dev/null; done
-		done
-	done
+	for n in $hog $wr $idle; do cg_kill "/lxc.payload.$n"; done
 	sleep 0.3
 	for n in $hog $wr $idle; do cg_remove "/lxc.payload.$n"; done
 	rm -rf "$work"

@@ -55,6 +55,26 @@ cg_remove() {
 	done
 	return 0
 }
+# cg_kill REL: kill -9 every process in REL, in every hierarchy.
+cg_kill() {
+	local h p
+	for h in $(cg_hierarchies); do
+		[ -f "$h$1/cgroup.procs" ] || continue
+		for p in $(cat "$h$1/cgroup.procs"); do kill -9 "$p" 2>/dev/null; done
+	done
+	return 0
+}
+# need_guest_image: build the test guest's image (tests/lib/guest-image.sh)
+# or skip (77) when the host lacks what it needs; an error of its own fails.
+need_guest_image() {
+	local log="${TMPDIR:-/tmp}/vtax-guest-image.$$" rc=0
+	bash "$SRCDIR/tests/lib/guest-image.sh" >/dev/null 2>"$log" || rc=$?
+	[ $rc -ne 0 ] && cat "$log"
+	rm -f "$log"
+	[ $rc -eq 77 ] && skip "no guest image (see above)"
+	[ $rc -ne 0 ] && { fail "guest image built"; finish; }
+	return 0
+}
 # cg_file REL FILE: path of FILE for REL in the first hierarchy having it.
 cg_file() {
 	local h
