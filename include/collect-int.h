@@ -85,6 +85,14 @@ struct net_ent {
 	int pid;                   /* > 0: no host peer, read /proc/PID/net/dev */
 };
 
+/* collect.c: a guest's processes (cgroup.procs, its subtree's too), read
+ * once a refresh however many steps want them. */
+struct pid_list {
+	char *cgroup;              /* the guest's, owned */
+	int *pids;                 /* owned */
+	size_t n;
+};
+
 /* collect-names.c: a Proxmox config file's name, by path. */
 struct pve_ent {
 	char path[512];
@@ -101,6 +109,8 @@ struct collector {
 	struct agent *agent;
 	struct sb buf;             /* scratch for small reads */
 	int *pidbuf;               /* scratch for pid lists */
+	struct pid_list *plist;    /* this refresh's guests' processes */
+	size_t nplist;
 	int delayacct;             /* kernel.task_delayacct, read each refresh */
 	char *focus;               /* "runtime/id" whose processes are wanted */
 	bool told_uid;             /* the non-root notice was given */
@@ -132,6 +142,7 @@ struct collector {
 
 	/* collect-net.c */
 	int nl_fd;                 /* rtnetlink socket; -1 not open, -2 cannot be */
+	uint64_t self_netns;       /* vtax's network namespace (inode), 0 unknown */
 	struct net_links links;    /* interfaces with names, from the last map */
 	struct net_links stats;    /* this refresh's counters */
 	struct net_links devs;     /* scratch for /proc/PID/net/dev */
@@ -154,6 +165,10 @@ struct refresh {
 	bool scan;                 /* list /proc for new processes */
 	bool full;                 /* ... and classify every one again */
 };
+
+/* collect.c: the processes of the guest whose cgroup is rel, as read
+ * first in this refresh (*n of them; NULL when none) */
+const int *collect_guest_pids(struct collector *c, const char *rel, size_t *n);
 
 /* collect-cgroup.c */
 void collect_discover(struct collector *c, struct refresh *r);

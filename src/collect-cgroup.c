@@ -225,13 +225,13 @@ static void task_io(struct collector *c, const struct lim_ent *e, struct guest_s
 		return;
 	}
 	size_t np = 0;
-	cgroup_count_procs(&c->cg, g->cgroup, &c->pidbuf, &np);
+	const int *pids = collect_guest_pids(c, g->cgroup, &np);
 	uint64_t r = 0, w = 0;
 	size_t seen = 0;
 	for (size_t i = 0; i < np; i++) {
 		char path[64];
 		uint64_t pr, pw;
-		snprintf(path, sizeof(path), "%d/io", c->pidbuf[i]);
+		snprintf(path, sizeof(path), "%d/io", pids[i]);
 		if (read_small_at(c->proc_fd, path, &c->buf, 4096) || parse_proc_io(c->buf.s, &pr, &pw))
 			continue; /* gone, or not ours to read */
 		r += pr;

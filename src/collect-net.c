@@ -139,15 +139,19 @@ static uint64_t netns_of(struct collector *c, const char *who, int *fd)
  * payload/ below the scope) and stays in the host's namespace. */
 static void container_net(struct collector *c, const struct guest_sample *g, struct net_ent *e)
 {
-	int *pids = NULL;
 	size_t npids = 0;
 	if (!g->cgroup)
 		return;
-	cgroup_count_procs(&c->cg, g->cgroup, &pids, &npids);
-	int selffd, fd = -1, pid = 0;
-	uint64_t self = netns_of(c, "self", &selffd), ns = 0;
-	if (selffd >= 0)
-		close(selffd);
+	const int *pids = collect_guest_pids(c, g->cgroup, &npids);
+	int fd = -1, pid = 0;
+	if (!c->self_netns) {
+		/* vtax never changes its namespace: looked at once */
+		c->self_netns = netns_of(c, "self", &fd);
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	uint64_t self = c->self_netns, ns = 0;
 	bool host = false;
 	for (size_t i = 0; self && i < npids && i < 64; i++) {
 		char who[32];
@@ -162,7 +166,6 @@ static void container_net(struct collector *c, const struct guest_sample *g, str
 			close(fd);
 		fd = -1;
 	}
-	free(pids);
 	if (!pid) {
 		if (host)
 			e->state = NET_HOST;

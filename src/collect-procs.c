@@ -20,10 +20,20 @@ void collect_processes(struct collector *c, struct refresh *r)
 	/* a full look passes by the processes of containers, found in
 	 * their cgroups for far less than a read each */
 	int *skip = NULL;
-	size_t nskip = 0;
-	for (size_t i = 0; r->full && i < r->ncg; i++)
-		if (runtime_kind(r->s->guests[i].runtime) == KIND_CT)
-			cgroup_count_procs(&c->cg, r->s->guests[i].cgroup, &skip, &nskip);
+	size_t nskip = 0, cap = 0;
+	for (size_t i = 0; r->full && i < r->ncg; i++) {
+		if (runtime_kind(r->s->guests[i].runtime) != KIND_CT)
+			continue;
+		size_t n;
+		const int *pids = collect_guest_pids(c, r->s->guests[i].cgroup, &n);
+		if (nskip + n > cap) {
+			cap = (nskip + n) * 2;
+			skip = xrealloc(skip, cap * sizeof(*skip));
+		}
+		if (n)
+			memcpy(skip + nskip, pids, n * sizeof(*pids));
+		nskip += n;
+	}
 	uint64_t now = now_mono_ns();
 	uint64_t forks = r->s->host.forks;
 	if (r->scan) {
@@ -151,8 +161,7 @@ void collect_focus(struct collector *c, struct sample *s)
 		int single = (int)g->main_pid;
 		const int *pids = &single;
 		if (g->cgroup) {
-			cgroup_count_procs(&c->cg, g->cgroup, &c->pidbuf, &np);
-			pids = c->pidbuf;
+			pids = collect_guest_pids(c, g->cgroup, &np);
 		} else if (g->main_pid) {
 			np = 1;
 		}

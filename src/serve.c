@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -19,6 +20,49 @@
 #include "record.h"
 #include "render.h"
 #include "serve.h"
+
+/* ---- libmicrohttpd, opened when --serve is asked ----------------------------- */
+
+/* libmicrohttpd pulls in GnuTLS and eight more libraries: loading them
+ * took 1.6 ms of CPU at every start of vtax, a third of a bare start, for
+ * the exporter alone. So it is opened here, by output_serve, in the main
+ * thread before the daemon (and its thread) exists. */
+#define MHD_FUNCTIONS(X)                                                          \
+	X(start_daemon) X(stop_daemon) X(get_daemon_info) X(is_feature_supported) \
+	X(lookup_connection_value) X(create_response_from_buffer)                 \
+	X(create_response_from_buffer_with_free_callback_cls)                     \
+	X(add_response_header) X(queue_response) X(destroy_response)
+#define MHD_SLOT(n) __typeof__(&MHD_##n) n;
+static struct {
+	void *lib;
+	MHD_FUNCTIONS(MHD_SLOT)
+} mhd;
+#undef MHD_SLOT
+
+static int mhd_load(char **cause)
+{
+	static const char *const sonames[] = {"libmicrohttpd.so.12", "libmicrohttpd.so"};
+	if (mhd.lib)
+		return 0;
+	void *lib = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(sonames) && !lib; i++)
+		lib = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		*cause = xasprintf("--serve needs libmicrohttpd: %s (apt install libmicrohttpd12)",
+				   dlerror());
+		return -1;
+	}
+#define MHD_SYM(n)                                                                  \
+	if (!(*(void **)&mhd.n = dlsym(lib, "MHD_" #n))) {                          \
+		*cause = xstrdup("--serve: this libmicrohttpd lacks MHD_" #n);     \
+		dlclose(lib);                                                       \
+		return -1;                                                          \
+	}
+	MHD_FUNCTIONS(MHD_SYM)
+#undef MHD_SYM
+	mhd.lib = lib;
+	return 0;
+}
 
 /* ---- what a request gets ----------------------------------------------------- */
 
@@ -207,16 +251,16 @@ static enum MHD_Result reply_text(struct MHD_Connection *c, int status, const ch
 				  bool challenge)
 {
 	char *body = xasprintf("%s\n", msg);
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), body,
+	struct MHD_Response *r = mhd.create_response_from_buffer(strlen(body), body,
 								  MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	if (challenge)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		mhd.add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Basic realm=\"vtax\", charset=\"UTF-8\"");
 	if (status == 405)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
-	MHD_destroy_response(r);
+		mhd.add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	enum MHD_Result ret = mhd.queue_response(c, (unsigned)status, r);
+	mhd.destroy_response(r);
 	return ret;
 }
 
@@ -226,13 +270,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	(void)version, (void)upload;
 	struct serve *s = cls;
-	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	const char *cl = mhd.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_TRANSFER_ENCODING);
 	uint64_t body = (cl && strcmp(cl, "0")) || te || *upload_size ? 1 : 0;
 	(void)con_cls;
 	struct serve_answer a;
-	serve_decide(method, url, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	serve_decide(method, url, mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 							      MHD_HTTP_HEADER_AUTHORIZATION),
 		     body, s->wc.nusers > 0, check_creds, s, &a);
 	if (a.status != 200)
@@ -247,7 +291,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct sent *x = xmalloc(sizeof(*x));
 	*x = (struct sent){s, p};
 	const struct sb *t = &p->text[a.res];
-	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
+	struct MHD_Response *r = mhd.create_response_from_buffer_with_free_callback_cls(
 		t->len, t->s ? t->s : (char *)(uintptr_t)"", sent_done, x);
 	static const char *const types[] = {
 		[RES_INDEX] = "text/html; charset=utf-8",
@@ -255,10 +299,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		[RES_JSON] = "application/json",
 		[RES_SAMPLE] = "application/x-ndjson",
 	};
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, types[a.res]);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+	mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, types[a.res]);
+	mhd.add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	enum MHD_Result ret = mhd.queue_response(c, MHD_HTTP_OK, r);
+	mhd.destroy_response(r);
 	return ret;
 }
 
@@ -273,7 +317,7 @@ static void serve_free(struct output *o)
 {
 	struct serve *s = (struct serve *)o;
 	if (s->d)
-		MHD_stop_daemon(s->d);
+		mhd.stop_daemon(s->d);
 	if (s->pub)
 		pub_unref(s, s->pub);
 	pthread_mutex_destroy(&s->mu);
@@ -341,7 +385,7 @@ struct output *output_serve(const char *spec, const char *wc_path, unsigned *por
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	if (parse_spec(spec, &ss, &sl, cause))
+	if (parse_spec(spec, &ss, &sl, cause) || mhd_load(cause))
 		return NULL;
 	struct serve *s = xcalloc(1, sizeof(*s));
 	s->base = (struct output){.frame = serve_frame, .free = serve_free};
@@ -353,7 +397,7 @@ struct output *output_serve(const char *spec, const char *wc_path, unsigned *por
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (s->wc.cert_file) {
-		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		if (mhd.is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			*cause = xstrdup("this libmicrohttpd was built without TLS");
 			goto fail;
 		}
@@ -366,7 +410,7 @@ struct output *output_serve(const char *spec, const char *wc_path, unsigned *por
 		{MHD_OPTION_HTTPS_MEM_KEY, 0, s->key},
 		{MHD_OPTION_END, 0, NULL},
 	};
-	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	s->d = mhd.start_daemon(flags, 0, NULL, NULL, on_request, s,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_MAX_CONNECTIONS,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_IDLE_TIMEOUT_S,
@@ -379,7 +423,7 @@ struct output *output_serve(const char *spec, const char *wc_path, unsigned *por
 				   spec, strerror(errno ? errno : EADDRNOTAVAIL));
 		goto fail;
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	const union MHD_DaemonInfo *info = mhd.get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	*port = info ? info->port : 0;
 	return &s->base;
 fail:
