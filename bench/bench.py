@@ -259,7 +259,10 @@ def screen_idle(vtax, work):
 
 def measure(vtax, refreshes, delay, work):
     res = {}
-    n = refreshes + 1
+    # steady state: the CPU of refreshes + 2 frames less that of 2, so
+    # what is done once is out of it: start-up, the first look at every
+    # process, and the bases vtax reads once the first frame is out
+    n = refreshes + 2
     ms = lambda s: s * 1000.0
     tools = [
         ("vtax", [vtax, "-b", "-n", str(n), "-d", str(delay)], [vtax, "-b", "-d", str(delay)], "ID "),
@@ -271,12 +274,10 @@ def measure(vtax, refreshes, delay, work):
         if not shutil.which(argv[0]):
             continue
         cpu, rss, wall = run_batch(argv)
-        # steady state: the first frame's cost (start-up, first look at
-        # every process) taken out; it is reported as the first-frame time
-        one = argv[:argv.index("-n") + 1] + ["1"] + argv[argv.index("-n") + 2:]
-        cpu1, _, _ = run_batch(one)
+        two = argv[:argv.index("-n") + 1] + ["2"] + argv[argv.index("-n") + 2:]
+        cpu2, _, _ = run_batch(two)
         ff = first_frame(ffargv, marker.encode())
-        res[name] = (ms(max(cpu - cpu1, 0) / (n - 1)), rss, ms(ff) if ff is not None else None)
+        res[name] = (ms(max(cpu - cpu2, 0) / refreshes), rss, ms(ff) if ff is not None else None)
     if shutil.which("atop"):
         # atop takes whole seconds; CPU per sample is what counts
         samples = 5
@@ -293,7 +294,7 @@ def measure_turns(vtaxes, refreshes, delay, turns):
     """vtax (one or more builds) and systemd-cgtop only, in turns on the
     same host: each turn runs every tool once, so load from other work
     falls on all of them alike; the median of the turns is reported."""
-    n = refreshes + 1
+    n = refreshes + 2   # less 2 frames: see measure()
     tools = [(name, [path, "-b", "-n", str(n), "-d", str(delay)]) for name, path in vtaxes]
     if shutil.which("systemd-cgtop"):
         tools.append(("systemd-cgtop", ["systemd-cgtop", "-b", "-n", str(n), "-d", str(delay)]))
@@ -302,8 +303,9 @@ def measure_turns(vtaxes, refreshes, delay, turns):
     for _ in range(turns):
         for name, argv in tools:
             cpu, _, _ = run_batch(argv)
+            cpu2, _, _ = run_batch(argv[:3] + ["2"] + argv[4:])
             cpu1, _, _ = run_batch(argv[:3] + ["1"] + argv[4:])
-            per[name].append(max(cpu - cpu1, 0) * 1000.0 / (n - 1))
+            per[name].append(max(cpu - cpu2, 0) * 1000.0 / refreshes)
             first[name].append(cpu1 * 1000.0)
     res = {name: sorted(v) for name, v in per.items()}
     # the whole CPU of a run of one frame: start-up and the first look
@@ -342,8 +344,8 @@ def main_turns(a, vtaxes, work):
             print("bench:   %s: %s ms" % (name, " ".join("%.2f" % x for x in v)), file=sys.stderr, flush=True)
     med = lambda v: v[len(v) // 2] if v else 0.0
     names = [name for name, _ in vtaxes]
-    print("CPU per refresh (ms, user + system: %d frames less 1, over %d, delay %.1f s), the median of %d turns "
-          "of every tool in turn; network %s; %s\n" % (a.refreshes + 1, a.refreshes, a.delay, a.turns,
+    print("CPU per refresh (ms, user + system: %d frames less 2, over %d, delay %.1f s), the median of %d turns "
+          "of every tool in turn; network %s; %s\n" % (a.refreshes + 2, a.refreshes, a.delay, a.turns,
                                                         "off" if a.no_net else "on", cpu_model()))
     print("| processes | guests | " + " | ".join(names) + " | systemd-cgtop | " +
           " | ".join("%s/cgtop" % x for x in names) + " | load (1 min, start-end) |")
@@ -416,10 +418,10 @@ def main():
         finally:
             shutil.rmtree(idle_dir, ignore_errors=True)
     tools = ["vtax", "top", "htop", "systemd-cgtop", "atop"]
-    print("CPU per refresh (ms, user + system, steady state: the CPU of %d frames less that of 1, "
+    print("CPU per refresh (ms, user + system, steady state: the CPU of %d frames less that of 2, "
           "over %d), peak RSS (MB), time to the first frame (ms, wall); delay %.1f s "
           "(atop: 1 s samples, all its CPU; htop: in tmux, CPU over the run); %s\n"
-          % (a.refreshes + 1, a.refreshes, a.delay, cpu_model()))
+          % (a.refreshes + 2, a.refreshes, a.delay, cpu_model()))
     print("| processes | guests | " + " | ".join(tools) + " | vtax/top | vtax/cgtop |")
     print("|---|---|" + "---|" * len(tools) + "---|---|")
     for n, g, procs, res in rows:

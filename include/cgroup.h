@@ -93,6 +93,9 @@ void cgroup_end(struct cgfs *c);
 /* CPU (ns) and memory (bytes) of a helper cgroup such as lxc.monitor.NAME;
  * -ENOENT if it does not exist. */
 int cgroup_read_helper(struct cgfs *c, const char *rel, uint64_t *cpu_ns, uint64_t *mem);
+/* The CPU time (ns) of the guest at rel now, read from cpu_rel when not
+ * NULL (the files stay open with the guest's); VT_UNKNOWN unknown. */
+uint64_t cgroup_cpu_now(struct cgfs *c, const char *rel, const char *cpu_rel, uint64_t birth);
 
 /* Whether rel exists in the walked tree. */
 int cgroup_exists(struct cgfs *c, const char *rel);

@@ -37,6 +37,12 @@ struct lim_ent {
 	uint64_t nprocs;                /* its task count then */
 	uint64_t helper_absent_ns;      /* when its helper cgroup was found absent,
 					   VT_UNKNOWN: present or not looked for */
+	/* its tasks' I/O sums are to be read once the frame is out
+	 * (collector_settle): the CPU time read from cpu_rel (owned; NULL:
+	 * path) tells whether they are those of tio_read_ns */
+	bool tio_pending;
+	char *cpu_rel;
+	bool tio_late;                  /* tio_r, tio_w were read after the sample */
 };
 
 /* collect-wait.c: a task's run delay at the last read. */
@@ -173,6 +179,8 @@ const int *collect_guest_pids(struct collector *c, const char *rel, size_t *n);
 /* collect-cgroup.c */
 void collect_discover(struct collector *c, struct refresh *r);
 void collect_cgroup_guests(struct collector *c, struct refresh *r);
+/* The task I/O sums of containers seen first in the last refresh. */
+void collect_settle_task_io(struct collector *c);
 
 /* collect-procs.c */
 void collect_processes(struct collector *c, struct refresh *r);

@@ -35,5 +35,10 @@ void collector_set_focus(struct collector *c, const char *key);
 
 /* Take one sample into s (cleared first). Returns 0 or -errno. */
 int collector_sample(struct collector *c, struct sample *s);
+/* Once the frame of the last sample is out, and another sample will
+ * follow: read what only the next frame's rates need (the base of the
+ * task I/O of containers seen first), so the first frame comes sooner
+ * and a run of one frame never reads it. */
+void collector_settle(struct collector *c);
 
 #endif

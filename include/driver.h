@@ -26,6 +26,9 @@ struct source {
 	/* the sample to compute rates against, when the source keeps its own
 	 * (a cluster view: each node's previous sample); NULL: the one before */
 	const struct sample *(*prev)(struct source *src);
+	/* the last sample's frame is out and another sample will be taken:
+	 * work only the next one needs (NULL: none) */
+	void (*settle)(struct source *src);
 	bool replay;              /* a file, not the live host: failures exit 2 */
 };
 
@@ -95,6 +98,9 @@ int pipeline_where(struct pipeline *p, size_t *pos, size_t *count);
 void pipeline_sort(struct pipeline *p, enum col_id sort, bool desc);
 /* The guest ("runtime/id") whose processes the next sample should carry. */
 void pipeline_focus(struct pipeline *p, const char *key);
+/* Call once the frame is out when another step will follow: the source
+ * reads what only the next frame needs (collector_settle). */
+void pipeline_settle(struct pipeline *p);
 /* Hand every new frame to o too, after the sort; p owns o from now on.
  * Outputs' notices join the sample's notice. */
 void pipeline_add_output(struct pipeline *p, struct output *o);

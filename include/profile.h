@@ -31,6 +31,9 @@ uint64_t prof_cpu_ns(void);
 void prof_begin(struct profile *p);
 /* The step that just ended, named by a string literal. */
 void prof_mark(struct profile *p, const char *name);
+/* A step done for the refresh that ended last, after it (its frame was
+ * out): counted with that refresh; prof_begin before it. */
+void prof_after(struct profile *p, const char *name);
 /* End a refresh that found guests guests. */
 void prof_end(struct profile *p, size_t guests);
 /* The table, Markdown. */

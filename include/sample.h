@@ -201,6 +201,10 @@ struct guest_sample {
 	 * ZFS datasets, v1 blkio outside throttling) */
 	uint64_t cg_io_rios, cg_io_wios; /* operations */
 	uint64_t p_io_rbytes, p_io_wbytes; /* bytes: read_bytes / write_bytes */
+	/* the same sums read after the sample before was taken (vtax reads
+	 * a new container's once that frame is out), and when (mono ns):
+	 * the base of this interval's task I/O where that sample has none */
+	uint64_t p_io_base_rbytes, p_io_base_wbytes, p_io_base_ns;
 	uint64_t vm_balloon;       /* bytes: query-balloon "actual", the balloon's
 				      target size of guest RAM */
 	/* host-side wait: time the guest's vCPU threads (a VM) or tasks (a

@@ -516,6 +516,19 @@ int cgroup_read_guest(struct cgfs *c, const char *rel, const char *cpu_rel, uint
 	return 0;
 }
 
+uint64_t cgroup_cpu_now(struct cgfs *c, const char *rel, const char *cpu_rel, uint64_t birth)
+{
+	struct guest_sample g;
+	guest_sample_init(&g);
+	const struct cg_carry *carry = c->carry;
+	c->carry = NULL;
+	c->cur = handle_get(c, rel, birth);
+	read_cpu(c, cpu_rel ? cpu_rel : rel, &g);
+	c->cur = NULL;
+	c->carry = carry;
+	return g.cg_usage_ns != VT_UNKNOWN ? g.cg_usage_ns : add_known(g.cg_user_ns, g.cg_system_ns);
+}
+
 int cgroup_read_helper(struct cgfs *c, const char *rel, uint64_t *cpu_ns, uint64_t *mem)
 {
 	/* helper cgroups are often absent: one stat beats seven failed opens */

@@ -24,6 +24,7 @@ struct keep {
 	uint64_t tio_read;  /* when its tasks' I/O was read */
 	uint64_t tio_cpu;   /* the cgroup's CPU time then */
 	bool tio_idle;
+	bool tio_pending;   /* read them once the frame is out */
 	bool no_quota;      /* no v1 CPU quota: its throttling is carried */
 	uint64_t full_ns;   /* when its counters were last all read */
 	uint64_t helper_absent_ns; /* when its helper cgroup was found absent */
@@ -89,20 +90,26 @@ static const struct lim_ent *limit_same(const struct collector *c, const struct 
 /* Keep this refresh's limits for the next one. */
 static void limit_remember(struct collector *c, const struct sample *s, const struct keep *keep)
 {
-	for (size_t i = 0; i < c->nlim; i++)
+	for (size_t i = 0; i < c->nlim; i++) {
 		free(c->lim[i].path);
+		free(c->lim[i].cpu_rel);
+	}
 	c->lim = xrealloc(c->lim, (s->nguests + 1) * sizeof(*c->lim));
 	c->nlim = 0;
 	for (size_t i = 0; i < s->nguests; i++) {
 		const struct guest_sample *g = &s->guests[i];
 		if (!g->cgroup)
 			continue;
+		char *cpu_rel = keep[i].tio_pending && g->cpu_payload_v2
+					? xasprintf("%s/%s", g->cgroup, runtimes[g->runtime].payload)
+					: NULL;
 		c->lim[c->nlim++] = (struct lim_ent){xstrdup(g->cgroup), g->birth, g->cg_mem_limit,
 						     keep[i].lim_read, g->cg_oom_kills, g->cg_oom_at_ns,
 						     g->p_io_rbytes, g->p_io_wbytes, keep[i].tio_read,
 						     keep[i].tio_cpu, keep[i].tio_idle, keep[i].no_quota,
 						     g->cg_nr_throttled, g->cg_throttled_ns, carry_of(g),
-						     keep[i].full_ns, g->nprocs, keep[i].helper_absent_ns};
+						     keep[i].full_ns, g->nprocs, keep[i].helper_absent_ns,
+						     keep[i].tio_pending, cpu_rel, false};
 	}
 	qsort(c->lim, c->nlim, sizeof(*c->lim), cmp_lim);
 }
@@ -193,6 +200,27 @@ static void supervisor_mem(struct collector *c, struct guest_sample *g)
 	g->h_count += seen;
 }
 
+/* The sums of read_bytes and write_bytes of the processes in the
+ * container's cgroup rel (/proc/PID/io); false when none was readable
+ * (gone, or not root). */
+static bool task_io_sums(struct collector *c, const char *rel, uint64_t *r, uint64_t *w)
+{
+	size_t np = 0, seen = 0;
+	const int *pids = collect_guest_pids(c, rel, &np);
+	*r = *w = 0;
+	for (size_t i = 0; i < np; i++) {
+		char path[64];
+		uint64_t pr, pw;
+		snprintf(path, sizeof(path), "%d/io", pids[i]);
+		if (read_small_at(c->proc_fd, path, &c->buf, 4096) || parse_proc_io(c->buf.s, &pr, &pw))
+			continue; /* gone, or not ours to read */
+		*r += pr;
+		*w += pw;
+		seen++;
+	}
+	return seen > 0;
+}
+
 /* A container whose cgroup counts no disk I/O (a ZFS dataset: ZFS does
  * the I/O in threads of its own; v1 blkio outside throttling): its
  * processes' /proc/PID/io instead. A process's counters include its
@@ -204,7 +232,11 @@ static void supervisor_mem(struct collector *c, struct guest_sample *g)
  * container) the last sums are carried; the cost follows the containers
  * that run, not the processes. Without the CPU time, sums that did not
  * move are carried for TASK_IO_IDLE_NS. I/O not yet seen shows in the
- * refresh that reads it: totals stay exact. */
+ * refresh that reads it: totals stay exact.
+ * A container seen for the first time is not read here: its sums serve
+ * only the next frame's rates, so they are read once this frame is out
+ * (collect_settle_task_io), and the next sample carries them as its
+ * p_io_base_*. */
 static void task_io(struct collector *c, const struct lim_ent *e, struct guest_sample *g,
 		    struct keep *k)
 {
@@ -215,35 +247,57 @@ static void task_io(struct collector *c, const struct lim_ent *e, struct guest_s
 	uint64_t cpu = g->cg_usage_ns != VT_UNKNOWN ? g->cg_usage_ns
 		       : add_known(g->cg_user_ns, g->cg_system_ns);
 	bool had = e && e->tio_r != VT_UNKNOWN && e->tio_w != VT_UNKNOWN;
+	if (had && e->tio_late) {
+		/* read after the last sample: the base of this interval */
+		g->p_io_base_rbytes = e->tio_r;
+		g->p_io_base_wbytes = e->tio_w;
+		g->p_io_base_ns = e->tio_read_ns;
+	}
 	if (had && (cpu != VT_UNKNOWN ? cpu == e->tio_cpu
 				      : e->tio_idle && g->at_ns - e->tio_read_ns < TASK_IO_IDLE_NS)) {
 		g->p_io_rbytes = e->tio_r;
 		g->p_io_wbytes = e->tio_w;
 		k->tio_read = e->tio_read_ns;
 		k->tio_cpu = e->tio_cpu;
-		k->tio_idle = e->tio_idle;
+		k->tio_idle = e->tio_idle && !e->tio_late;
 		return;
 	}
-	size_t np = 0;
-	const int *pids = collect_guest_pids(c, g->cgroup, &np);
-	uint64_t r = 0, w = 0;
-	size_t seen = 0;
-	for (size_t i = 0; i < np; i++) {
-		char path[64];
-		uint64_t pr, pw;
-		snprintf(path, sizeof(path), "%d/io", pids[i]);
-		if (read_small_at(c->proc_fd, path, &c->buf, 4096) || parse_proc_io(c->buf.s, &pr, &pw))
-			continue; /* gone, or not ours to read */
-		r += pr;
-		w += pw;
-		seen++;
+	if (!e && cpu != VT_UNKNOWN) {
+		/* without a settle before the next refresh, that one reads them */
+		k->tio_pending = true;
+		k->tio_read = g->at_ns;
+		k->tio_cpu = cpu;
+		return;
 	}
-	if (seen) {
+	uint64_t r, w;
+	if (task_io_sums(c, g->cgroup, &r, &w)) {
 		g->p_io_rbytes = r;
 		g->p_io_wbytes = w;
 		k->tio_read = g->at_ns;
 		k->tio_cpu = cpu;
 		k->tio_idle = had && e->tio_r == r && e->tio_w == w;
+	}
+}
+
+void collect_settle_task_io(struct collector *c)
+{
+	for (size_t i = 0; i < c->nlim; i++) {
+		struct lim_ent *e = &c->lim[i];
+		if (!e->tio_pending)
+			continue;
+		uint64_t cpu = cgroup_cpu_now(&c->cg, e->path, e->cpu_rel, e->birth);
+		uint64_t now = now_mono_ns(), r, w;
+		if (cpu == VT_UNKNOWN || !task_io_sums(c, e->path, &r, &w))
+			continue;   /* the next refresh reads them */
+		/* no task ran since the sample: these are its sums, at its time */
+		if (cpu != e->tio_cpu)
+			e->tio_read_ns = now;
+		e->tio_cpu = cpu;
+		e->tio_r = r;
+		e->tio_w = w;
+		e->tio_idle = false;
+		e->tio_late = true;
+		e->tio_pending = false;
 	}
 }
 

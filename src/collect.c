@@ -116,14 +116,23 @@ void collector_free(struct collector *c)
 	free(c->kvm);
 	free(c->pve);
 	free(c->vm);
-	for (size_t i = 0; i < c->nlim; i++)
+	for (size_t i = 0; i < c->nlim; i++) {
 		free(c->lim[i].path);
+		free(c->lim[i].cpu_rel);
+	}
 	free(c->lim);
 	free(c->pidbuf);
 	plist_clear(c);
 	free(c->focus);
 	sb_free(&c->buf);
 	free(c);
+}
+
+void collector_settle(struct collector *c)
+{
+	prof_begin(&c->prof);
+	collect_settle_task_io(c);
+	prof_after(&c->prof, "task I/O bases, once the frame is out");
 }
 
 static int read_host(struct collector *c, struct sample *s)

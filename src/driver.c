@@ -30,6 +30,11 @@ static void live_focus(struct source *src, const char *key)
 	collector_set_focus(((struct live_source *)src)->col, key);
 }
 
+static void live_settle(struct source *src)
+{
+	collector_settle(((struct live_source *)src)->col);
+}
+
 static void live_free(struct source *src)
 {
 	collector_free(((struct live_source *)src)->col);
@@ -42,7 +47,8 @@ struct source *source_live(const struct collect_opts *o, char **cause)
 	if (!col)
 		return NULL;
 	struct live_source *ls = xcalloc(1, sizeof(*ls));
-	ls->base = (struct source){.next = live_next, .focus = live_focus, .free = live_free};
+	ls->base = (struct source){.next = live_next, .focus = live_focus, .settle = live_settle,
+				   .free = live_free};
 	ls->col = col;
 	return &ls->base;
 }
@@ -375,6 +381,12 @@ void pipeline_focus(struct pipeline *p, const char *key)
 {
 	if (p->src->focus)
 		p->src->focus(p->src, key);
+}
+
+void pipeline_settle(struct pipeline *p)
+{
+	if (p->src->settle)
+		p->src->settle(p->src);
 }
 
 void pipeline_free(struct pipeline *p)

@@ -537,6 +537,8 @@ static int batch(struct opts *o, struct pipeline *p)
 			break;
 		}
 next:
+		if (!o->iterations || i + 1 < o->iterations)
+			pipeline_settle(p);   /* the frame is out: what the next one needs */
 		if (pace && (!o->iterations || i + 1 < o->iterations)) {
 			next += o->delay_ns;
 			uint64_t now = now_mono_ns();

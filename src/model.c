@@ -248,6 +248,15 @@ static void guest_io(const struct guest_sample *p, const struct guest_sample *g,
 	uint64_t cw = counter_delta(g->cg_io_wbytes, p->cg_io_wbytes);
 	uint64_t tr = counter_delta(g->p_io_rbytes, p->p_io_rbytes);
 	uint64_t tw = counter_delta(g->p_io_wbytes, p->p_io_wbytes);
+	uint64_t tdt = dt;
+	if ((tr == VT_UNKNOWN || tw == VT_UNKNOWN) && g->p_io_base_ns != VT_UNKNOWN &&
+	    g->at_ns != VT_UNKNOWN && g->at_ns > g->p_io_base_ns) {
+		/* the sums were read after the sample before (a container
+		 * seen first there): the interval runs from that read */
+		tr = counter_delta(g->p_io_rbytes, g->p_io_base_rbytes);
+		tw = counter_delta(g->p_io_wbytes, g->p_io_base_wbytes);
+		tdt = g->at_ns - g->p_io_base_ns;
+	}
 	bool cg = cr != VT_UNKNOWN && cw != VT_UNKNOWN && (v2 || v->kind != KIND_VM);
 	bool task = tr != VT_UNKNOWN && tw != VT_UNKNOWN;
 	if (cg && !(task && cr + cw == 0 && tr + tw > 0)) {
@@ -258,8 +267,8 @@ static void guest_io(const struct guest_sample *p, const struct guest_sample *g,
 		v->io_write_ops = rate(counter_delta(g->cg_io_wios, p->cg_io_wios), dt);
 	} else if (task) {
 		v->io_src = IO_TASK;
-		v->io_read_bps = rate(tr, dt);
-		v->io_write_bps = rate(tw, dt);
+		v->io_read_bps = rate(tr, tdt);
+		v->io_write_bps = rate(tw, tdt);
 	}
 }
 

@@ -40,6 +40,15 @@ void prof_mark(struct profile *p, const char *name)
 		p->step[i].ns += d;
 }
 
+void prof_after(struct profile *p, const char *name)
+{
+	if (!p->on || !p->refreshes)
+		return;
+	p->refreshes--;
+	prof_mark(p, name);
+	p->refreshes++;
+}
+
 void prof_end(struct profile *p, size_t guests)
 {
 	if (!p->on)

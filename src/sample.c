@@ -114,7 +114,7 @@ static const struct field guest_fields[] = {
 	GF(drv_at_ns),
 	{G(drives, FT_ROWS), .flags = FL_NULL, .n = offsetof(struct guest_sample, ndrives),
 	 .hi = DRIVE_MAX, .sub = &drive_schema, BLOCK(4)},
-	GF(wait_ns), GFZ(wait_epoch),
+	GF(wait_ns), GFZ(wait_epoch), GF(p_io_base_rbytes), GF(p_io_base_wbytes), GF(p_io_base_ns),
 	{G(wait_note, FT_STR), .flags = FL_OPT},
 	{G(vcpus, FT_ROWS), .flags = FL_NULL, .n = offsetof(struct guest_sample, nvcpus),
 	 .hi = 4096, .sub = &vcpu_schema},

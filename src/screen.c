@@ -131,6 +131,7 @@ struct screen_state {
 	int64_t self_hot_ms;        /* since when vtax's own CPU is over SELF_HOT_PCT
 				       (frame time), -1 it is not */
 	bool self_told;             /* the footer said so (once a run) */
+	bool settled;               /* the source had its settle for this sample */
 };
 
 static void set_status(struct ui *u, bool err, const char *fmt, ...)
@@ -256,6 +257,7 @@ static int advance(struct screen_state *s)
 		return r;
 	}
 	sample_changed(s->u);
+	s->settled = false;
 	if (s->p->cur->notice)
 		set_status(s->u, true, "%s", s->p->cur->notice);
 	else
@@ -772,6 +774,11 @@ int screen_run(struct ui *u, const struct screen_opts *o, struct pipeline *p)
 		view_build(&s.vs, &p->f, u, &p->hist, COLS, LINES);
 		keep_visible(&s);
 		paint(&s.vs);
+		if (!s.settled) {
+			/* this sample's frame is on the screen: now what the next needs */
+			pipeline_settle(p);
+			s.settled = true;
+		}
 		/* sleep in the input wait: no CPU until a key or the deadline */
 		timeout(u->frozen || s.ended ? -1 : ms_until(deadline));
 		int ch = getch();

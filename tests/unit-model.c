@@ -242,6 +242,18 @@ static void test_io(void)
 	c->cg_io_rbytes = c->cg_io_wbytes = c->cg_io_rios = c->cg_io_wios = 0;
 	c->p_io_rbytes = 0;
 	c->p_io_wbytes = 8 * MiB;
+	/* a container seen first in a: its tasks' sums were read once that
+	 * frame was out (0.4 s later); b carries them as the interval's base */
+	struct guest_sample *l = add(&a, RT_LXC, "late", 11);
+	l->at_ns = S(10);
+	l->cg_io_rbytes = l->cg_io_wbytes = 0;
+	l = add(&b, RT_LXC, "late", 11);
+	l->at_ns = S(12);
+	l->cg_io_rbytes = l->cg_io_wbytes = 0;
+	l->p_io_rbytes = l->p_io_base_rbytes = 1 * MiB;
+	l->p_io_wbytes = 10 * MiB;
+	l->p_io_base_wbytes = 2 * MiB;
+	l->p_io_base_ns = S(10.4);
 	/* a container whose cgroup counts: 4 MiB read in 64 operations */
 	struct guest_sample *d = add(&a, RT_DOCKER, "blk", 10);
 	d->cg_io_rbytes = d->cg_io_wbytes = d->cg_io_rios = d->cg_io_wios = 0;
@@ -276,6 +288,10 @@ static void test_io(void)
 	CHECK(find(&f, "zfs")->io_src == IO_TASK, "ZFS container: io.stat empty, tasks count");
 	CHECK_NEAR(find(&f, "zfs")->io_write_bps, 4.0 * MiB, 1e-3);
 	CHECK(isnan(find(&f, "zfs")->io_write_ops), "tasks give no operations");
+	const struct guest_view *lv = find(&f, "late");
+	CHECK(lv && lv->io_src == IO_TASK, "late base: tasks count");
+	CHECK_NEAR(lv->io_write_bps, 8.0 * MiB / 1.6, 1e-3);
+	CHECK_NEAR(lv->io_read_bps, 0.0, 1e-9);
 	CHECK(find(&f, "blk")->io_src == IO_CGROUP, "container: cgroup");
 	CHECK_NEAR(find(&f, "blk")->io_read_ops, 32.0, 1e-9);
 	CHECK(find(&f, "200")->io_src == IO_NONE && isnan(find(&f, "200")->io_read_bps),
