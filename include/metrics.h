@@ -1,10 +1,12 @@
 /* The metric registry: every value vtax exports that is not a guest
- * column (guest gauges are columns.c entries with .prom). One entry a
- * value: the host's values (JSON "host", Prometheus vtax_host_*), and the
- * counters of guests, of their network interfaces and of their drives
- * (Prometheus _total series, InfluxDB fields). The JSON writer, the
- * Prometheus and InfluxDB formatters and the cluster view's reader
- * (--prometheus) all walk this table: a Prometheus name is written here
+ * column (guest gauges are columns.c entries with .prom), and every host
+ * value the headers show. One entry a value: the host's values (JSON
+ * "host", Prometheus vtax_host_*, batch text's and the screen's header),
+ * and the counters of guests, of their network interfaces and of their
+ * drives (Prometheus _total series, InfluxDB fields). The JSON writer,
+ * the Prometheus and InfluxDB formatters, the cluster view's reader
+ * (--prometheus), batch text's header (render.c) and the screen's
+ * (view-header.c) all walk this table: a Prometheus name is written here
  * alone, and a counter added here reaches every one of them. */
 #ifndef VTAX_METRICS_H
 #define VTAX_METRICS_H
@@ -56,7 +58,8 @@ enum metric_line { ML_NONE, ML_CPU, ML_MEM, ML_TAX };
 enum metric_when {
 	MW_ALWAYS,   /* "-" when unknown */
 	MW_KNOWN,
-	MW_NONZERO,  /* known and not 0 */
+	MW_NONZERO,  /* known and not 0 (a share in the screen's legend: not
+			0 as shown, "0.0") */
 	MW_GROUP,    /* with the MW_WITH entries after it, when one of them is known */
 	MW_WITH,     /* when the entry before it on the line shows */
 };
@@ -71,6 +74,76 @@ struct metric_text {
 	const char *fmt;
 	enum metric_when when;
 	bool plural;
+};
+
+/* The lines of the screen's header, below its title, a host value can
+ * be on: the CPU bar's, the MEM bar's and the summary line. */
+enum metric_screen_line { SL_NONE, SL_CPU, SL_MEM, SL_SUMMARY };
+
+/* What a value is on its line of the screen's header. A line's places
+ * hold its leads, then its parts, then its fields, then its last fields. */
+enum metric_role {
+	SR_LEAD,     /* the line's start, cut where the screen ends ("CPU  4",
+			"1 VM") */
+	SR_PART,     /* a part of the line's bar, with its legend entry */
+	SR_FIELD,    /* after the bar and its legend: a field, whole or not at
+			all; MW_WITH entries after it join it */
+	SR_LAST,     /* a field after the view's own (the summary line's
+			iowait guest and interval) */
+};
+
+/* How the screen draws a value: a look the view gives an attribute
+ * (view-header.c; the screen's attributes are the view's), as the
+ * column table's hints are. */
+enum metric_look {
+	LOOK_NORMAL, LOOK_LABEL,
+	LOOK_USR, LOOK_SYS, LOOK_GUEST, LOOK_IOW, LOOK_STEAL, LOOK_IRQ,
+	LOOK_WSET, LOOK_CACHE, LOOK_ARC, LOOK_TAX, LOOK_OWN,
+	LOOK_COUNT
+};
+
+/* How the screen writes a number (MU_NUM): "-" when unknown. */
+enum metric_num {
+	MN_ONE,        /* one decimal: "4.5" */
+	MN_PCT,        /* one decimal and a %: "4.5%" */
+	MN_WHOLE,      /* no decimal: "5" */
+	MN_WHOLE_PCT,  /* no decimal and a %: "5%" */
+};
+
+/* The parts a bar line has at most (the view's arrays). */
+#define METRIC_PARTS_MAX 8
+
+/* Where and how the screen's header shows a host value: the place "at"
+ * (from 0) on its line and what it is there (role).
+ * Leads and fields: fmt with one "%s" for the value, a count as it is,
+ * bytes short ("1.5G"), a number as num says, right-aligned in at least
+ * width columns; an unknown value is "-" without the words after it
+ * ("CPU -", not "CPU - of host"). plural and when as in batch text (a
+ * field's MW_WITH entries show with it); the value in .look, fmt's words
+ * in .words. A field's label is its plain text before its entries; brief:
+ * where the field does not fit whole, its label and its values alone, a
+ * space between, cut where the screen ends ("tax 1.6% 1.5G").
+ * A part: its cells in the bar, uch (Unicode) or ach (ASCII), one
+ * character, in .look, " " a blank part (no swatch in the legend, and no
+ * room kept for it there: "free"); label its name in the legend, which
+ * gives a share with one decimal or a size; when it shows there
+ * (MW_ALWAYS, or MW_NONZERO: known and not 0 as shown, "0.0"). The parts
+ * of a line share a unit: shares of 100 drawn as they are, or bytes drawn
+ * on a square-root scale (the MEM bar: 1 GB of guests still shows on a
+ * 24 GB host). */
+struct metric_screen {
+	enum metric_screen_line line;
+	unsigned at;
+	enum metric_role role;
+	const char *fmt;
+	const char *label;
+	const char *uch, *ach;
+	enum metric_look look, words;
+	enum metric_num num;
+	int width;
+	enum metric_when when;
+	bool plural;
+	bool brief;
 };
 
 struct metric {
@@ -97,6 +170,10 @@ struct metric {
 	 * decimal, bytes short. NULL: not in the header. */
 	const char *head;
 	struct metric_text text;
+	/* The screen's header below the title. An entry with no .prom, .json
+	 * or .influx is the screen's alone (the CPU bar's usr + nice, the MEM
+	 * bar's parts): no exporter writes it. */
+	struct metric_screen screen;
 	const char *influx;      /* the InfluxDB field of a guest counter, or NULL */
 	size_t fold_to;          /* a host value the cluster view reads back: 1 +
 				    the offset of the host_sample field it is; 0 none */

@@ -96,10 +96,33 @@ static uint64_t net_out(const struct guest_sample *g, bool vm) { (void)vm; retur
 #define TX(l, a, f) .text = {.line = ML_##l, .at = (a), .fmt = (f)}
 #define TXW(l, a, f, w) .text = {.line = ML_##l, .at = (a), .fmt = (f), .when = (w)}
 #define TXP(l, a, f) .text = {.line = ML_##l, .at = (a), .fmt = (f), .plural = true}   /* "VMs" */
-#define HCPU(j, m, a, t) {.json = "cpu." #j, HV(cpu[HC_##m]), .unit = MU_NUM, .decimals = 2, \
-			  .rates_only = true, .kind = MK_JSON, TX(CPU, a, " " t " %s")}
+#define HCPU(j, m, a, t, ...) {.json = "cpu." #j, HV(cpu[HC_##m]), .unit = MU_NUM, .decimals = 2, \
+			       .rates_only = true, .kind = MK_JSON, TX(CPU, a, " " t " %s"), \
+			       __VA_ARGS__}
 #define HMEM(j, f, p, h, ...) {.json = "mem." j, HV(f), .unit = MU_U64, .prom = p, .help = h, \
 			       __VA_ARGS__}
+/* the screen's header: line l's lead at place a, as f, the value in look
+ * k and the words in look w */
+#define SLEAD(l, a, f, k, w, ...) \
+	.screen = {.line = SL_##l, .at = (a), .role = SR_LEAD, .fmt = (f), .look = LOOK_##k, \
+		   .words = LOOK_##w, __VA_ARGS__}
+/* a part of line l's bar at place a: look k, cells u (Unicode) and c
+ * (ASCII), named n in the legend, shown there when w */
+#define SPART(l, a, k, u, c, n, w) \
+	.screen = {.line = SL_##l, .at = (a), .role = SR_PART, .look = LOOK_##k, .uch = (u), \
+		   .ach = (c), .label = (n), .when = (w)}
+/* a field of line l at place a (r: FIELD, or LAST after the view's own), as f */
+#define SFIELD(r, l, a, f, ...) \
+	.screen = {.line = SL_##l, .at = (a), .role = SR_##r, .fmt = (f), __VA_ARGS__}
+/* the bars' cells */
+#define BLOCK_FULL "\xe2\x96\x88"   /* U+2588 */
+#define SHADE_DARK "\xe2\x96\x93"   /* U+2593 */
+#define SHADE_MEDIUM "\xe2\x96\x92" /* U+2592 */
+#define SHADE_LIGHT "\xe2\x96\x91"  /* U+2591 */
+#define QUADRANTS "\xe2\x96\x9a"    /* U+259A */
+/* part p of the model's partition of RAM, at its place on the MEM bar */
+#define MEM_PART(p, k, u, c, n, w) \
+	{HV(mem_bar[p]), .unit = MU_U64, SPART(MEM, 1 + (p), k, u, c, n, w)}
 #define TAXCPU(n, p, h) {.prom = "vtax_guest_cpu_tax_part_ratio", .label = "part", .label_value = #n, \
 			.of = MO_GUEST, .src = MS_VIEW, .off = offsetof(struct guest_view, cpu_part[p]), \
 			.unit = MU_NUM, .scale = 0.01, .influx = "tax_cpu_" #n, .help = h}
@@ -115,13 +138,28 @@ const struct metric metrics[] = {
 	{.prom = "vtax_sample_timestamp_seconds", HS(real_ms), .unit = MU_U64, .scale = 1e-3,
 	 .help = "When the exported sample was taken (Unix time)."},
 	{.json = "cpus", HV(ncpus), .unit = MU_INT, .prom = "vtax_host_cpus", TX(CPU, 0, "CPU  %s cpus:"),
+	 SLEAD(CPU, 0, "CPU%s ", LABEL, LABEL, .width = 3),
 	 .fold_to = 1 + offsetof(struct host_sample, ncpus),
 	 .help = "Online CPUs of the host."},
-	HCPU(user, USER, 1, "usr"), HCPU(nice, NICE, 8, "nice"), HCPU(system, SYSTEM, 2, "sys"),
-	HCPU(irq, IRQ, 6, "irq"), HCPU(softirq, SOFTIRQ, 7, "sirq"), HCPU(iowait, IOWAIT, 4, "iow"),
-	HCPU(steal, STEAL, 5, "steal"), HCPU(guest, GUEST, 3, "guest"), HCPU(idle, IDLE, 9, "idle"),
+	HCPU(user, USER, 1, "usr"), HCPU(nice, NICE, 8, "nice"),
+	HCPU(system, SYSTEM, 2, "sys", SPART(CPU, 2, SYS, SHADE_DARK, "=", "sys", MW_ALWAYS)),
+	HCPU(irq, IRQ, 6, "irq"), HCPU(softirq, SOFTIRQ, 7, "sirq"),
+	HCPU(iowait, IOWAIT, 4, "iow", SPART(CPU, 4, IOW, SHADE_LIGHT, "w", "iow", MW_NONZERO)),
+	HCPU(steal, STEAL, 5, "steal", SPART(CPU, 5, STEAL, "!", "!", "steal", MW_NONZERO)),
+	HCPU(guest, GUEST, 3, "guest", SPART(CPU, 3, GUEST, SHADE_MEDIUM, "g", "guest", MW_NONZERO)),
+	HCPU(idle, IDLE, 9, "idle", SFIELD(FIELD, CPU, 7, " idle %s")),
+	/* the screen's alone: the CPU bar's sums of two modes, and the
+	 * model's partition of RAM, free memory included (the MEM bar) */
+	{HV(cpu_usr_nice), .unit = MU_NUM, SPART(CPU, 1, USR, BLOCK_FULL, "#", "usr", MW_ALWAYS)},
+	{HV(cpu_irq_all), .unit = MU_NUM, SPART(CPU, 6, IRQ, ":", ":", "irq", MW_NONZERO)},
+	MEM_PART(MP_GUESTS, WSET, BLOCK_FULL, "#", "guests", MW_ALWAYS),
+	MEM_PART(MP_TAX, TAX, SHADE_DARK, "T", "tax", MW_ALWAYS),
+	MEM_PART(MP_CACHE, CACHE, SHADE_MEDIUM, "c", "cache", MW_ALWAYS),
+	MEM_PART(MP_ARC, ARC, SHADE_LIGHT, "a", "arc", MW_NONZERO),  /* no ZFS: none */
+	MEM_PART(MP_OWN, OWN, QUADRANTS, "o", "host", MW_ALWAYS),
+	MEM_PART(MP_FREE, NORMAL, " ", " ", "free", MW_NONZERO),
 	{.json = "mem.total", HV(mem_total), .unit = MU_U64, .prom = "vtax_host_memory_total_bytes",
-	 TX(MEM, 0, "MEM  %s total"),
+	 TX(MEM, 0, "MEM  %s total"), SLEAD(MEM, 0, "MEM%s", LABEL, LABEL, .width = 4),
 	 .help = "RAM of the host.", .fold_to = 1 + offsetof(struct host_sample, mem_total)},
 	HMEM("available", mem_available, "vtax_host_memory_available_bytes",
 	     "RAM available without swapping (MemAvailable).", TX(MEM, 1, ", %s available")),
@@ -150,14 +188,22 @@ const struct metric metrics[] = {
 	 .prom = "vtax_host_cpu_tax_ratio",
 	 .help = "The guests' CPU tax over vtax's last interval (1 = one CPU)."},
 	{.json = "tax.cpu_host_pct", HV(tax_cpu_host), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON,
-	 TX(TAX, 2, ": virtualization tax CPU %s of host")},
-	{.json = "tax.mem", HV(guests_tax), .unit = MU_U64, .kind = MK_JSON, TX(TAX, 3, ", RAM %s")},
+	 TX(TAX, 2, ": virtualization tax CPU %s of host"),
+	 SFIELD(FIELD, SUMMARY, 2, "CPU %s of host", .label = " | tax ", .look = LOOK_TAX,
+		.words = LOOK_TAX, .num = MN_PCT, .brief = true)},
+	{.json = "tax.mem", HV(guests_tax), .unit = MU_U64, .kind = MK_JSON, TX(TAX, 3, ", RAM %s"),
+	 SFIELD(FIELD, SUMMARY, 3, ", RAM %s", .look = LOOK_TAX, .words = LOOK_TAX,
+		.when = MW_WITH)},
 	{.json = "pressure.cpu", HV(psi_cpu), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON,
-	 TXW(TAX, 4, "; stalled cpu %s", MW_GROUP)},
+	 TXW(TAX, 4, "; stalled cpu %s", MW_GROUP),
+	 SFIELD(LAST, SUMMARY, 4, "%s", .label = " | stall cpu/io/mem ", .num = MN_WHOLE,
+		.when = MW_GROUP)},
 	{.json = "pressure.io", HV(psi_io), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON,
-	 TXW(TAX, 5, " io %s", MW_WITH)},
+	 TXW(TAX, 5, " io %s", MW_WITH),
+	 SFIELD(LAST, SUMMARY, 5, "/%s", .num = MN_WHOLE, .when = MW_WITH)},
 	{.json = "pressure.memory", HV(psi_mem), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON,
-	 TXW(TAX, 6, " mem %s", MW_WITH)},
+	 TXW(TAX, 6, " mem %s", MW_WITH),
+	 SFIELD(LAST, SUMMARY, 6, "/%s", .num = MN_WHOLE_PCT, .when = MW_WITH)},
 	{.json = "disk.read", HV(disk_read_bps), .unit = MU_NUM, .kind = MK_JSON},
 	{.json = "disk.write", HV(disk_write_bps), .unit = MU_NUM, .kind = MK_JSON},
 	{.json = "load#0", HV(load[0]), .unit = MU_NUM, .decimals = 2, .kind = MK_JSON},
@@ -174,9 +220,10 @@ const struct metric metrics[] = {
 	 .scale = NS_TO_S, .help = "CPU time vtax itself used, user and system, all its threads."},
 	{.json = "guests.vm", HV(n_kind[KIND_VM]), .unit = MU_INT, .prom = "vtax_host_guests",
 	 .label = "kind", .label_value = "vm", .help = "Guests running, by kind.",
-	 TXP(TAX, 0, "TAX  %s VM")},
+	 TXP(TAX, 0, "TAX  %s VM"), SLEAD(SUMMARY, 0, "%s VM", LABEL, NORMAL, .plural = true)},
 	{.json = "guests.container", HV(n_kind[KIND_CT]), .unit = MU_INT, .prom = "vtax_host_guests",
-	 .label = "kind", .label_value = "container", TXP(TAX, 1, ", %s container")},
+	 .label = "kind", .label_value = "container", TXP(TAX, 1, ", %s container"),
+	 SLEAD(SUMMARY, 1, " %s container", LABEL, NORMAL, .plural = true)},
 	/* the host's pressure stall totals (/proc/pressure) */
 	{.prom = "vtax_host_pressure_cpu_waiting_seconds_total", HS(psi_cpu_some), .unit = MU_U64,
 	 .kind = MK_COUNTER, .scale = US_TO_S,

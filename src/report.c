@@ -286,49 +286,85 @@ static double tax_share(double tax, double host)
 
 /* One guest's figures, as every format shows them. */
 struct gfig {
-	const char *runtime, *id, *name;
+	enum runtime runtime;
+	const char *id, *name;
 	size_t samples;
 	struct stat3 cpu, mem, wait, share;
 	double cpu_hours, gib_hours;
 	bool mem_lb;
 };
 
-/* A guest's figures in JSON (the path below the guest) and CSV (the
- * column), one entry each: both formats are written from this table,
- * JSON in its order, CSV too but for the columns added later (csv_late,
- * after the others). The ledger's parts follow, by their names. */
-enum rkind { RK_TEXT, RK_COUNT, RK_NUM, RK_BOOL };
+/* How the text table writes a number. */
+enum rform {
+	RT_PCT,      /* a share: one decimal, "-" when unknown */
+	RT_BYTES,    /* bytes, short ("177M") */
+	RT_HOURS,    /* CPU- or GiB-hours, three decimals */
+};
+
+/* A figure's column in the text table: its title, width and place (from
+ * 0), a group title over it and the columns after it up to the next
+ * group's ("---- CPU tax, % of one CPU"), how a number is written, and
+ * lower_bound: a ">" before it where the guest's memory tax was a lower
+ * bound (gfig.mem_lb). Text is left-aligned and cut to the width ("~"
+ * marks the cut), everything else right-aligned. */
+struct rcol {
+	const char *title;         /* NULL: not in the text table */
+	int width;
+	unsigned at;
+	const char *group;
+	enum rform form;
+	bool lower_bound;
+};
+
+/* A guest's figures in JSON (the path below the guest), CSV (the column)
+ * and the text table (.text), one entry each: the three formats are
+ * written from this table, JSON in its order, CSV too but for the columns
+ * added later (csv_late, after the others), the text table in the order
+ * of its columns' places. The ledger's parts follow, by their names (in
+ * text, a line under the guest). */
+enum rkind {
+	RK_TEXT,
+	RK_COUNT,
+	RK_NUM,
+	RK_BOOL,
+	RK_RUNTIME,                /* its name; in the text table its short name */
+};
 static const struct rfig {
 	const char *json, *csv;
 	enum rkind kind;
 	size_t off;                /* in struct gfig */
 	bool csv_late;
+	struct rcol text;
 } rfigs[] = {
-#define RF(j, c, k, f) {.json = j, .csv = c, .kind = k, .off = offsetof(struct gfig, f)}
-	RF("runtime", "runtime", RK_TEXT, runtime),
-	RF("id", "id", RK_TEXT, id),
-	RF("name", "name", RK_TEXT, name),
+#define RF(j, c, k, f, ...) \
+	{.json = j, .csv = c, .kind = k, .off = offsetof(struct gfig, f), __VA_ARGS__}
+/* its column in the text table: title t, width w, place a */
+#define TC(t, w, a, ...) .text = {.title = t, .width = w, .at = a, __VA_ARGS__}
+	RF("runtime", "runtime", RK_RUNTIME, runtime, TC("RUNTIME", 7, 2)),
+	RF("id", "id", RK_TEXT, id, TC("ID", 12, 0)),
+	RF("name", "name", RK_TEXT, name, TC("NAME", 20, 1)),
 	RF("samples", "samples", RK_COUNT, samples),
-	RF("cpu_tax.mean", "cpu_tax_mean_pct", RK_NUM, cpu.mean),
-	RF("cpu_tax.p95", "cpu_tax_p95_pct", RK_NUM, cpu.p95),
-	RF("cpu_tax.max", "cpu_tax_max_pct", RK_NUM, cpu.max),
-	RF("cpu_hours", "cpu_hours", RK_NUM, cpu_hours),
-	RF("mem_tax.mean", "mem_tax_mean_bytes", RK_NUM, mem.mean),
-	RF("mem_tax.p95", "mem_tax_p95_bytes", RK_NUM, mem.p95),
-	RF("mem_tax.max", "mem_tax_max_bytes", RK_NUM, mem.max),
-	{.json = "mem_tax_lower_bound", .csv = "mem_tax_lower_bound", .kind = RK_BOOL,
-	 .off = offsetof(struct gfig, mem_lb), .csv_late = true},
-	RF("gib_hours", "gib_hours", RK_NUM, gib_hours),
+	RF("cpu_tax.mean", "cpu_tax_mean_pct", RK_NUM, cpu.mean,
+	   TC("MEAN", 6, 3, .group = "---- CPU tax, % of one CPU")),
+	RF("cpu_tax.p95", "cpu_tax_p95_pct", RK_NUM, cpu.p95, TC("P95", 5, 4)),
+	RF("cpu_tax.max", "cpu_tax_max_pct", RK_NUM, cpu.max, TC("MAX", 5, 5)),
+	RF("cpu_hours", "cpu_hours", RK_NUM, cpu_hours, TC("CPU-h", 8, 6, .form = RT_HOURS)),
+	RF("mem_tax.mean", "mem_tax_mean_bytes", RK_NUM, mem.mean,
+	   TC("MEAN", 7, 7, .group = "----- memory tax, bytes -----", .form = RT_BYTES,
+	      .lower_bound = true)),
+	RF("mem_tax.p95", "mem_tax_p95_bytes", RK_NUM, mem.p95,
+	   TC("P95", 7, 8, .form = RT_BYTES, .lower_bound = true)),
+	RF("mem_tax.max", "mem_tax_max_bytes", RK_NUM, mem.max,
+	   TC("MAX", 7, 9, .form = RT_BYTES, .lower_bound = true)),
+	RF("mem_tax_lower_bound", "mem_tax_lower_bound", RK_BOOL, mem_lb, .csv_late = true),
+	RF("gib_hours", "gib_hours", RK_NUM, gib_hours, TC("GiB-h", 8, 10, .form = RT_HOURS)),
 	/* contention (doc/metrics.md): its wait for a host CPU, its share
 	 * of the host's disk bytes */
-	{.json = "wait.mean", .csv = "wait_mean_pct", .kind = RK_NUM,
-	 .off = offsetof(struct gfig, wait.mean), .csv_late = true},
-	{.json = "wait.max", .csv = "wait_max_pct", .kind = RK_NUM,
-	 .off = offsetof(struct gfig, wait.max), .csv_late = true},
-	{.json = "disk_share.mean", .csv = "disk_share_mean_pct", .kind = RK_NUM,
-	 .off = offsetof(struct gfig, share.mean), .csv_late = true},
-	{.json = "disk_share.max", .csv = "disk_share_max_pct", .kind = RK_NUM,
-	 .off = offsetof(struct gfig, share.max), .csv_late = true},
+	RF("wait.mean", "wait_mean_pct", RK_NUM, wait.mean, .csv_late = true),
+	RF("wait.max", "wait_max_pct", RK_NUM, wait.max, .csv_late = true),
+	RF("disk_share.mean", "disk_share_mean_pct", RK_NUM, share.mean, .csv_late = true),
+	RF("disk_share.max", "disk_share_max_pct", RK_NUM, share.max, .csv_late = true),
+#undef TC
 #undef RF
 };
 
@@ -352,6 +388,8 @@ static json_object *rfig_json(const struct rfig *f, const struct gfig *x)
 		return json_object_new_uint64(*(const size_t *)(const void *)p);
 	case RK_BOOL:
 		return json_object_new_boolean(*(const bool *)p);
+	case RK_RUNTIME:
+		return jx_str(runtime_name(*(const enum runtime *)(const void *)p));
 	case RK_NUM:
 		break;
 	}
@@ -364,6 +402,8 @@ static void rfig_csv(const struct rfig *f, const struct gfig *x, struct sb *o)
 	double v = f->kind == RK_NUM ? *(const double *)(const void *)p : 0;
 	if (f->kind == RK_TEXT)
 		csv_str(o, *(const char *const *)(const void *)p);
+	else if (f->kind == RK_RUNTIME)
+		csv_str(o, runtime_name(*(const enum runtime *)(const void *)p));
 	else if (f->kind == RK_COUNT)
 		sb_printf(o, "%zu", *(const size_t *)(const void *)p);
 	else if (f->kind == RK_BOOL)
@@ -458,30 +498,6 @@ static void csv_report(const struct report *r, const struct gfig *x, struct sb *
 	}
 }
 
-static void text_head(const struct report *r, struct sb *o)
-{
-	char from[64], to[64];
-	rep_time(from, sizeof(from), r->first_ms, "%Y-%m-%d %H:%M:%S");
-	rep_time(to, sizeof(to), r->last_ms, "%Y-%m-%d %H:%M:%S");
-	char dur[64], mt[32], mm[32], cs[16], ms[16];
-	long secs = (long)llround(r->seconds);
-	snprintf(dur, sizeof(dur), "%ldd %ldh %02ldm", secs / 86400, secs % 86400 / 3600,
-		 secs % 3600 / 60);
-	rep_bytes(mt, sizeof(mt), r->seconds > 0 ? r->tax_mem_bs / r->seconds : VT_NAN);
-	rep_bytes(mm, sizeof(mm), r->host_mem_bs > 0 ? r->host_mem_bs / r->seconds : VT_NAN);
-	rep_pct(cs, sizeof(cs), tax_share(r->tax_cpu_s, r->host_cpu_s));
-	rep_pct(ms, sizeof(ms), tax_share(r->tax_mem_bs, r->host_mem_bs));
-	sb_printf(o, "vtax report: %s, %s to %s (%s, %zu frames)\n", r->hostname, from, to,
-		  dur + (dur[0] == '0' ? 3 : 0), r->frames);
-	sb_printf(o, "Tax share of the host: CPU %s%% (%.2f CPU-hours of %.2f), "
-		     "RAM %s%% (mean %s of %s, %.2f GiB-hours)\n\n",
-		  cs, r->tax_cpu_s / 3600, r->host_cpu_s / 3600, ms, mt, mm,
-		  r->tax_mem_bs / GIB / 3600);
-	sb_printf(o, "%-41s %-27s %s\n", "", "---- CPU tax, % of one CPU", "----- memory tax, bytes -----");
-	sb_printf(o, "%-12s %-20s %-7s %6s %5s %5s %8s %7s %7s %7s %8s\n", "ID", "NAME", "RUNTIME",
-		  "MEAN", "P95", "MAX", "CPU-h", "MEAN", "P95", "MAX", "GiB-h");
-}
-
 /* s cut to width columns, its last one "~" when cut; whole code points
  * only (names are sanitised: one column a code point) */
 static void cut_mark(char *out, size_t sz, const char *s, int width)
@@ -501,6 +517,103 @@ static void cut_mark(char *out, size_t sz, const char *s, int width)
 	if (cut)
 		out[n++] = '~';
 	out[n] = '\0';
+}
+
+/* The figure in place at of the text table, or NULL past the last. */
+static const struct rfig *text_col(unsigned at)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rfigs); i++)
+		if (rfigs[i].text.title && rfigs[i].text.at == at)
+			return &rfigs[i];
+	return NULL;
+}
+
+/* s in the column of f, at place at: text left-aligned, the rest right */
+static void text_cell(struct sb *o, const struct rfig *f, unsigned at, const char *s)
+{
+	bool left = f->kind == RK_TEXT || f->kind == RK_RUNTIME;
+	sb_printf(o, "%s%*s", at ? " " : "", left ? -f->text.width : f->text.width, s);
+}
+
+/* The group titles over the text table's columns, each padded to its
+ * columns' width but the last. */
+static void text_groups(struct sb *o)
+{
+	const char *title = "";
+	int w = -1;                /* the group's columns so far, -1: none */
+	const struct rfig *f;
+	for (unsigned at = 0; (f = text_col(at)); at++) {
+		if (f->text.group && w >= 0) {
+			sb_printf(o, "%-*s ", w, title);
+			w = -1;
+		}
+		if (f->text.group)
+			title = f->text.group;
+		w += 1 + f->text.width;
+	}
+	sb_printf(o, "%s\n", title);
+}
+
+/* A figure as the text table writes it into its cell: text sanitised (an
+ * id comes from outside too) and cut to its column, a runtime's short
+ * name, a number as the column's form says, with ">" before a lower bound
+ * as the screen has it (">65M"). */
+static void rfig_text(const struct rfig *f, const struct gfig *x, char *cell, size_t sz)
+{
+	const char *p = (const char *)x + f->off;
+	char s[256];
+	switch (f->kind) {
+	case RK_TEXT:
+		sanitize(s, sizeof(s), *(const char *const *)(const void *)p);
+		cut_mark(cell, sz, s, f->text.width);
+		return;
+	case RK_RUNTIME:
+		snprintf(cell, sz, "%s", runtime_short(*(const enum runtime *)(const void *)p));
+		return;
+	case RK_COUNT:
+		snprintf(cell, sz, "%zu", *(const size_t *)(const void *)p);
+		return;
+	case RK_BOOL:
+		snprintf(cell, sz, "%s", *(const bool *)p ? "true" : "false");
+		return;
+	case RK_NUM:
+		break;
+	}
+	double v = *(const double *)(const void *)p;
+	size_t mark = f->text.lower_bound && x->mem_lb && !isnan(v) && sz > 1;
+	cell[0] = '>';
+	if (f->text.form == RT_HOURS)
+		snprintf(cell + mark, sz - mark, "%.3f", v);
+	else if (f->text.form == RT_BYTES)
+		rep_bytes(cell + mark, sz - mark, v);
+	else
+		rep_pct(cell + mark, sz - mark, v);
+}
+
+static void text_head(const struct report *r, struct sb *o)
+{
+	char from[64], to[64];
+	rep_time(from, sizeof(from), r->first_ms, "%Y-%m-%d %H:%M:%S");
+	rep_time(to, sizeof(to), r->last_ms, "%Y-%m-%d %H:%M:%S");
+	char dur[64], mt[32], mm[32], cs[16], ms[16];
+	long secs = (long)llround(r->seconds);
+	snprintf(dur, sizeof(dur), "%ldd %ldh %02ldm", secs / 86400, secs % 86400 / 3600,
+		 secs % 3600 / 60);
+	rep_bytes(mt, sizeof(mt), r->seconds > 0 ? r->tax_mem_bs / r->seconds : VT_NAN);
+	rep_bytes(mm, sizeof(mm), r->host_mem_bs > 0 ? r->host_mem_bs / r->seconds : VT_NAN);
+	rep_pct(cs, sizeof(cs), tax_share(r->tax_cpu_s, r->host_cpu_s));
+	rep_pct(ms, sizeof(ms), tax_share(r->tax_mem_bs, r->host_mem_bs));
+	sb_printf(o, "vtax report: %s, %s to %s (%s, %zu frames)\n", r->hostname, from, to,
+		  dur + (dur[0] == '0' ? 3 : 0), r->frames);
+	sb_printf(o, "Tax share of the host: CPU %s%% (%.2f CPU-hours of %.2f), "
+		     "RAM %s%% (mean %s of %s, %.2f GiB-hours)\n\n",
+		  cs, r->tax_cpu_s / 3600, r->host_cpu_s / 3600, ms, mt, mm,
+		  r->tax_mem_bs / GIB / 3600);
+	text_groups(o);
+	const struct rfig *f;
+	for (unsigned at = 0; (f = text_col(at)); at++)
+		text_cell(o, f, at, f->text.title);
+	sb_addc(o, '\n');
 }
 
 /* The guest's mean ledger as a line under it: the parts that were not 0. */
@@ -529,26 +642,13 @@ static void text_parts(const struct rguest *g, struct sb *o)
 
 static void text_guest(const struct rguest *g, const struct gfig *x, struct sb *o)
 {
-	char a[16], b[16], d[16], e[16], f[16], h[16];
-	rep_pct(a, sizeof(a), x->cpu.mean);
-	rep_pct(b, sizeof(b), x->cpu.p95);
-	rep_pct(d, sizeof(d), x->cpu.max);
-	/* a lower bound says so, as the screen does: ">65M" */
-	const char *lb = g->mem_lb ? ">" : "";
-	char m[3][24];
-	rep_bytes(e, sizeof(e), x->mem.mean);
-	rep_bytes(f, sizeof(f), x->mem.p95);
-	rep_bytes(h, sizeof(h), x->mem.max);
-	snprintf(m[0], sizeof(m[0]), "%s%s", isnan(x->mem.mean) ? "" : lb, e);
-	snprintf(m[1], sizeof(m[1]), "%s%s", isnan(x->mem.p95) ? "" : lb, f);
-	snprintf(m[2], sizeof(m[2]), "%s%s", isnan(x->mem.max) ? "" : lb, h);
-	char id[64], name[128], clean[200];
-	sanitize(clean, sizeof(clean), g->id);   /* an id comes from outside too */
-	cut_mark(id, sizeof(id), clean, 12);
-	cut_mark(name, sizeof(name), g->name, 20);
-	sb_printf(o, "%-12s %-20s %-7s %6s %5s %5s %8.3f %7s %7s %7s %8.3f\n", id, name,
-		  runtimes[g->runtime].short_name, a, b, d, g->cpu_s / 3600, m[0], m[1], m[2],
-		  g->mem_bs / GIB / 3600);
+	const struct rfig *f;
+	for (unsigned at = 0; (f = text_col(at)); at++) {
+		char cell[320];        /* the widest number %.3f writes */
+		rfig_text(f, x, cell, sizeof(cell));
+		text_cell(o, f, at, cell);
+	}
+	sb_addc(o, '\n');
 	text_parts(g, o);
 }
 
@@ -558,7 +658,7 @@ static void render(struct report *r, enum rformat fmt, struct sb *o)
 	for (size_t i = 0; i < r->ng; i++) {
 		struct rguest *g = &r->g[i];
 		x[i] = (struct gfig){
-			.runtime = runtime_name(g->runtime), .id = g->id, .name = g->name,
+			.runtime = g->runtime, .id = g->id, .name = g->name,
 			.cpu = stat3_of(g->cpu, g->ncpu),
 			.mem = stat3_of(g->mem, g->nmem),
 			.wait = stat3_of(g->wait, g->nwait),

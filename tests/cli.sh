@@ -97,6 +97,9 @@ done
 lab=$SRCDIR/tests/fixtures/lab-host.jsonl
 "$VTAX" report --plot "$tmp/r.svg" "$lab" >"$tmp/r.txt" 2>"$tmp/r.err"
 check "report: the ID column, a cut id marked ~" sh -c "grep -q '^ID  *NAME' '$tmp/r.txt' && grep -q '^9970 ' '$tmp/r.txt' && grep -Eq '^[0-9a-f]{11}~ +lab-docker' '$tmp/r.txt'"
+# the text table's columns are rfigs[] entries with a .text place: each
+# place once, none lost (a gap would end the table there)
+check "report: every text column, under its group" sh -c "grep -q '^ID  *NAME  *RUNTIME  *MEAN  *P95  *MAX  *CPU-h  *MEAN  *P95  *MAX  *GiB-h\$' '$tmp/r.txt' && grep -q '^  *---- CPU tax, % of one CPU  ----- memory tax, bytes -----\$' '$tmp/r.txt'"
 check "report: a lower bound keeps its > (the libvirt VM without balloon statistics)" grep -Eq '^71 +lab-lv .* >65\.5M +>65\.5M +>65\.5M' "$tmp/r.txt"
 check "report: the ledger's parts under a guest" grep -q 'CPU tax: vcpu .*; memory tax: host_cache' "$tmp/r.txt"
 check "report: --plot says where it wrote" grep -q "chart written to $tmp/r.svg" "$tmp/r.err"
