@@ -15,6 +15,7 @@
 #include "agent.h"
 #include "cgroup.h"
 #include "collect.h"
+#include "discover.h"
 #include "host.h"
 #include "net.h"
 #include "procs.h"
@@ -110,6 +111,7 @@ struct collector {
 	int proc_fd;               /* proc_root: what vtax reads of /proc itself */
 	int sys_fd;                /* sys_root, or -1 */
 	struct cgfs cg;
+	struct discover_cache disc; /* the cgroup tree's guests, while it stands */
 	struct procs *procs;
 	struct host_reader *host;
 	struct agent *agent;

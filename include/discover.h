@@ -29,9 +29,36 @@ int discover_classify(const char *path, struct guest_match *m);
  * nspawn supervisor), which discovery must not take for a guest. */
 int discover_is_helper_cgroup(const char *path);
 
+/* One guest the last walk found (discover_cache). */
+struct disc_ent {
+	enum runtime rt;
+	char *id, *name, *payload, *helper_cg;   /* owned */
+	uint64_t ino;
+	bool cpu_payload_v2;
+};
+
+/* What the last walk found, given again while no directory it looked in
+ * changed: inotify watches every directory the walk opened, and any
+ * event (a cgroup made, removed or renamed) makes the next call walk. A
+ * walk is made at least every DISCOVER_EVERY_NS all the same, and every
+ * time where inotify cannot watch. */
+struct discover_cache {
+	int ifd;                 /* inotify; -1 none: walk every time */
+	bool tried;              /* ifd was set up */
+	bool due;                /* walk at the next call */
+	struct disc_ent *e;
+	size_t n;
+	uint64_t walked_ns;      /* monotonic; 0 never */
+};
+
+#define DISCOVER_EVERY_NS (10000000000ull)
+
+void discover_cache_free(struct discover_cache *d);
+
 /* Walk the cgroup tree and call fn for every guest found; a guest's
- * subtree is not descended (nested cgroups roll up into it). */
+ * subtree is not descended (nested cgroups roll up into it). With d
+ * (zeroed at first), what the last walk found while nothing changed. */
 typedef void (*discover_fn)(const struct guest_match *m, void *arg);
-void discover_walk(struct cgfs *c, discover_fn fn, void *arg);
+void discover_walk(struct cgfs *c, struct discover_cache *d, discover_fn fn, void *arg);
 
 #endif

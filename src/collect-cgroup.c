@@ -129,7 +129,7 @@ static bool new_guests(const struct collector *c, const struct sample *s, size_t
 void collect_discover(struct collector *c, struct refresh *r)
 {
 	cgroup_begin(&c->cg);
-	discover_walk(&c->cg, on_guest, r->s);
+	discover_walk(&c->cg, &c->disc, on_guest, r->s);
 	r->ncg = r->s->nguests;
 	/* before the limit cache is replaced by this refresh's guests */
 	r->appeared = new_guests(c, r->s, r->ncg);

@@ -105,6 +105,7 @@ void collector_free(struct collector *c)
 	agent_free(c->agent);
 	collect_net_free(c);
 	collect_wait_sweep(c, true);
+	discover_cache_free(&c->disc);
 	cgfs_close(&c->cg);
 	procs_free(c->procs);
 	host_reader_free(c->host);

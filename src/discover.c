@@ -3,11 +3,13 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/inotify.h>
 
 #include "discover.h"
 #include "runtime.h"
@@ -110,8 +112,37 @@ struct walk {
 	struct cgfs *c;
 	discover_fn fn;
 	void *arg;
+	struct discover_cache *d;  /* NULL: no cache */
+	bool watch_failed;         /* a directory could not be watched */
+	bool incomplete;           /* a guest's payload child may yet appear */
 	char path[4096];
 };
+
+/* Watch directory dfd for cgroups made, removed or renamed in it. */
+static void watch_dir(struct walk *w, int dfd)
+{
+	if (!w->d || w->d->ifd < 0 || w->watch_failed)
+		return;
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", dfd);
+	if (inotify_add_watch(w->d->ifd, self, IN_CREATE | IN_DELETE | IN_MOVED_FROM |
+						   IN_MOVED_TO | IN_DELETE_SELF |
+						   IN_MOVE_SELF | IN_ONLYDIR) < 0)
+		w->watch_failed = true;   /* no /proc, or out of watches */
+}
+
+static void remember(struct walk *w, const struct guest_match *m)
+{
+	struct discover_cache *d = w->d;
+	if (!d)
+		return;
+	d->e = xrealloc(d->e, (d->n + 1) * sizeof(*d->e));
+	d->e[d->n++] = (struct disc_ent){
+		.rt = m->rt, .id = xstrdup(m->id), .name = xstrdup(m->name),
+		.payload = xstrdup(m->payload), .helper_cg = xstrdup(m->helper_cg),
+		.ino = m->ino, .cpu_payload_v2 = m->cpu_payload_v2,
+	};
+}
 
 /* A guest that keeps its own work in a payload child (nspawn) is
  * measured there when the child exists. */
@@ -130,6 +161,8 @@ static void find_payload(struct walk *w, struct guest_match *m)
 		 * stays whole while CPU splits into payload and helper */
 		m->cpu_payload_v2 = true;
 		str_copy(m->helper_cg, sizeof(m->helper_cg), sup);
+	} else {
+		w->incomplete = true;   /* looked for again at the next walk */
 	}
 	free(sup);
 	free(sub);
@@ -137,6 +170,7 @@ static void find_payload(struct walk *w, struct guest_match *m)
 
 static void walk_dir(struct walk *w, int dfd, size_t plen, int depth)
 {
+	watch_dir(w, dfd);   /* a leaf too: a guest may be made in it */
 	if (!has_subdirs(dfd))
 		return; /* a leaf: no guest below it */
 	int dup_fd = dup(dfd);
@@ -162,6 +196,7 @@ static void walk_dir(struct walk *w, int dfd, size_t plen, int depth)
 		if (discover_classify(w->path, &m)) {
 			m.ino = (uint64_t)de->d_ino;
 			find_payload(w, &m);
+			remember(w, &m);
 			w->fn(&m, w->arg);
 		} else if (depth < 6 && !discover_is_helper_cgroup(w->path)) {
 			int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -175,11 +210,80 @@ static void walk_dir(struct walk *w, int dfd, size_t plen, int depth)
 	closedir(d);
 }
 
-void discover_walk(struct cgfs *c, discover_fn fn, void *arg)
+void discover_cache_free(struct discover_cache *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->e[i].id);
+		free(d->e[i].name);
+		free(d->e[i].payload);
+		free(d->e[i].helper_cg);
+	}
+	free(d->e);
+	d->e = NULL;
+	d->n = 0;
+	if (d->tried && d->ifd >= 0)
+		close(d->ifd);
+	d->ifd = -1;
+	d->tried = false;
+	d->walked_ns = 0;
+}
+
+/* Whether the last walk's guests still stand: inotify said nothing
+ * (its queue is read to the end) and the walk is recent. */
+static bool cache_holds(struct discover_cache *d, uint64_t now)
+{
+	if (!d->tried) {
+		d->tried = true;
+		d->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		return false;
+	}
+	char buf[4096];
+	ssize_t r;
+	while ((r = read(d->ifd, buf, sizeof(buf))) > 0)
+		d->due = true;   /* any event: a made, removed or renamed cgroup */
+	if (r < 0 && errno != EAGAIN && errno != EINTR)
+		d->due = true;
+	return d->ifd >= 0 && !d->due && d->walked_ns && now - d->walked_ns < DISCOVER_EVERY_NS;
+}
+
+static void replay(const struct discover_cache *d, discover_fn fn, void *arg)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct disc_ent *e = &d->e[i];
+		struct guest_match m = {.rt = e->rt, .ino = e->ino, .cpu_payload_v2 = e->cpu_payload_v2};
+		str_copy(m.id, sizeof(m.id), e->id);
+		str_copy(m.name, sizeof(m.name), e->name);
+		str_copy(m.payload, sizeof(m.payload), e->payload);
+		str_copy(m.helper_cg, sizeof(m.helper_cg), e->helper_cg);
+		fn(&m, arg);
+	}
+}
+
+void discover_walk(struct cgfs *c, struct discover_cache *d, discover_fn fn, void *arg)
 {
 	if (c->fd_walk < 0)
 		return;
-	struct walk w = {.c = c, .fn = fn, .arg = arg};
+	uint64_t now = now_mono_ns();
+	if (d && cache_holds(d, now)) {
+		replay(d, fn, arg);
+		return;
+	}
+	struct walk w = {.c = c, .fn = fn, .arg = arg, .d = d};
 	w.path[0] = '\0';
+	if (d) {
+		int ifd = d->ifd;
+		bool tried = d->tried;
+		d->tried = false;   /* keep the inotify fd: only the guests go */
+		d->ifd = -1;
+		discover_cache_free(d);
+		d->ifd = ifd;
+		d->tried = tried;
+	}
 	walk_dir(&w, c->fd_walk, 0, 0);
+	if (d) {
+		/* a walk that could not watch, or a guest whose payload child
+		 * may still come: walk again next time */
+		d->due = w.watch_failed || w.incomplete || d->ifd < 0;
+		d->walked_ns = now;
+	}
 }

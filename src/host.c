@@ -49,6 +49,7 @@ struct host_reader {
 	struct sb buf;
 	char *disks;               /* physical whole disks, " vda sda " (owned) */
 	uint64_t disks_ns;         /* when they were listed; 0 never */
+	int online_fd;             /* devices/system/cpu/online, kept open; -1 none */
 };
 
 /* The disks are listed again at most this often (hot-plug is rare). */
@@ -59,6 +60,8 @@ struct host_reader *host_reader_new(int proc_fd, int sys_fd, char **cause)
 	struct host_reader *r = xcalloc(1, sizeof(*r));
 	r->proc_fd = proc_fd;
 	r->sys_fd = sys_fd;
+	r->online_fd = sys_fd >= 0 ? openat(sys_fd, "devices/system/cpu/online",
+					    O_RDONLY | O_CLOEXEC) : -1;
 	int e = procps_stat_new(&r->stat);
 	if (e < 0) {
 		*cause = xasprintf("cannot read /proc/stat: %s", strerror(-e));
@@ -84,9 +87,35 @@ void host_reader_free(struct host_reader *r)
 		procps_stat_unref(&r->stat);
 	if (r->mem)
 		procps_meminfo_unref(&r->mem);
+	if (r->online_fd >= 0)
+		close(r->online_fd);
 	sb_free(&r->buf);
 	free(r->disks);
 	free(r);
+}
+
+/* Online CPUs: the kernel's list ("0-3,6") re-read from its open file
+ * (sysconf opens and parses it at every call), else sysconf's answer. */
+static uint32_t online_cpus(struct host_reader *r)
+{
+	char b[512];
+	ssize_t n = r->online_fd >= 0 ? pread(r->online_fd, b, sizeof(b) - 1, 0) : -1;
+	long count = 0;
+	if (n > 0) {
+		b[n] = '\0';
+		for (char *p = b; *p >= '0' && *p <= '9';) {
+			long lo = strtol(p, &p, 10), hi = lo;
+			if (*p == '-')
+				hi = strtol(p + 1, &p, 10);
+			count += hi >= lo ? hi - lo + 1 : 0;
+			if (*p != ',')
+				break;
+			p++;
+		}
+	}
+	if (count <= 0)
+		count = sysconf(_SC_NPROCESSORS_ONLN);
+	return count > 0 ? (uint32_t)count : 1;
 }
 
 /* /sys/block's entries with a device behind them: disks, not loop, dm,
@@ -159,8 +188,7 @@ int host_read(struct host_reader *r, struct host_sample *h)
 	host_sample_init(h);
 	h->mono_ns = now_mono_ns();
 	h->real_ms = now_real_ms();
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	h->ncpus = n > 0 ? (uint32_t)n : 1;
+	h->ncpus = online_cpus(r);
 	long hz = sysconf(_SC_CLK_TCK);
 	h->hz = hz > 0 ? (uint64_t)hz : 100;
 	if (gethostname(h->hostname, sizeof(h->hostname) - 1))
