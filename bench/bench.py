@@ -197,17 +197,43 @@ def first_frame(argv, marker, runs=5):
     return times[len(times) // 2] if times else None
 
 
-def first_frame_once(argv, marker):
+def first_frame_once(argv, marker, cpu=False):
     t0 = time.monotonic()
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    t = None
+    t = c = None
     for line in p.stdout:
         if marker in line:
             t = time.monotonic() - t0
+            c = task_cpu(p.pid) if cpu else None
             break
     p.kill()
     p.wait()
-    return t
+    return (t, c) if cpu else t
+
+
+def task_cpu(pid):
+    """CPU time (s) of every thread of pid so far, from the scheduler's
+    own clock (/proc/PID/task/TID/schedstat, ns): what a process has
+    spent up to a moment, finer than the 10 ms ticks of /proc/PID/stat."""
+    ns = 0
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            try:
+                ns += int(open("/proc/%d/task/%s/schedstat" % (pid, tid)).read().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+    except OSError:
+        return None
+    return ns / 1e9
+
+
+def first_frame_cpu(argv, marker, runs=5):
+    """Median over runs of the CPU a tool has spent when its first frame
+    is out (start-up and the first look; not what it does after, such as
+    reading bases for the next frame or exiting)."""
+    cpus = sorted(c for _, c in (first_frame_once(argv, marker, cpu=True) for _ in range(runs))
+                  if c is not None)
+    return cpus[len(cpus) // 2] if cpus else None
 
 
 def htop_run(seconds, delay, work):
@@ -298,8 +324,11 @@ def measure_turns(vtaxes, refreshes, delay, turns):
     tools = [(name, [path, "-b", "-n", str(n), "-d", str(delay)]) for name, path in vtaxes]
     if shutil.which("systemd-cgtop"):
         tools.append(("systemd-cgtop", ["systemd-cgtop", "-b", "-n", str(n), "-d", str(delay)]))
+    markers = {name: b"ID " for name, _ in vtaxes}
+    markers["systemd-cgtop"] = b"/"
     per = {name: [] for name, _ in tools}
     first = {name: [] for name, _ in tools}
+    until = {name: [] for name, _ in tools}
     for _ in range(turns):
         for name, argv in tools:
             cpu, _, _ = run_batch(argv)
@@ -307,7 +336,11 @@ def measure_turns(vtaxes, refreshes, delay, turns):
             cpu1, _, _ = run_batch(argv[:3] + ["1"] + argv[4:])
             per[name].append(max(cpu - cpu2, 0) * 1000.0 / refreshes)
             first[name].append(cpu1 * 1000.0)
+            c = first_frame_cpu(argv[:2] + argv[4:], markers[name], runs=3)
+            if c is not None:
+                until[name].append(c * 1000.0)
     res = {name: sorted(v) for name, v in per.items()}
+    res.update({name + " until first frame": sorted(v) for name, v in until.items() if v})
     # the whole CPU of a run of one frame: start-up and the first look
     res.update({name + " first frame": sorted(v) for name, v in first.items()})
     return res
@@ -361,6 +394,12 @@ def main_turns(a, vtaxes, work):
         print("- %d processes, %d guests: %s" % (n, g, ", ".join(
             "%s %.1f ms" % (x, med(res[x + " first frame"])) for x in names + ["systemd-cgtop"]
             if x + " first frame" in res)))
+    print()
+    print("CPU spent when the first frame is out (all threads, schedstat), median of the turns:")
+    for n, g, procs, links, res, load in rows:
+        print("- %d processes, %d guests: %s" % (n, g, ", ".join(
+            "%s %.1f ms" % (x, med(res[x + " until first frame"])) for x in names + ["systemd-cgtop"]
+            if x + " until first frame" in res)))
     print()
     for x in names:
         cost = {(n, g): med(res[x]) for n, g, _, _, res, _ in rows}
