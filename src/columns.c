@@ -445,7 +445,7 @@ void column_cell(enum col_id c, const struct guest_view *v, char *buf, size_t bu
 	const struct column *col = &columns[c];
 	cell_raw(c, v, raw, sizeof(raw));
 	if (width <= 0) {
-		snprintf(buf, bufsz, "%s", raw);
+		str_copy(buf, bufsz, raw);
 		return;
 	}
 	/* cut to width in characters, keeping UTF-8 sequences whole */
@@ -456,14 +456,32 @@ void column_cell(enum col_id c, const struct guest_view *v, char *buf, size_t bu
 		bytes += u8_step((unsigned char)raw[bytes]);
 		chars++;
 	}
-	if (col->left && c != COL_ID && raw[bytes] && width >= 2) {
-		/* cut: the last cell says so, so two names that share their
-		 * first letters do not look the same */
-		snprintf(buf, bufsz, "%.*s~", (int)before_last, raw);
-	} else if (col->left)
-		snprintf(buf, bufsz, "%.*s%*s", (int)bytes, raw, width - chars, "");
-	else
-		snprintf(buf, bufsz, "%*s%.*s", width - chars, "", (int)bytes, raw);
+	/* every row's every cell comes here: copies, not printf */
+	size_t pad = (size_t)(width - chars), at = 0;
+	if (!bufsz)
+		return;
+	/* cut: the last cell says so, so two names that share their first
+	 * letters do not look the same */
+	bool cut = col->left && c != COL_ID && raw[bytes] && width >= 2;
+	if (cut) {
+		bytes = before_last;
+		pad = 0;
+	}
+	if (!col->left) {
+		at = pad < bufsz - 1 ? pad : bufsz - 1;
+		memset(buf, ' ', at);
+	}
+	size_t n = bytes < bufsz - 1 - at ? bytes : bufsz - 1 - at;
+	memcpy(buf + at, raw, n);
+	at += n;
+	if (cut && at < bufsz - 1)
+		buf[at++] = '~';
+	else if (col->left) {
+		size_t p = pad < bufsz - 1 - at ? pad : bufsz - 1 - at;
+		memset(buf + at, ' ', p);
+		at += p;
+	}
+	buf[at] = '\0';
 }
 
 json_object *column_json(enum col_id c, const struct guest_view *v, bool *skip)
