@@ -92,7 +92,7 @@ struct net_ent {
 	int pid;                   /* > 0: no host peer, read /proc/PID/net/dev */
 };
 
-/* collect.c: a guest's processes (cgroup.procs, its subtree's too), read
+/* collect-pids.c: a guest's processes (cgroup.procs, its subtree's too), read
  * once a refresh however many steps want them. */
 struct pid_list {
 	char *cgroup;              /* the guest's, owned */
@@ -174,9 +174,11 @@ struct refresh {
 	bool full;                 /* ... and classify every one again */
 };
 
-/* collect.c: the processes of the guest whose cgroup is rel, as read
- * first in this refresh (*n of them; NULL when none) */
+/* collect-pids.c: the processes of the guest whose cgroup is rel, as
+ * read first in this refresh (*n of them; NULL when none); the clear
+ * forgets them (at the start of a refresh) */
 const int *collect_guest_pids(struct collector *c, const char *rel, size_t *n);
+void collect_pids_clear(struct collector *c);
 
 /* collect-cgroup.c */
 void collect_discover(struct collector *c, struct refresh *r);

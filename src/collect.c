@@ -71,32 +71,6 @@ struct collector *collector_new(const struct collect_opts *o, char **cause)
 	return c;
 }
 
-static void plist_clear(struct collector *c)
-{
-	for (size_t i = 0; i < c->nplist; i++) {
-		free(c->plist[i].cgroup);
-		free(c->plist[i].pids);
-	}
-	free(c->plist);
-	c->plist = NULL;
-	c->nplist = 0;
-}
-
-const int *collect_guest_pids(struct collector *c, const char *rel, size_t *n)
-{
-	for (size_t i = 0; i < c->nplist; i++)
-		if (!strcmp(c->plist[i].cgroup, rel)) {
-			*n = c->plist[i].n;
-			return c->plist[i].pids;
-		}
-	c->plist = xrealloc(c->plist, (c->nplist + 1) * sizeof(*c->plist));
-	struct pid_list *l = &c->plist[c->nplist++];
-	*l = (struct pid_list){.cgroup = xstrdup(rel)};
-	cgroup_count_procs(&c->cg, rel, &l->pids, &l->n);
-	*n = l->n;
-	return l->pids;
-}
-
 void collector_free(struct collector *c)
 {
 	if (!c)
@@ -123,7 +97,7 @@ void collector_free(struct collector *c)
 	}
 	free(c->lim);
 	free(c->pidbuf);
-	plist_clear(c);
+	collect_pids_clear(c);
 	free(c->focus);
 	sb_free(&c->buf);
 	free(c);
@@ -195,7 +169,7 @@ int collector_sample(struct collector *c, struct sample *s)
 	struct refresh r = {.s = s};
 	struct profile *p = &c->prof;
 	prof_begin(p);
-	plist_clear(c);   /* the last refresh's, whose sample is cleared now */
+	collect_pids_clear(c);   /* the last refresh's, whose sample is cleared now */
 	sample_clear(s);
 	int err = read_host(c, s);
 	if (err)
