@@ -388,18 +388,15 @@ def main_turns(a, vtaxes, work):
         print("| %d (%d on host) | %d | %s | %.2f ms | %s | %s-%s |" % (
             n, procs, g, " | ".join("%.2f ms" % med(res[x]) for x in names), c,
             " | ".join(("%.2f" % (med(res[x]) / c)) if c else "-" for x in names), load[0], load[1]))
-    print()
-    print("CPU of a whole run of one frame (start-up and the first frame), median of the turns:")
-    for n, g, procs, links, res, load in rows:
-        print("- %d processes, %d guests: %s" % (n, g, ", ".join(
-            "%s %.1f ms" % (x, med(res[x + " first frame"])) for x in names + ["systemd-cgtop"]
-            if x + " first frame" in res)))
-    print()
-    print("CPU spent when the first frame is out (all threads, schedstat), median of the turns:")
-    for n, g, procs, links, res, load in rows:
-        print("- %d processes, %d guests: %s" % (n, g, ", ".join(
-            "%s %.1f ms" % (x, med(res[x + " until first frame"])) for x in names + ["systemd-cgtop"]
-            if x + " until first frame" in res)))
+    for title, key in (("CPU of a whole run of one frame (start-up and the first frame)", " first frame"),
+                       ("CPU spent when the first frame is out (all threads, schedstat)",
+                        " until first frame")):
+        print()
+        print(title + ", median of the turns:")
+        for n, g, procs, links, res, load in rows:
+            print("- %d processes, %d guests: %s" % (n, g, ", ".join(
+                "%s %.1f ms" % (x, med(res[x + key])) for x in names + ["systemd-cgtop"]
+                if x + key in res)))
     print()
     for x in names:
         cost = {(n, g): med(res[x]) for n, g, _, _, res, _ in rows}

@@ -17,9 +17,9 @@ void host_reader_free(struct host_reader *h);
  * /proc/stat itself cannot be read. */
 int host_read(struct host_reader *r, struct host_sample *h);
 
-/* vtax's own cost so far into h->self_cpu_ns and h->self_rss (this
- * process, whatever tree the reader reads); unreadable parts stay as
- * they are. */
-void host_read_self(struct host_sample *h);
+/* vtax's own cost so far into h->self_cpu_ns and h->self_rss (VmRSS
+ * from the reader's proc root: only where that is this host's /proc);
+ * unreadable parts stay as they are. */
+void host_read_self(struct host_reader *r, struct host_sample *h);
 
 #endif

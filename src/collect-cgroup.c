@@ -165,7 +165,9 @@ static void count_tasks(struct collector *c, struct guest_sample *g, const struc
 		if (runtime_kind(g->runtime) == KIND_CT)
 			g->p_blkio_ns = procs_blkio_sum(c->procs, c->pidbuf, np);
 	} else if (g->nprocs == VT_UNKNOWN) {
-		g->nprocs = cgroup_count_procs(&c->cg, g->cgroup, NULL, &np);
+		/* the list task I/O and the process table read this refresh too */
+		collect_guest_pids(c, g->cgroup, &np);
+		g->nprocs = np;
 	}
 }
 

@@ -151,7 +151,7 @@ static void finish(struct collector *c, struct sample *s)
 	if (c->focus)
 		collect_focus(c, s);
 	if (c->self)
-		host_read_self(&s->host);   /* last: this sample's own cost included */
+		host_read_self(c->host, &s->host);   /* last: this sample's own cost included */
 	s->notice = agent_notice(c->agent);
 	if (!c->told_uid && !s->notice && geteuid() != 0) {
 		c->told_uid = true;

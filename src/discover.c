@@ -210,7 +210,8 @@ static void walk_dir(struct walk *w, int dfd, size_t plen, int depth)
 	closedir(d);
 }
 
-void discover_cache_free(struct discover_cache *d)
+/* The last walk's guests, forgotten (the inotify descriptor stays). */
+static void forget_guests(struct discover_cache *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		free(d->e[i].id);
@@ -221,6 +222,11 @@ void discover_cache_free(struct discover_cache *d)
 	free(d->e);
 	d->e = NULL;
 	d->n = 0;
+}
+
+void discover_cache_free(struct discover_cache *d)
+{
+	forget_guests(d);
 	if (d->tried && d->ifd >= 0)
 		close(d->ifd);
 	d->ifd = -1;
@@ -270,15 +276,8 @@ void discover_walk(struct cgfs *c, struct discover_cache *d, discover_fn fn, voi
 	}
 	struct walk w = {.c = c, .fn = fn, .arg = arg, .d = d};
 	w.path[0] = '\0';
-	if (d) {
-		int ifd = d->ifd;
-		bool tried = d->tried;
-		d->tried = false;   /* keep the inotify fd: only the guests go */
-		d->ifd = -1;
-		discover_cache_free(d);
-		d->ifd = ifd;
-		d->tried = tried;
-	}
+	if (d)
+		forget_guests(d);
 	walk_dir(&w, c->fd_walk, 0, 0);
 	if (d) {
 		/* a walk that could not watch, or a guest whose payload child

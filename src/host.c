@@ -237,16 +237,15 @@ int host_read(struct host_reader *r, struct host_sample *h)
 	return 0;
 }
 
-void host_read_self(struct host_sample *h)
+void host_read_self(struct host_reader *r, struct host_sample *h)
 {
 	struct rusage ru;
 	if (!getrusage(RUSAGE_SELF, &ru))
 		h->self_cpu_ns = ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
 				 ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
-	struct sb b = {0};
 	const char *l;
-	if (!read_small_at(AT_FDCWD, "/proc/self/status", &b, 16384) &&
-	    (l = strstr(b.s, "\nVmRSS:")))
+	/* the reader's buffer: no allocation a refresh */
+	if (!read_small_at(r->proc_fd, "self/status", &r->buf, 16384) &&
+	    (l = strstr(r->buf.s, "\nVmRSS:")))
 		h->self_rss = strtoull(l + 7, NULL, 10) * 1024;   /* "VmRSS:  6012 kB" */
-	sb_free(&b);
 }

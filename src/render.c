@@ -99,8 +99,6 @@ static bool line_shows(const struct metric *m, unsigned at, double d, bool befor
 	return false;
 }
 
-/* One line of the header: the registry's entries for it, in their places
- * (each its format around its value). */
 /* The guest behind the host's iowait (doc/metrics.md, "Contention"). */
 static void iowait_text(struct sb *out, const struct frame *f)
 {
@@ -112,6 +110,8 @@ static void iowait_text(struct sb *out, const struct frame *f)
 	sb_printf(out, " - iow: %s moved %.0f%% of the disk's bytes", name, v->io_host_share);
 }
 
+/* One line of the header: the registry's entries for it, in their places
+ * (each its format around its value). */
 static void line_text(struct sb *out, const struct frame *f, enum metric_line line)
 {
 	bool before = false;
